@@ -1,0 +1,1 @@
+"""Regenerate a twin from traces."""

@@ -1,0 +1,1 @@
+"""Holdout scenario engine."""

@@ -1,0 +1,1 @@
+"""Capture, redact and import real API traffic."""

@@ -1,0 +1,1 @@
+"""Shared twin runtime: app factory, store, tenancy, clock, ids, admin API, faults, journal."""

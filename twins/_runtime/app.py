@@ -1,0 +1,127 @@
+"""`build_app(service, settings)`: one FastAPI app per twin, with the store and `/_twin` mounted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from twins._runtime.admin import build_admin_router
+from twins._runtime.context import TwinContext
+from twins._runtime.db import create_engine
+from twins._runtime.errors import AdminError, TwinError, WriteConflict
+from twins._runtime.faults import DroppedConnection, Faults
+from twins._runtime.journal import ADMIN_PREFIX, Journal, JournalMiddleware
+from twins._runtime.middleware import FaultMiddleware, TenancyMiddleware
+from twins._runtime.service import Service
+from twins._runtime.settings import Settings
+from twins._runtime.store import Store
+
+log = logging.getLogger("twins")
+
+
+def admin_error_response(exc: AdminError) -> JSONResponse:
+    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+
+def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
+    """Build the twin: engine, schema, tenants (the default one seeded), routes, admin API."""
+    settings = settings or Settings.from_env()
+    engine = create_engine(settings.database_url(service.name))
+    store = Store(
+        service.name, engine, service.collections, service.metadata, service.seed, shared=settings.shared
+    )
+    store.start()
+    if store.get(settings.default_tenant) is None:
+        store.create_tenant_now(settings.default_tenant, settings.seed, settings.seed_size)
+    ctx = TwinContext(
+        service=service,
+        settings=settings,
+        store=store,
+        journal=Journal(service.name, settings.journal_limit),
+        faults=Faults(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if service.on_start is not None:
+            service.on_start(ctx)
+        try:
+            yield
+        finally:
+            if service.on_stop is not None:
+                service.on_stop(ctx)
+            store.stop()
+
+    app = FastAPI(
+        title=f"{service.title} twin",
+        lifespan=lifespan,
+        docs_url=f"{ADMIN_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{ADMIN_PREFIX}/openapi.json",
+    )
+    app.state.twin = ctx
+    app.include_router(build_admin_router())
+    if service.admin_routes is not None:
+        app.include_router(service.admin_routes(ctx), prefix=f"{ADMIN_PREFIX}/{service.name}")
+    app.include_router(service.routes(ctx))
+    install_error_handlers(app, ctx)
+    app.add_middleware(FaultMiddleware, ctx=ctx)
+    if settings.journal:
+        app.add_middleware(JournalMiddleware, journal=ctx.journal)
+    app.add_middleware(TenancyMiddleware, ctx=ctx)
+    return app
+
+
+def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
+    """Vendor bodies everywhere: FastAPI's own 404/405/422 and crashes never leak through."""
+    service = ctx.service
+
+    def is_admin(request: Request) -> bool:
+        return request.url.path.startswith(ADMIN_PREFIX)
+
+    async def on_twin_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TwinError)
+        return service.render_error(exc, request)
+
+    async def on_admin_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AdminError)
+        return admin_error_response(exc)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if is_admin(request):
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+            return admin_error_response(AdminError(exc.status_code, code, str(exc.detail)))
+        return service.render_error(service.http_error(exc.status_code, request, str(exc.detail)), request)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        if is_admin(request):
+            return admin_error_response(AdminError(400, "invalid_request", message))
+        return service.render_error(service.http_error(422, request, message), request)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DroppedConnection):
+            raise exc
+        if isinstance(exc, WriteConflict):
+            error = service.http_error(503, request, "the tenant is busy; retry")
+            return service.render_error(error, request)
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_admin(request):
+            return admin_error_response(AdminError(500, "internal_error", f"{type(exc).__name__}: {exc}"))
+        return service.render_error(service.http_error(500, request, "internal error"), request)
+
+    app.add_exception_handler(TwinError, on_twin_error)
+    app.add_exception_handler(AdminError, on_admin_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_crash)

@@ -1,0 +1,265 @@
+"""In-memory tenant state: collections of rows with indexes, an undo log and pending writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from twins._runtime.clock import Clock
+from twins._runtime.ids import IdSource
+
+Row = dict[str, Any]
+
+
+class TenantRow(SQLModel):
+    """Base of every twin table: rows belong to a tenant and keep their insertion order."""
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    twin_seq: int = Field(default=0)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """How a table is held in memory: its key, unique and plain indexes, credential field."""
+
+    name: str
+    table: sa.Table
+    key: str = "id"
+    unique: tuple[str, ...] = ()
+    index: tuple[str, ...] = ()
+    credential: str | None = None
+
+    @classmethod
+    def of(cls, model: type[SQLModel], name: str | None = None, **kw: Any) -> CollectionSpec:
+        table = model.__table__  # type: ignore[attr-defined]
+        assert isinstance(table, sa.Table)
+        return cls(name=name or table.name, table=table, **kw)
+
+
+class StoreConflict(Exception):
+    """A duplicate key or unique value: domain code should have checked and raised a vendor error."""
+
+
+# A pending write: (kind, table, payload); kinds are insert/update/delete/wipe/tenant.
+Op = tuple[str, sa.Table | None, Any]
+
+
+class Collection:
+    """Rows of one table for one tenant, keyed, indexed and in insertion order."""
+
+    def __init__(self, spec: CollectionSpec, state: TenantState) -> None:
+        self.spec = spec
+        self._state = state
+        self.rows: dict[Any, Row] = {}
+        self._unique: dict[str, dict[Any, Any]] = {f: {} for f in spec.unique}
+        self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(list(self.rows.values()))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.rows
+
+    def get(self, key: Any) -> Row | None:
+        return self.rows.get(key)
+
+    def by(self, field: str, value: Any) -> Row | None:
+        """The row whose unique `field` equals `value`."""
+        key = self._unique[field].get(value)
+        return None if key is None else self.rows[key]
+
+    def where(self, field: str, value: Any) -> list[Row]:
+        """Rows whose indexed `field` equals `value`, in insertion order."""
+        keys = self._index[field].get(value, {})
+        return [self.rows[k] for k in keys]
+
+    def filter(self, predicate: Callable[[Row], bool]) -> list[Row]:
+        return [row for row in self.rows.values() if predicate(row)]
+
+    def _add_indexes(self, row: Row) -> None:
+        key = row[self.spec.key]
+        for f, idx in self._unique.items():
+            value = row.get(f)
+            if value is not None:
+                idx[value] = key
+        for f, nidx in self._index.items():
+            nidx.setdefault(row.get(f), {})[key] = None
+        if self.spec.credential and row.get(self.spec.credential):
+            self._state.on_credential(row[self.spec.credential], True)
+
+    def _drop_indexes(self, row: Row) -> None:
+        key = row[self.spec.key]
+        for f, idx in self._unique.items():
+            value = row.get(f)
+            if value is not None and idx.get(value) == key:
+                del idx[value]
+        for f, nidx in self._index.items():
+            bucket = nidx.get(row.get(f))
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del nidx[row.get(f)]
+        if self.spec.credential and row.get(self.spec.credential):
+            self._state.on_credential(row[self.spec.credential], False)
+
+    def _check_unique(self, row: Row, own_key: Any) -> None:
+        for f, idx in self._unique.items():
+            value = row.get(f)
+            if value is not None and idx.get(value, own_key) != own_key:
+                raise StoreConflict(f"{self.spec.name}.{f} {value!r} already exists")
+
+    def load(self, row: Row) -> None:
+        """Add a row read from the database (no write, no undo)."""
+        self.rows[row[self.spec.key]] = row
+        self._add_indexes(row)
+
+    def insert(self, row: Row) -> Row:
+        """Add a new row; it is written at the next commit."""
+        key = row.get(self.spec.key)
+        if key is None or key in self.rows:
+            raise StoreConflict(f"{self.spec.name} key {key!r} is missing or exists")
+        self._check_unique(row, key)
+        row = dict(row)
+        row["tenant_id"] = self._state.id
+        row["twin_seq"] = self._state.ids.sequence("twin_seq")
+        self.rows[key] = row
+        self._add_indexes(row)
+        self._state.record(("insert", self.spec.table, row), lambda: self._undo_insert(key))
+        return row
+
+    def update(self, key: Any, **changes: Any) -> Row:
+        """Replace a row by a copy with `changes`; callers never mutate rows in place."""
+        old = self.rows[key]
+        new = {**old, **changes}
+        new[self.spec.key] = key
+        self._check_unique(new, key)
+        self._drop_indexes(old)
+        self.rows[key] = new
+        self._add_indexes(new)
+        self._state.record(("update", self.spec.table, (self.spec.key, new)), lambda: self._restore(key, old))
+        return new
+
+    def delete(self, key: Any) -> Row | None:
+        old = self.rows.pop(key, None)
+        if old is None:
+            return None
+        self._drop_indexes(old)
+        self._state.record(
+            ("delete", self.spec.table, (self.spec.key, key, self._state.id)),
+            lambda: self._undo_delete(key, old),
+        )
+        return old
+
+    def _undo_insert(self, key: Any) -> None:
+        row = self.rows.pop(key)
+        self._drop_indexes(row)
+
+    def _restore(self, key: Any, old: Row) -> None:
+        self._drop_indexes(self.rows[key])
+        self.rows[key] = old
+        self._add_indexes(old)
+
+    def _undo_delete(self, key: Any, old: Row) -> None:
+        self.rows[key] = old
+        self._add_indexes(old)
+
+
+class TenantState:
+    """Everything of one tenant in memory: collections, clock, ids, service meta, pending writes."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        specs: list[CollectionSpec],
+        *,
+        seed: int,
+        size: int,
+        on_credential: Callable[[str, str, bool], None] | None = None,
+    ) -> None:
+        self.id = tenant_id
+        self.seed = seed
+        self.size = size
+        self.version = 0
+        self.created_at = 0.0
+        self.clock = Clock()
+        self.ids = IdSource(seed)
+        self.meta: dict[str, Any] = {}
+        self._on_credential = on_credential
+        self.collections = {spec.name: Collection(spec, self) for spec in specs}
+        self.pending: list[Op] = []
+        self._undo: list[Callable[[], None]] = []
+        self._ids_before = dict(self.ids.counters)
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collections[name]
+
+    def on_credential(self, token: str, present: bool) -> None:
+        if self._on_credential is not None:
+            self._on_credential(token, self.id, present)
+
+    def record(self, op: Op, undo: Callable[[], None]) -> None:
+        self.pending.append(op)
+        self._undo.append(undo)
+
+    def rollback(self) -> None:
+        """Undo every change since the last `take_pending` (a failed operation)."""
+        while self._undo:
+            self._undo.pop()()
+        self.pending.clear()
+        self.ids.counters = dict(self._ids_before)
+
+    def take_pending(self) -> list[Op]:
+        """The writes since the last call, with the tenant's own row; clears the undo log."""
+        ops = self.pending
+        self.pending = []
+        self._undo.clear()
+        self._ids_before = dict(self.ids.counters)
+        if ops:
+            ops.append(("tenant", None, self.tenant_row()))
+        return ops
+
+    def mark_dirty(self) -> None:
+        """The tenant row itself changed (clock, meta): write it at the next commit."""
+        self.pending.append(("noop", None, None))
+
+    def tenant_row(self) -> Row:
+        return {
+            "id": self.id,
+            "seed": self.seed,
+            "size": self.size,
+            "version": self.version,
+            "created_at": self.created_at,
+            "meta": {"clock": self.clock.to_json(), "ids": self.ids.counters, "service": self.meta},
+        }
+
+    def apply_tenant_row(self, row: Row) -> None:
+        self.seed = int(row["seed"])
+        self.size = int(row["size"])
+        self.version = int(row["version"])
+        self.created_at = float(row["created_at"])
+        meta = row["meta"] or {}
+        self.clock = Clock.from_json(meta.get("clock"))
+        self.ids = IdSource(self.seed, meta.get("ids"))
+        self._ids_before = dict(self.ids.counters)
+        self.meta = dict(meta.get("service") or {})
+
+    def dump(self) -> dict[str, Any]:
+        """All state as JSON-able data: collections (rows in order) and the tenant's meta."""
+        return {
+            "tenant": self.id,
+            "seed": self.seed,
+            "size": self.size,
+            "meta": self.meta,
+            "ids": self.ids.to_json()["counters"],
+            "collections": {
+                name: sorted(coll.rows.values(), key=lambda r: r["twin_seq"])
+                for name, coll in self.collections.items()
+            },
+        }

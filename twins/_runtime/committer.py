@@ -1,0 +1,203 @@
+"""Group commit: one writer thread turns the pending writes of many requests into one transaction."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from twins._runtime.collection import Op
+from twins._runtime.db import snapshots_table, tenants_table
+from twins._runtime.errors import WriteConflict
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+Job = tuple[list[Op], "Future[None]"]
+
+
+class Committer:
+    """Writes batches in a background thread; a request's future resolves once its writes are durable.
+
+    With `shared=True` (several processes on one database) each job is its own transaction and the
+    tenant row is updated with a compare-and-set on `version`, raising `WriteConflict` on a race.
+    """
+
+    def __init__(self, engine: Engine, service: str, tables: list[sa.Table], *, shared: bool = False) -> None:
+        self.engine = engine
+        self.service = service
+        self.shared = shared
+        self.tables = tables
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="twin-committer", daemon=True)
+        self._update_stmts: dict[str, Any] = {}
+        self._delete_stmts: dict[str, Any] = {}
+        self.batches = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, ops: list[Op]) -> Future[None]:
+        future: Future[None] = Future()
+        self._queue.put((ops, future))
+        return future
+
+    def stop(self) -> None:
+        """Write everything queued, then end the thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def run_now(self, ops: list[Op]) -> None:
+        """Write synchronously (start-up, tests), bypassing the queue."""
+        with self.engine.begin() as conn:
+            self._apply(conn, ops)
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < MAX_BATCH and not self.shared:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._write(batch)
+
+    def _write(self, batch: list[Job]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                for ops, _ in batch:
+                    self._apply(conn, ops)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+            # One bad job must not fail the others: write them one by one.
+            for job in batch:
+                self._write([job])
+            return
+        self.batches += 1
+        self.jobs += len(batch)
+        for _, future in batch:
+            future.set_result(None)
+
+    def _apply(self, conn: Connection, ops: list[Op]) -> None:
+        i = 0
+        while i < len(ops):
+            kind, table, _ = ops[i]
+            j = i + 1
+            while j < len(ops) and ops[j][0] == kind and ops[j][1] is table and kind != "tenant":
+                j += 1
+            self._apply_group(conn, kind, table, [op[2] for op in ops[i:j]])
+            i = j
+
+    def _apply_group(self, conn: Connection, kind: str, table: sa.Table | None, payloads: list[Any]) -> None:
+        if kind == "insert" and table is not None:
+            rows = [r for p in payloads for r in (p if isinstance(p, list) else [p])]
+            conn.execute(table.insert(), rows)
+        elif kind == "update" and table is not None:
+            stmt = self._update_stmt(table, payloads[0][0])
+            conn.execute(
+                stmt,
+                [
+                    {"_t": row["tenant_id"], "_k": row[key], **{"v_" + c: v for c, v in row.items()}}
+                    for key, row in payloads
+                ],
+            )
+        elif kind == "delete" and table is not None:
+            stmt = self._delete_stmt(table, payloads[0][0])
+            conn.execute(stmt, [{"_t": tid, "_k": k} for _, k, tid in payloads])
+        elif kind == "wipe":
+            for tenant_id in payloads:
+                for t in self.tables:
+                    conn.execute(t.delete().where(t.c.tenant_id == tenant_id))
+        elif kind == "tenant":
+            for row in payloads:
+                self._write_tenant(conn, row)
+        elif kind == "drop":
+            for tenant_id in payloads:
+                for t in self.tables:
+                    conn.execute(t.delete().where(t.c.tenant_id == tenant_id))
+                t, st = tenants_table, snapshots_table
+                conn.execute(t.delete().where((t.c.service == self.service) & (t.c.id == tenant_id)))
+                conn.execute(
+                    st.delete().where((st.c.service == self.service) & (st.c.tenant_id == tenant_id))
+                )
+        elif kind == "snapshot":
+            for row in payloads:
+                st = snapshots_table
+                key = (
+                    (st.c.service == self.service)
+                    & (st.c.tenant_id == row["tenant_id"])
+                    & (st.c.name == row["name"])
+                )
+                conn.execute(st.delete().where(key))
+                conn.execute(st.insert(), {**row, "service": self.service})
+        elif kind == "call":
+            for fn in payloads:
+                fn(conn)
+        elif kind != "noop":
+            raise ValueError(f"unknown write kind {kind!r}")
+
+    def _write_tenant(self, conn: Connection, original: dict[str, Any]) -> None:
+        row = original
+        t = tenants_table
+        mine = (t.c.service == self.service) & (t.c.id == row["id"])
+        row = {**row, "service": self.service}
+        values = {"seed": row["seed"], "size": row["size"], "meta": row["meta"]}
+        if self.shared:
+            result = conn.execute(
+                t.update()
+                .where(mine & (t.c.version == row["version"]))
+                .values(version=row["version"] + 1, **values)
+            )
+            if result.rowcount == 0:
+                exists = conn.execute(sa.select(t.c.version).where(mine)).first()
+                if exists is not None:
+                    raise WriteConflict(row["id"])
+                conn.execute(t.insert(), {**row, "version": row["version"] + 1})
+            original["version"] += 1
+            return
+        result = conn.execute(t.update().where(mine).values(**values))
+        if result.rowcount == 0:
+            conn.execute(t.insert(), row)
+
+    def _update_stmt(self, table: sa.Table, key: str) -> Any:
+        stmt = self._update_stmts.get(table.name)
+        if stmt is None:
+            cols: dict[str, Any] = {
+                c.name: sa.bindparam("v_" + c.name) for c in table.columns if c.name not in ("tenant_id", key)
+            }
+            stmt = (
+                table.update()
+                .where(table.c.tenant_id == sa.bindparam("_t"))
+                .where(table.c[key] == sa.bindparam("_k"))
+                .values(cols)
+            )
+            self._update_stmts[table.name] = stmt
+        return stmt
+
+    def _delete_stmt(self, table: sa.Table, key: str) -> Any:
+        stmt = self._delete_stmts.get(table.name)
+        if stmt is None:
+            stmt = (
+                table.delete()
+                .where(table.c.tenant_id == sa.bindparam("_t"))
+                .where(table.c[key] == sa.bindparam("_k"))
+            )
+            self._delete_stmts[table.name] = stmt
+        return stmt

@@ -1,0 +1,64 @@
+"""The per-app context every route reaches: service, settings, store, journal and faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fastapi import Request
+
+from twins._runtime.collection import TenantState
+from twins._runtime.faults import Faults
+from twins._runtime.journal import Journal
+from twins._runtime.service import Service
+from twins._runtime.settings import Settings
+from twins._runtime.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class TwinContext:
+    """Built by `build_app`; found on `request.app.state.twin`."""
+
+    service: Service
+    settings: Settings
+    store: Store
+    journal: Journal
+    faults: Faults
+
+    def tenant_id(self, request: Request) -> str:
+        """The tenant the tenancy middleware picked (host, header or credential), else the default."""
+        picked = request.scope.get("state", {}).get("twin_tenant")
+        return str(picked) if picked else self.settings.default_tenant
+
+    def use_tenant(self, request: Request, tenant_id: str) -> None:
+        """Pin the request to a tenant found later (e.g. from a token in the body)."""
+        request.scope.setdefault("state", {})["twin_tenant"] = tenant_id
+
+    def tenant_for_token(self, token: str) -> str | None:
+        return self.store.tenant_for_credential(token)
+
+    def state(self, request: Request) -> TenantState:
+        """The request's tenant state, for reads; writes go through `run`."""
+        tenant = self.tenant_id(request)
+        state = self.store.get(tenant)
+        if state is None:
+            raise LookupError(f"tenant {tenant!r} does not exist")
+        return state
+
+    async def run(self, request: Request, fn: Callable[[TenantState], T]) -> T:
+        """Run a domain operation on the request's tenant and wait until its writes are durable."""
+        return await self.store.run(self.tenant_id(request), fn)
+
+    def base_url(self, request: Request) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        return str(request.base_url).rstrip("/")
+
+
+def context_of(request: Request) -> TwinContext:
+    ctx = request.app.state.twin
+    assert isinstance(ctx, TwinContext)
+    return ctx

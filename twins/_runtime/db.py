@@ -1,0 +1,100 @@
+"""Engine creation and the runtime's own tables; built by the app factory, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from twins._runtime.errors import ConfigError
+
+runtime_metadata = sa.MetaData()
+
+tenants_table = sa.Table(
+    "twin_tenants",
+    runtime_metadata,
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False, default=0),
+    sa.Column("meta", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+snapshots_table = sa.Table(
+    "twin_snapshots",
+    runtime_metadata,
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgresql://`, `sqlite:///path`, `:memory:` or a bare file path."""
+    if url in (":memory:", "sqlite://", "sqlite:///:memory:"):
+        return "sqlite://"
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for the URL, checked by connecting once; a bad URL is a one-line ConfigError."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"database URL {url!r} is not valid; use sqlite:///path.db, :memory: "
+            "or postgresql://user@host:5432/db"
+        ) from exc
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+        else:
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+        kwargs["pool_size"] = 4
+    else:
+        raise ConfigError(f"database {backend!r} is not supported; use SQLite (default) or postgresql://")
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except Exception as exc:  # a missing driver, a malformed option
+        raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError(
+            f"cannot connect to {parsed.render_as_string(hide_password=True)}: {reason}; "
+            "check the server is running and the URL (--db / TWINS_DATABASE_URL)"
+        ) from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()

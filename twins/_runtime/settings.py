@@ -1,0 +1,50 @@
+"""Settings of one twin process, from arguments and the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RATE_LIMIT_MODES = ("real", "off", "strict")
+
+
+@dataclass
+class Settings:
+    """Everything `build_app` needs; nothing is read at import time."""
+
+    db_url: str = ""
+    data_dir: Path = field(default_factory=lambda: Path(".twins"))
+    admin_token: str = ""
+    admin_auth: bool = True
+    default_tenant: str = "default"
+    seed: int = 42
+    seed_size: int = 1
+    rate_limits: str = "real"
+    journal_limit: int = 10_000
+    journal: bool = True
+    shared: bool = False
+    public_url: str = ""
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then `TWINS_*` variables, then explicit overrides (ignored when None)."""
+        settings = cls(
+            db_url=os.environ.get("TWINS_DATABASE_URL", ""),
+            data_dir=Path(os.environ.get("TWINS_DATA_DIR", ".twins")),
+            admin_token=os.environ.get("TWINS_ADMIN_TOKEN", ""),
+            rate_limits=os.environ.get("TWINS_RATE_LIMITS", "real"),
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(settings, key, value)
+        if not settings.admin_token:
+            settings.admin_token = "twa_" + secrets.token_urlsafe(24)
+        return settings
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy URL: the given one, else a SQLite file under the data dir."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{self.data_dir / (service + '.db')}"

@@ -1,0 +1,302 @@
+"""The store: every tenant's state in memory, read there, written through to SQL by group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from twins._runtime.clock import SEED_EPOCH, Clock
+from twins._runtime.collection import CollectionSpec, Op, Row, TenantState
+from twins._runtime.committer import Committer
+from twins._runtime.db import runtime_metadata, snapshots_table, tenants_table
+from twins._runtime.errors import WriteConflict
+from twins._runtime.ids import IdSource
+
+T = TypeVar("T")
+Seeder = Callable[[TenantState, int], None]
+SEED_SNAPSHOT = "__seed__"
+
+
+class Store:
+    """Tenants by id, a credential index across tenants, and the committer behind them."""
+
+    def __init__(
+        self,
+        service: str,
+        engine: Engine,
+        specs: list[CollectionSpec],
+        metadata: sa.MetaData | None,
+        seeder: Seeder,
+        *,
+        shared: bool = False,
+    ) -> None:
+        self.service = service
+        self.engine = engine
+        self.specs = specs
+        self.metadata = metadata
+        self.seeder = seeder
+        self.shared = shared
+        self.tenants: dict[str, TenantState] = {}
+        self.credentials: dict[str, str] = {}
+        self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+        self.committer = Committer(engine, service, [s.table for s in specs], shared=shared)
+
+    # --- life cycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        runtime_metadata.create_all(self.engine)
+        if self.metadata is not None:
+            self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
+        self.load_all()
+        self.committer.start()
+
+    def stop(self) -> None:
+        self.committer.stop()
+        self.engine.dispose()
+
+    def load_all(self) -> None:
+        self.tenants.clear()
+        self.credentials.clear()
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(sa.select(tenants_table).where(tenants_table.c.service == self.service))
+                .mappings()
+                .all()
+            )
+        for row in rows:
+            self.tenants[row["id"]] = self._load(dict(row))
+
+    def _load(self, tenant_row: Row) -> TenantState:
+        state = self._new_state(tenant_row["id"], int(tenant_row["seed"]), int(tenant_row["size"]))
+        state.apply_tenant_row(tenant_row)
+        with self.engine.connect() as conn:
+            for spec in self.specs:
+                t = spec.table
+                query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
+                coll = state.collections[spec.name]
+                for r in conn.execute(query).mappings():
+                    coll.load(dict(r))
+        return state
+
+    def _new_state(self, tenant_id: str, seed: int, size: int) -> TenantState:
+        return TenantState(
+            tenant_id, self.specs, seed=seed, size=size, on_credential=self._credential_changed
+        )
+
+    def _credential_changed(self, token: str, tenant_id: str, present: bool) -> None:
+        if present:
+            self.credentials[token] = tenant_id
+        elif self.credentials.get(token) == tenant_id:
+            del self.credentials[token]
+
+    def _tenant_key(self, tenant_id: str) -> sa.ColumnElement[bool]:
+        return (tenants_table.c.service == self.service) & (tenants_table.c.id == tenant_id)
+
+    # --- reads ------------------------------------------------------------------------------
+    def get(self, tenant_id: str) -> TenantState | None:
+        if self.shared:
+            self.refresh(tenant_id)
+        return self.tenants.get(tenant_id)
+
+    def tenant_for_credential(self, token: str) -> str | None:
+        tenant = self.credentials.get(token)
+        if tenant is None and self.shared:
+            self.refresh_all()
+            tenant = self.credentials.get(token)
+        return tenant
+
+    def refresh(self, tenant_id: str) -> None:
+        """Shared mode: reload a tenant another process changed (one indexed read per request)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(tenants_table).where(self._tenant_key(tenant_id))).mappings().first()
+        state = self.tenants.get(tenant_id)
+        if row is None:
+            if state is not None:
+                self._forget(state)
+            return
+        if state is None or state.version != row["version"]:
+            if state is not None:
+                self._forget(state)
+            self.tenants[tenant_id] = self._load(dict(row))
+
+    def refresh_all(self) -> None:
+        with self.engine.connect() as conn:
+            query = sa.select(tenants_table.c.id).where(tenants_table.c.service == self.service)
+            ids = [r[0] for r in conn.execute(query)]
+        for tenant_id in ids:
+            self.refresh(tenant_id)
+
+    def _forget(self, state: TenantState) -> None:
+        for token in [t for t, tid in self.credentials.items() if tid == state.id]:
+            del self.credentials[token]
+        self.tenants.pop(state.id, None)
+
+    # --- writes -----------------------------------------------------------------------------
+    async def commit(self, state: TenantState) -> None:
+        """Write the tenant's pending changes; returns once they are durable."""
+        ops = state.take_pending()
+        if ops:
+            await self._submit(state, ops)
+
+    async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
+        """Run a domain operation and commit it; on a conflicting write elsewhere, reload and retry."""
+        for _ in range(8):
+            state = self.get(tenant_id)
+            if state is None:
+                raise KeyError(tenant_id)
+            try:
+                result = fn(state)
+            except BaseException:
+                state.rollback()
+                raise
+            try:
+                await self.commit(state)
+            except WriteConflict:
+                self.refresh(tenant_id)
+                continue
+            except Exception:
+                # The database refused the write: memory must not keep what disk does not have.
+                self._forget(state)
+                self.refresh(tenant_id) if self.shared else self._reload(tenant_id)
+                raise
+            return result
+        raise WriteConflict(tenant_id)
+
+    def _reload(self, tenant_id: str) -> None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(tenants_table).where(self._tenant_key(tenant_id))).mappings().first()
+        if row is not None:
+            self.tenants[tenant_id] = self._load(dict(row))
+
+    def _replace(self, state: TenantState, dump: dict[str, Any] | None) -> list[Op]:
+        """Fill a fresh state from a dump (or by seeding) and return the writes that persist it."""
+        if dump is None:
+            state.ids = IdSource(state.seed)
+            state.clock = Clock(frozen_at=SEED_EPOCH)
+            self.seeder(state, state.size)
+            state.clock = Clock()
+        else:
+            state.meta = dict(dump["meta"])
+            state.ids = IdSource(state.seed, dump["ids"])
+            for name, rows in dump["collections"].items():
+                coll = state.collections[name]
+                for row in rows:
+                    coll.load(dict(row))
+        for coll in state.collections.values():
+            for row in coll.rows.values():
+                row["tenant_id"] = state.id
+        state.take_pending()
+        ops: list[Op] = [("wipe", None, state.id)]
+        for spec in self.specs:
+            rows = list(state.collections[spec.name].rows.values())
+            if rows:
+                ops.append(("insert", spec.table, rows))
+        ops.append(("tenant", None, state.tenant_row()))
+        return ops
+
+    def _prepare_tenant(self, tenant_id: str, seed: int, size: int) -> tuple[TenantState, list[Op]]:
+        old = self.tenants.get(tenant_id)
+        state = self._new_state(tenant_id, seed, size)
+        state.created_at = time.time()
+        if old is not None:
+            state.version = old.version
+            self._forget(old)
+        ops = self._replace(state, None)
+        seed_dump = state.dump()
+        ops.append(("snapshot", None, self._snapshot_row(state.id, SEED_SNAPSHOT, seed_dump)))
+        self.tenants[tenant_id] = state
+        self.snapshots[(tenant_id, SEED_SNAPSHOT)] = seed_dump
+        return state, ops
+
+    async def create_tenant(self, tenant_id: str, seed: int, size: int) -> TenantState:
+        """Create (or re-create) a tenant seeded deterministically, and remember its seed state."""
+        state, ops = self._prepare_tenant(tenant_id, seed, size)
+        await self._submit(state, ops)
+        return state
+
+    def create_tenant_now(self, tenant_id: str, seed: int, size: int) -> TenantState:
+        """`create_tenant` for start-up, before the event loop runs."""
+        state, ops = self._prepare_tenant(tenant_id, seed, size)
+        self.committer.run_now(ops)
+        for kind, _, payload in ops:
+            if kind == "tenant":
+                state.version = int(payload["version"])
+        return state
+
+    async def restore(self, tenant_id: str, name: str) -> TenantState | None:
+        """Put a tenant back to a named snapshot (`__seed__` is its seed state); None if unknown."""
+        old = self.get(tenant_id)
+        dump = self.snapshot_data(tenant_id, name)
+        if old is None or dump is None:
+            return None
+        state = self._new_state(tenant_id, old.seed, old.size)
+        state.version, state.created_at, state.clock = old.version, old.created_at, old.clock
+        self._forget(old)
+        ops = self._replace(state, dump)
+        self.tenants[tenant_id] = state
+        await self._submit(state, ops)
+        return state
+
+    async def reset(self, tenant_id: str) -> TenantState | None:
+        return await self.restore(tenant_id, SEED_SNAPSHOT)
+
+    async def snapshot(self, tenant_id: str, name: str) -> int:
+        state = self.tenants[tenant_id]
+        dump = state.dump()
+        self.snapshots[(tenant_id, name)] = dump
+        row = self._snapshot_row(tenant_id, name, dump)
+        await asyncio.wrap_future(self.committer.submit([("snapshot", None, row)]))
+        return int(row["rows"])
+
+    def snapshot_data(self, tenant_id: str, name: str) -> dict[str, Any] | None:
+        dump = self.snapshots.get((tenant_id, name))
+        if dump is None:
+            with self.engine.connect() as conn:
+                st = snapshots_table
+                key = (st.c.service == self.service) & (st.c.tenant_id == tenant_id) & (st.c.name == name)
+                found = conn.execute(sa.select(snapshots_table.c.data).where(key)).first()
+            if found is not None:
+                dump = found[0]
+                self.snapshots[(tenant_id, name)] = dump
+        return dump
+
+    def list_snapshots(self, tenant_id: str) -> list[dict[str, Any]]:
+        t = snapshots_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.name, t.c.rows, t.c.created_at)
+                .where((t.c.service == self.service) & (t.c.tenant_id == tenant_id))
+                .order_by(t.c.created_at)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    async def drop_tenant(self, tenant_id: str) -> bool:
+        state = self.tenants.get(tenant_id)
+        if state is None:
+            return False
+        self._forget(state)
+        for key in [k for k in self.snapshots if k[0] == tenant_id]:
+            del self.snapshots[key]
+        await asyncio.wrap_future(self.committer.submit([("drop", None, tenant_id)]))
+        return True
+
+    async def _submit(self, state: TenantState, ops: list[Op]) -> None:
+        await asyncio.wrap_future(self.committer.submit(ops))
+        for kind, _, payload in ops:
+            if kind == "tenant":
+                state.version = int(payload["version"])
+
+    @staticmethod
+    def _snapshot_row(tenant_id: str, name: str, dump: dict[str, Any]) -> Row:
+        rows = sum(len(v) for v in dump["collections"].values())
+        return {
+            "tenant_id": tenant_id,
+            "name": name,
+            "data": dump,
+            "rows": rows,
+            "created_at": time.time(),
+        }

@@ -1,0 +1,183 @@
+"""The `twins` command line: serve one twin, bring them all up, import recordings."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from recorder.cli import import_command
+from twins import registry
+from twins._runtime.errors import ConfigError
+from twins._runtime.serve import (
+    Running,
+    build_running,
+    check_settings,
+    serve_all,
+    serve_workers,
+)
+from twins._runtime.settings import Settings
+
+app = typer.Typer(
+    help=(
+        "Digital twins of Okta, Jira and Slack: stateful, vendor-faithful fakes that the official "
+        "client libraries talk to unmodified, pointed only at another base URL.\n\n"
+        "  twins up                 every twin, embedded SQLite, URLs and credentials printed\n\n"
+        "  twins serve slack        one twin (--db postgresql://... to share state)\n\n"
+        "  twins import a.har b.yaml -o traces/x.jsonl   recordings to a JSONL trace\n\n"
+        "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
+        "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.command("import")(import_command)
+console = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="sqlite:///file.db, :memory: or postgresql://... (env TWINS_DATABASE_URL)"),
+]
+HostOpt = Annotated[str, typer.Option("--host", help="address to bind")]
+NoAuthOpt = Annotated[bool, typer.Option("--no-admin-auth", help="open the admin API (loopback hosts only)")]
+TokenOpt = Annotated[
+    str | None, typer.Option("--admin-token", help="admin token (env TWINS_ADMIN_TOKEN; else generated)")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
+RateOpt = Annotated[str, typer.Option("--rate-limits", help="real (default), off or strict")]
+DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def make_settings(
+    db: str | None,
+    no_admin_auth: bool,
+    admin_token: str | None,
+    seed: int,
+    rate_limits: str,
+    data_dir: Path | None,
+) -> Settings:
+    return Settings.from_env(
+        db_url=db,
+        admin_auth=not no_admin_auth,
+        admin_token=admin_token,
+        seed=seed,
+        rate_limits=rate_limits,
+        data_dir=data_dir,
+    )
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="which twin: see `twins services`")],
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port (default: the service's own)")] = 0,
+    db: DbOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1,
+    no_admin_auth: NoAuthOpt = False,
+    admin_token: TokenOpt = None,
+    seed: SeedOpt = 42,
+    rate_limits: RateOpt = "real",
+    data_dir: DataOpt = None,
+) -> None:
+    """Serve one twin until Ctrl-C / SIGTERM."""
+    try:
+        spec = registry.load(service)
+        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        check_settings(settings, host, workers)
+        port = port or spec.default_port
+        if workers > 1:
+            console.print(
+                f"{spec.title} twin on http://{host}:{port} with {workers} workers; "
+                f"admin token: {settings.admin_token}"
+            )
+            serve_workers(service, settings, host, port, workers)
+            return
+        running, servers = build_running([(spec, settings, port)], host)
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    print_banner(running, settings)
+    asyncio.run(serve_all(servers))
+
+
+@app.command()
+def up(
+    services: Annotated[
+        list[str] | None, typer.Option("--services", "-s", help="which twins (default: all)")
+    ] = None,
+    host: HostOpt = "127.0.0.1",
+    db: DbOpt = None,
+    no_admin_auth: NoAuthOpt = False,
+    admin_token: TokenOpt = None,
+    seed: SeedOpt = 42,
+    rate_limits: RateOpt = "real",
+    data_dir: DataOpt = None,
+) -> None:
+    """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
+    names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
+    try:
+        if not names:
+            raise ConfigError("no twins are installed; reinstall dark-factory-twins")
+        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        check_settings(settings, host)
+        specs = [registry.load(n) for n in names]
+        running, servers = build_running(
+            [(spec, Settings(**{**vars(settings)}), spec.default_port) for spec in specs], host
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    print_banner(running, settings)
+    asyncio.run(serve_all(servers))
+
+
+@app.command("services")
+def list_services() -> None:
+    """List the twins this installation has."""
+    for name in registry.available():
+        spec = registry.load(name)
+        console.print(f"{name:8} {spec.title} (default port {spec.default_port})")
+
+
+def print_banner(running: list[Running], settings: Settings) -> None:
+    table = Table(title="twins", show_lines=True)
+    table.add_column("service")
+    table.add_column("URL")
+    table.add_column("credentials (default tenant)")
+    table.add_column("environment")
+    for item in running:
+        state = item.ctx.store.get(settings.default_tenant)
+        creds = item.ctx.service.credentials(state, item.url) if state else {}
+        env = item.ctx.service.env(item.url, creds)
+        table.add_row(
+            item.name,
+            item.url,
+            "\n".join(f"{k}: {v}" for k, v in creds.items() if isinstance(v, str | int)),
+            "\n".join(f"{k}={v}" for k, v in env.items()),
+        )
+    console.print(table)
+    if settings.admin_auth:
+        console.print(
+            f"admin API: <URL>/_twin/  token: [bold]{settings.admin_token}[/]  "
+            "(header 'Authorization: Bearer <token>')"
+        )
+    else:
+        console.print("admin API: <URL>/_twin/  (no token: --no-admin-auth)")
+    console.print(f"database: {settings.db_url or str(settings.data_dir) + '/<service>.db'}  Ctrl-C stops.")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    app()
