@@ -139,17 +139,17 @@ def _import(files: list[Path], output: Path, append: bool, fmt: OutputFormat, co
 
 
 def import_command(
-    files: list[Path] = typer.Argument(..., help="HAR, vcrpy, go-vcr or Ruby VCR files"),
+    files: list[Path] = typer.Argument(..., help="HAR, vcrpy, go-vcr or Ruby VCR files, or .jsonl traces"),
     output: Path = typer.Option(..., "-o", "--output", help="JSONL trace (or .har) to write"),
     append: bool = typer.Option(False, "--append", help="Add to an existing JSONL trace"),
     output_format: OutputFormat = typer.Option(
         OutputFormat.auto, "--format", help="Output format; auto = .har suffix gives HAR"
     ),
 ) -> None:
-    """Import recordings (HAR 1.2, vcrpy, go-vcr v2, Ruby VCR) into one JSONL trace.
+    """Import recordings (HAR 1.2, vcrpy, go-vcr v2, Ruby VCR, JSONL) into one JSONL trace.
 
-    Sessions are file stems, seq runs through the output; the output is replaced only when
-    every file imported.
+    Sessions are file stems (widened with folder names where stems collide); seq runs through
+    the output; the output appears only when every file imported.
     """
     fmt = _output_format(output, output_format)
     try:

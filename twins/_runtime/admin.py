@@ -105,7 +105,7 @@ def build_admin_router() -> APIRouter:
             raise AdminError(
                 400, "invalid_tenant_id", f"tenant id {body.id!r} must be 1-63 of a-z, 0-9 and '-'"
             )
-        if body.id in ctx.store.tenants:
+        if ctx.store.get(body.id) is not None:
             raise AdminError(409, "tenant_exists", f"tenant {body.id!r} exists; reset or delete it")
         seed = ctx.settings.seed if body.seed is None else body.seed
         size = ctx.settings.seed_size if body.size is None else body.size

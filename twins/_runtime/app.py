@@ -38,7 +38,10 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     )
     store.start()
     if store.get(settings.default_tenant) is None:
-        store.create_tenant_now(settings.default_tenant, settings.seed, settings.seed_size)
+        try:
+            store.create_tenant_now(settings.default_tenant, settings.seed, settings.seed_size)
+        except WriteConflict:  # shared mode: another worker created it first
+            store.refresh(settings.default_tenant)
     ctx = TwinContext(
         service=service,
         settings=settings,
@@ -73,7 +76,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, ctx)
     app.add_middleware(FaultMiddleware, ctx=ctx)
     if settings.journal:
-        app.add_middleware(JournalMiddleware, journal=ctx.journal)
+        app.add_middleware(JournalMiddleware, journal=ctx.journal, default_tenant=settings.default_tenant)
     app.add_middleware(TenancyMiddleware, ctx=ctx)
     return app
 

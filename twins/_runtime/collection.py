@@ -32,12 +32,35 @@ class CollectionSpec:
     unique: tuple[str, ...] = ()
     index: tuple[str, ...] = ()
     credential: str | None = None
+    defaults: tuple[tuple[str, Any, Callable[[], Any] | None], ...] = ()
 
     @classmethod
     def of(cls, model: type[SQLModel], name: str | None = None, **kw: Any) -> CollectionSpec:
+        """A spec for a SQLModel table; rows get the model's defaults for fields they omit."""
         table = model.__table__  # type: ignore[attr-defined]
         assert isinstance(table, sa.Table)
-        return cls(name=name or table.name, table=table, **kw)
+        defaults = []
+        for field_name, info in model.model_fields.items():
+            if field_name in ("tenant_id", "twin_seq") or info.is_required():
+                continue
+            factory = info.default_factory
+            defaults.append((field_name, None if factory else info.default, factory))
+        return cls(name=name or table.name, table=table, defaults=tuple(defaults), **kw)  # type: ignore[arg-type]
+
+    def complete(self, row: Row) -> Row:
+        """The row with every column: defaults filled in, unknown fields refused."""
+        out = {}
+        for field_name, value, factory in self.defaults:
+            if field_name not in row:
+                out[field_name] = factory() if factory is not None else value
+        out.update(row)
+        unknown = set(out) - set(self.table.columns.keys())
+        if unknown:
+            raise StoreConflict(f"{self.name} has no field(s) {', '.join(sorted(unknown))}")
+        missing = set(self.table.columns.keys()) - set(out) - {"tenant_id", "twin_seq"}
+        if missing:
+            raise StoreConflict(f"{self.name} row lacks required field(s) {', '.join(sorted(missing))}")
+        return out
 
 
 class StoreConflict(Exception):
@@ -126,7 +149,7 @@ class Collection:
         if key is None or key in self.rows:
             raise StoreConflict(f"{self.spec.name} key {key!r} is missing or exists")
         self._check_unique(row, key)
-        row = dict(row)
+        row = self.spec.complete(row)
         row["tenant_id"] = self._state.id
         row["twin_seq"] = self._state.ids.sequence("twin_seq")
         self.rows[key] = row
@@ -139,6 +162,8 @@ class Collection:
         old = self.rows[key]
         new = {**old, **changes}
         new[self.spec.key] = key
+        if len(new) != len(old):
+            raise StoreConflict(f"{self.spec.name} has no field(s) {', '.join(sorted(set(new) - set(old)))}")
         self._check_unique(new, key)
         self._drop_indexes(old)
         self.rows[key] = new
@@ -189,7 +214,7 @@ class TenantState:
         self.version = 0
         self.created_at = 0.0
         self.clock = Clock()
-        self.ids = IdSource(seed)
+        self.ids = IdSource(seed, scope=tenant_id)
         self.meta: dict[str, Any] = {}
         self._on_credential = on_credential
         self.collections = {spec.name: Collection(spec, self) for spec in specs}
@@ -246,7 +271,7 @@ class TenantState:
         self.created_at = float(row["created_at"])
         meta = row["meta"] or {}
         self.clock = Clock.from_json(meta.get("clock"))
-        self.ids = IdSource(self.seed, meta.get("ids"))
+        self.ids = IdSource(self.seed, meta.get("ids"), scope=self.id)
         self._ids_before = dict(self.ids.counters)
         self.meta = dict(meta.get("service") or {})
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from twins._runtime.collection import Op
 from twins._runtime.db import snapshots_table, tenants_table
@@ -96,6 +97,10 @@ class Committer:
             future.set_result(None)
 
     def _apply(self, conn: Connection, ops: list[Op]) -> None:
+        if self.shared:
+            # Check the tenant's version first: a writer that lost the race fails here with
+            # WriteConflict, before its rows collide with the winner's (same ids, same counters).
+            ops = sorted(ops, key=lambda op: op[0] != "tenant")
         i = 0
         while i < len(ops):
             kind, table, _ = ops[i]
@@ -169,7 +174,10 @@ class Committer:
                 exists = conn.execute(sa.select(t.c.version).where(mine)).first()
                 if exists is not None:
                     raise WriteConflict(row["id"])
-                conn.execute(t.insert(), {**row, "version": row["version"] + 1})
+                try:
+                    conn.execute(t.insert(), {**row, "version": row["version"] + 1})
+                except IntegrityError as exc:  # another process created the tenant meanwhile
+                    raise WriteConflict(row["id"]) from exc
             original["version"] += 1
             return
         result = conn.execute(t.update().where(mine).values(**values))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -27,6 +27,7 @@ class TwinContext:
     store: Store
     journal: Journal
     faults: Faults
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def tenant_id(self, request: Request) -> str:
         """The tenant the tenancy middleware picked (host, header or credential), else the default."""

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from twins._runtime.errors import ConfigError
@@ -55,7 +55,7 @@ def create_engine(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a non-numeric port
         raise ConfigError(
             f"database URL {url!r} is not valid; use sqlite:///path.db, :memory: "
             "or postgresql://user@host:5432/db"
@@ -67,7 +67,11 @@ def create_engine(url: str) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
         else:
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot create the folder {str(folder)!r} for the SQLite file: {exc}") from exc
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 4
@@ -76,13 +80,15 @@ def create_engine(url: str) -> Engine:
     try:
         engine = sa.create_engine(url, **kwargs)
     except Exception as exc:  # a missing driver, a malformed option
-        raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"cannot use database URL {url!r}: {reason}") from exc
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except OperationalError as exc:
+    except DBAPIError as exc:  # OperationalError, or e.g. an unknown connection option
+        engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise ConfigError(
             f"cannot connect to {parsed.render_as_string(hide_password=True)}: {reason}; "

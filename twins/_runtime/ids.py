@@ -13,16 +13,21 @@ HEX = "0123456789abcdef"
 
 
 class IdSource:
-    """Deterministic ids: the n-th id of a kind depends only on (seed, kind, n)."""
+    """Deterministic ids: the n-th id of a kind depends only on (seed, scope, kind, n).
 
-    def __init__(self, seed: int, counters: dict[str, int] | None = None) -> None:
+    `scope` is the tenant id, so two tenants with one seed get distinct ids and credentials.
+    """
+
+    def __init__(self, seed: int, counters: dict[str, int] | None = None, scope: str = "") -> None:
         self.seed = seed
+        self.scope = scope
         self.counters: dict[str, int] = dict(counters or {})
 
     def _digest(self, kind: str) -> bytes:
         n = self.counters.get(kind, 0) + 1
         self.counters[kind] = n
-        return hashlib.blake2b(f"{self.seed}:{kind}:{n}".encode(), digest_size=32).digest()
+        key = f"{self.seed}:{self.scope}:{kind}:{n}" if self.scope else f"{self.seed}:{kind}:{n}"
+        return hashlib.blake2b(key.encode(), digest_size=32).digest()
 
     def chars(self, kind: str, length: int, alphabet: str = ALNUM) -> str:
         """`length` characters of `alphabet`, the next in this kind's sequence."""

@@ -110,11 +110,15 @@ def request_url(scope: Scope) -> str:
 
 
 class JournalMiddleware:
-    """Records every vendor exchange (not the admin API) into the journal."""
+    """Records every vendor exchange (not the admin API) into the journal.
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    A request no tenant was picked for is served by the default tenant, so it is journaled there.
+    """
+
+    def __init__(self, app: ASGIApp, journal: Journal, default_tenant: str | None = None) -> None:
         self.app = app
         self.journal = journal
+        self.default_tenant = default_tenant
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -149,7 +153,7 @@ class JournalMiddleware:
             self.journal.add(
                 Entry(
                     seq=self.journal.next_seq(),
-                    tenant=state.get("twin_tenant"),
+                    tenant=state.get("twin_tenant") or self.default_tenant,
                     started=started,
                     duration=time.perf_counter() - t0,
                     method=scope["method"],

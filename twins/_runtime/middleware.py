@@ -46,7 +46,7 @@ class TenancyMiddleware:
             return tenant, ""
         host = headers.get(b"host", b"").decode("latin-1").split(":")[0]
         label = host.split(".")[0] if "." in host else ""
-        if label and label not in LOOPBACK_LABELS and label in store.tenants:
+        if label and label not in LOOPBACK_LABELS and store.get(label) is not None:
             return label, ""
         text_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()}
         query = Request(scope).query_params

@@ -44,6 +44,7 @@ class Store:
         self.tenants: dict[str, TenantState] = {}
         self.credentials: dict[str, str] = {}
         self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.committer = Committer(engine, service, [s.table for s in specs], shared=shared)
 
     # --- life cycle -------------------------------------------------------------------------
@@ -144,6 +145,14 @@ class Store:
 
     async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
         """Run a domain operation and commit it; on a conflicting write elsewhere, reload and retry."""
+        if not self.shared:
+            return await self._run(tenant_id, fn)
+        # Shared mode: one write per tenant at a time in this process, so this process's writes
+        # never fail each other's version check; only other processes' writes cause retries.
+        async with self._locks.setdefault(tenant_id, asyncio.Lock()):
+            return await self._run(tenant_id, fn)
+
+    async def _run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
         for _ in range(8):
             state = self.get(tenant_id)
             if state is None:
@@ -156,6 +165,8 @@ class Store:
             try:
                 await self.commit(state)
             except WriteConflict:
+                # Memory holds this attempt's change, which the database rolled back: drop it.
+                self._forget(state)
                 self.refresh(tenant_id)
                 continue
             except Exception:
@@ -175,13 +186,13 @@ class Store:
     def _replace(self, state: TenantState, dump: dict[str, Any] | None) -> list[Op]:
         """Fill a fresh state from a dump (or by seeding) and return the writes that persist it."""
         if dump is None:
-            state.ids = IdSource(state.seed)
+            state.ids = IdSource(state.seed, scope=state.id)
             state.clock = Clock(frozen_at=SEED_EPOCH)
             self.seeder(state, state.size)
             state.clock = Clock()
         else:
             state.meta = dict(dump["meta"])
-            state.ids = IdSource(state.seed, dump["ids"])
+            state.ids = IdSource(state.seed, dump["ids"], scope=state.id)
             for name, rows in dump["collections"].items():
                 coll = state.collections[name]
                 for row in rows:
@@ -275,7 +286,7 @@ class Store:
             return [dict(r) for r in rows]
 
     async def drop_tenant(self, tenant_id: str) -> bool:
-        state = self.tenants.get(tenant_id)
+        state = self.get(tenant_id)
         if state is None:
             return False
         self._forget(state)

@@ -1,0 +1,198 @@
+"""The Web API endpoint `/api/{method}`: parse params, authenticate, check scope and rate, dispatch."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from twins._runtime.collection import TenantState
+from twins._runtime.context import TwinContext, context_of
+from twins._runtime.ratelimit import RateLimiter
+from twins.slack import scopes as scope_table
+from twins.slack.call import Call, Params
+from twins.slack.errors import (
+    JSON_TYPE,
+    InvalidAuth,
+    MissingScope,
+    NotAuthed,
+    RateLimited,
+    SlackError,
+    UnknownMethod,
+)
+from twins.slack.methods import Method, load_all
+
+
+async def read_params(request: Request) -> Params:
+    """Query string, then form or JSON body, merged as Slack does (the body wins)."""
+    params = Params(request.query_params.items())
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        form = await request.form()
+        for key, value in form.multi_items():
+            params[key] = value if isinstance(value, str) else await value.read()
+        return params
+    body = await request.body()
+    if not body.strip():
+        return params
+    if ctype == "application/json":
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise SlackError(code="invalid_json") from None
+        if not isinstance(data, dict):
+            raise SlackError(code="json_not_object")
+        params.update(data)
+        return params
+    try:
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise SlackError(code="invalid_form_data") from None
+    return params
+
+
+def bearer(request: Request, params: Params) -> str:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return params.text("token").strip()
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    auth = request.headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+def authenticate(ctx: TwinContext, request: Request, token: str) -> tuple[str, dict[str, Any]]:
+    """The tenant and token row of a bearer token, or Slack's auth error."""
+    if not token:
+        raise NotAuthed()
+    tenant = ctx.tenant_for_token(token)
+    state = ctx.store.get(tenant) if tenant else None
+    row = state["tokens"].get(token) if state else None
+    if state is None or row is None:
+        raise InvalidAuth()
+    if row["revoked"]:
+        raise SlackError(code="token_revoked")
+    user = state["users"].get(row["user_id"])
+    if user is not None and user["deleted"]:
+        raise SlackError(code="account_inactive")
+    ctx.use_tenant(request, state.id)
+    return state.id, row
+
+
+def check_scope(name: str, token: dict[str, Any] | None) -> tuple[str, ...]:
+    accepted, _ = scope_table.METHODS.get(name, ((), "tier3"))
+    if token is None or not accepted:
+        return accepted
+    granted = set(token["scopes"])
+    if not granted.intersection(accepted):
+        raise MissingScope(needed=accepted[0], provided=",".join(token["scopes"]))
+    return accepted
+
+
+def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
+    limiter: RateLimiter = ctx.extras.setdefault("limiter", RateLimiter(ctx.settings.rate_limits))
+    if limiter.mode == "off":
+        return
+    _, tier = scope_table.METHODS.get(call.method, ((), "tier3"))
+    limit = scope_table.TIERS[tier]
+    who = call.token["app_id"] or call.token["id"] if call.token else "anon"
+    key = f"{call.state.id}:{who}:{call.method}:{tier_key if tier == 'post' else ''}"
+    decision = limiter.check(key, limit, call.now)
+    if not decision.allowed:
+        raise RateLimited(headers={"Retry-After": str(decision.retry_after)})
+
+
+def build_router(ctx: TwinContext) -> APIRouter:
+    methods = load_all()
+    router = APIRouter()
+
+    @router.api_route("/api/{name}", methods=["GET", "POST"])
+    async def web_api(name: str, request: Request) -> Response:
+        return await dispatch(context_of(request), methods.get(name), name, request)
+
+    return router
+
+
+async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: Request) -> Response:
+    req_id = secrets.token_hex(16)
+    token_row: dict[str, Any] | None = None
+    accepted: tuple[str, ...] = ()
+    try:
+        if method is None:
+            raise UnknownMethod(req_method=name)
+        params = await read_params(request)
+        tenant = ctx.tenant_id(request)
+        if method.auth:
+            tenant, token_row = authenticate(ctx, request, bearer(request, params))
+        accepted = check_scope(name, token_row)
+        state = ctx.store.get(tenant)
+        if state is None:
+            raise InvalidAuth()
+        call = Call(ctx, name, params, state, token_row, ctx.base_url(request))
+        check_rate(ctx, call, params.text("channel"))
+        if method.write:
+            body = await ctx.store.run(tenant, lambda st: method.fn(_bind(call, st)))
+        else:
+            body = method.fn(call)
+        publish(ctx, call)
+        for hook in call.after_commit:
+            hook()
+    except SlackError as error:
+        return _render(error, req_id, token_row, accepted)
+    payload: dict[str, Any] = {"ok": True, **body}
+    if call.warnings:
+        payload["warning"] = ",".join(call.warnings)
+        payload.setdefault("response_metadata", {})["warnings"] = call.warnings
+    return Response(
+        json.dumps(payload, separators=(",", ":")).encode(),
+        media_type=JSON_TYPE,
+        headers=_headers(req_id, token_row, accepted),
+    )
+
+
+def _bind(call: Call, state: TenantState) -> Call:
+    call.state = state
+    call.events.clear()
+    call.after_commit.clear()
+    return call
+
+
+def publish(ctx: TwinContext, call: Call) -> None:
+    """Hand the call's events to the Events API dispatcher, if the twin runs one."""
+    dispatcher = ctx.extras.get("events")
+    if dispatcher is not None and call.events:
+        dispatcher.publish(call.state.id, call.events)
+
+
+def _headers(req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]) -> dict[str, str]:
+    return {
+        "X-Slack-Req-Id": req_id,
+        "X-OAuth-Scopes": ",".join(token["scopes"]) if token else "",
+        "X-Accepted-OAuth-Scopes": ",".join(accepted),
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "x-slack-req-id, retry-after",
+    }
+
+
+def _render(
+    error: SlackError, req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]
+) -> Response:
+    from twins.slack.errors import render
+
+    response = render(error)
+    for key, value in _headers(req_id, token, accepted).items():
+        response.headers.setdefault(key, value)
+    return response

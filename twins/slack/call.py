@@ -1,0 +1,124 @@
+"""One Web API call as the method handlers see it: params, token, acting user, tenant state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from twins._runtime.collection import Row, TenantState
+from twins._runtime.context import TwinContext
+from twins.slack.errors import SlackError
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class Params(dict[str, Any]):
+    """Arguments merged from the query string, the form body and the JSON body."""
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.get(name)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return repr(value)
+        return json.dumps(value)
+
+    def required(self, name: str, error: str = "invalid_arguments") -> str:
+        value = self.text(name).strip()
+        if not value:
+            if error == "invalid_arguments":
+                raise SlackError(code=error, messages=[f"[ERROR] missing required field: {name}"])
+            raise SlackError(code=error)
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in TRUE
+
+    def number(self, name: str, default: int, *, low: int | None = None, high: int | None = None) -> int:
+        value = self.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(float(value))
+        except (TypeError, ValueError):
+            raise SlackError(
+                code="invalid_arguments", messages=[f"[ERROR] invalid value for field: {name}"]
+            ) from None
+        if low is not None:
+            number = max(low, number)
+        if high is not None:
+            number = min(high, number)
+        return number
+
+    def parsed(self, name: str, error: str) -> Any:
+        """A JSON argument (blocks, attachments), given as JSON or as a JSON string in a form."""
+        value = self.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                raise SlackError(code=error) from None
+        return value
+
+    def csv(self, name: str) -> list[str]:
+        """A comma-separated list argument (or a JSON list)."""
+        value = self.get(name)
+        if value is None or value == "":
+            return []
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+@dataclass
+class Call:
+    """The context a method handler gets; handlers return the response body (without `ok`)."""
+
+    ctx: TwinContext
+    method: str
+    params: Params
+    state: TenantState
+    token: Row | None = None
+    base_url: str = ""
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+
+    @property
+    def now(self) -> float:
+        return self.state.clock.now()
+
+    @property
+    def user_id(self) -> str:
+        return self.token["user_id"] if self.token else ""
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.token and self.token["kind"] == "bot")
+
+    @property
+    def app(self) -> Row | None:
+        if not self.token or not self.token.get("app_id"):
+            return None
+        return self.state["apps"].get(self.token["app_id"])
+
+    @property
+    def team_id(self) -> str:
+        return str(self.state.meta.get("team", {}).get("id", ""))
+
+    def emit(self, event_type: str, event: dict[str, Any]) -> None:
+        """Queue an Events API event; delivered to subscribed apps once the call has committed."""
+        self.events.append((event_type, {"type": event_type, **event}))

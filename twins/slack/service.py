@@ -1,0 +1,74 @@
+"""The Slack twin as a runtime service: tables, routes, seed, credentials and error style."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from twins._runtime.collection import TenantState
+from twins._runtime.service import Service
+from twins.slack import errors
+from twins.slack.models import COLLECTIONS
+from twins.slack.routes import build_routes
+from twins.slack.seed import seed
+
+
+def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
+    """What a client needs: bot token, an admin's user token, the app's secrets."""
+    tokens = list(state["tokens"])
+    bot = next((t for t in tokens if t["kind"] == "bot" and not t["revoked"]), None)
+    admin_ids = {u["id"] for u in state["users"] if u["is_admin"] and not u["deleted"]}
+    user = next(
+        (t for t in tokens if t["kind"] == "user" and t["user_id"] in admin_ids and not t["revoked"]),
+        None,
+    )
+    app = state["apps"].get(bot["app_id"]) if bot and bot["app_id"] else None
+    team = state.meta.get("team", {})
+    return {
+        "api_url": f"{base_url}/api/",
+        "team_id": team.get("id", ""),
+        "team_domain": team.get("domain", ""),
+        "bot_token": bot["id"] if bot else "",
+        "bot_user_id": bot["user_id"] if bot else "",
+        "user_token": user["id"] if user else "",
+        "admin_user_id": user["user_id"] if user else "",
+        "app_id": app["id"] if app else "",
+        "client_id": app["client_id"] if app else "",
+        "client_secret": app["client_secret"] if app else "",
+        "signing_secret": app["signing_secret"] if app else "",
+    }
+
+
+def credential_from_headers(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return query.get("token")
+
+
+def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
+    return {
+        "SLACK_API_URL": f"{url}/api/",
+        "SLACK_BOT_TOKEN": str(creds.get("bot_token", "")),
+        "SLACK_SIGNING_SECRET": str(creds.get("signing_secret", "")),
+    }
+
+
+def create_service() -> Service:
+    return Service(
+        name="slack",
+        title="Slack",
+        default_port=8101,
+        collections=COLLECTIONS,
+        metadata=SQLModel.metadata,
+        routes=build_routes,
+        render_error=errors.render,
+        http_error=errors.http_error,
+        seed=seed,
+        credentials=credentials,
+        credential_from_headers=credential_from_headers,
+        rate_limited=errors.rate_limited,
+        env=env,
+    )
