@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from recorder.cli import import_command
 from twins import registry
@@ -143,6 +142,32 @@ def up(
     asyncio.run(serve_all(servers))
 
 
+@app.command()
+def coverage(
+    service: Annotated[str, typer.Argument(help="which twin")],
+    spec: Annotated[Path, typer.Option("--spec", help="the vendor's OpenAPI/Swagger file")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Markdown file to write")],
+) -> None:
+    """Write COVERAGE.md: the operations of the official spec and which the twin implements."""
+    from twins._runtime.app import build_app
+    from twins._runtime.coverage import load_spec, operations, render, route_matcher
+
+    try:
+        svc = registry.load(service)
+        data = load_spec(spec)
+    except (ConfigError, OSError, ValueError) as exc:
+        fail(str(exc))
+        return
+    settings = Settings.from_env(db_url=":memory:", admin_auth=False)
+    twin = build_app(svc, settings)
+    implemented = svc.implements or route_matcher(twin)
+    ops = operations(data)
+    output.write_text(render(svc.title, spec.name, ops, implemented), encoding="utf-8")
+    twin.state.twin.store.stop()
+    done = sum(1 for op in ops if implemented(op.method, op.path))
+    console.print(f"{output}: {done} of {len(ops)} operations implemented")
+
+
 @app.command("services")
 def list_services() -> None:
     """List the twins this installation has."""
@@ -152,30 +177,27 @@ def list_services() -> None:
 
 
 def print_banner(running: list[Running], settings: Settings) -> None:
-    table = Table(title="twins", show_lines=True)
-    table.add_column("service")
-    table.add_column("URL")
-    table.add_column("credentials (default tenant)")
-    table.add_column("environment")
+    """URLs, credentials and environment of each twin; plain lines, so nothing is cut off."""
     for item in running:
         state = item.ctx.store.get(settings.default_tenant)
         creds = item.ctx.service.credentials(state, item.url) if state else {}
-        env = item.ctx.service.env(item.url, creds)
-        table.add_row(
-            item.name,
-            item.url,
-            "\n".join(f"{k}: {v}" for k, v in creds.items() if isinstance(v, str | int)),
-            "\n".join(f"{k}={v}" for k, v in env.items()),
-        )
-    console.print(table)
+        console.print(f"[bold green]{item.name}[/]  {item.url}", soft_wrap=True)
+        width = max((len(k) for k in creds), default=0)
+        for key, value in creds.items():
+            if isinstance(value, str | int) and value != "":
+                console.print(f"  {key:<{width}}  {value}", soft_wrap=True, highlight=False)
+        for key, value in item.ctx.service.env(item.url, creds).items():
+            console.print(f"  export {key}={value}", soft_wrap=True, highlight=False)
     if settings.admin_auth:
         console.print(
-            f"admin API: <URL>/_twin/  token: [bold]{settings.admin_token}[/]  "
-            "(header 'Authorization: Bearer <token>')"
+            f"admin API: <URL>/_twin/  token [bold]{settings.admin_token}[/] "
+            "(send 'Authorization: Bearer <token>')",
+            soft_wrap=True,
         )
     else:
-        console.print("admin API: <URL>/_twin/  (no token: --no-admin-auth)")
-    console.print(f"database: {settings.db_url or str(settings.data_dir) + '/<service>.db'}  Ctrl-C stops.")
+        console.print("admin API: <URL>/_twin/  (no token: --no-admin-auth)", soft_wrap=True)
+    database = settings.db_url or f"{settings.data_dir}/<service>.db"
+    console.print(f"database: {database}   Ctrl-C stops.", soft_wrap=True, highlight=False)
     sys.stdout.flush()
 
 

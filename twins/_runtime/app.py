@@ -6,12 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from twins._runtime.admin import build_admin_router
+from twins._runtime.admin import build_admin_router, require_admin
 from twins._runtime.context import TwinContext
 from twins._runtime.db import create_engine
 from twins._runtime.errors import AdminError, TwinError, WriteConflict
@@ -71,7 +71,11 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.twin = ctx
     app.include_router(build_admin_router())
     if service.admin_routes is not None:
-        app.include_router(service.admin_routes(ctx), prefix=f"{ADMIN_PREFIX}/{service.name}")
+        app.include_router(
+            service.admin_routes(ctx),
+            prefix=f"{ADMIN_PREFIX}/{service.name}",
+            dependencies=[Depends(require_admin)],
+        )
     app.include_router(service.routes(ctx))
     install_error_handlers(app, ctx)
     app.add_middleware(FaultMiddleware, ctx=ctx)

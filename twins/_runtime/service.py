@@ -37,3 +37,4 @@ class Service:
     admin_routes: Callable[[TwinContext], APIRouter] | None = None
     on_start: Callable[[TwinContext], None] | None = None
     on_stop: Callable[[TwinContext], None] | None = None
+    implements: Callable[[str, str], bool] | None = None  # (METHOD, spec path) for COVERAGE.md

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -171,6 +172,10 @@ class Store:
                 continue
             except Exception:
                 # The database refused the write: memory must not keep what disk does not have.
+                # Writes of other requests queued before it may still be landing: wait for them
+                # (blocking, so no new write is queued meanwhile), then reload from disk.
+                with contextlib.suppress(TimeoutError):
+                    self.committer.submit([]).result(timeout=30)
                 self._forget(state)
                 self.refresh(tenant_id) if self.shared else self._reload(tenant_id)
                 raise
