@@ -105,7 +105,9 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
         if is_admin(request):
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
             return admin_error_response(AdminError(exc.status_code, code, str(exc.detail)))
-        return service.render_error(service.http_error(exc.status_code, request, str(exc.detail)), request)
+        error = service.http_error(exc.status_code, request, str(exc.detail))
+        error.headers = {**(exc.headers or {}), **error.headers}  # e.g. Allow on a 405
+        return service.render_error(error, request)
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

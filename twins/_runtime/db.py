@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,9 @@ def create_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:  # ValueError: a non-numeric port
+        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)  # never print a password
         raise ConfigError(
-            f"database URL {url!r} is not valid; use sqlite:///path.db, :memory: "
+            f"database URL {shown!r} is not valid; use sqlite:///path.db, :memory: "
             "or postgresql://user@host:5432/db"
         ) from exc
     backend = parsed.get_backend_name()
@@ -71,7 +73,7 @@ def create_engine(url: str) -> Engine:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ConfigError(f"cannot create the folder {str(folder)!r} for the SQLite file: {exc}") from exc
+                raise ConfigError(f"cannot create the folder {str(folder)!r}: {exc}") from exc
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 4

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from twins._runtime.clock import SEED_EPOCH, Clock
 from twins._runtime.collection import CollectionSpec, Op, Row, TenantState
@@ -50,9 +51,16 @@ class Store:
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
-        runtime_metadata.create_all(self.engine)
-        if self.metadata is not None:
-            self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
+        for attempt in range(5):
+            try:
+                runtime_metadata.create_all(self.engine)
+                if self.metadata is not None:
+                    self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
+                break
+            except DBAPIError:
+                # Workers starting together race to create the tables; the loser finds them made.
+                if attempt == 4:
+                    raise
         self.load_all()
         self.committer.start()
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.ratelimit import RateLimiter
+from twins.slack import scheduler, schemas
 from twins.slack import scopes as scope_table
 from twins.slack.call import Call, Params
 from twins.slack.errors import (
@@ -137,11 +138,17 @@ async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: 
         tenant = ctx.tenant_id(request)
         if method.auth:
             tenant, token_row = authenticate(ctx, request, bearer(request, params))
+        elif method.tenant is not None:
+            tenant = method.tenant(ctx, request, params) or tenant
         accepted = check_scope(name, token_row)
         state = ctx.store.get(tenant)
         if state is None:
             raise InvalidAuth()
+        if scheduler.has_due(state):  # scheduled messages whose time has come are posted first
+            await scheduler.deliver(ctx, tenant)
+            state = ctx.store.get(tenant) or state
         call = Call(ctx, name, params, state, token_row, ctx.base_url(request))
+        schemas.use_base_url(call.base_url)
         check_rate(ctx, call, params.text("channel"))
         if method.write:
             body = await ctx.store.run(tenant, lambda st: method.fn(_bind(call, st)))

@@ -51,7 +51,7 @@ class Params(dict[str, Any]):
             return default
         try:
             number = int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise SlackError(
                 code="invalid_arguments", messages=[f"[ERROR] invalid value for field: {name}"]
             ) from None

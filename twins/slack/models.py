@@ -50,7 +50,8 @@ class SlackConversation(TenantRow, table=True):
     topic: dict[str, Any] = _json({})
     purpose: dict[str, Any] = _json({})
     members: list[str] = _json([])
-    last_read: dict[str, Any] = _json({})
+    previous_names: list[str] = _json([])
+    last_read: dict[str, Any] = _json({})  # user id -> ts of the last message read
     updated: int = 0
 
 
@@ -79,6 +80,7 @@ class SlackMessage(TenantRow, table=True):
     reactions: list[Any] = _json([])
     pinned_to: list[str] = _json([])
     metadata_: dict[str, Any] = _json({})
+    extra: dict[str, Any] = _json({})  # subtype keys: inviter, topic, purpose, name, old_name
 
 
 class SlackToken(TenantRow, table=True):
@@ -194,6 +196,7 @@ class SlackOAuthCode(TenantRow, table=True):
     redirect_uri: str = ""
     used: bool = False
     expires: int = 0
+    webhook_channel: str | None = None  # chosen at authorize when `incoming-webhook` is asked for
 
 
 class SlackWebhook(TenantRow, table=True):
@@ -215,7 +218,7 @@ COLLECTIONS = [
     CollectionSpec.of(SlackBookmark, "bookmarks", index=("channel_id",)),
     CollectionSpec.of(SlackUsergroup, "usergroups", unique=("handle",)),
     CollectionSpec.of(SlackView, "views", index=("user_id",)),
-    CollectionSpec.of(SlackScheduled, "scheduled", index=("channel",)),
+    CollectionSpec.of(SlackScheduled, "scheduled", index=("channel", "state")),
     CollectionSpec.of(SlackOAuthCode, "oauth_codes"),
     CollectionSpec.of(SlackWebhook, "webhooks"),
 ]

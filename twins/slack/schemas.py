@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 
 AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+
+# The base URL of the request being served: file URLs (url_private...) point back at the twin.
+FILES_BASE: ContextVar[str] = ContextVar("slack_files_base", default="")
+
+
+def use_base_url(url: str) -> None:
+    """Make file URLs rendered during this request point at `url` (the twin's own base URL)."""
+    FILES_BASE.set(url)
 
 
 def make_ts(state: TenantState) -> str:
@@ -167,6 +176,8 @@ def message(row: Row, state: TenantState, *, thread_view: bool = False) -> dict[
         out["pinned_to"] = list(row["pinned_to"])
     if row["metadata_"]:
         out["metadata"] = dict(row["metadata_"])
+    for key, value in (row.get("extra") or {}).items():
+        out.setdefault(key, value)
     return out
 
 
@@ -187,10 +198,13 @@ def bot_profile(state: TenantState, bot_id: str) -> dict[str, Any]:
 
 
 def file(row: Row, state: TenantState) -> dict[str, Any]:
+    if row["state"] == "deleted":
+        return {"id": row["id"], "mode": "tombstone"}
     team_id = str(state.meta.get("team", {}).get("id", ""))
     domain = str(state.meta.get("team", {}).get("domain", "workspace"))
-    base = str(state.meta.get("files_base", "https://files.slack.com"))
+    base = FILES_BASE.get() or str(state.meta.get("files_base", "https://files.slack.com"))
     name = row["name"] or row["id"]
+    kinds = {c: _kind(state, c) for c in row["channels"]}
     return {
         "id": row["id"],
         "created": row["created"],
@@ -207,7 +221,7 @@ def file(row: Row, state: TenantState) -> dict[str, Any]:
         "mode": "hosted",
         "is_external": False,
         "external_type": "",
-        "is_public": any(c.startswith("C") for c in row["channels"]),
+        "is_public": "public" in kinds.values(),
         "public_url_shared": False,
         "display_as_bot": False,
         "username": "",
@@ -219,11 +233,18 @@ def file(row: Row, state: TenantState) -> dict[str, Any]:
         "comments_count": 0,
         "is_starred": False,
         "shares": dict(row["shares"]),
-        "channels": [c for c in row["channels"] if c.startswith("C")],
-        "groups": [c for c in row["channels"] if c.startswith("G")],
-        "ims": [c for c in row["channels"] if c.startswith("D")],
+        "channels": [c for c, k in kinds.items() if k == "public"],
+        "groups": [c for c, k in kinds.items() if k in ("private", "mpim")],
+        "ims": [c for c, k in kinds.items() if k == "im"],
         "has_more_shares": False,
         "has_rich_preview": False,
         "file_access": "visible",
         **({"alt_txt": row["alt_txt"]} if row["alt_txt"] else {}),
     }
+
+
+def _kind(state: TenantState, conv_id: str) -> str:
+    conv = state["conversations"].get(conv_id)
+    if conv is not None:
+        return str(conv["kind"])
+    return {"D": "im", "G": "private"}.get(conv_id[:1], "public")

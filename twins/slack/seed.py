@@ -89,6 +89,22 @@ def new_user(state: TenantState, fake: Faker, domain: str, **overrides: Any) -> 
     return state["users"].insert(row)
 
 
+def new_webhook(state: TenantState, app_id: str, channel_id: str, user_id: str) -> dict[str, Any]:
+    """An incoming webhook of an app, posting into one channel: /services/T…/B…/<secret>."""
+    bot_id = slack_id(state, "B", "webhook")
+    secret = state.ids.chars("webhook_secret", 24)
+    team_id = str(state.meta.get("team", {}).get("id", ""))
+    return state["webhooks"].insert(
+        {
+            "id": f"{bot_id}/{secret}",
+            "app_id": app_id,
+            "channel": channel_id,
+            "user_id": user_id,
+            "url_path": f"/services/{team_id}/{bot_id}/{secret}",
+        }
+    )
+
+
 def seed(state: TenantState, size: int) -> None:
     fake = Faker("en_US")
     fake.seed_instance(state.seed)
@@ -276,3 +292,4 @@ def seed(state: TenantState, size: int) -> None:
                     latest_reply=last,
                 )
     state.clock.set(start + 86400 * 3)
+    new_webhook(state, app_id, channels[0]["id"], admin["id"])

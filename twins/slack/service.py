@@ -8,8 +8,10 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
+from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
-from twins.slack import errors
+from twins.slack import errors, events, scheduler
+from twins.slack.admin import build_admin_routes
 from twins.slack.models import COLLECTIONS
 from twins.slack.routes import build_routes
 from twins.slack.seed import seed
@@ -25,6 +27,7 @@ def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
         None,
     )
     app = state["apps"].get(bot["app_id"]) if bot and bot["app_id"] else None
+    hook = next((w for w in state["webhooks"] if app and w["app_id"] == app["id"]), None)
     team = state.meta.get("team", {})
     return {
         "api_url": f"{base_url}/api/",
@@ -38,6 +41,7 @@ def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
         "client_id": app["client_id"] if app else "",
         "client_secret": app["client_secret"] if app else "",
         "signing_secret": app["signing_secret"] if app else "",
+        "webhook_url": f"{base_url}{hook['url_path']}" if hook else "",
     }
 
 
@@ -56,6 +60,16 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def on_start(ctx: TwinContext) -> None:
+    scheduler.start(ctx)
+    events.install(ctx)
+
+
+def on_stop(ctx: TwinContext) -> None:
+    events.uninstall(ctx)
+    scheduler.stop(ctx)
+
+
 def create_service() -> Service:
     return Service(
         name="slack",
@@ -71,4 +85,7 @@ def create_service() -> Service:
         credential_from_headers=credential_from_headers,
         rate_limited=errors.rate_limited,
         env=env,
+        admin_routes=build_admin_routes,
+        on_start=on_start,
+        on_stop=on_stop,
     )

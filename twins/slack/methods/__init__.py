@@ -8,9 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from twins.slack.call import Call
+from fastapi import Request
+
+from twins._runtime.context import TwinContext
+from twins.slack.call import Call, Params
 
 Handler = Callable[[Call], dict[str, Any]]
+# For methods without a token (oauth.v2.access): the tenant the request's params point at, if any.
+TenantResolver = Callable[[TwinContext, Request, Params], str | None]
 
 
 @dataclass(frozen=True)
@@ -19,16 +24,19 @@ class Method:
     fn: Handler
     write: bool
     auth: bool
+    tenant: TenantResolver | None = None
 
 
 METHODS: dict[str, Method] = {}
 
 
-def method(name: str, *, write: bool = False, auth: bool = True) -> Callable[[Handler], Handler]:
+def method(
+    name: str, *, write: bool = False, auth: bool = True, tenant: TenantResolver | None = None
+) -> Callable[[Handler], Handler]:
     """Register a handler. `write` handlers run in a committed store operation."""
 
     def register(fn: Handler) -> Handler:
-        METHODS[name] = Method(name, fn, write, auth)
+        METHODS[name] = Method(name, fn, write, auth, tenant)
         return fn
 
     return register
