@@ -78,6 +78,8 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         )
     app.include_router(service.routes(ctx))
     install_error_handlers(app, ctx)
+    if service.middleware is not None:
+        app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
     app.add_middleware(FaultMiddleware, ctx=ctx)
     if settings.journal:
         app.add_middleware(JournalMiddleware, journal=ctx.journal, default_tenant=settings.default_tenant)

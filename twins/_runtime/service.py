@@ -37,4 +37,6 @@ class Service:
     admin_routes: Callable[[TwinContext], APIRouter] | None = None
     on_start: Callable[[TwinContext], None] | None = None
     on_stop: Callable[[TwinContext], None] | None = None
-    implements: Callable[[str, str], bool] | None = None  # (METHOD, spec path) for COVERAGE.md
+    implements: Callable[[str, str], bool] | None = None
+    # Vendor ASGI middleware around the service's routes (inside fault injection), e.g. rate limits.
+    middleware: Callable[[Any, TwinContext], Any] | None = None  # (METHOD, spec path) for COVERAGE.md
