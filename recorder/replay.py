@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 
 import httpx
 
@@ -31,6 +31,7 @@ class Step:
     outcome: dict[str, tuple[Any, Any]]
     missing_keys: list[str]
     extra_keys: list[str]
+    response_text: str = ""  # the twin's answer, for checks beyond the key structure
 
     @property
     def same_status(self) -> bool:
@@ -61,7 +62,8 @@ class Replayer:
             if url and recorded.startswith("http"):
                 continue
             text = text.replace(quote(recorded, safe=""), quote(self.ids[recorded], safe=""))
-        for found in set(ID_IN_TEXT.findall(text)):
+        # Ids are looked for in the decoded text too: `%2CC0…` hides the second of a comma list.
+        for found in sorted(set(ID_IN_TEXT.findall(text)) | set(ID_IN_TEXT.findall(unquote_plus(text)))):
             if found in self.ids.values() or self.fallback is None:
                 continue
             twin = self.fallback(found, exchange)
@@ -106,6 +108,7 @@ class Replayer:
             outcome=outcome,
             missing_keys=sorted(k for k in r_keys - t_keys if not k.startswith(ignored)),
             extra_keys=sorted(t_keys - r_keys),
+            response_text=response.text,
         )
 
     async def run(self, exchanges: Sequence[Exchange], before: Hook | None = None) -> list[Step]:

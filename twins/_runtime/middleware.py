@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import formatdate
+
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from twins._runtime.context import TwinContext
 from twins._runtime.faults import DroppedConnection, delay
@@ -14,7 +17,11 @@ LOOPBACK_LABELS = frozenset({"localhost", "127", "0", "[", "host", "testserver"}
 
 
 class TenancyMiddleware:
-    """Picks the tenant from `X-Twin-Tenant`, the Host's first label, or the credential."""
+    """Picks the tenant from `X-Twin-Tenant`, the Host's first label, or the credential.
+
+    It also stamps the one `Date` header of every response (servers run without their own), from
+    the tenant's clock, so that it agrees with the times the twin puts in headers and bodies.
+    """
 
     def __init__(self, app: ASGIApp, ctx: TwinContext) -> None:
         self.app = app
@@ -33,7 +40,26 @@ class TenancyMiddleware:
                 await self.ctx.service.render_error(error, request)(scope, receive, send)
                 return
             state["twin_tenant"] = tenant
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, self.dated(scope, send))
+
+    def dated(self, scope: Scope, send: Send) -> Send:
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"date" for k, _ in headers):
+                    headers.append((b"date", formatdate(self.now(scope), usegmt=True).encode()))
+                    message["headers"] = headers
+            await send(message)
+
+        return stamped
+
+    def now(self, scope: Scope) -> float:
+        """Vendor traffic: the tenant's clock; the admin API: wall time."""
+        if scope["path"].startswith(ADMIN_PREFIX):
+            return time.time()
+        tenant = scope.get("state", {}).get("twin_tenant") or self.ctx.settings.default_tenant
+        state = self.ctx.store.tenants.get(tenant)
+        return state.clock.now() if state is not None else time.time()
 
     def pick(self, scope: Scope) -> tuple[str | None, str]:
         store = self.ctx.store

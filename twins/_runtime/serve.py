@@ -84,7 +84,10 @@ def build_running(
         url = f"http://{host}:{port}"
         settings.public_url = settings.public_url or url
         app: FastAPI = build_app(service, settings)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        # No uvicorn Date header: the app sends one, from the tenant's clock.
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", date_header=False
+        )
         servers.append(_Server(config))
         running.append(Running(service.name, url, app.state.twin))
     return running, servers
@@ -117,6 +120,7 @@ def serve_workers(service_name: str, settings: Settings, host: str, port: int, w
         port=port,
         workers=workers,
         log_level="warning",
+        date_header=False,
     )
 
 

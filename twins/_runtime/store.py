@@ -24,6 +24,19 @@ Seeder = Callable[[TenantState, int], None]
 SEED_SNAPSHOT = "__seed__"
 
 
+class Tenants(dict[str, TenantState]):
+    """Tenant states by id; each watcher is told of every state put in (new, reloaded, restored)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watchers: list[Callable[[TenantState], None]] = []
+
+    def __setitem__(self, tenant_id: str, state: TenantState) -> None:
+        super().__setitem__(tenant_id, state)
+        for watcher in self.watchers:
+            watcher(state)
+
+
 class Store:
     """Tenants by id, a credential index across tenants, and the committer behind them."""
 
@@ -43,7 +56,7 @@ class Store:
         self.metadata = metadata
         self.seeder = seeder
         self.shared = shared
-        self.tenants: dict[str, TenantState] = {}
+        self.tenants = Tenants()
         self.credentials: dict[str, str] = {}
         self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
         self._locks: dict[str, asyncio.Lock] = {}

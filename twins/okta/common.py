@@ -92,6 +92,9 @@ def authenticate(request: Request, scope: str | None = None) -> tuple[TwinContex
     kind, token = match.group(1).upper(), match.group(2)
     if kind == "SSWS":
         tenant = ctx.tenant_for_token(token)
+        picked = request.scope.get("state", {}).get("twin_tenant")
+        if picked and tenant and picked != tenant:
+            raise invalid_token()  # the request names another org (X-Twin-Tenant, host)
         state = ctx.store.get(tenant) if tenant else None
         row = state["api_tokens"].by("token", token) if state else None
         if state is None or row is None:

@@ -174,6 +174,9 @@ class OktaEventHook(TenantRow, table=True):
     channel: dict[str, Any] = _json({})
     created: str = ""
     last_updated: str = ""
+    description: str | None = None
+    created_by: str = ""
+    filter: dict[str, Any] = _json({})  # events.filter (EXPRESSION_LANGUAGE); {} when none
 
 
 COLLECTIONS = [

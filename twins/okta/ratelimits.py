@@ -54,6 +54,7 @@ def reset_headers(request: Request, retry_after: int) -> dict[str, str]:
         "X-Rate-Limit-Reset": str(int(now) + max(1, retry_after)),
         "Date": formatdate(now, usegmt=True),
         "Retry-After": str(max(1, retry_after)),
+        "X-Okta-Request-Id": secrets.token_urlsafe(18),
     }
 
 

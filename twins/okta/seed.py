@@ -129,6 +129,14 @@ def seed(state: TenantState, size: int) -> None:
                 add_member(state, group, person)
     add_member(state, groups[2], admin)
     seed_apps(state, groups, people)
+    seed_authorization_servers(state)
+
+
+def seed_authorization_servers(state: TenantState) -> None:
+    """The org server's signing keys and the "default" authorization server with its policy."""
+    from twins.okta.backend.authservers import seed_authorization_servers as seed_servers
+
+    seed_servers(state)
 
 
 def seed_apps(state: TenantState, groups: list[Row], people: list[Row]) -> None:

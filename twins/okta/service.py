@@ -8,8 +8,10 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
+from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
-from twins.okta import errors
+from twins.okta import errors, hooks_delivery
+from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
 from twins.okta.ratelimits import OktaRateLimitMiddleware
 from twins.okta.routes import build_routes
@@ -56,6 +58,14 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def on_start(ctx: TwinContext) -> None:
+    hooks_delivery.start(ctx)
+
+
+def on_stop(ctx: TwinContext) -> None:
+    hooks_delivery.stop(ctx)
+
+
 def create_service() -> Service:
     return Service(
         name="okta",
@@ -72,4 +82,7 @@ def create_service() -> Service:
         rate_limited=errors.rate_limited,
         env=env,
         middleware=OktaRateLimitMiddleware,
+        admin_routes=build_admin_routes,
+        on_start=on_start,
+        on_stop=on_stop,
     )

@@ -10,8 +10,10 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins.slack.errors import SlackError
+from twins.slack.schemas import team_id
 
 TRUE = {"1", "true", "yes", "on"}
+Events = list[tuple[str, dict[str, Any]]]
 
 
 class Params(dict[str, Any]):
@@ -83,6 +85,11 @@ class Params(dict[str, Any]):
         return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
+def emit(events: Events, event_type: str, event: dict[str, Any]) -> None:
+    """Queue an Events API event of `event_type` on `events`."""
+    events.append((event_type, {"type": event_type, **event}))
+
+
 @dataclass
 class Call:
     """The context a method handler gets; handlers return the response body (without `ok`)."""
@@ -93,7 +100,7 @@ class Call:
     state: TenantState
     token: Row | None = None
     base_url: str = ""
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: Events = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
 
@@ -117,8 +124,8 @@ class Call:
 
     @property
     def team_id(self) -> str:
-        return str(self.state.meta.get("team", {}).get("id", ""))
+        return team_id(self.state)
 
     def emit(self, event_type: str, event: dict[str, Any]) -> None:
         """Queue an Events API event; delivered to subscribed apps once the call has committed."""
-        self.events.append((event_type, {"type": event_type, **event}))
+        emit(self.events, event_type, event)

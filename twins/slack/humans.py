@@ -16,6 +16,7 @@ from twins._runtime.errors import AdminError
 from twins.slack.api import publish
 from twins.slack.call import Call, Params
 from twins.slack.errors import SlackError
+from twins.slack.lookup import find_conversation, live_bot_token
 from twins.slack.methods import Handler, load_all
 from twins.slack.scopes import USER_SCOPES
 
@@ -88,9 +89,9 @@ def human_token(user_id: str) -> Row:
 
 def bot_token(state: TenantState, app: Row) -> Row:
     """The app's live bot token, or the admin error when the app is not installed."""
-    for token in state["tokens"].where("user_id", app["bot_user_id"]):
-        if token["kind"] == "bot" and token["app_id"] == app["id"] and not token["revoked"]:
-            return token
+    token = live_bot_token(state, app)
+    if token is not None:
+        return token
     raise AdminError(409, "app_not_installed", f"app {app['id']!r} has no live bot token")
 
 
@@ -147,9 +148,9 @@ async def act(
     method_name, mapper = ACTIONS[action]
     params = {k: v for k, v in mapper(body).items() if v is not None}
     ref = params.get("channel")
-    if isinstance(ref, str) and state["conversations"].get(ref) is None:
-        named = state["conversations"].by("name", ref.lstrip("#"))
-        params["channel"] = named["id"] if named is not None else ref  # names work too, as in the client
+    if isinstance(ref, str):
+        found = find_conversation(state, ref)
+        params["channel"] = found["id"] if found is not None else ref  # names work too, as in the client
     answer, call = await run_as(
         ctx, state.id, human_token(user_id), handler(method_name), params, name=method_name, base_url=base_url
     )

@@ -1,8 +1,8 @@
-"""Lookups shared by the method families, raising Slack's own errors."""
+"""Lookups shared by the method families (raising Slack's own errors) and the admin side."""
 
 from __future__ import annotations
 
-from twins._runtime.collection import Row
+from twins._runtime.collection import Row, TenantState
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 
@@ -15,11 +15,16 @@ def channel(call: Call, param: str = "channel", *, error: str = "channel_not_fou
     return channel_by_ref(call, value, error=error)
 
 
+def find_conversation(state: TenantState, ref: str) -> Row | None:
+    """A conversation by id, or by name with or without its leading #."""
+    convs = state["conversations"]
+    row = convs.get(ref)
+    return row if row is not None else convs.by("name", ref.lstrip("#"))
+
+
 def channel_by_ref(call: Call, value: str, *, error: str = "channel_not_found") -> Row:
     convs = call.state["conversations"]
-    row = convs.get(value)
-    if row is None:
-        row = convs.by("name", value.lstrip("#"))
+    row = find_conversation(call.state, value)
     if row is None and value.startswith(("U", "W")):
         # Posting to a user id goes to the IM with that user (the bot's or the token user's).
         row = next(
@@ -67,3 +72,11 @@ def message(call: Call, chan: Row, ts: str, *, error: str = "message_not_found")
 
 def message_key(channel_id: str, ts: str) -> str:
     return f"{channel_id}/{ts}"
+
+
+def live_bot_token(state: TenantState, app: Row) -> Row | None:
+    """The app's bot token in the workspace, unless revoked (None: the app is not installed)."""
+    for token in state["tokens"].where("user_id", app["bot_user_id"]):
+        if token["kind"] == "bot" and token["app_id"] == app["id"] and not token["revoked"]:
+            return token
+    return None

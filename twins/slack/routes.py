@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from twins._runtime.context import TwinContext
 from twins.slack.api import build_router
-from twins.slack.interactivity import build_hooks_router
+from twins.slack.response_urls import build_hooks_router
 from twins.slack.side_routes import build_side_router
 
 

@@ -8,7 +8,8 @@ import logging
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.slack.methods.chat import Events, post
+from twins.slack.call import Events
+from twins.slack.methods.chat import post
 
 POLL_SECONDS = 0.5
 TASK_KEY = "slack_scheduler"

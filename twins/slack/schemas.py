@@ -9,6 +9,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 
 AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+CHANNEL_TYPES = {"public": "channel", "private": "group", "im": "im", "mpim": "mpim"}
 
 # The base URL of the request being served: file URLs (url_private...) point back at the twin.
 FILES_BASE: ContextVar[str] = ContextVar("slack_files_base", default="")
@@ -19,9 +20,9 @@ def use_base_url(url: str) -> None:
     FILES_BASE.set(url)
 
 
-def make_ts(state: TenantState) -> str:
-    """A message timestamp from the tenant clock, unique and increasing across the workspace."""
-    now_us = int(state.clock.now() * 1_000_000)
+def make_ts(state: TenantState, at: float | None = None) -> str:
+    """A message timestamp from the tenant clock (or `at`), unique and increasing across the workspace."""
+    now_us = int((state.clock.now() if at is None else at) * 1_000_000)
     last = int(state.meta.get("last_ts_us", 0))
     us = max(now_us, last + 1)
     state.meta["last_ts_us"] = us
@@ -32,6 +33,15 @@ def team(state: TenantState) -> dict[str, Any]:
     return dict(state.meta.get("team", {}))
 
 
+def team_id(state: TenantState) -> str:
+    return str(state.meta.get("team", {}).get("id", ""))
+
+
+def channel_type(conv: Row) -> str:
+    """A conversation's `channel_type` in message events: channel, group, im or mpim."""
+    return CHANNEL_TYPES.get(conv["kind"], "channel")
+
+
 def avatar(seed: str) -> dict[str, str]:
     digest = hashlib.md5(seed.encode()).hexdigest()[:12]
     base = f"https://secure.gravatar.com/avatar/{digest}.jpg?s="
@@ -40,10 +50,13 @@ def avatar(seed: str) -> dict[str, str]:
 
 def user(row: Row, team_id: str) -> dict[str, Any]:
     profile = dict(row["profile"])
+    profile.pop("primary_owner", None)  # the twin's own marker; Slack has it as is_primary_owner
     profile.setdefault("real_name", row["real_name"])
     profile.setdefault("real_name_normalized", row["real_name"])
     profile.setdefault("display_name", "")
     profile.setdefault("display_name_normalized", profile.get("display_name", ""))
+    profile.setdefault("status_emoji_display_info", [])
+    profile.setdefault("status_text_canonical", "")
     if row["email"] and not row["is_bot"]:
         profile["email"] = row["email"]
     profile["team"] = team_id
@@ -184,14 +197,16 @@ def message(row: Row, state: TenantState, *, thread_view: bool = False) -> dict[
 def bot_profile(state: TenantState, bot_id: str) -> dict[str, Any]:
     app = next((a for a in state["apps"] if a["bot_id"] == bot_id), None)
     team_id = str(state.meta.get("team", {}).get("id", ""))
-    icons = {k: v for k, v in avatar(bot_id).items() if k in ("image_36", "image_48", "image_72")}
+    digest = avatar(bot_id)["avatar_hash"]
+    base = f"https://secure.gravatar.com/avatar/{digest}.jpg?s="
+    icons = {f"image_{s}": f"{base}{s}&d=mp" for s in (36, 48, 72)}  # bot icons come in these sizes
     return {
         "id": bot_id,
         "deleted": False,
         "name": app["name"] if app else "bot",
         "updated": app["created"] if app else 0,
         "app_id": app["id"] if app else "",
-        "icons": icons or {"image_48": avatar(bot_id)["image_48"]},
+        "icons": icons,
         "team_id": team_id,
         "user_id": app["bot_user_id"] if app else "",
     }

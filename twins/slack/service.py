@@ -12,6 +12,7 @@ from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
 from twins.slack import errors, events, scheduler
 from twins.slack.admin import build_admin_routes
+from twins.slack.methods import load_all
 from twins.slack.models import COLLECTIONS
 from twins.slack.routes import build_routes
 from twins.slack.seed import seed
@@ -60,6 +61,12 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def implements(_verb: str, path: str) -> bool:
+    """Whether a spec path (`/chat.postMessage`) names a Web API method the twin has; every
+    method answers GET and POST alike, so the spec's verb does not matter."""
+    return path.strip("/").removeprefix("api/") in load_all()
+
+
 def on_start(ctx: TwinContext) -> None:
     scheduler.start(ctx)
     events.install(ctx)
@@ -88,4 +95,5 @@ def create_service() -> Service:
         admin_routes=build_admin_routes,
         on_start=on_start,
         on_stop=on_stop,
+        implements=implements,
     )

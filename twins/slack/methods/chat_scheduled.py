@@ -10,6 +10,7 @@ from twins.slack import lookup, paging, schemas
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import chat, method
+from twins.slack.methods.chat_content import read_content
 from twins.slack.seed import slack_id
 
 MAX_AHEAD = 120 * 86400  # Slack schedules at most 120 days ahead
@@ -43,7 +44,7 @@ def preview(call: Call, chan: Row, fields: dict[str, Any]) -> dict[str, Any]:
 def schedule_message(call: Call) -> dict[str, Any]:
     chan = chat.target(call)
     chat.check_can_post(call, chan)
-    fields = {**chat.read_content(call), **chat.read_author(call), **chat.read_thread(call)}
+    fields = {**read_content(call), **chat.read_author(call), **chat.read_thread(call)}
     post_at = read_post_at(call)
     row = call.state["scheduled"].insert(
         {
@@ -80,8 +81,7 @@ def list_scheduled(call: Call) -> dict[str, Any]:
     wanted = call.params.text("channel").strip()
     channel_id = ""
     if wanted:
-        convs = call.state["conversations"]
-        chan = convs.get(wanted) or convs.by("name", wanted.lstrip("#"))
+        chan = lookup.find_conversation(call.state, wanted)
         if chan is None or not lookup.can_see(call, chan):
             raise SlackError(code="invalid_channel")
         channel_id = chan["id"]

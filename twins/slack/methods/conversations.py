@@ -48,11 +48,6 @@ def event_channel_type(row: Row) -> str:
     return "C" if row["kind"] == "public" else "G"
 
 
-def message_channel_type(row: Row) -> str:
-    kind = str(row["kind"])
-    return {"public": "channel", "private": "group"}.get(kind, kind)
-
-
 def ts_micros(value: str, error: str) -> int:
     """A Slack timestamp ("1512085950.000216", "1512085950", "0") as integer microseconds."""
     try:

@@ -13,7 +13,6 @@ from twins.slack.methods import method
 from twins.slack.methods.conversations import (
     conversation,
     event_channel_type,
-    message_channel_type,
     render,
     ts_micros,
 )
@@ -73,7 +72,7 @@ def notice(call: Call, chan: Row, subtype: str, user: str, text: str, **extra: A
             **schemas.message(row, call.state),
             "channel": chan["id"],
             "event_ts": ts,
-            "channel_type": message_channel_type(chan),
+            "channel_type": schemas.channel_type(chan),
         },
     )
     return row

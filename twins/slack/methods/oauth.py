@@ -8,7 +8,7 @@ from fastapi import Request
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.slack import scopes
+from twins.slack import lookup, scopes
 from twins.slack.api import basic_credentials
 from twins.slack.call import Call, Params
 from twins.slack.errors import SlackError
@@ -131,7 +131,7 @@ def issue_code(state: TenantState, query: dict[str, str]) -> tuple[str, str]:
     if WEBHOOK_SCOPE in bot_scopes:
         ref = query.get("channel", "").strip()
         convs = state["conversations"]
-        chan = (convs.get(ref) or convs.by("name", ref.lstrip("#"))) if ref else None
+        chan = lookup.find_conversation(state, ref) if ref else None
         if chan is None:
             chan = next((c for c in convs if c["is_general"]), None)
         if chan is None or chan["is_archived"]:

@@ -6,10 +6,10 @@ from typing import Any
 
 from twins._runtime.collection import Row
 from twins.slack import lookup, paging, schemas
-from twins.slack.call import Call
+from twins.slack.call import Call, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
-from twins.slack.methods.chat import TS, emit, permalink
+from twins.slack.methods.chat import TS, permalink
 
 
 def reacted_item(call: Call) -> tuple[Row, Row]:

@@ -1,0 +1,60 @@
+"""Okta's own admin routes under /_twin/okta: event hook deliveries, signing key rotation, OAuth
+settings.
+
+`build_admin_routes` is the one builder the service registers; each feature adds its routes by
+including its own router here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from twins._runtime.admin import Admin, TenantParam, tenant_state
+from twins._runtime.context import TwinContext
+from twins.okta import hooks_delivery
+
+
+def hook_delivery_routes(ctx: TwinContext) -> APIRouter:
+    """GET/DELETE /_twin/okta/hook-deliveries: every attempt to reach an event hook."""
+    hooks_delivery.install(ctx)
+    router = APIRouter()
+
+    @router.get("/hook-deliveries")
+    async def list_deliveries(
+        request: Request,
+        ctx: Admin,
+        tenant: TenantParam = None,
+        hook_id: str | None = None,
+        kind: Annotated[str | None, Query(pattern="^(event|verification)$")] = None,
+        status: Annotated[str | None, Query(pattern="^(delivered|failed)$")] = None,
+        after: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        state = tenant_state(ctx, request, tenant)
+        delivery = hooks_delivery.install(ctx)
+        delivery.ensure_running(state)
+        return {
+            "tenant": state.id,
+            "deliveries": delivery.deliveries(
+                state.id, hook_id=hook_id, kind=kind, status=status, after=after
+            ),
+            "pending": delivery.pending(state.id),
+        }
+
+    @router.delete("/hook-deliveries")
+    async def clear_deliveries(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
+        state = tenant_state(ctx, request, tenant)
+        return {"removed": hooks_delivery.install(ctx).clear(state.id)}
+
+    return router
+
+
+def build_admin_routes(ctx: TwinContext) -> APIRouter:
+    """Mounted by the runtime at /_twin/okta (admin token required)."""
+    router = APIRouter(tags=["okta"])
+    router.include_router(hook_delivery_routes(ctx))
+    from twins.okta.routes.authservers import build_admin_router as oauth_admin_routes
+
+    router.include_router(oauth_admin_routes(ctx))
+    return router

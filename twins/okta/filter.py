@@ -1,0 +1,434 @@
+"""Okta's filter and search expressions: a tokenizer, a recursive-descent parser, compiled predicates.
+
+Grammar (operators, `and`/`or`/`not` and literals are case-insensitive; attribute names are not):
+
+    expression := disjunct ("or" disjunct)*
+    disjunct   := unary ("and" unary)*
+    unary      := "not" unary | "(" expression ")" | comparison
+    comparison := attribute "pr" | attribute operator literal
+    literal    := "quoted string" | number | true | false | null
+
+`and` binds tighter than `or`. Predicates run over wire-shaped objects (dicts as the API returns
+them, e.g. `{"id", "status", "profile": {...}, "type": {"id"}}`). Array values match when any
+element matches (SCIM). Date attributes compare as instants. Every problem raises E0000031.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from twins.okta.errors import OktaError
+
+Mode = Literal["filter", "search"]
+Predicate = Callable[[Mapping[str, Any]], bool]
+Operators = Collection[str] | Mapping[str, Collection[str]]
+
+OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "sw", "co", "ew", "pr"})
+FILTER_OPERATORS = OPERATORS - {"ew"}
+ORDERING = frozenset({"gt", "ge", "lt", "le"})
+# Attributes (last path segment) whose values are timestamps: compared as instants.
+DATE_ATTRIBUTES = frozenset(
+    {
+        "created",
+        "lastUpdated",
+        "activated",
+        "statusChanged",
+        "lastLogin",
+        "passwordChanged",
+        "published",
+        "lastMembershipUpdated",
+        "expiresAt",
+    }
+)
+MAX_LENGTH = 4096
+MAX_DEPTH = 40
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z0-9_.]))
+  | (?P<word>[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*)
+    """,
+    re.VERBOSE,
+)
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def invalid_criteria() -> OktaError:
+    """E0000031, the answer to any expression Okta cannot use."""
+    return OktaError("Invalid search criteria.", code="E0000031", status=400)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # lparen | rparen | string | number | word
+    text: str
+    value: Any = None
+
+
+def _unescape(body: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt == "u":
+            digits = body[i + 2 : i + 6]
+            if len(digits) != 4 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise invalid_criteria()
+            out.append(chr(int(digits, 16)))
+            i += 6
+            continue
+        if nxt not in _ESCAPES:
+            raise invalid_criteria()
+        out.append(_ESCAPES[nxt])
+        i += 2
+    return "".join(out)
+
+
+def tokenize(expr: str) -> list[Token]:
+    """The tokens of an expression; any character outside the language is an error."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(expr):
+        match = _TOKEN.match(expr, pos)
+        if match is None:
+            raise invalid_criteria()
+        kind = match.lastgroup or ""
+        text = match.group()
+        pos = match.end()
+        if kind == "ws":
+            continue
+        if kind == "string":
+            tokens.append(Token(kind, text, _unescape(text[1:-1])))
+        elif kind == "number":
+            number = float(text)
+            if not math.isfinite(number):
+                raise invalid_criteria()
+            tokens.append(Token(kind, text, int(text) if re.fullmatch(r"-?\d+", text) else number))
+        else:
+            tokens.append(Token(kind, text))
+    return tokens
+
+
+# --- syntax tree ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    attribute: str
+    operator: str
+    value: Any = None  # str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Logical:
+    operator: str  # and | or
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+Node = Comparison | Logical | Not
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], allow_not: bool) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.allow_not = allow_not
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.peek()
+        if token is None:
+            raise invalid_criteria()
+        self.pos += 1
+        return token
+
+    def keyword(self, word: str) -> bool:
+        token = self.peek()
+        if token is not None and token.kind == "word" and token.text.lower() == word:
+            self.pos += 1
+            return True
+        return False
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise invalid_criteria()
+        node = self.expression(0)
+        if self.peek() is not None:
+            raise invalid_criteria()
+        return node
+
+    def expression(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise invalid_criteria()
+        node = self.disjunct(depth)
+        while self.keyword("or"):
+            node = Logical("or", node, self.disjunct(depth))
+        return node
+
+    def disjunct(self, depth: int) -> Node:
+        node = self.unary(depth)
+        while self.keyword("and"):
+            node = Logical("and", node, self.unary(depth))
+        return node
+
+    def unary(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise invalid_criteria()
+        token = self.peek()
+        if token is not None and token.kind == "word" and token.text.lower() == "not":
+            if not self.allow_not:
+                raise invalid_criteria()
+            self.pos += 1
+            return Not(self.unary(depth + 1))
+        if token is not None and token.kind == "lparen":
+            self.pos += 1
+            node = self.expression(depth + 1)
+            if self.take().kind != "rparen":
+                raise invalid_criteria()
+            return node
+        return self.comparison()
+
+    def comparison(self) -> Comparison:
+        attribute = self.take()
+        if attribute.kind != "word" or attribute.text.lower() in ("and", "or", "not"):
+            raise invalid_criteria()
+        operator = self.take()
+        op = operator.text.lower()
+        if operator.kind != "word" or op not in OPERATORS:
+            raise invalid_criteria()
+        if op == "pr":
+            return Comparison(attribute.text, op)
+        literal = self.take()
+        if literal.kind in ("string", "number"):
+            return Comparison(attribute.text, op, literal.value)
+        word = literal.text.lower() if literal.kind == "word" else ""
+        if word in ("true", "false"):
+            return Comparison(attribute.text, op, word == "true")
+        if word == "null":
+            return Comparison(attribute.text, op, None)
+        raise invalid_criteria()
+
+
+def parse(expr: str, *, allow_not: bool = False) -> Node:
+    """The syntax tree of an expression, or E0000031."""
+    if not isinstance(expr, str) or len(expr) > MAX_LENGTH:
+        raise invalid_criteria()
+    return _Parser(tokenize(expr), allow_not).parse()
+
+
+# --- evaluation -----------------------------------------------------------------------------
+def resolve(obj: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path; lists along the way are flattened (SCIM); missing is None."""
+    current: Any = obj
+    for segment in path.split("."):
+        if isinstance(current, Mapping):
+            current = current.get(segment)
+        elif isinstance(current, list):
+            values = [item.get(segment) for item in current if isinstance(item, Mapping)]
+            current = [v for v in _flatten(values) if v is not None]
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def _flatten(values: list[Any]) -> Iterator[Any]:
+    for value in values:
+        if isinstance(value, list):
+            yield from value
+        else:
+            yield value
+
+
+def parse_instant(value: Any) -> float | None:
+    """Seconds since the epoch of an ISO-8601 timestamp (naive means UTC), else None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _order(op: str, left: Any, right: Any) -> bool:
+    if op == "eq":
+        return bool(left == right)
+    if op == "ne":
+        return bool(left != right)
+    if op == "gt":
+        return bool(left > right)
+    if op == "ge":
+        return bool(left >= right)
+    if op == "lt":
+        return bool(left < right)
+    if op == "le":
+        return bool(left <= right)
+    return False
+
+
+def _scalar_match(op: str, actual: Any, literal: Any, *, is_date: bool, fold: bool) -> bool:
+    """One value against one literal; `ne` is handled by the caller as not-`eq`."""
+    if actual is None:
+        return False
+    if is_date and isinstance(literal, str) and op not in ("sw", "co", "ew"):
+        when, limit = parse_instant(actual), parse_instant(literal)
+        return when is not None and limit is not None and _order(op, when, limit)
+    if isinstance(literal, bool) or isinstance(actual, bool):
+        if isinstance(literal, str):
+            literal = {"true": True, "false": False}.get(literal.lower(), literal)
+        return op == "eq" and isinstance(actual, bool) and actual is literal
+    if _is_number(literal) or (_is_number(actual) and isinstance(literal, str)):
+        try:
+            left, right = float(actual), float(literal)
+        except (TypeError, ValueError):
+            return False
+        if op in ("sw", "co", "ew"):
+            return False
+        return _order(op, left, right)
+    if not isinstance(actual, str) or not isinstance(literal, str):
+        return False
+    text, needle = (actual.casefold(), literal.casefold()) if fold else (actual, literal)
+    if op == "sw":
+        return text.startswith(needle)
+    if op == "co":
+        return needle in text
+    if op == "ew":
+        return text.endswith(needle)
+    return _order(op, text, needle)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _compile_comparison(node: Comparison, *, fold: bool) -> Predicate:
+    attribute, op, literal = node.attribute, node.operator, node.value
+    is_date = attribute.rsplit(".", 1)[-1] in DATE_ATTRIBUTES
+    if op == "pr":
+        return lambda obj: _present(resolve(obj, attribute))
+    if literal is None:
+        if op == "eq":
+            return lambda obj: not _present(resolve(obj, attribute))
+        if op == "ne":
+            return lambda obj: _present(resolve(obj, attribute))
+        raise invalid_criteria()
+    if (
+        is_date
+        and op not in ("sw", "co", "ew")
+        and isinstance(literal, str)
+        and parse_instant(literal) is None
+    ):
+        raise invalid_criteria()
+    if isinstance(literal, bool) and op not in ("eq", "ne"):
+        raise invalid_criteria()
+    if op in ("sw", "co", "ew") and not isinstance(literal, str):
+        raise invalid_criteria()
+    base = "eq" if op == "ne" else op
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        value = resolve(obj, attribute)
+        values = value if isinstance(value, list) else [value]
+        return any(_scalar_match(base, v, literal, is_date=is_date, fold=fold) for v in values)
+
+    if op == "ne":
+        return lambda obj: not matches(obj)
+    return matches
+
+
+def _attribute_allowed(attribute: str, allowed: Collection[str] | None) -> bool:
+    if allowed is None:
+        return True
+    if attribute in allowed:
+        return True
+    return any(a.endswith(".*") and attribute.startswith(a[:-1]) for a in allowed)
+
+
+def _operators_for(attribute: str, operators: Operators) -> Collection[str]:
+    if isinstance(operators, Mapping):
+        if attribute in operators:
+            return operators[attribute]
+        for key, ops in operators.items():
+            if key.endswith(".*") and attribute.startswith(key[:-1]):
+                return ops
+        return operators.get("*", ())
+    return operators
+
+
+def compile_node(
+    node: Node,
+    *,
+    allowed: Collection[str] | None,
+    operators: Operators,
+    fold: Callable[[str], bool],
+) -> Predicate:
+    """A predicate for a parsed tree, checking attributes and operators against the allowlists."""
+    if isinstance(node, Comparison):
+        if not _attribute_allowed(node.attribute, allowed):
+            raise invalid_criteria()
+        if node.operator not in _operators_for(node.attribute, operators):
+            raise invalid_criteria()
+        return _compile_comparison(node, fold=fold(node.attribute))
+    if isinstance(node, Not):
+        inner = compile_node(node.operand, allowed=allowed, operators=operators, fold=fold)
+        return lambda obj: not inner(obj)
+    left = compile_node(node.left, allowed=allowed, operators=operators, fold=fold)
+    right = compile_node(node.right, allowed=allowed, operators=operators, fold=fold)
+    if node.operator == "and":
+        return lambda obj: left(obj) and right(obj)
+    return lambda obj: left(obj) or right(obj)
+
+
+def compile_expression(
+    expr: str,
+    *,
+    allowed: Collection[str] | None = None,
+    mode: Mode = "filter",
+    operators: Operators | None = None,
+    case_insensitive: Collection[str] = (),
+    allow_not: bool = False,
+) -> Predicate:
+    """Compile a `filter` or `search` expression into a predicate over wire-shaped objects.
+
+    `allowed` lists the attributes that may appear (`"profile.*"` allows a whole object; None
+    allows any). `operators` is a set for every attribute, or a mapping attribute -> set with
+    `"*"` as the fallback; by default every operator (`ew` only in search mode). String values
+    compare case-insensitively in search mode, and in filter mode for `case_insensitive`
+    attributes. Raises OktaError E0000031 for anything malformed or not allowed.
+    """
+    if operators is None:
+        operators = OPERATORS if mode == "search" else FILTER_OPERATORS
+    folded = frozenset(case_insensitive)
+
+    def fold(attribute: str) -> bool:
+        return mode == "search" or attribute in folded
+
+    node = parse(expr, allow_not=allow_not)
+    return compile_node(node, allowed=allowed, operators=operators, fold=fold)
