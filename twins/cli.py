@@ -145,7 +145,9 @@ def up(
 @app.command()
 def coverage(
     service: Annotated[str, typer.Argument(help="which twin")],
-    spec: Annotated[Path, typer.Option("--spec", help="the vendor's OpenAPI/Swagger file")],
+    spec: Annotated[
+        list[Path], typer.Option("--spec", help="the vendor's OpenAPI/Swagger file (repeatable)")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Markdown file to write")],
 ) -> None:
     """Write COVERAGE.md: the operations of the official spec and which the twin implements."""
@@ -154,15 +156,16 @@ def coverage(
 
     try:
         svc = registry.load(service)
-        data = load_spec(spec)
+        documents = [load_spec(path) for path in spec]
     except (ConfigError, OSError, ValueError) as exc:
         fail(str(exc))
         return
     settings = Settings.from_env(db_url=":memory:", admin_auth=False)
     twin = build_app(svc, settings)
     implemented = svc.implements or route_matcher(twin)
-    ops = operations(data)
-    output.write_text(render(svc.title, spec.name, ops, implemented), encoding="utf-8")
+    ops = [op for data in documents for op in operations(data)]
+    names = ", ".join(path.name for path in spec)
+    output.write_text(render(svc.title, names, ops, implemented), encoding="utf-8")
     twin.state.twin.store.stop()
     done = sum(1 for op in ops if implemented(op.method, op.path))
     console.print(f"{output}: {done} of {len(ops)} operations implemented")

@@ -69,6 +69,13 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{ADMIN_PREFIX}/openapi.json",
     )
     app.state.twin = ctx
+    # Vendor routes first: they carry the traffic, and route matching is a linear scan.
+    vendor = service.routes(ctx)
+    paths = [str(getattr(r, "path", "")) for r in vendor.routes]
+    clash = [p for p in paths if p.startswith(ADMIN_PREFIX)]
+    if clash:
+        raise ValueError(f"{service.name} routes may not live under {ADMIN_PREFIX}: {clash}")
+    app.include_router(vendor)
     app.include_router(build_admin_router())
     if service.admin_routes is not None:
         app.include_router(
@@ -76,7 +83,6 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
             prefix=f"{ADMIN_PREFIX}/{service.name}",
             dependencies=[Depends(require_admin)],
         )
-    app.include_router(service.routes(ctx))
     install_error_handlers(app, ctx)
     if service.middleware is not None:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -46,15 +46,18 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
 
 
 def route_matcher(app: FastAPI) -> Callable[[str, str], bool]:
-    """True when some route of the app serves METHOD PATH (spec `{param}` matches any segment)."""
-    routes: list[tuple[set[str], re.Pattern[str]]] = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and not route.path.startswith("/_twin"):
-            routes.append((set(route.methods or ()), route.path_regex))
+    """True when some route of the app serves METHOD PATH (spec `{param}` matches any segment).
+
+    Matching goes through the routes' own `matches`, so routes of included routers count too."""
+    routes = [r for r in app.routes if not getattr(r, "path", "").startswith("/_twin")]
 
     def implemented(method: str, path: str) -> bool:
         concrete = re.sub(r"\{[^}]+\}", "x1", path)
-        return any(method in methods and rx.match(concrete) for methods, rx in routes)
+        if concrete.startswith("/_twin"):
+            return False
+        scope = {"type": "http", "method": method, "path": concrete, "root_path": "",
+                 "query_string": b"", "headers": []}  # fmt: skip
+        return any(route.matches(scope)[0] == Match.FULL for route in routes)
 
     return implemented
 

@@ -8,7 +8,7 @@ from twins._runtime.collection import Row
 
 LIFECYCLE_LINKS = {
     "STAGED": ["activate"],
-    "PROVISIONED": ["activate", "resetPassword"],
+    "PROVISIONED": ["suspend", "resetPassword", "reactivate", "deactivate"],
     "ACTIVE": [
         "suspend",
         "resetPassword",
@@ -22,13 +22,15 @@ LIFECYCLE_LINKS = {
     "PASSWORD_EXPIRED": ["suspend", "resetPassword", "expirePassword", "deactivate"],
     "LOCKED_OUT": ["unlock", "resetPassword", "deactivate"],
     "SUSPENDED": ["unsuspend", "deactivate"],
-    "DEPROVISIONED": ["activate"],
+    "DEPROVISIONED": ["activate", "delete"],
 }
 ACTION_PATHS = {
     "activate": "lifecycle/activate",
     "deactivate": "lifecycle/deactivate",
     "suspend": "lifecycle/suspend",
     "unsuspend": "lifecycle/unsuspend",
+    "reactivate": "lifecycle/reactivate",
+    "delete": "",
     "unlock": "lifecycle/unlock",
     "resetPassword": "lifecycle/reset_password",
     "expirePassword": "lifecycle/expire_password",
@@ -50,7 +52,10 @@ def user(row: Row, base: str) -> dict[str, Any]:
     href = f"{base}/api/v1/users/{row['id']}"
     links: dict[str, Any] = {}
     for action in LIFECYCLE_LINKS.get(row["status"], []):
-        links[action] = {"href": f"{href}/{ACTION_PATHS[action]}", "method": "POST"}
+        if action == "delete":
+            links[action] = {"href": href, "method": "DELETE"}
+        else:
+            links[action] = {"href": f"{href}/{ACTION_PATHS[action]}", "method": "POST"}
     links["schema"] = {"href": f"{base}/api/v1/meta/schemas/user/{row['type_id']}"}
     links["type"] = {"href": f"{base}/api/v1/meta/types/user/{row['type_id']}"}
     links["self"] = {"href": href}

@@ -26,7 +26,13 @@ DEPARTMENTS = ["Engineering", "Sales", "Support", "Finance", "Marketing", "Peopl
 
 def new_user(state: TenantState, fake: Faker, domain: str, status: str = "ACTIVE", **profile: Any) -> Row:
     first, last = fake.first_name(), fake.last_name()
-    login = profile.pop("login", f"{first}.{last}@{domain}".lower().replace("'", ""))
+    login = profile.pop("login", "")
+    if not login:
+        local = f"{first}.{last}".lower().replace("'", "")
+        login, n = f"{local}@{domain}", 1
+        while state["users"].by("login", login) is not None:  # large seeds repeat names
+            n += 1
+            login = f"{local}{n}@{domain}"
     now = now_iso(state)
     active = status not in ("STAGED", "PROVISIONED")
     creds: dict[str, Any] = {"provider": {"type": "OKTA", "name": "OKTA"}}

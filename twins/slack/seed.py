@@ -57,7 +57,13 @@ def slack_id(state: TenantState, prefix: str, kind: str) -> str:
 def new_user(state: TenantState, fake: Faker, domain: str, **overrides: Any) -> dict[str, Any]:
     first, last = fake.first_name(), fake.last_name()
     uid = slack_id(state, "U", "user")
-    name = overrides.pop("name", f"{first}.{last}".lower().replace("'", ""))
+    name = overrides.pop("name", "")
+    if not name:
+        base = f"{first}.{last}".lower().replace("'", "")
+        name, n = base, 1
+        while state["users"].by("name", name) is not None:  # large seeds repeat names
+            n += 1
+            name = f"{base}{n}"
     row: dict[str, Any] = {
         "id": uid,
         "name": name,

@@ -259,6 +259,13 @@ def _group_members(state: TenantState, group_id: str) -> list[Row]:
     return [u for u in found if u is not None]
 
 
+MAX_PRIORITY = 2**31 - 1  # Okta's priority is a 32-bit int; larger would not fit the store
+
+
+def valid_priority(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_PRIORITY
+
+
 def assign_group(
     state: TenantState, app_id: str, group_id: str, body: dict[str, Any], *, actor_id: str | None
 ) -> Row:
@@ -273,7 +280,7 @@ def assign_group(
     raw_priority = body.get(
         "priority", existing["priority"] if existing else len(state["app_groups"].where("app_id", app_id))
     )
-    if isinstance(raw_priority, bool) or not isinstance(raw_priority, int) or raw_priority < 0:
+    if not valid_priority(raw_priority):
         raise validation("priority", "priority: The field must be a non-negative integer")
     profile = body.get("profile")
     if profile is not None and not isinstance(profile, dict):
@@ -330,7 +337,7 @@ def patch_group_assignment(
         if kind not in ("add", "replace", "remove") or not isinstance(path, str):
             raise validation("op", f"op: Unsupported operation {kind!r} on {path!r}")
         if path == "/priority" and kind != "remove":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if not valid_priority(value):
                 raise validation("priority", "priority: The field must be a non-negative integer")
             priority = value
         elif path == "/profile" and kind != "remove":
