@@ -82,8 +82,11 @@ class Committer:
     def _write(self, batch: list[Job]) -> None:
         try:
             with self.engine.begin() as conn:
-                for ops, _ in batch:
-                    self._apply(conn, ops)
+                if len(batch) > 1 and not self.shared:
+                    self._apply(conn, merge(batch))
+                else:
+                    for ops, _ in batch:
+                        self._apply(conn, ops)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0][1].set_exception(exc)
@@ -223,3 +226,24 @@ class Committer:
             )
             self._delete_stmts[table.name] = stmt
         return stmt
+
+
+BARRIERS = frozenset({"drop", "wipe", "snapshot", "call"})
+
+
+def merge(batch: list[Job]) -> list[Op]:
+    """The batch's writes as one list: consecutive inserts become one executemany, and a tenant
+    row that a later job of the batch writes again is written once (the newest, as memory holds)."""
+    seen: set[str] = set()
+    merged: list[Op] = []
+    for ops, _ in reversed(batch):
+        for op in reversed(ops):
+            if op[0] == "tenant":
+                if op[2]["id"] in seen:
+                    continue
+                seen.add(op[2]["id"])
+            elif op[0] in BARRIERS:
+                seen.clear()  # never move a tenant row across a wipe, drop or snapshot
+            merged.append(op)
+    merged.reverse()
+    return merged
