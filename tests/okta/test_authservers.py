@@ -15,7 +15,7 @@ from okta.models import (
     OAuth2Scope,
 )
 
-from tests.okta.test_oidc import org
+from tests.okta.oidc_support import org
 
 NO_POLICY = "Policy evaluation failed for this request, please check the policy configurations."
 SERVER = {
@@ -186,7 +186,7 @@ async def test_claims_crud_and_claims_in_tokens(
     )
     _, _, err = await okta_client.create_o_auth2_claim("default", groups)
     assert err is None
-    from tests.okta.test_oidc import sign_in_code, verify
+    from tests.okta.oidc_support import sign_in_code, verify
 
     token, _ = await sign_in_code(org_url, creds, scope="openid")
     access = await verify(token["access_token"], f"{org_url}/oauth2/default/v1/keys")
@@ -277,7 +277,7 @@ async def test_policies_and_rules_crud_and_evaluation(
     async with httpx.AsyncClient() as http:
         granted = await http.post(token_url, data=form, auth=service)
     assert granted.status_code == 200 and granted.json()["expires_in"] == 900
-    from tests.okta.test_oidc import verify
+    from tests.okta.oidc_support import verify
 
     claims = await verify(granted.json()["access_token"], f"{org_url}/oauth2/{server.id}/v1/keys")
     assert claims["aud"] == "api://inventory" and claims["iss"] == f"{org_url}/oauth2/{server.id}"

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 
-from tests.okta.test_oidc import client_key, org, private_key_client
+from tests.okta.oidc_support import client_key, org, private_key_client
 from twins._runtime.collection import TenantState
 
 ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
