@@ -5,21 +5,19 @@
 
 `requests` calls the app's ASGI callable directly (`--concurrency` tasks on uvloop, `--requests` calls)
 and reports CPU time per request of the whole process (event loop + committer thread; `time.process_time`),
-which stays meaningful when other work shares the machine. Variants (each in its own process, pinned to
-`--cpus`, interleaved over repeats, median reported):
+which stays meaningful when other work shares the machine. Variants (each in its own process,
+pinned to `--cpus`, interleaved over repeats, median reported):
 
 - `bare`: bench.servers.bare_app (FastAPI route returning precomputed bytes): the floor.
 - `twin`: the sample twin as `build_app` makes it; `nojournal`: with Settings(journal=False).
-- `routes-first` / `admin-first`: the app's included routers ordered so that the service's router is
-  tried before / after the 17-route admin router, whatever order `build_app` used.
-- `tenant-stmt`: Committer._write_tenant with one prebuilt UPDATE statement (bind parameters) instead
-  of building `update().where().values()` for every job.
+- `fastapi`: the route index finds the route, but every endpoint goes through FastAPI's own request
+  handling (dependency solving) instead of the index's direct call: what `DirectCall` saves.
+- `scan`: no route index: FastAPI's linear scan over the (flattened) routes.
+- `thread`: the committer writes in its writer thread, as it does for PostgreSQL, instead of inline
+  on the event loop as it does for a private SQLite file.
 - `memory-only`: Store._submit returns at once without handing the writes to the committer: the
   cost of a write request without durability (not a valid configuration, a measuring point).
-- `merged`: Committer._write with each batch's ops merged into one list, keeping only the last
-  tenant-row write per tenant, so consecutive inserts of a batch go out as one executemany.
-Variants combine with `+` (e.g. `routes-first+tenant-stmt+merged`). The committer changes are
-applied by patching the class in that process; they are the changes proposed in bench/RESULTS.md.
+Variants combine with `+` (e.g. `thread+nojournal`).
 """
 
 from __future__ import annotations
@@ -37,84 +35,19 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import Progress
 
 from bench.harness import ROOT, machine, median, pinned, write_json
 
-READ_VARIANTS = ("bare", "twin", "nojournal", "routes-first", "admin-first")
-WRITE_VARIANTS = (
-    *READ_VARIANTS,
-    "memory-only",
-    "tenant-stmt",
-    "merged",
-    "tenant-stmt+merged",
-    "routes-first+tenant-stmt+merged",
-    "routes-first+tenant-stmt+merged+nojournal",
-)
+READ_VARIANTS = ("bare", "twin", "nojournal", "fastapi", "scan")
+WRITE_VARIANTS = (*READ_VARIANTS, "thread", "memory-only")
 WRITE_BODY = json.dumps({"title": "hello", "tags": ["bench"]}).encode()
-
-
-# --- the proposed committer changes, applied by patching ------------------------------------------
-def patch_committer(tenant_stmt: bool, merged: bool) -> None:
-    from twins._runtime.committer import Committer
-    from twins._runtime.db import tenants_table as t
-
-    original_tenant, original_write = Committer._write_tenant, Committer._write
-
-    def write_tenant(self: Any, conn: Any, row: dict[str, Any]) -> None:
-        if self.shared:
-            original_tenant(self, conn, row)
-            return
-        stmt = self.__dict__.get("_tenant_stmt")
-        if stmt is None:
-            key = (t.c.service == sa.bindparam("_s")) & (t.c.id == sa.bindparam("_id"))
-            values: dict[str, Any] = {
-                c: sa.bindparam("_" + c, type_=t.c[c].type) for c in ("seed", "size", "meta")
-            }
-            stmt = self._tenant_stmt = t.update().where(key).values(values)
-        params = {"_s": self.service, "_id": row["id"], "_seed": row["seed"], "_size": row["size"]}
-        if conn.execute(stmt, {**params, "_meta": row["meta"]}).rowcount == 0:
-            conn.execute(t.insert(), {**row, "service": self.service})
-
-    def write(self: Any, batch: list[Any]) -> None:
-        if len(batch) < 2 or self.shared:
-            original_write(self, batch)
-            return
-        seen: set[str] = set()
-        merged_ops: list[Any] = []
-        for ops, _ in reversed(batch):  # newest first: its tenant row is the one to keep
-            for op in reversed(ops):
-                if op[0] == "tenant":
-                    if op[2]["id"] in seen:
-                        continue
-                    seen.add(op[2]["id"])
-                elif op[0] in ("drop", "wipe", "snapshot", "call"):
-                    seen.clear()  # never move a tenant row across these
-                merged_ops.append(op)
-        merged_ops.reverse()
-        try:
-            with self.engine.begin() as conn:
-                self._apply(conn, merged_ops)
-        except Exception:
-            original_write(self, batch)  # its own fallback: job by job
-            return
-        self.batches += 1
-        self.jobs += len(batch)
-        for _, future in batch:
-            future.set_result(None)
-
-    if tenant_stmt:
-        Committer._write_tenant = write_tenant  # type: ignore[method-assign,assignment]
-    if merged:
-        Committer._write = write  # type: ignore[method-assign]
 
 
 # --- one variant, in this process -----------------------------------------------------------------
 def build(variant: str, db_url: str, body_file: Path) -> tuple[Any, dict[str, Any]]:
     parts = set(variant.split("+"))
-    patch_committer("tenant-stmt" in parts, "merged" in parts)
     from tests.runtime.sample import create_service
     from twins._runtime.app import build_app
     from twins._runtime.settings import Settings
@@ -133,15 +66,14 @@ def build(variant: str, db_url: str, body_file: Path) -> tuple[Any, dict[str, An
         "token": state["sample_tokens"].get("tok1")["token"],
         "note": next(iter(state["sample_notes"].rows)),
     }
-    if "routes-first" in parts or "admin-first" in parts:
-        routes = app.router.routes
-        included = [r for r in routes if type(r).__name__ == "_IncludedRouter"]
-
-        def is_admin(r: Any) -> bool:
-            return str(getattr(getattr(r, "original_router", None), "prefix", "")).startswith("/_twin")
-
-        included.sort(key=is_admin, reverse="admin-first" in parts)
-        routes[:] = [*included, *[r for r in routes if r not in included]]
+    if "fastapi" in parts:
+        app.router.routes[0].direct.clear()
+    if "scan" in parts:
+        app.router.routes.pop(0)
+    if "thread" in parts:
+        committer = app.state.twin.store.committer
+        committer.inline = False
+        committer.start()
     if "bare" in parts:
         os.environ["BENCH_BODY_FILE"] = str(body_file)
         from bench.servers import bare_app
@@ -222,8 +154,6 @@ def one(variant: str, kind: str, requests: int, concurrency: int, body_file: Pat
 
 # --- the committer alone --------------------------------------------------------------------------
 def committer_micro(variant: str, jobs: int) -> dict[str, Any]:
-    parts = set(variant.split("+"))
-    patch_committer("tenant-stmt" in parts, "merged" in parts)
     from tests.runtime.sample import create_service
     from twins._runtime.app import build_app
     from twins._runtime.settings import Settings
@@ -268,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=4096)
     p.add_argument("--cpus", default="1", help="taskset list for the measured processes ('' = none)")
     p.add_argument("--body-file", default="")
-    p.add_argument("--only", default="", help="variants to run, e.g. twin,write:merged (default: all)")
+    p.add_argument("--only", default="", help="variants to run, e.g. twin,write:thread (default: all)")
     args = p.parse_args(argv)
     if args.mode == "_one":
         print(json.dumps(one(args.variant, args.kind, args.requests, args.concurrency, Path(args.body_file))))
@@ -279,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": machine(), "args": vars(args), "mode": args.mode}
     lines: list[str] = []
     if args.mode == "committer":
-        variants = ("twin", "tenant-stmt", "merged", "tenant-stmt+merged")
+        variants = ("twin",)
         runs = {v: [spawn(["_micro", "--variant", v, "--jobs", str(args.jobs)], args.cpus)
                     for _ in range(args.repeats)] for v in variants}  # fmt: skip
         lines += ["| committer | " + " | ".join(runs["twin"][0]) + " |", "|---" * 5 + "|"]

@@ -44,6 +44,24 @@ async def test_invalid_body_is_the_vendors_422(
     assert "detail" not in resp.text
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [{"json": {}}, {"json": {"title": 5}}, {"content": b"{broken", "headers": {"Content-Type": "application/json"}}],
+)
+async def test_body_fastapi_validates_fails_with_the_vendors_422(twin: Twin, kw: dict[str, object]) -> None:
+    """`retitle` declares a pydantic body, so FastAPI validates it: its 422 is rendered by the twin."""
+    auth = await twin.auth()
+    note = (await twin.http.post("/v1/notes", json={"title": "a"}, headers=auth)).json()["id"]
+    headers = {**auth, **kw.pop("headers", {})}  # type: ignore[dict-item]
+    resp = await twin.http.put(f"/v1/notes/{note}/title", headers=headers, **kw)  # type: ignore[arg-type]
+    assert resp.status_code == 422
+    assert set(resp.json()) == {"code", "message"}
+    assert resp.json()["code"] == "invalid_body"
+    assert "detail" not in resp.text
+    ok = await twin.http.put(f"/v1/notes/{note}/title", json={"title": "b"}, headers=auth)
+    assert ok.status_code == 200 and ok.json()["title"] == "b"
+
+
 async def test_invalid_query_is_the_vendors_422(unchanged_twin: Twin) -> None:
     twin = unchanged_twin
     resp = await twin.http.get("/v1/notes", params={"limit": "lots"}, headers=await twin.auth())

@@ -16,8 +16,9 @@ from twins._runtime.context import TwinContext
 from twins._runtime.db import create_engine
 from twins._runtime.errors import AdminError, TwinError, WriteConflict
 from twins._runtime.faults import DroppedConnection, Faults
-from twins._runtime.journal import ADMIN_PREFIX, Journal, JournalMiddleware
-from twins._runtime.middleware import FaultMiddleware, TenancyMiddleware
+from twins._runtime.journal import ADMIN_PREFIX, Journal
+from twins._runtime.middleware import TwinMiddleware
+from twins._runtime.routing import RouteIndex, flatten
 from twins._runtime.service import Service
 from twins._runtime.settings import Settings
 from twins._runtime.store import Store
@@ -69,13 +70,14 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{ADMIN_PREFIX}/openapi.json",
     )
     app.state.twin = ctx
-    # Vendor routes first: they carry the traffic, and route matching is a linear scan.
-    vendor = service.routes(ctx)
-    paths = [str(getattr(r, "path", "")) for r in vendor.routes]
+    # Vendor routes first: they carry the traffic. The index finds a request's route among few.
+    vendor = flatten(service.routes(ctx))
+    paths = [str(getattr(r, "path", "")) for r in vendor]
     clash = [p for p in paths if p.startswith(ADMIN_PREFIX)]
     if clash:
         raise ValueError(f"{service.name} routes may not live under {ADMIN_PREFIX}: {clash}")
-    app.include_router(vendor)
+    app.router.routes.insert(0, RouteIndex(vendor))  # matched first: see routing.py
+    app.router.routes.extend(vendor)
     app.include_router(build_admin_router())
     if service.admin_routes is not None:
         app.include_router(
@@ -86,10 +88,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, ctx)
     if service.middleware is not None:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
-    app.add_middleware(FaultMiddleware, ctx=ctx)
-    if settings.journal:
-        app.add_middleware(JournalMiddleware, journal=ctx.journal, default_tenant=settings.default_tenant)
-    app.add_middleware(TenancyMiddleware, ctx=ctx)
+    app.add_middleware(TwinMiddleware, ctx=ctx)
     return app
 
 

@@ -1,7 +1,16 @@
-"""Group commit: one writer thread turns the pending writes of many requests into one transaction."""
+"""Group commit: the pending writes of many requests become one transaction.
+
+Requests hand their writes over with `await committer.write(ops)`. Everything handed over during one
+turn of the event loop is written as one batch when the turn ends: on a private SQLite database
+right there on the loop thread (`inline`: no thread hand-off, no lock, no GIL traffic; SQLite in WAL
+mode commits without waiting for the disk), otherwise by a writer thread that resolves the whole
+batch with one callback into the loop (PostgreSQL, whose round trips must not hold up the loop, and
+a database shared by several processes).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -19,23 +28,35 @@ from twins._runtime.errors import WriteConflict
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
-Job = tuple[list[Op], "Future[None]"]
+Job = tuple[list[Op], "Future[None] | asyncio.Future[None]"]
+Item = tuple[list[Job], "asyncio.AbstractEventLoop | None"]
 
 
 class Committer:
-    """Writes batches in a background thread; a request's future resolves once its writes are durable.
+    """Writes batches; a request's write returns once it is durable.
 
     With `shared=True` (several processes on one database) each job is its own transaction and the
     tenant row is updated with a compare-and-set on `version`, raising `WriteConflict` on a race.
     """
 
-    def __init__(self, engine: Engine, service: str, tables: list[sa.Table], *, shared: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        service: str,
+        tables: list[sa.Table],
+        *,
+        shared: bool = False,
+        inline: bool = False,
+    ) -> None:
         self.engine = engine
         self.service = service
         self.shared = shared
+        self.inline = inline and not shared
         self.tables = tables
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._queue: queue.Queue[Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="twin-committer", daemon=True)
+        self._pending: list[Job] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._update_stmts: dict[str, Any] = {}
         self._delete_stmts: dict[str, Any] = {}
         self._tenant_stmt: Any = None
@@ -43,15 +64,43 @@ class Committer:
         self.jobs = 0
 
     def start(self) -> None:
-        self._thread.start()
+        if not self.inline:
+            self._thread.start()
+
+    async def write(self, ops: list[Op]) -> None:
+        """Write `ops` with whatever else this turn of the event loop hands over; wait until durable."""
+        loop = self._loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush, loop)
+        self._pending.append((ops, waiter))
+        await waiter
+
+    def _flush(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Hand the turn's writes over: write them now (inline) or queue them for the writer thread."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        if self.inline:
+            for i in range(0, len(batch), MAX_BATCH):
+                part = batch[i : i + MAX_BATCH]
+                settle(part, self._write(part))
+        else:
+            self._queue.put((batch, loop or self._loop))
 
     def submit(self, ops: list[Op]) -> Future[None]:
+        """Write `ops` after everything handed over before; from any code, async or not."""
         future: Future[None] = Future()
-        self._queue.put((ops, future))
+        self._flush(None)  # keep the order: what `write` collected goes first
+        if self.inline:
+            settle([(ops, future)], self._write([(ops, future)]))
+        else:
+            self._queue.put(([(ops, future)], None))
         return future
 
     def stop(self) -> None:
-        """Write everything queued, then end the thread."""
+        """Write everything handed over, then end the writer thread."""
+        self._flush(None)
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
@@ -67,8 +116,9 @@ class Committer:
             first = self._queue.get()
             if first is None:
                 break
-            batch = [first]
-            while len(batch) < MAX_BATCH and not self.shared:
+            items = [first]
+            jobs = len(first[0])
+            while jobs < MAX_BATCH and not self.shared:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -76,10 +126,27 @@ class Committer:
                 if item is None:
                     stop = True
                     break
-                batch.append(item)
-            self._write(batch)
+                items.append(item)
+                jobs += len(item[0])
+            batch = [job for jobs_, _ in items for job in jobs_]
+            # Shared mode: each job alone, so that a lost race fails only its own request.
+            outcomes = [self._write([job])[0] for job in batch] if self.shared else self._write(batch)
+            self._settle_from_thread(items, outcomes)
 
-    def _write(self, batch: list[Job]) -> None:
+    @staticmethod
+    def _settle_from_thread(items: list[Item], outcomes: list[BaseException | None]) -> None:
+        """Thread-safe futures at once; each loop's futures with one callback into that loop."""
+        i = 0
+        for jobs, loop in items:
+            part = outcomes[i : i + len(jobs)]
+            i += len(jobs)
+            if loop is None:
+                settle(jobs, part)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(settle, jobs, part)
+
+    def _write(self, batch: list[Job]) -> list[BaseException | None]:
+        """Write a batch as one transaction; the outcome of each job (None: durable)."""
         try:
             with self.engine.begin() as conn:
                 if len(batch) > 1 and not self.shared:
@@ -89,16 +156,12 @@ class Committer:
                         self._apply(conn, ops)
         except Exception as exc:
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
-                return
+                return [exc]
             # One bad job must not fail the others: write them one by one.
-            for job in batch:
-                self._write([job])
-            return
+            return [self._write([job])[0] for job in batch]
         self.batches += 1
         self.jobs += len(batch)
-        for _, future in batch:
-            future.set_result(None)
+        return [None] * len(batch)
 
     def _apply(self, conn: Connection, ops: list[Op]) -> None:
         if self.shared:
@@ -226,6 +289,16 @@ class Committer:
             )
             self._delete_stmts[table.name] = stmt
         return stmt
+
+
+def settle(batch: list[Job], outcomes: list[BaseException | None]) -> None:
+    for (_, waiter), error in zip(batch, outcomes, strict=True):
+        if waiter.done():  # the request went away meanwhile
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
 
 
 BARRIERS = frozenset({"drop", "wipe", "snapshot", "call"})

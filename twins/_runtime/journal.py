@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recorder.trace import Body, Exchange, Request, Response
 
 ADMIN_PREFIX = "/_twin"
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """A raw journal entry; turned into an `Exchange` only when read."""
+    """A raw journal entry, kept as the server saw it; turned into an `Exchange` only when read."""
 
     seq: int
     tenant: str | None
@@ -96,72 +92,3 @@ class Journal:
 def _hdrs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 
-
-def request_url(scope: Scope) -> str:
-    headers = dict(scope.get("headers") or [])
-    host = headers.get(b"host", b"").decode("latin-1")
-    if not host and scope.get("server"):
-        server_host, port = scope["server"]
-        host = f"{server_host}:{port}"
-    url = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
-    if scope.get("query_string"):
-        url += "?" + scope["query_string"].decode("latin-1")
-    return url
-
-
-class JournalMiddleware:
-    """Records every vendor exchange (not the admin API) into the journal.
-
-    A request no tenant was picked for is served by the default tenant, so it is journaled there.
-    """
-
-    def __init__(self, app: ASGIApp, journal: Journal, default_tenant: str | None = None) -> None:
-        self.app = app
-        self.journal = journal
-        self.default_tenant = default_tenant
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        started = time.time()
-        t0 = time.perf_counter()
-        req_body: list[bytes] = []
-        resp_body: list[bytes] = []
-        status = 0
-        resp_headers: list[tuple[bytes, bytes]] = []
-
-        async def recv() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                req_body.append(message.get("body", b""))
-            return message
-
-        async def snd(message: Message) -> None:
-            nonlocal status, resp_headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                resp_headers = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                resp_body.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, recv, snd)
-        finally:
-            state: Any = scope.get("state") or {}
-            self.journal.add(
-                Entry(
-                    seq=self.journal.next_seq(),
-                    tenant=state.get("twin_tenant") or self.default_tenant,
-                    started=started,
-                    duration=time.perf_counter() - t0,
-                    method=scope["method"],
-                    url=request_url(scope),
-                    req_headers=list(scope.get("headers") or []),
-                    req_body=b"".join(req_body),
-                    status=status,
-                    resp_headers=resp_headers,
-                    resp_body=b"".join(resp_body),
-                )
-            )

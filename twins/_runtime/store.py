@@ -60,7 +60,8 @@ class Store:
         self.credentials: dict[str, str] = {}
         self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self.committer = Committer(engine, service, [s.table for s in specs], shared=shared)
+        inline = engine.dialect.name == "sqlite"  # a private SQLite file: write on the loop (committer.py)
+        self.committer = Committer(engine, service, [s.table for s in specs], shared=shared, inline=inline)
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -286,7 +287,7 @@ class Store:
         dump = state.dump()
         self.snapshots[(tenant_id, name)] = dump
         row = self._snapshot_row(tenant_id, name, dump)
-        await asyncio.wrap_future(self.committer.submit([("snapshot", None, row)]))
+        await self.committer.write([("snapshot", None, row)])
         return int(row["rows"])
 
     def snapshot_data(self, tenant_id: str, name: str) -> dict[str, Any] | None:
@@ -318,11 +319,11 @@ class Store:
         self._forget(state)
         for key in [k for k in self.snapshots if k[0] == tenant_id]:
             del self.snapshots[key]
-        await asyncio.wrap_future(self.committer.submit([("drop", None, tenant_id)]))
+        await self.committer.write([("drop", None, tenant_id)])
         return True
 
     async def _submit(self, state: TenantState, ops: list[Op]) -> None:
-        await asyncio.wrap_future(self.committer.submit(ops))
+        await self.committer.write(ops)
         for kind, _, payload in ops:
             if kind == "tenant":
                 state.version = int(payload["version"])

@@ -1,0 +1,182 @@
+"""Vendor routes, flattened and indexed: a request is matched against the few routes its path can
+match, instead of FastAPI's linear scan through every route and every included router.
+
+`flatten` turns a service's router (routers including routers, as twins build them) into the plain
+list of its routes, in FastAPI's matching order. `RouteIndex` is one route that goes first in the
+app: it walks a tree of the routes' literal leading path segments and tries only the routes found
+on the way, in their original order, so it picks exactly the route the linear scan would have.
+Anything it does not fully match (a 404, a 405, a redirect for a trailing slash) falls through to
+the ordinary routes behind it, which answer as FastAPI always does.
+
+Twin endpoints are thin: `async def f(<path params: str>, request: Request) -> Response`, parsing
+their own input as the vendor does. For those, FastAPI's per-request dependency solving has nothing
+to do but costs a third of a request, so the index calls them directly (`DirectCall`); any other
+endpoint goes through FastAPI unchanged.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.convertors import StringConvertor
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Receive, Scope, Send
+
+SELECTED = "twins.route"
+
+
+def flatten(router: APIRouter) -> list[BaseRoute]:
+    """Every route of `router` and of the routers it includes, in matching order.
+
+    Only plain inclusions (no prefix, no dependencies, no other settings of their own) can be
+    flattened without changing what a route does; anything else is an error to fix in the twin.
+    """
+    out: list[BaseRoute] = []
+    for route in router.routes:
+        included = getattr(route, "original_router", None)
+        if included is None:
+            out.append(route)
+            continue
+        context = route.include_context  # type: ignore[attr-defined]
+        if context.prefix or context.dependencies:
+            raise ValueError(
+                "vendor routers are included plainly; give the prefix or dependencies to the included "
+                f"APIRouter itself (found prefix={context.prefix!r} on {included!r})"
+            )
+        out.extend(flatten(included))
+    return out
+
+
+def literal_segments(path: str) -> list[str]:
+    """The path's leading segments that hold no parameter: `/a/b/{c}/d` -> `["a", "b"]`."""
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        if "{" in segment:
+            break
+        out.append(segment)
+    return out
+
+
+class DirectCall:
+    """Calls a thin endpoint with its path parameters and the request, and sends its response."""
+
+    def __init__(self, route: APIRoute) -> None:
+        dependant = route.dependant
+        assert dependant.call is not None
+        self.call: Callable[..., Awaitable[Response]] = dependant.call
+        self.path_names = tuple(f.name for f in dependant.path_params)
+        self.request_name = dependant.request_param_name
+
+    @classmethod
+    def of(cls, route: BaseRoute) -> DirectCall | None:
+        """A direct call if FastAPI would do nothing for this endpoint but pass it these arguments."""
+        if not isinstance(route, APIRoute):
+            return None
+        d = route.dependant
+        extras = (
+            d.query_params, d.header_params, d.cookie_params, d.body_params, d.dependencies,
+            d.websocket_param_name, d.http_connection_param_name, d.response_param_name,
+            d.background_tasks_param_name, d.security_scopes_param_name,
+        )  # fmt: skip
+        if any(extras) or d.call is None or not inspect.iscoroutinefunction(d.call):
+            return None
+        if route.response_model is not None or route.dependency_overrides_provider is not None:
+            return None
+        if any(f.field_info.annotation is not str or f.alias != f.name for f in d.path_params):
+            return None
+        if not all(isinstance(c, StringConvertor) for c in route.param_convertors.values()):
+            return None
+        try:
+            returns = typing.get_type_hints(d.call).get("return")
+        except Exception:  # unresolvable annotations: leave it to FastAPI
+            return None
+        if not (inspect.isclass(returns) and issubclass(returns, Response)):
+            return None
+        return cls(route)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        params = scope["path_params"]
+        kwargs = {name: params[name] for name in self.path_names}
+        if self.request_name:
+            kwargs[self.request_name] = request
+        response = await self.call(**kwargs)
+        await response(scope, receive, send)
+
+
+class _Node:
+    __slots__ = ("children", "own", "routes")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.own: list[tuple[int, BaseRoute]] = []
+        self.routes: tuple[BaseRoute, ...] = ()  # own routes and every ancestor's, in order
+
+
+class RouteIndex(BaseRoute):
+    """Matches HTTP requests against the candidate routes of their path only."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.root = _Node()
+        self.direct: dict[int, DirectCall] = {}  # by id(): routes compare by value
+        for route in routes:
+            call = DirectCall.of(route)
+            if call is not None:
+                self.direct[id(route)] = call
+        for order, route in enumerate(routes):
+            path = route.path if isinstance(route, Route | Mount) else ""
+            node = self.root
+            for segment in literal_segments(path) if path else []:
+                node = node.children.setdefault(segment, _Node())
+            node.own.append((order, route))
+        self._fill(self.root, [])
+
+    def _fill(self, node: _Node, inherited: list[tuple[int, BaseRoute]]) -> None:
+        mine = sorted([*inherited, *node.own], key=lambda item: item[0])
+        node.routes = tuple(route for _, route in mine)
+        for child in node.children.values():
+            self._fill(child, mine)
+
+    def candidates(self, path: str) -> tuple[BaseRoute, ...]:
+        node = self.root
+        for segment in path.split("/")[1:]:
+            child = node.children.get(segment)
+            if child is None:
+                break
+            node = child
+        return node.routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        for route in self.candidates(get_route_path(scope)):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                child_scope[SELECTED] = route
+                return match, child_scope
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route: BaseRoute = scope.pop(SELECTED)
+        direct = self.direct.get(id(route))
+        if direct is not None:
+            await direct(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"RouteIndex({sum(1 for _ in self._all(self.root))} routes)"
+
+    def _all(self, node: _Node) -> Any:
+        yield from node.own
+        for child in node.children.values():
+            yield from self._all(child)
+
