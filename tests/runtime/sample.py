@@ -150,7 +150,8 @@ def parse_note(raw: bytes) -> NoteIn:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise SampleError(f"{where}: {first['msg']}" if where else first["msg"], code="invalid_body", status=422)
+        message = f"{where}: {first['msg']}" if where else first["msg"]
+        raise SampleError(message, code="invalid_body", status=422) from None
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -46,7 +46,11 @@ async def test_invalid_body_is_the_vendors_422(
 
 @pytest.mark.parametrize(
     "kw",
-    [{"json": {}}, {"json": {"title": 5}}, {"content": b"{broken", "headers": {"Content-Type": "application/json"}}],
+    [
+        {"json": {}},
+        {"json": {"title": 5}},
+        {"content": b"{broken", "headers": {"Content-Type": "application/json"}},
+    ],
 )
 async def test_body_fastapi_validates_fails_with_the_vendors_422(twin: Twin, kw: dict[str, object]) -> None:
     """`retitle` declares a pydantic body, so FastAPI validates it: its 422 is rendered by the twin."""
