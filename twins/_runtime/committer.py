@@ -11,6 +11,7 @@ a database shared by several processes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -57,6 +58,7 @@ class Committer:
         self._thread = threading.Thread(target=self._run, name="twin-committer", daemon=True)
         self._pending: list[Job] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._conn: Connection | None = None  # the writer's own connection, kept open
         self._update_stmts: dict[str, Any] = {}
         self._delete_stmts: dict[str, Any] = {}
         self._tenant_stmt: Any = None
@@ -104,6 +106,13 @@ class Committer:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        self._close()
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def run_now(self, ops: list[Op]) -> None:
         """Write synchronously (start-up, tests), bypassing the queue."""
@@ -148,13 +157,16 @@ class Committer:
     def _write(self, batch: list[Job]) -> list[BaseException | None]:
         """Write a batch as one transaction; the outcome of each job (None: durable)."""
         try:
-            with self.engine.begin() as conn:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
                 if len(batch) > 1 and not self.shared:
-                    self._apply(conn, merge(batch))
+                    self._apply(self._conn, merge(batch))
                 else:
                     for ops, _ in batch:
-                        self._apply(conn, ops)
+                        self._apply(self._conn, ops)
         except Exception as exc:
+            self._close()  # whatever went wrong, the next batch starts on a fresh connection
             if len(batch) == 1:
                 return [exc]
             # One bad job must not fail the others: write them one by one.
@@ -186,13 +198,18 @@ class Committer:
             conn.execute(
                 stmt,
                 [
-                    {"_t": row["tenant_id"], "_k": row[key], **{"v_" + c: v for c, v in row.items()}}
+                    {
+                        "_t": row["tenant_id"],
+                        "_s": row["twin_seq"],
+                        "_k": row[key],
+                        **{"v_" + c: v for c, v in row.items()},
+                    }
                     for key, row in payloads
                 ],
             )
         elif kind == "delete" and table is not None:
             stmt = self._delete_stmt(table, payloads[0][0])
-            conn.execute(stmt, [{"_t": tid, "_k": k} for _, k, tid in payloads])
+            conn.execute(stmt, [{"_t": tid, "_s": seq, "_k": k} for _, k, tid, seq in payloads])
         elif kind == "wipe":
             for tenant_id in payloads:
                 for t in self.tables:
@@ -267,26 +284,27 @@ class Committer:
     def _update_stmt(self, table: sa.Table, key: str) -> Any:
         stmt = self._update_stmts.get(table.name)
         if stmt is None:
+            fixed = ("tenant_id", "twin_seq", key)
             cols: dict[str, Any] = {
-                c.name: sa.bindparam("v_" + c.name) for c in table.columns if c.name not in ("tenant_id", key)
+                c.name: sa.bindparam("v_" + c.name) for c in table.columns if c.name not in fixed
             }
-            stmt = (
-                table.update()
-                .where(table.c.tenant_id == sa.bindparam("_t"))
-                .where(table.c[key] == sa.bindparam("_k"))
-                .values(cols)
-            )
+            stmt = table.update().where(self._row_key(table, key)).values(cols)
             self._update_stmts[table.name] = stmt
         return stmt
+
+    @staticmethod
+    def _row_key(table: sa.Table, key: str) -> Any:
+        """One row: the whole primary key (tenant, sequence, own key), so its index finds it."""
+        return (
+            (table.c.tenant_id == sa.bindparam("_t"))
+            & (table.c.twin_seq == sa.bindparam("_s"))
+            & (table.c[key] == sa.bindparam("_k"))
+        )
 
     def _delete_stmt(self, table: sa.Table, key: str) -> Any:
         stmt = self._delete_stmts.get(table.name)
         if stmt is None:
-            stmt = (
-                table.delete()
-                .where(table.c.tenant_id == sa.bindparam("_t"))
-                .where(table.c[key] == sa.bindparam("_k"))
-            )
+            stmt = table.delete().where(self._row_key(table, key))
             self._delete_stmts[table.name] = stmt
         return stmt
 
