@@ -37,12 +37,16 @@ def bare_app() -> FastAPI:
     async def health() -> Response:
         return Response(b"{}", media_type=JSON)
 
+    from twins._runtime.serve import settle_heap
+
+    settle_heap()  # the same process settings as the twins get
     return app
 
 
 def twin_app() -> FastAPI:
     from tests.runtime.sample import create_service
     from twins._runtime.app import build_app
+    from twins._runtime.serve import settle_heap
     from twins._runtime.settings import Settings
 
     settings = Settings(
@@ -51,4 +55,6 @@ def twin_app() -> FastAPI:
         seed_size=int(os.environ.get("BENCH_SEED_SIZE", "1")),
         journal=os.environ.get("BENCH_JOURNAL", "1") != "0",
     )
-    return build_app(create_service(), settings)
+    app = build_app(create_service(), settings)
+    settle_heap()  # as `twins serve` does before serving
+    return app

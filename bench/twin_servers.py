@@ -101,7 +101,7 @@ def slack_app() -> FastAPI:
     from twins._runtime.app import build_app
     from twins.slack.service import create_service
 
-    return build_app(create_service(), _settings())
+    return _serving(build_app(create_service(), _settings()))
 
 
 def okta_app() -> FastAPI:
@@ -133,7 +133,14 @@ def okta_app() -> FastAPI:
 
     settings = _settings()
     settings.seed_size = 1
-    return build_app(replace(create_service(), seed=seed), settings)
+    return _serving(build_app(replace(create_service(), seed=seed), settings))
+
+
+def _serving(app: FastAPI) -> FastAPI:
+    from twins._runtime.serve import settle_heap
+
+    settle_heap()  # as `twins serve` does before serving
+    return app
 
 
 def bare_app() -> FastAPI:
@@ -153,7 +160,7 @@ def bare_app() -> FastAPI:
     async def health() -> Response:
         return Response(b"{}", media_type=JSON)
 
-    return app
+    return _serving(app)
 
 
 # --- wrk -------------------------------------------------------------------------------------------

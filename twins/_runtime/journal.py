@@ -22,10 +22,10 @@ class Entry:
     duration: float
     method: str
     url: str
-    req_headers: list[tuple[bytes, bytes]]
+    req_headers: tuple[tuple[bytes, bytes], ...]  # tuples of bytes: the collector stops tracking them
     req_body: bytes
     status: int
-    resp_headers: list[tuple[bytes, bytes]]
+    resp_headers: tuple[tuple[bytes, bytes], ...]
     resp_body: bytes
 
 
@@ -89,6 +89,6 @@ class Journal:
         )
 
 
-def _hdrs(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+def _hdrs(raw: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 

@@ -144,10 +144,10 @@ class TwinMiddleware:
                     time.perf_counter() - t0,
                     scope["method"],
                     url,
-                    facts.headers,
+                    tuple(facts.headers),
                     b"".join(req_body),
                     head[0],
-                    head[1],
+                    tuple(head[1]),
                     b"".join(resp_body),
                 )
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import json
 import os
@@ -24,6 +25,7 @@ from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
 ENV_SETTINGS = "TWINS_SERVE_SETTINGS"
+GC_THRESHOLDS = (20_000, 20, 20)
 
 
 @dataclass
@@ -93,8 +95,23 @@ def build_running(
     return running, servers
 
 
+def settle_heap() -> None:
+    """Before serving: take what start-up built out of the garbage collector's sight.
+
+    A twin holds its tenants in memory as plain dicts and lists, and a server process lives long.
+    With CPython's default settings, full collections rescan all of it (and every module, the app,
+    the journal) again and again: about 13 % of a write-heavy server's time, in stalls of ~70 ms
+    (bench/RESULTS.md). Objects alive now are frozen (never scanned again), and young objects are
+    collected less often. Process-wide, so only the serving entry points call it, never `build_app`.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def serve_all(servers: list[_Server]) -> None:
     """Serve until SIGINT/SIGTERM, then shut every server down cleanly (writes are flushed)."""
+    settle_heap()
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -130,4 +147,6 @@ def app_from_env() -> FastAPI:
 
     data = json.loads(os.environ[ENV_SETTINGS])
     data["data_dir"] = Path(data["data_dir"])
-    return build_app(load(os.environ[ENV_SERVICE]), Settings(**data))
+    app = build_app(load(os.environ[ENV_SERVICE]), Settings(**data))
+    settle_heap()
+    return app
