@@ -73,6 +73,10 @@ class Committer:
         """Write `ops` with whatever else this turn of the event loop hands over; wait until durable."""
         loop = self._loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
+        if self.shared:  # one transaction per write anyway: no reason to wait for the turn's end
+            self._queue.put(([(ops, waiter)], loop))
+            await waiter
+            return
         if not self._pending:
             loop.call_soon(self._flush, loop)
         self._pending.append((ops, waiter))

@@ -34,6 +34,13 @@ class TwinContext:
         picked = request.scope.get("state", {}).get("twin_tenant")
         return str(picked) if picked else self.settings.default_tenant
 
+    def default_state(self) -> TenantState:
+        """The default tenant's state (the one `twins up` seeds), for admin code, tools and tests."""
+        state = self.store.get(self.settings.default_tenant)
+        if state is None:
+            raise LookupError(f"the default tenant {self.settings.default_tenant!r} does not exist")
+        return state
+
     def use_tenant(self, request: Request, tenant_id: str) -> None:
         """Pin the request to a tenant found later (e.g. from a token in the body)."""
         request.scope.setdefault("state", {})["twin_tenant"] = tenant_id

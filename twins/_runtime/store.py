@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -95,16 +96,29 @@ class Store:
             self.tenants[row["id"]] = self._load(dict(row))
 
     def _load(self, tenant_row: Row) -> TenantState:
-        state = self._new_state(tenant_row["id"], int(tenant_row["seed"]), int(tenant_row["size"]))
-        state.apply_tenant_row(tenant_row)
-        with self.engine.connect() as conn:
-            for spec in self.specs:
-                t = spec.table
-                query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
-                coll = state.collections[spec.name]
-                for r in conn.execute(query).mappings():
-                    coll.load(dict(r))
-        return state
+        """A tenant's state from the database: its row (clock, id counters, meta) and its tables.
+
+        The reads are separate statements, so in shared mode another process may commit between
+        them; every commit bumps the tenant's version, so the load is kept only if the version is
+        the same after the tables were read (else rows could be ahead of the id counters).
+        """
+        while True:
+            state = self._new_state(tenant_row["id"], int(tenant_row["seed"]), int(tenant_row["size"]))
+            state.apply_tenant_row(tenant_row)
+            with self.engine.connect() as conn:
+                for spec in self.specs:
+                    t = spec.table
+                    query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
+                    coll = state.collections[spec.name]
+                    for r in conn.execute(query).mappings():
+                        coll.load(dict(r))
+                if not self.shared:
+                    return state
+                again = sa.select(tenants_table).where(self._tenant_key(state.id))
+                now = conn.execute(again).mappings().first()
+            if now is None or now["version"] == tenant_row["version"]:
+                return state
+            tenant_row = dict(now)
 
     def _new_state(self, tenant_id: str, seed: int, size: int) -> TenantState:
         return TenantState(
@@ -176,7 +190,9 @@ class Store:
             return await self._run(tenant_id, fn)
 
     async def _run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
-        for _ in range(8):
+        for attempt in range(8):
+            if attempt:  # lost a race to another process: let it finish, at a random moment
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
             state = self.get(tenant_id)
             if state is None:
                 raise KeyError(tenant_id)
