@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from okta.models import (
     AuthorizationServer,
@@ -401,3 +402,26 @@ async def test_wire_shape_and_paging(client: httpx.AsyncClient, okta_client: Any
     )
     none = await client.get("/api/v1/authorizationServers", headers={"Authorization": "SSWS wrong"})
     assert none.status_code == 401 and none.json()["errorCode"] == "E0000011"
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        ("conditions", {"conditions": -1.5}),
+        ("conditions.clients", {"conditions": {"clients": "ALL_CLIENTS"}}),
+    ],
+)
+async def test_policy_parts_of_the_wrong_type_are_a_400_not_a_crash(
+    okta_client: Any, org_url: str, creds: dict[str, Any], field: str, body: dict[str, Any]
+) -> None:
+    server = await new_server(okta_client)
+    policy = {"type": "OAUTH_AUTHORIZATION_POLICY", "name": "Robots", "priority": 1, **body}
+    async with httpx.AsyncClient() as http:
+        resp = await http.post(
+            f"{org_url}/api/v1/authorizationServers/{server.id}/policies",
+            json=policy,
+            headers={"Authorization": f"SSWS {creds['api_token']}"},
+        )
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["errorCode"] == "E0000001"
+    assert resp.json()["errorCauses"][0]["errorSummary"].startswith(f"{field}:")

@@ -35,6 +35,16 @@ def _cause(field: str, message: str) -> Exception:
     return validation(field, f"{field}: {message}")
 
 
+def _object(container: dict[str, Any], key: str, field: str) -> dict[str, Any]:
+    """`container[key]` as an object ({} when absent); anything else is a validation error."""
+    value = container.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _cause(field, "The field must be a JSON object.")
+    return value
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -101,9 +111,8 @@ def _policy_fields(body: dict[str, Any], default_priority: int) -> dict[str, Any
         raise _cause("name", "The field cannot be left blank.")
     if body.get("type", POLICY_TYPE) != POLICY_TYPE:
         raise _cause("type", f"Invalid policy type. Valid value is {POLICY_TYPE}.")
-    include = _strings(((body.get("conditions") or {}).get("clients") or {}).get("include")) or [
-        "ALL_CLIENTS"
-    ]
+    clients = _object(_object(body, "conditions", "conditions"), "clients", "conditions.clients")
+    include = _strings(clients.get("include")) or ["ALL_CLIENTS"]
     return {
         "status": _status(body),
         "name": name,
@@ -175,7 +184,7 @@ def get_rule(state: TenantState, server_id: str, policy_id: str, rule_id: str) -
 
 
 def _token_actions(body: dict[str, Any]) -> dict[str, Any]:
-    given = ((body.get("actions") or {}).get("token")) or {}
+    given = _object(_object(body, "actions", "actions"), "token", "actions.token")
     token: dict[str, Any] = {}
     for field, (low, high) in TOKEN_LIMITS.items():
         value = given.get(field, TOKEN_DEFAULTS[field])
@@ -197,18 +206,20 @@ def _rule_fields(body: dict[str, Any], default_priority: int) -> dict[str, Any]:
         raise _cause("name", "The field cannot be left blank.")
     if body.get("type", RULE_TYPE) != RULE_TYPE:
         raise _cause("type", f"Invalid rule type. Valid value is {RULE_TYPE}.")
-    conditions = body.get("conditions") or {}
-    grants = _strings((conditions.get("grantTypes") or {}).get("include"))
+    conditions = _object(body, "conditions", "conditions")
+    grants = _strings(_object(conditions, "grantTypes", "conditions.grantTypes").get("include"))
     if not grants:
         raise _cause("conditions.grantTypes", "The field cannot be left blank.")
-    people = conditions.get("people") or {}
-    users, groups = people.get("users") or {}, people.get("groups") or {}
+    people = _object(conditions, "people", "conditions.people")
+    users = _object(people, "users", "conditions.people.users")
+    groups = _object(people, "groups", "conditions.people.groups")
     if not _strings(users.get("include")) and not _strings(groups.get("include")):
         raise _cause("conditions.people", "Either users or groups must be specified.")
     people_out: dict[str, Any] = {"users": {"exclude": _strings(users.get("exclude"))}}
     if _strings(users.get("include")):
         people_out["users"] = {"include": _strings(users.get("include")), **people_out["users"]}
     people_out["groups"] = {"include": _strings(groups.get("include"))}
+    scopes = _object(conditions, "scopes", "conditions.scopes")
     return {
         "status": _status(body),
         "name": name,
@@ -216,7 +227,7 @@ def _rule_fields(body: dict[str, Any], default_priority: int) -> dict[str, Any]:
         "conditions": {
             "people": people_out,
             "grantTypes": {"include": grants},
-            "scopes": {"include": _strings((conditions.get("scopes") or {}).get("include"))},
+            "scopes": {"include": _strings(scopes.get("include"))},
         },
         "actions": {"token": _token_actions(body)},
     }
