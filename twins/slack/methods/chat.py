@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.slack import lookup, schemas
+from twins.slack import lookup, rendered, schemas
 from twins.slack.call import Call, Events, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -90,11 +90,11 @@ def read_thread(call: Call) -> dict[str, Any]:
 # --- writing ----------------------------------------------------------------------------------
 def render(row: Row, state: TenantState) -> dict[str, Any]:
     """A message as chat.* responses show it; a thread broadcast carries its root."""
-    out = schemas.message(row, state)
+    out = rendered.message(row, state)
     if row["reply_broadcast"] and row["thread_ts"]:
         parent = state["messages"].get(lookup.message_key(row["channel"], row["thread_ts"]))
         if parent is not None:
-            out["root"] = schemas.message(parent, state)
+            out["root"] = rendered.message(parent, state)
     return out
 
 
