@@ -34,7 +34,10 @@ from twins.slack.methods import Method, load_all
 
 async def read_params(request: Request) -> Params:
     """Query string, then form or JSON body, merged as Slack does (the body wins)."""
-    params = Params(request.query_params.items())
+    # What request.query_params.items() gives (the last value of a repeated name), without
+    # building Starlette's multidict.
+    query: bytes = request.scope.get("query_string", b"")
+    params = Params(parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else ())
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         form = await request.form()
@@ -107,7 +110,9 @@ def check_scope(name: str, token: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
-    limiter: RateLimiter = ctx.extras.setdefault("limiter", RateLimiter(ctx.settings.rate_limits))
+    limiter: RateLimiter | None = ctx.extras.get("limiter")
+    if limiter is None:
+        limiter = ctx.extras["limiter"] = RateLimiter(ctx.settings.rate_limits)
     if limiter.mode == "off":
         return
     _, tier = scope_table.METHODS.get(call.method, ((), "tier3"))

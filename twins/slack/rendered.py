@@ -37,16 +37,27 @@ class Encoded(list[Any]):
         self.text = text
 
 
+class EncodedObject(dict[str, Any]):
+    """A JSON object that also carries its JSON text, as `Encoded` does for a list."""
+
+    def __init__(self, items: dict[str, Any], text: str) -> None:
+        super().__init__(items)
+        self.text = text
+
+
 def dumps(payload: dict[str, Any]) -> bytes:
     """`json.dumps(payload, separators=(",", ":")).encode()`, byte for byte, with the top-level
-    `Encoded` values spliced in from their ready text."""
-    if not any(type(value) is Encoded for value in payload.values()):
+    `Encoded` and `EncodedObject` values spliced in from their ready text."""
+    if not any(type(value) in READY for value in payload.values()):
         return ENCODER.encode(payload).encode()
     parts = []
     for key, value in payload.items():
-        text = value.text if type(value) is Encoded else ENCODER.encode(value)
+        text = value.text if type(value) in READY else ENCODER.encode(value)
         parts.append(f"{ENCODER.encode(key)}:{text}")
     return ("{" + ",".join(parts) + "}").encode()
+
+
+READY = (Encoded, EncodedObject)
 
 
 def ts_micros(value: str, error: str) -> int:
@@ -159,6 +170,12 @@ def rendering(state: TenantState, row: Row, cache: TenantCache | None = None) ->
 def message(row: Row, state: TenantState) -> dict[str, Any]:
     """`schemas.message(row, state)`, from the remembered rendering (a copy the caller may change)."""
     return dict(rendering(state, row).wire)
+
+
+def encoded_message(row: Row, state: TenantState) -> EncodedObject:
+    """`message`, with its JSON text (read-only, as `EncodedObject` says)."""
+    made = rendering(state, row)
+    return EncodedObject(made.wire, made.json())
 
 
 def messages(state: TenantState, rows: list[Row]) -> Encoded:

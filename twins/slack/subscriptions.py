@@ -124,6 +124,8 @@ def route(
         if a["event_url"] and a["url_verified"] and (app_id is None or a["id"] == app_id)
     ]
     apps = [a for a in apps if installed(state, a)]
+    if not apps:
+        return
     for event_type, event in with_mentions(events):
         for app in apps:
             if wants(state, app, event_type, event):
