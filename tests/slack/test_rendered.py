@@ -219,9 +219,13 @@ def test_dumps_is_json_dumps(payload: dict[str, Any]) -> None:
     want = json.dumps(payload, separators=(",", ":")).encode()
     assert rendered.dumps(payload) == want
     items = [{"text": "\u65e5", "n": 1}, {"x": None}]
-    spliced = {**payload, "messages": rendered.Encoded(items, json.dumps(items, separators=(",", ":")))}
+    raw = json.dumps(items, separators=(",", ":")).encode()
+    spliced = {**payload, "messages": rendered.Encoded(items, raw)}
     whole = json.dumps({**payload, "messages": items}, separators=(",", ":")).encode()
     assert rendered.dumps(spliced) == whole
+    one = rendered.EncodedObject(items[0], json.dumps(items[0], separators=(",", ":")).encode())
+    whole = json.dumps({"message": items[0], **payload}, separators=(",", ":")).encode()
+    assert rendered.dumps({"message": one, **payload}) == whole
 
 
 @pytest.mark.parametrize(

@@ -28,33 +28,35 @@ ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 class Encoded(list[Any]):
-    """A list of JSON values that also carries its JSON text, so that a response holding it as a
-    top-level value is written without encoding it again (see `dumps`). Read-only by contract:
-    the text is not updated if the list is changed."""
+    """A list of JSON values that also carries its JSON text (as bytes: json.dumps writes ASCII),
+    so that a response holding it as a top-level value is written without encoding it again (see
+    `dumps`). Read-only by contract: the text is not updated if the list is changed."""
 
-    def __init__(self, items: list[Any], text: str) -> None:
+    def __init__(self, items: list[Any], raw: bytes) -> None:
         super().__init__(items)
-        self.text = text
+        self.raw = raw
 
 
 class EncodedObject(dict[str, Any]):
     """A JSON object that also carries its JSON text, as `Encoded` does for a list."""
 
-    def __init__(self, items: dict[str, Any], text: str) -> None:
+    def __init__(self, items: dict[str, Any], raw: bytes) -> None:
         super().__init__(items)
-        self.text = text
+        self.raw = raw
 
 
 def dumps(payload: dict[str, Any]) -> bytes:
     """`json.dumps(payload, separators=(",", ":")).encode()`, byte for byte, with the top-level
-    `Encoded` and `EncodedObject` values spliced in from their ready text."""
+    `Encoded` and `EncodedObject` values spliced in from their ready text (one copy of it)."""
     if not any(type(value) in READY for value in payload.values()):
         return ENCODER.encode(payload).encode()
-    parts = []
+    pieces: list[bytes] = []
     for key, value in payload.items():
-        text = value.text if type(value) in READY else ENCODER.encode(value)
-        parts.append(f"{ENCODER.encode(key)}:{text}")
-    return ("{" + ",".join(parts) + "}").encode()
+        pieces.append(b"," if pieces else b"{")
+        pieces.append(ENCODER.encode(key).encode() + b":")
+        pieces.append(value.raw if type(value) in READY else ENCODER.encode(value).encode())
+    pieces.append(b"}")
+    return b"".join(pieces)
 
 
 READY = (Encoded, EncodedObject)
@@ -84,12 +86,12 @@ class Rendering:
     row: Row
     parent: Row | None
     wire: dict[str, Any]
-    text: str | None = None
+    raw: bytes | None = None
 
-    def json(self) -> str:
-        if self.text is None:
-            self.text = ENCODER.encode(self.wire)
-        return self.text
+    def json(self) -> bytes:
+        if self.raw is None:
+            self.raw = ENCODER.encode(self.wire).encode()
+        return self.raw
 
 
 @dataclass
@@ -182,7 +184,7 @@ def messages(state: TenantState, rows: list[Row]) -> Encoded:
     """The rendered messages of `rows`, in order, with their JSON text."""
     cache = cache_of(state)
     made = [rendering(state, row, cache) for row in rows]
-    return Encoded([m.wire for m in made], "[" + ",".join(m.json() for m in made) + "]")
+    return Encoded([m.wire for m in made], b"[" + b",".join([m.json() for m in made]) + b"]")
 
 
 def in_history(row: Row) -> bool:
@@ -249,7 +251,7 @@ def history_page(state: TenantState, view: HistoryView, first: int, end: int) ->
             else:
                 view.renderings[i] = one
         made.append(one)
-    page = Encoded([m.wire for m in made], "[" + ",".join(m.json() for m in made) + "]")
+    page = Encoded([m.wire for m in made], b"[" + b",".join([m.json() for m in made]) + b"]")
     if keep:
         view.page = (first, end, page)
     return page
