@@ -208,27 +208,6 @@ async def test_reset_shows_the_seeded_history(twin: Twin, client: httpx.AsyncCli
 
 # --- the pieces -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "payload",
-    [
-        {"ok": True},
-        {"ok": True, "a": [1, 2.5, None, 'x\u00e9\u2028"\\'], "b": {"c": []}, "d": float("inf")},
-        {"ok": False, "error": "x", "response_metadata": {"messages": ["[ERROR] y"]}},
-    ],
-)
-def test_dumps_is_json_dumps(payload: dict[str, Any]) -> None:
-    want = json.dumps(payload, separators=(",", ":")).encode()
-    assert rendered.dumps(payload) == want
-    items = [{"text": "\u65e5", "n": 1}, {"x": None}]
-    raw = json.dumps(items, separators=(",", ":")).encode()
-    spliced = {**payload, "messages": rendered.Encoded(items, raw)}
-    whole = json.dumps({**payload, "messages": items}, separators=(",", ":")).encode()
-    assert rendered.dumps(spliced) == whole
-    one = rendered.EncodedObject(items[0], json.dumps(items[0], separators=(",", ":")).encode())
-    whole = json.dumps({"message": items[0], **payload}, separators=(",", ":")).encode()
-    assert rendered.dumps({"message": one, **payload}) == whole
-
-
-@pytest.mark.parametrize(
     "text",
     ["0", "1", "1512085950.000216", " 1512085950.5 ", "007.000001", "1.", ".5", "1.1234567", "1e3",
      "1_000", "+1", "-0", "\u0661", "\u00b2", "1.\u0661", "", "x", "-1", "nan", "inf", "1.2.3", "1 .2"],

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.ratelimit import RateLimiter
-from twins.slack import rendered, scheduler, schemas
+from twins.slack import scheduler, schemas, wire
 from twins.slack import scopes as scope_table
 from twins.slack.call import Call, Params
 from twins.slack.errors import (
@@ -197,7 +197,7 @@ async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: 
         payload["warning"] = ",".join(call.warnings)
         payload.setdefault("response_metadata", {})["warnings"] = call.warnings
     return Response(
-        rendered.dumps(payload),
+        wire.dumps(payload),
         media_type=JSON_TYPE,
         headers=_headers(req_id, token_row, accepted),
     )

@@ -12,7 +12,6 @@ state (reset, restore, reload) starts with nothing remembered.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,44 +21,7 @@ from weakref import WeakKeyDictionary
 from twins._runtime.collection import Row, TenantState
 from twins.slack import schemas
 from twins.slack.errors import SlackError
-
-# json.dumps(value, separators=(",", ":")) without building an encoder per call.
-ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-class Encoded(list[Any]):
-    """A list of JSON values that also carries its JSON text (as bytes: json.dumps writes ASCII),
-    so that a response holding it as a top-level value is written without encoding it again (see
-    `dumps`). Read-only by contract: the text is not updated if the list is changed."""
-
-    def __init__(self, items: list[Any], raw: bytes) -> None:
-        super().__init__(items)
-        self.raw = raw
-
-
-class EncodedObject(dict[str, Any]):
-    """A JSON object that also carries its JSON text, as `Encoded` does for a list."""
-
-    def __init__(self, items: dict[str, Any], raw: bytes) -> None:
-        super().__init__(items)
-        self.raw = raw
-
-
-def dumps(payload: dict[str, Any]) -> bytes:
-    """`json.dumps(payload, separators=(",", ":")).encode()`, byte for byte, with the top-level
-    `Encoded` and `EncodedObject` values spliced in from their ready text (one copy of it)."""
-    if not any(type(value) in READY for value in payload.values()):
-        return ENCODER.encode(payload).encode()
-    pieces: list[bytes] = []
-    for key, value in payload.items():
-        pieces.append(b"," if pieces else b"{")
-        pieces.append(ENCODER.encode(key).encode() + b":")
-        pieces.append(value.raw if type(value) in READY else ENCODER.encode(value).encode())
-    pieces.append(b"}")
-    return b"".join(pieces)
-
-
-READY = (Encoded, EncodedObject)
+from twins.slack.wire import ENCODER, Encoded, EncodedObject
 
 
 def ts_micros(value: str, error: str) -> int:

@@ -90,7 +90,7 @@ def read_thread(call: Call) -> dict[str, Any]:
 # --- writing ----------------------------------------------------------------------------------
 def render(row: Row, state: TenantState) -> dict[str, Any]:
     """A message as chat.* responses show it; a thread broadcast carries its root. Read-only:
-    it may carry its JSON text (`rendered.EncodedObject`)."""
+    it may carry its JSON text (`wire.EncodedObject`)."""
     if row["reply_broadcast"] and row["thread_ts"]:
         parent = state["messages"].get(lookup.message_key(row["channel"], row["thread_ts"]))
         if parent is not None:
