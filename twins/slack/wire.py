@@ -33,6 +33,18 @@ class EncodedObject(dict[str, Any]):
 
 
 READY = (Encoded, EncodedObject)
+SCALARS = {None: b"null", True: b"true", False: b"false"}
+_KEYS: dict[str, bytes] = {}
+
+
+def _key(key: str) -> bytes:
+    """`"key":` as json.dumps writes an object's key (remembered: handlers use a few keys)."""
+    written = _KEYS.get(key)
+    if written is None:
+        if len(_KEYS) > 1000:
+            _KEYS.clear()
+        written = _KEYS[key] = ENCODER.encode(key).encode() + b":"
+    return written
 
 
 def dumps(payload: dict[str, Any]) -> bytes:
@@ -46,10 +58,12 @@ def dumps(payload: dict[str, Any]) -> bytes:
     slots: list[tuple[int, Encoded | EncodedObject]] = []
     for key, value in payload.items():
         pieces.append(b"," if pieces else b"{")
-        pieces.append(ENCODER.encode(key).encode() + b":")
+        pieces.append(_key(key))
         if isinstance(value, READY):
             slots.append((len(pieces), value))
             pieces.append(b"")  # the ready text goes here
+        elif type(value) is int or value is None or value is True or value is False:
+            pieces.append(SCALARS[value] if value is None or type(value) is bool else str(value).encode())
         else:
             pieces.append(ENCODER.encode(value).encode())
     pieces.append(b"}")
