@@ -123,8 +123,10 @@ def rendering(state: TenantState, row: Row, cache: TenantCache | None = None) ->
         return found
     profile = bot_profile(state, row["bot_id"], cache) if row["bot_id"] else None
     made = Rendering(row, parent, schemas.message(row, state, profile=profile))
-    if row["files"]:
-        return made  # file rows and the request's base URL go into it: never remembered
+    if row["files"] or state["messages"].get(row["id"]) is not row:
+        # File rows and the request's base URL go into it; or it is an old version (the
+        # previous message of an edit): not remembered.
+        return made
     if len(cache.messages) > 2 * len(state["messages"]) + 256:
         cache.messages.clear()  # forget deleted messages' renderings now and then
     cache.messages[row["id"]] = made
@@ -155,6 +157,7 @@ def in_history(row: Row) -> bool:
 
 
 def micros(cache: TenantCache, ts: str) -> int:
+    """`ts_micros` of a stored message's ts, remembered (a channel is sorted again on changes)."""
     us = cache.micros.get(ts)
     if us is None:
         if len(cache.micros) > 100_000:
