@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -55,6 +56,20 @@ async def test_unknown_method(client: httpx.AsyncClient) -> None:
     resp = await client.post("/api/does.notExist")
     assert resp.status_code == 404
     assert resp.json() == {"ok": False, "error": "unknown_method", "req_method": "does.notExist"}
+
+
+@pytest.mark.parametrize("verb", ["HEAD", "PUT", "DELETE", "OPTIONS"])
+async def test_other_verbs_are_refused(client: httpx.AsyncClient, verb: str) -> None:
+    resp = await client.request(verb, "/api/api.test")
+    assert resp.status_code == 200
+    assert sorted(resp.headers["allow"].split(", ")) == ["GET", "POST"]
+    if verb != "HEAD":
+        assert resp.json() == {"ok": False, "error": "method_not_supported_for_channel_type"}
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID")  # one id per route, several verbs
+def test_the_web_api_is_in_the_admin_openapi_document(slack_app: FastAPI) -> None:
+    assert set(slack_app.openapi()["paths"]["/api/{name}"]) == {"get", "post"}
 
 
 async def test_api_test_echoes_args(client: httpx.AsyncClient) -> None:

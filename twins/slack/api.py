@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.ratelimit import RateLimiter
-from twins.slack import scheduler, schemas
+from twins.slack import scheduler, schemas, wire
 from twins.slack import scopes as scope_table
 from twins.slack.call import Call, Params
 from twins.slack.errors import (
@@ -31,7 +34,10 @@ from twins.slack.methods import Method, load_all
 
 async def read_params(request: Request) -> Params:
     """Query string, then form or JSON body, merged as Slack does (the body wins)."""
-    params = Params(request.query_params.items())
+    # What request.query_params.items() gives (the last value of a repeated name), without
+    # building Starlette's multidict.
+    query: bytes = request.scope.get("query_string", b"")
+    params = Params(parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else ())
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         form = await request.form()
@@ -104,7 +110,9 @@ def check_scope(name: str, token: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
-    limiter: RateLimiter = ctx.extras.setdefault("limiter", RateLimiter(ctx.settings.rate_limits))
+    limiter: RateLimiter | None = ctx.extras.get("limiter")
+    if limiter is None:
+        limiter = ctx.extras["limiter"] = RateLimiter(ctx.settings.rate_limits)
     if limiter.mode == "off":
         return
     _, tier = scope_table.METHODS.get(call.method, ((), "tier3"))
@@ -116,15 +124,40 @@ def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
         raise RateLimited(headers={"Retry-After": str(decision.retry_after)})
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    methods = load_all()
-    router = APIRouter()
+VERBS = ["GET", "POST"]
 
-    @router.api_route("/api/{name}", methods=["GET", "POST"])
+
+class WebApi:
+    """`/api/{method}` as the ASGI endpoint of a plain Starlette route: `dispatch` parses its own
+    arguments, so FastAPI's per-request dependency solving would only cost time. The route takes
+    every verb and refuses all but GET and POST itself, with the 405 a FastAPI route with those
+    verbs gives (a Starlette route given GET would also answer HEAD)."""
+
+    def __init__(self) -> None:
+        self.methods = load_all()
+        self.allowed = {verb.upper() for verb in VERBS}  # as FastAPI builds a route's, for `Allow`
+        self.app = request_response(self.serve)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    async def serve(self, request: Request) -> Response:
+        if request.method not in self.allowed:
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.allowed)})
+        name = request.path_params["name"]
+        return await dispatch(context_of(request), self.methods.get(name), name, request)
+
+
+def add_web_api(router: APIRouter) -> None:
+    """The Web API route on `router`, and its entry in the admin API's OpenAPI document."""
+    web = WebApi()
+    # Starlette takes an ASGI callable (not a function) as a route endpoint, for every verb.
+    router.add_route("/api/{name}", cast(Any, web), include_in_schema=False)
+
+    # Listed in the OpenAPI document only: the route above answers every request first.
+    @router.api_route("/api/{name}", methods=VERBS)
     async def web_api(name: str, request: Request) -> Response:
-        return await dispatch(context_of(request), methods.get(name), name, request)
-
-    return router
+        return await dispatch(context_of(request), web.methods.get(name), name, request)
 
 
 async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: Request) -> Response:
@@ -164,7 +197,7 @@ async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: 
         payload["warning"] = ",".join(call.warnings)
         payload.setdefault("response_metadata", {})["warnings"] = call.warnings
     return Response(
-        json.dumps(payload, separators=(",", ":")).encode(),
+        wire.dumps(payload),
         media_type=JSON_TYPE,
         headers=_headers(req_id, token_row, accepted),
     )

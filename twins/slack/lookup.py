@@ -36,13 +36,33 @@ def channel_by_ref(call: Call, value: str, *, error: str = "channel_not_found") 
     return row
 
 
+# Member lists of large conversations as sets, by the list object: rows are replaced, never
+# changed in place, so a list object always holds the same members (and it is kept alive here,
+# so its id is not reused while remembered).
+_MEMBER_SETS: dict[int, tuple[list[str], frozenset[str]]] = {}
+SCAN_UP_TO = 32  # below this a list scan is as quick as a set
+
+
+def has_member(chan: Row, user_id: str | None) -> bool:
+    """Whether `user_id` is in the conversation, without scanning a large member list."""
+    members: list[str] = chan["members"]
+    if len(members) <= SCAN_UP_TO:
+        return user_id in members
+    found = _MEMBER_SETS.get(id(members))
+    if found is None or found[0] is not members:
+        if len(_MEMBER_SETS) > 4096:
+            _MEMBER_SETS.clear()
+        found = _MEMBER_SETS[id(members)] = (members, frozenset(members))
+    return user_id in found[1]
+
+
 def can_see(call: Call, chan: Row) -> bool:
     """Public channels are visible to all; private ones, IMs and MPIMs to their members."""
-    return chan["kind"] == "public" or call.user_id in chan["members"]
+    return chan["kind"] == "public" or has_member(chan, call.user_id)
 
 
 def is_member(call: Call, chan: Row) -> bool:
-    return call.user_id in chan["members"]
+    return has_member(chan, call.user_id)
 
 
 def require_member(call: Call, chan: Row) -> None:

@@ -144,12 +144,11 @@ def _error(status: int, code: str) -> Response:
     return JSONResponse({"ok": False, "error": code}, status_code=status)
 
 
-def build_hooks_router() -> APIRouter:
+def add_hook_routes(router: APIRouter) -> None:
     """Twin-hosted response URLs: /actions/T…/n/secret and /commands/T…/n/secret."""
-    router = APIRouter(include_in_schema=False)
 
-    @router.post("/actions/{team}/{number}/{secret}")
-    @router.post("/commands/{team}/{number}/{secret}")
+    @router.post("/actions/{team}/{number}/{secret}", include_in_schema=False)
+    @router.post("/commands/{team}/{number}/{secret}", include_in_schema=False)
     async def response_url(team: str, number: str, secret: str, request: Request) -> Response:
         ctx = context_of(request)
         hook = install(ctx).hooks.get(f"{number}/{secret}")
@@ -181,5 +180,3 @@ def build_hooks_router() -> APIRouter:
         except AdminError as error:
             return _error(400 if error.status < 500 else error.status, error.code)
         return JSONResponse({"ok": True})
-
-    return router

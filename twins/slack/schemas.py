@@ -137,8 +137,11 @@ def conversation(row: Row, team_id: str, viewer: str | None = None) -> dict[str,
     return out
 
 
-def message(row: Row, state: TenantState, *, thread_view: bool = False) -> dict[str, Any]:
-    """A message as history/replies/postMessage render it; keys appear only where Slack has them."""
+def message(
+    row: Row, state: TenantState, *, thread_view: bool = False, profile: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A message as history/replies/postMessage render it; keys appear only where Slack has them.
+    `profile` is the message's `bot_profile` when the caller has it already."""
     out: dict[str, Any] = {"type": "message"}
     if row["subtype"]:
         out["subtype"] = row["subtype"]
@@ -152,7 +155,7 @@ def message(row: Row, state: TenantState, *, thread_view: bool = False) -> dict[
         out["bot_id"] = row["bot_id"]
         if row["app_id"]:
             out["app_id"] = row["app_id"]
-        out["bot_profile"] = bot_profile(state, row["bot_id"])
+        out["bot_profile"] = profile if profile is not None else bot_profile(state, row["bot_id"])
     if row["username"]:
         out["username"] = row["username"]
     if row["icons"]:

@@ -246,8 +246,8 @@ async def authorize(request: Request) -> Response:
     return RedirectResponse(_with_query(redirect, extra), status_code=302)
 
 
-def build_side_router() -> APIRouter:
-    router = APIRouter()
+def add_side_routes(router: APIRouter) -> None:
+    """Files, webhooks and OAuth pages the twin hosts next to the Web API."""
     router.add_api_route("/upload/v1/{key}", upload, methods=["POST", "PUT"])
 
     async def private(ref: str, name: str, request: Request) -> Response:
@@ -264,4 +264,3 @@ def build_side_router() -> APIRouter:
     router.add_api_route("/signin", sign_in, methods=["GET"])
     router.add_api_route("/services/{team}/{service}/{secret}", incoming_webhook, methods=["POST"])
     router.add_api_route("/oauth/v2/authorize", authorize, methods=["GET"])
-    return router

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.slack.lookup import live_bot_token
+from twins.slack.lookup import has_member, live_bot_token
 from twins.slack.schemas import CHANNEL_TYPES
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -80,7 +80,7 @@ def can_receive(state: TenantState, app: Row, event_type: str, event: dict[str, 
     if event_type in WORKSPACE_WIDE and conv["kind"] == "public":
         return True
     bot = app["bot_user_id"]
-    return bot in conv["members"] or (event_type in LEFT and event.get("user") == bot)
+    return has_member(conv, bot) or (event_type in LEFT and event.get("user") == bot)
 
 
 def with_mentions(events: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -124,6 +124,8 @@ def route(
         if a["event_url"] and a["url_verified"] and (app_id is None or a["id"] == app_id)
     ]
     apps = [a for a in apps if installed(state, a)]
+    if not apps:
+        return
     for event_type, event in with_mentions(events):
         for app in apps:
             if wants(state, app, event_type, event):

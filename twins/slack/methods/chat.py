@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.slack import lookup, schemas
+from twins.slack import lookup, rendered, schemas
 from twins.slack.call import Call, Events, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -89,13 +89,13 @@ def read_thread(call: Call) -> dict[str, Any]:
 
 # --- writing ----------------------------------------------------------------------------------
 def render(row: Row, state: TenantState) -> dict[str, Any]:
-    """A message as chat.* responses show it; a thread broadcast carries its root."""
-    out = schemas.message(row, state)
+    """A message as chat.* responses show it; a thread broadcast carries its root. Read-only:
+    it may carry its JSON text (`wire.EncodedObject`)."""
     if row["reply_broadcast"] and row["thread_ts"]:
         parent = state["messages"].get(lookup.message_key(row["channel"], row["thread_ts"]))
         if parent is not None:
-            out["root"] = schemas.message(parent, state)
-    return out
+            return {**rendered.message(row, state), "root": rendered.message(parent, state)}
+    return rendered.encoded_message(row, state)
 
 
 def post(
@@ -138,8 +138,8 @@ def post(
         "message",
         {**body, "channel": chan["id"], "event_ts": ts, "channel_type": schemas.channel_type(chan)},
     )
-    bots = {a["bot_user_id"] for a in state["apps"] if a["bot_user_id"]}
-    if bots.intersection(mentions(row["text"])) - {row["user"]}:
+    mentioned = mentions(row["text"]) - {row["user"]}
+    if mentioned and mentioned.intersection(a["bot_user_id"] for a in state["apps"] if a["bot_user_id"]):
         mention = {k: v for k, v in body.items() if k not in ("type", "subtype", "root")}
         emit(events, "app_mention", {**mention, "channel": chan["id"], "event_ts": ts})
     return row

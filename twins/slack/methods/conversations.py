@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import base64
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import lookup, paging, schemas
+from twins.slack import lookup, paging, rendered, schemas
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
+from twins.slack.rendered import ts_micros
 
 TYPE_KINDS = {"public_channel": "public", "private_channel": "private", "mpim": "mpim", "im": "im"}
 NEVER_READ = "0000000000.000000"
@@ -46,17 +46,6 @@ def render(call: Call, row: Row, *, num_members: bool = False, member_view: bool
 def event_channel_type(row: Row) -> str:
     """`channel_type` of membership events: C for public channels, G for the rest."""
     return "C" if row["kind"] == "public" else "G"
-
-
-def ts_micros(value: str, error: str) -> int:
-    """A Slack timestamp ("1512085950.000216", "1512085950", "0") as integer microseconds."""
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        raise SlackError(code=error) from None
-    if not number.is_finite() or number < 0:
-        raise SlackError(code=error)
-    return int(number * 1_000_000)
 
 
 def row_us(row: Row) -> int:
@@ -148,11 +137,6 @@ def conversations_members(call: Call) -> dict[str, Any]:
     return {"members": list(chunk), **paging.metadata(next_cursor)}
 
 
-def in_history(row: Row) -> bool:
-    """Thread replies stay out of the channel's history unless they were broadcast."""
-    return not row["thread_ts"] or row["thread_ts"] == row["ts"] or bool(row["reply_broadcast"])
-
-
 @method("conversations.history")
 def conversations_history(call: Call) -> dict[str, Any]:
     chan = readable(call)
@@ -160,24 +144,13 @@ def conversations_history(call: Call) -> dict[str, Any]:
     limit = limit_of(call, 100, 999)
     cursor = call.params.text("cursor").strip()
     start = decode_cursor(cursor) if cursor else None
-    rows = call.state["messages"].where("channel", chan["id"])
-    picked = sorted(
-        (
-            (us, row)
-            for row in rows
-            if in_history(row)
-            and in_bounds(us := row_us(row), oldest, latest, inclusive)
-            and (start is None or us <= start)
-        ),
-        key=lambda pair: pair[0],
-        reverse=True,
-    )
-    chunk = [row for _, row in picked[:limit]]
-    has_more = len(picked) > limit
+    view = rendered.history_view(call.state, chan["id"])
+    first, end = rendered.history_range(view, oldest, latest, inclusive, start)
+    has_more = end - first > limit
     out: dict[str, Any] = {
-        "messages": [schemas.message(row, call.state) for row in chunk],
+        "messages": rendered.history_page(call.state, view, first, min(end, first + limit)),
         "has_more": has_more,
-        "pin_count": sum(1 for row in rows if chan["id"] in row["pinned_to"]),
+        "pin_count": view.pin_count,
         "channel_actions_ts": None,
         "channel_actions_count": 0,
     }
@@ -185,7 +158,7 @@ def conversations_history(call: Call) -> dict[str, Any]:
         out["latest"] = call.params.text("latest").strip()
     if call.params.text("oldest").strip():
         out["oldest"] = call.params.text("oldest").strip()
-    out.update(paging.metadata(encode_cursor(picked[limit][1]["ts"]) if has_more else ""))
+    out.update(paging.metadata(encode_cursor(view.history[first + limit]["ts"]) if has_more else ""))
     return out
 
 
@@ -221,7 +194,7 @@ def conversations_replies(call: Call) -> dict[str, Any]:
         chunk.insert(0, row)
     has_more = len(replies) > room
     out: dict[str, Any] = {
-        "messages": [schemas.message(m, call.state, thread_view=True) for m in chunk],
+        "messages": rendered.messages(call.state, chunk),
         "has_more": has_more,
     }
     out.update(paging.metadata(encode_cursor(replies[room][1]["ts"]) if has_more else ""))

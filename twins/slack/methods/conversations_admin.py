@@ -10,12 +10,8 @@ from twins.slack import lookup, schemas, seed
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
-from twins.slack.methods.conversations import (
-    conversation,
-    event_channel_type,
-    render,
-    ts_micros,
-)
+from twins.slack.methods.conversations import conversation, event_channel_type, render
+from twins.slack.rendered import ts_micros
 
 NAME_MAX = 80
 TOPIC_MAX = 250
