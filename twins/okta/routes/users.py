@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from twins._runtime.context import TwinContext
 from twins.okta import schemas
+from twins.okta.backend import user_search
 from twins.okta.backend import users as backend
 from twins.okta.common import authenticate, base_url, page, read_json, respond
 
@@ -28,7 +29,7 @@ def build_router(_ctx: TwinContext) -> APIRouter:
     async def list_users(request: Request) -> Response:
         ctx, _caller = authenticate(request, READ)
         params = request.query_params
-        rows = backend.list_users(
+        rows = user_search.list_users(
             ctx.state(request),
             q=params.get("q"),
             filter_expr=params.get("filter"),
