@@ -7,8 +7,10 @@ attributes compare as instants. Every problem raises E0000031.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+import operator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from twins.okta.filter_syntax import (
@@ -39,16 +41,35 @@ __all__ = [
     "invalid_criteria",
     "parse",
     "parse_instant",
+    "path_getter",
     "resolve",
+    "resolve_segments",
+    "then",
     "tokenize",
 ]
 
 Mode = Literal["filter", "search"]
 Predicate = Callable[[Mapping[str, Any]], bool]
+Getter = Callable[[Any], Any]  # reads one attribute from the objects a predicate sees
+Accessor = Callable[[str], Getter]  # attribute path -> its getter
 Operators = Collection[str] | Mapping[str, Collection[str]]
 
 FILTER_OPERATORS = OPERATORS - {"ew"}
 ORDERING = frozenset({"gt", "ge", "lt", "le"})
+TEXT_ONLY = frozenset({"sw", "co", "ew"})
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    **_ORDER,
+    "sw": str.startswith,
+    "co": operator.contains,
+    "ew": str.endswith,
+}
 # Attributes (last path segment) whose values are timestamps: compared as instants.
 DATE_ATTRIBUTES = frozenset(
     {
@@ -68,9 +89,13 @@ DATE_ATTRIBUTES = frozenset(
 # --- evaluation -----------------------------------------------------------------------------
 def resolve(obj: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path; lists along the way are flattened (SCIM); missing is None."""
-    current: Any = obj
-    for segment in path.split("."):
-        if isinstance(current, Mapping):
+    return resolve_segments(obj, path.split("."))
+
+
+def resolve_segments(current: Any, segments: Sequence[str]) -> Any:
+    """`resolve` from any value, along a path already split into segments."""
+    for segment in segments:
+        if type(current) is dict or isinstance(current, Mapping):
             current = current.get(segment)
         elif isinstance(current, list):
             values = [item.get(segment) for item in current if isinstance(item, Mapping)]
@@ -90,10 +115,42 @@ def _flatten(values: list[Any]) -> Iterator[Any]:
             yield value
 
 
+def path_getter(path: str) -> Getter:
+    """Reads `path` from wire-shaped objects exactly as `resolve` does, the path split once."""
+    segments = tuple(path.split("."))
+    if len(segments) == 1:
+        name = segments[0]
+
+        def one(obj: Any) -> Any:
+            if type(obj) is dict:
+                return obj.get(name)
+            return resolve_segments(obj, segments)
+
+        return one
+    return lambda obj: resolve_segments(obj, segments)
+
+
+def then(first: Getter, segments: Sequence[str]) -> Getter:
+    """The getter of `<attribute>.<segments...>` given `first`, the getter of `<attribute>`."""
+    if not segments:
+        return first
+
+    def get(obj: Any) -> Any:
+        value = first(obj)
+        return None if value is None else resolve_segments(value, segments)
+
+    return get
+
+
 def parse_instant(value: Any) -> float | None:
     """Seconds since the epoch of an ISO-8601 timestamp (naive means UTC), else None."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _instant(value)
+
+
+@lru_cache(maxsize=4096)
+def _instant(value: str) -> float | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -127,7 +184,7 @@ def _scalar_match(op: str, actual: Any, literal: Any, *, is_date: bool, fold: bo
     """One value against one literal; `ne` is handled by the caller as not-`eq`."""
     if actual is None:
         return False
-    if is_date and isinstance(literal, str) and op not in ("sw", "co", "ew"):
+    if is_date and isinstance(literal, str) and op not in TEXT_ONLY:
         when, limit = parse_instant(actual), parse_instant(literal)
         return when is not None and limit is not None and _order(op, when, limit)
     if isinstance(literal, bool) or isinstance(actual, bool):
@@ -139,53 +196,93 @@ def _scalar_match(op: str, actual: Any, literal: Any, *, is_date: bool, fold: bo
             left, right = float(actual), float(literal)
         except (TypeError, ValueError):
             return False
-        if op in ("sw", "co", "ew"):
+        if op in TEXT_ONLY:
             return False
         return _order(op, left, right)
     if not isinstance(actual, str) or not isinstance(literal, str):
         return False
     text, needle = (actual.casefold(), literal.casefold()) if fold else (actual, literal)
-    if op == "sw":
-        return text.startswith(needle)
-    if op == "co":
-        return needle in text
-    if op == "ew":
-        return text.endswith(needle)
-    return _order(op, text, needle)
+    return _TEXT_TESTS[op](text, needle)
+
+
+def _scalar_test(op: str, literal: Any, *, is_date: bool, fold: bool) -> Callable[[Any], bool]:
+    """`_scalar_match` with the literal fixed: text values of a text comparison (the usual case)
+    are compared directly; every other value goes through `_scalar_match`."""
+
+    def general(actual: Any) -> bool:
+        return _scalar_match(op, actual, literal, is_date=is_date, fold=fold)
+
+    if is_date and isinstance(literal, str) and op not in TEXT_ONLY:
+        limit = parse_instant(literal)
+        order = _ORDER[op]
+
+        def instant(actual: Any) -> bool:
+            when = parse_instant(actual)
+            return when is not None and limit is not None and order(when, limit)
+
+        return instant
+    if not isinstance(literal, str):
+        return general
+    compare = _TEXT_TESTS[op]
+    if not fold:
+        return lambda actual: compare(actual, literal) if type(actual) is str else general(actual)
+    needle = literal.casefold()
+    if op == "eq":
+        return lambda actual: actual.casefold() == needle if type(actual) is str else general(actual)
+    return lambda actual: compare(actual.casefold(), needle) if type(actual) is str else general(actual)
 
 
 def _present(value: Any) -> bool:
     return value is not None and value != "" and value != [] and value != {}
 
 
-def _compile_comparison(node: Comparison, *, fold: bool) -> Predicate:
+def _compile_comparison(node: Comparison, *, fold: bool, get: Getter) -> Predicate:
     attribute, op, literal = node.attribute, node.operator, node.value
     is_date = attribute.rsplit(".", 1)[-1] in DATE_ATTRIBUTES
     if op == "pr":
-        return lambda obj: _present(resolve(obj, attribute))
+        return lambda obj: _present(get(obj))
     if literal is None:
         if op == "eq":
-            return lambda obj: not _present(resolve(obj, attribute))
+            return lambda obj: not _present(get(obj))
         if op == "ne":
-            return lambda obj: _present(resolve(obj, attribute))
+            return lambda obj: _present(get(obj))
         raise invalid_criteria()
-    if (
-        is_date
-        and op not in ("sw", "co", "ew")
-        and isinstance(literal, str)
-        and parse_instant(literal) is None
-    ):
+    if is_date and op not in TEXT_ONLY and isinstance(literal, str) and parse_instant(literal) is None:
         raise invalid_criteria()
     if isinstance(literal, bool) and op not in ("eq", "ne"):
         raise invalid_criteria()
-    if op in ("sw", "co", "ew") and not isinstance(literal, str):
+    if op in TEXT_ONLY and not isinstance(literal, str):
         raise invalid_criteria()
     base = "eq" if op == "ne" else op
+    test = _scalar_test(base, literal, is_date=is_date, fold=fold)
 
-    def matches(obj: Mapping[str, Any]) -> bool:
-        value = resolve(obj, attribute)
-        values = value if isinstance(value, list) else [value]
-        return any(_scalar_match(base, v, literal, is_date=is_date, fold=fold) for v in values)
+    def any_value(value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, list):
+            return any(map(test, value))
+        return test(value)
+
+    matches: Predicate
+    if base == "eq" and isinstance(literal, str) and not is_date:
+        # The usual comparison (`profile.department eq "Sales"`): a text value compared inline.
+        needle = literal.casefold() if fold else literal
+        if fold:
+
+            def matches(obj: Mapping[str, Any]) -> bool:
+                value = get(obj)
+                return value.casefold() == needle if type(value) is str else any_value(value)
+
+        else:
+
+            def matches(obj: Mapping[str, Any]) -> bool:
+                value = get(obj)
+                return value == needle if type(value) is str else any_value(value)
+
+    else:
+
+        def matches(obj: Mapping[str, Any]) -> bool:
+            return any_value(get(obj))
 
     if op == "ne":
         return lambda obj: not matches(obj)
@@ -217,19 +314,23 @@ def compile_node(
     allowed: Collection[str] | None,
     operators: Operators,
     fold: Callable[[str], bool],
+    accessor: Accessor = path_getter,
 ) -> Predicate:
-    """A predicate for a parsed tree, checking attributes and operators against the allowlists."""
+    """A predicate for a parsed tree, checking attributes and operators against the allowlists.
+
+    `accessor` gives the function that reads an attribute from the objects the predicate sees.
+    """
     if isinstance(node, Comparison):
         if not _attribute_allowed(node.attribute, allowed):
             raise invalid_criteria()
         if node.operator not in _operators_for(node.attribute, operators):
             raise invalid_criteria()
-        return _compile_comparison(node, fold=fold(node.attribute))
+        return _compile_comparison(node, fold=fold(node.attribute), get=accessor(node.attribute))
     if isinstance(node, Not):
-        inner = compile_node(node.operand, allowed=allowed, operators=operators, fold=fold)
+        inner = compile_node(node.operand, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
         return lambda obj: not inner(obj)
-    left = compile_node(node.left, allowed=allowed, operators=operators, fold=fold)
-    right = compile_node(node.right, allowed=allowed, operators=operators, fold=fold)
+    left = compile_node(node.left, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
+    right = compile_node(node.right, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
     if node.operator == "and":
         return lambda obj: left(obj) and right(obj)
     return lambda obj: left(obj) or right(obj)
@@ -243,6 +344,7 @@ def compile_expression(
     operators: Operators | None = None,
     case_insensitive: Collection[str] = (),
     allow_not: bool = False,
+    accessor: Accessor = path_getter,
 ) -> Predicate:
     """Compile a `filter` or `search` expression into a predicate over wire-shaped objects.
 
@@ -250,7 +352,10 @@ def compile_expression(
     allows any). `operators` is a set for every attribute, or a mapping attribute -> set with
     `"*"` as the fallback; by default every operator (`ew` only in search mode). String values
     compare case-insensitively in search mode, and in filter mode for `case_insensitive`
-    attributes. Raises OktaError E0000031 for anything malformed or not allowed.
+    attributes. `accessor` maps an attribute path to the function reading it from the objects
+    the predicate gets (by default `path_getter`, over wire-shaped objects; a caller whose
+    objects are stored rows passes one that reads the wire attribute from the row).
+    Raises OktaError E0000031 for anything malformed or not allowed.
     """
     if operators is None:
         operators = OPERATORS if mode == "search" else FILTER_OPERATORS
@@ -260,4 +365,4 @@ def compile_expression(
         return mode == "search" or attribute in folded
 
     node = parse(expr, allow_not=allow_not)
-    return compile_node(node, allowed=allowed, operators=operators, fold=fold)
+    return compile_node(node, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
