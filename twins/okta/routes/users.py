@@ -28,9 +28,9 @@ def build_router(_ctx: TwinContext) -> APIRouter:
     @router.get("/api/v1/users")
     async def list_users(request: Request) -> Response:
         ctx, _caller = authenticate(request, READ)
-        params = request.query_params
+        state, params = ctx.state(request), request.query_params
         rows = user_search.list_users(
-            ctx.state(request),
+            state,
             q=params.get("q"),
             filter_expr=params.get("filter"),
             search=params.get("search"),
@@ -38,7 +38,7 @@ def build_router(_ctx: TwinContext) -> APIRouter:
             sort_order=params.get("sortOrder"),
         )
         chunk, headers = page(request, rows, default_limit=10 if params.get("q") is not None else 200)
-        return respond_encoded(user_json.users(ctx.state(request), chunk, base_url(request)), headers=headers)
+        return respond_encoded(user_json.users(state, chunk, base_url(request)), headers=headers)
 
     @router.post("/api/v1/users")
     async def create_user(request: Request) -> Response:
