@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twins.okta.errors import OktaError
-from twins.okta.filter import Logical, compile_expression, parse, resolve, tokenize
+from twins.okta.filter import (
+    OPERATORS,
+    Comparison,
+    Logical,
+    _scalar_match,
+    compile_expression,
+    compile_node,
+    parse,
+    resolve,
+    tokenize,
+)
 
 USER: dict[str, Any] = {
     "id": "00u1abcdefghijklmno",
@@ -265,3 +275,62 @@ def test_generated_expressions_evaluate_or_fail_cleanly(
             assert exc.code == "E0000031"
             continue
         assert isinstance(predicate(obj), bool)
+
+
+# --- compiled comparisons agree with the one-value rule ------------------------------------------
+def one_value_rule(op: str, value: Any, literal: Any, *, is_date: bool, fold: bool) -> bool:
+    """The plain reading of a comparison: any value of a list matches; `ne` is not-`eq`."""
+    base = "eq" if op == "ne" else op
+    values = value if isinstance(value, list) else [value]
+    hit = any(_scalar_match(base, v, literal, is_date=is_date, fold=fold) for v in values)
+    return not hit if op == "ne" else hit
+
+
+ONE_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    7,
+    -3,
+    7.0,
+    0.5,
+    "",
+    "7",
+    "7.0",
+    "abc",
+    "ABC",
+    "Abd",
+    "true",
+    "FALSE",
+    "Straße",
+    "STRASSE",
+    "2026-01-01",
+    "2025-06-01T10:00:00.000Z",
+    "2026-02-01T13:00:00+01:00",
+    {"k": "abc"},
+]
+ONE_LITERALS: list[Any] = [True, False, 7, 6.5, 0, "7", "abc", "ab", "ABC", "bc", "b", "true", "strasse"]
+ONE_LITERALS += ["x1", "", "2026-01-01T00:00:00.000Z", "2026-02-01T12:00:00Z"]
+
+
+def test_compiled_comparisons_follow_the_one_value_rule() -> None:
+    values = [*ONE_VALUES, ["abc", 7], [None, "ABC"], [], [True, "x"], ["2026-03-01T00:00:00Z", "zz"]]
+    checked = 0
+    for op in sorted(OPERATORS - {"pr"}):
+        for literal in ONE_LITERALS:
+            for attribute in ("profile.name", "profile.created"):
+                for fold in (False, True):
+                    node = Comparison(attribute, op, literal)
+                    folds = (lambda _a: True) if fold else (lambda _a: False)
+                    try:
+                        predicate = compile_node(node, allowed=None, operators=OPERATORS, fold=folds)
+                    except OktaError:
+                        continue  # a combination the language refuses (e.g. `sw` with a number)
+                    is_date = attribute.endswith("created")
+                    for value in values:
+                        obj = {"profile": {"name": value, "created": value}}
+                        expected = one_value_rule(op, value, literal, is_date=is_date, fold=fold)
+                        assert predicate(obj) == expected, (op, literal, attribute, fold, value)
+                        checked += 1
+    assert checked > 5000

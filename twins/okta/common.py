@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -131,10 +132,19 @@ async def read_json(request: Request, *, required: bool = True) -> dict[str, Any
     return data
 
 
+def encode(data: Any) -> bytes:
+    """The JSON body of `data`, compact, as every answer is sent."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     if status == 204:
         return Response(status_code=204, headers=headers)
-    body = json.dumps(data, separators=(",", ":")).encode()
+    return respond_encoded(encode(data), status, headers)
+
+
+def respond_encoded(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer whose body is already encoded (see `encode`)."""
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE)
 
 
@@ -144,13 +154,17 @@ def base_url(request: Request) -> str:
 
 def page(
     request: Request,
-    rows: Sequence[Row],
+    rows: Iterable[Row],
     *,
     default_limit: int = 200,
     max_limit: int = 200,
     key: str = "id",
 ) -> tuple[list[Row], dict[str, str]]:
-    """One page by `after` (the last id seen) and `limit`, with the Link headers Okta sends."""
+    """One page by `after` (the last id seen) and `limit`, with the Link headers Okta sends.
+
+    `rows` may be lazy: it is read up to `after`, then for one row past the page (to know whether
+    there is a next one), and no further.
+    """
     params = request.query_params
     try:
         limit = int(params.get("limit", default_limit))
@@ -158,15 +172,19 @@ def page(
         raise OktaError("Api validation failed: limit", causes=["limit: must be a number"]) from None
     limit = max(1, min(limit, max_limit)) if limit > 0 else default_limit
     after = params.get("after")
-    start = 0
+    remaining = iter(rows)
     if after:
-        keys = [r[key] for r in rows]
-        start = keys.index(after) + 1 if after in keys else len(rows)
-    chunk = list(rows[start : start + limit])
+        for row in remaining:
+            if row[key] == after:
+                break
+        else:  # an unknown cursor: an empty last page
+            remaining = iter(())
+    chunk = list(islice(remaining, limit))
+    more = bool(chunk) and next(remaining, None) is not None
     url = f"{base_url(request)}{request.url.path}"
     query = {k: v for k, v in params.items() if k not in ("after",)}
     links = [f'<{url}?{urlencode(query)}>; rel="self"' if query else f'<{url}>; rel="self"']
-    if start + limit < len(rows) and chunk:
+    if more:
         nxt = {**query, "after": chunk[-1][key], "limit": str(limit)}
         links.append(f'<{url}?{urlencode(nxt)}>; rel="next"')
     return chunk, {"Link": ", ".join(links)}

@@ -1,36 +1,75 @@
-"""Okta's filter and search expressions: a tokenizer, a recursive-descent parser, compiled predicates.
+"""Okta's filter and search expressions compiled into predicates (the grammar: filter_syntax.py).
 
-Grammar (operators, `and`/`or`/`not` and literals are case-insensitive; attribute names are not):
-
-    expression := disjunct ("or" disjunct)*
-    disjunct   := unary ("and" unary)*
-    unary      := "not" unary | "(" expression ")" | comparison
-    comparison := attribute "pr" | attribute operator literal
-    literal    := "quoted string" | number | true | false | null
-
-`and` binds tighter than `or`. Predicates run over wire-shaped objects (dicts as the API returns
-them, e.g. `{"id", "status", "profile": {...}, "type": {"id"}}`). Array values match when any
-element matches (SCIM). Date attributes compare as instants. Every problem raises E0000031.
+Predicates run over wire-shaped objects (dicts as the API returns them, e.g. `{"id", "status",
+"profile": {...}, "type": {"id"}}`). Array values match when any element matches (SCIM). Date
+attributes compare as instants. Every problem raises E0000031.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
-from twins.okta.errors import OktaError
+from twins.okta.filter_syntax import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    OPERATORS,
+    Comparison,
+    Logical,
+    Node,
+    Not,
+    Token,
+    invalid_criteria,
+    parse,
+    tokenize,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "OPERATORS",
+    "Comparison",
+    "Logical",
+    "Node",
+    "Not",
+    "Token",
+    "compile_expression",
+    "compile_node",
+    "invalid_criteria",
+    "parse",
+    "parse_instant",
+    "path_getter",
+    "resolve",
+    "resolve_segments",
+    "then",
+    "tokenize",
+]
 
 Mode = Literal["filter", "search"]
 Predicate = Callable[[Mapping[str, Any]], bool]
+Getter = Callable[[Any], Any]  # reads one attribute from the objects a predicate sees
+Accessor = Callable[[str], Getter]  # attribute path -> its getter
 Operators = Collection[str] | Mapping[str, Collection[str]]
 
-OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "sw", "co", "ew", "pr"})
 FILTER_OPERATORS = OPERATORS - {"ew"}
 ORDERING = frozenset({"gt", "ge", "lt", "le"})
+TEXT_ONLY = frozenset({"sw", "co", "ew"})
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    **_ORDER,
+    "sw": str.startswith,
+    "co": operator.contains,
+    "ew": str.endswith,
+}
 # Attributes (last path segment) whose values are timestamps: compared as instants.
 DATE_ATTRIBUTES = frozenset(
     {
@@ -45,203 +84,18 @@ DATE_ATTRIBUTES = frozenset(
         "expiresAt",
     }
 )
-MAX_LENGTH = 4096
-MAX_DEPTH = 40
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z0-9_.]))
-  | (?P<word>[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*)
-    """,
-    re.VERBOSE,
-)
-_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-
-
-def invalid_criteria() -> OktaError:
-    """E0000031, the answer to any expression Okta cannot use."""
-    return OktaError("Invalid search criteria.", code="E0000031", status=400)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # lparen | rparen | string | number | word
-    text: str
-    value: Any = None
-
-
-def _unescape(body: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if nxt == "u":
-            digits = body[i + 2 : i + 6]
-            if len(digits) != 4 or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                raise invalid_criteria()
-            out.append(chr(int(digits, 16)))
-            i += 6
-            continue
-        if nxt not in _ESCAPES:
-            raise invalid_criteria()
-        out.append(_ESCAPES[nxt])
-        i += 2
-    return "".join(out)
-
-
-def tokenize(expr: str) -> list[Token]:
-    """The tokens of an expression; any character outside the language is an error."""
-    tokens: list[Token] = []
-    pos = 0
-    while pos < len(expr):
-        match = _TOKEN.match(expr, pos)
-        if match is None:
-            raise invalid_criteria()
-        kind = match.lastgroup or ""
-        text = match.group()
-        pos = match.end()
-        if kind == "ws":
-            continue
-        if kind == "string":
-            tokens.append(Token(kind, text, _unescape(text[1:-1])))
-        elif kind == "number":
-            number = float(text)
-            if not math.isfinite(number):
-                raise invalid_criteria()
-            tokens.append(Token(kind, text, int(text) if re.fullmatch(r"-?\d+", text) else number))
-        else:
-            tokens.append(Token(kind, text))
-    return tokens
-
-
-# --- syntax tree ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Comparison:
-    attribute: str
-    operator: str
-    value: Any = None  # str | int | float | bool | None
-
-
-@dataclass(frozen=True)
-class Logical:
-    operator: str  # and | or
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Node
-
-
-Node = Comparison | Logical | Not
-
-
-class _Parser:
-    def __init__(self, tokens: list[Token], allow_not: bool) -> None:
-        self.tokens = tokens
-        self.pos = 0
-        self.allow_not = allow_not
-
-    def peek(self) -> Token | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> Token:
-        token = self.peek()
-        if token is None:
-            raise invalid_criteria()
-        self.pos += 1
-        return token
-
-    def keyword(self, word: str) -> bool:
-        token = self.peek()
-        if token is not None and token.kind == "word" and token.text.lower() == word:
-            self.pos += 1
-            return True
-        return False
-
-    def parse(self) -> Node:
-        if not self.tokens:
-            raise invalid_criteria()
-        node = self.expression(0)
-        if self.peek() is not None:
-            raise invalid_criteria()
-        return node
-
-    def expression(self, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            raise invalid_criteria()
-        node = self.disjunct(depth)
-        while self.keyword("or"):
-            node = Logical("or", node, self.disjunct(depth))
-        return node
-
-    def disjunct(self, depth: int) -> Node:
-        node = self.unary(depth)
-        while self.keyword("and"):
-            node = Logical("and", node, self.unary(depth))
-        return node
-
-    def unary(self, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            raise invalid_criteria()
-        token = self.peek()
-        if token is not None and token.kind == "word" and token.text.lower() == "not":
-            if not self.allow_not:
-                raise invalid_criteria()
-            self.pos += 1
-            return Not(self.unary(depth + 1))
-        if token is not None and token.kind == "lparen":
-            self.pos += 1
-            node = self.expression(depth + 1)
-            if self.take().kind != "rparen":
-                raise invalid_criteria()
-            return node
-        return self.comparison()
-
-    def comparison(self) -> Comparison:
-        attribute = self.take()
-        if attribute.kind != "word" or attribute.text.lower() in ("and", "or", "not"):
-            raise invalid_criteria()
-        operator = self.take()
-        op = operator.text.lower()
-        if operator.kind != "word" or op not in OPERATORS:
-            raise invalid_criteria()
-        if op == "pr":
-            return Comparison(attribute.text, op)
-        literal = self.take()
-        if literal.kind in ("string", "number"):
-            return Comparison(attribute.text, op, literal.value)
-        word = literal.text.lower() if literal.kind == "word" else ""
-        if word in ("true", "false"):
-            return Comparison(attribute.text, op, word == "true")
-        if word == "null":
-            return Comparison(attribute.text, op, None)
-        raise invalid_criteria()
-
-
-def parse(expr: str, *, allow_not: bool = False) -> Node:
-    """The syntax tree of an expression, or E0000031."""
-    if not isinstance(expr, str) or len(expr) > MAX_LENGTH:
-        raise invalid_criteria()
-    return _Parser(tokenize(expr), allow_not).parse()
 
 
 # --- evaluation -----------------------------------------------------------------------------
 def resolve(obj: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path; lists along the way are flattened (SCIM); missing is None."""
-    current: Any = obj
-    for segment in path.split("."):
-        if isinstance(current, Mapping):
+    return resolve_segments(obj, path.split("."))
+
+
+def resolve_segments(current: Any, segments: Sequence[str]) -> Any:
+    """`resolve` from any value, along a path already split into segments."""
+    for segment in segments:
+        if type(current) is dict or isinstance(current, Mapping):
             current = current.get(segment)
         elif isinstance(current, list):
             values = [item.get(segment) for item in current if isinstance(item, Mapping)]
@@ -261,10 +115,42 @@ def _flatten(values: list[Any]) -> Iterator[Any]:
             yield value
 
 
+def path_getter(path: str) -> Getter:
+    """Reads `path` from wire-shaped objects exactly as `resolve` does, the path split once."""
+    segments = tuple(path.split("."))
+    if len(segments) == 1:
+        name = segments[0]
+
+        def one(obj: Any) -> Any:
+            if type(obj) is dict:
+                return obj.get(name)
+            return resolve_segments(obj, segments)
+
+        return one
+    return lambda obj: resolve_segments(obj, segments)
+
+
+def then(first: Getter, segments: Sequence[str]) -> Getter:
+    """The getter of `<attribute>.<segments...>` given `first`, the getter of `<attribute>`."""
+    if not segments:
+        return first
+
+    def get(obj: Any) -> Any:
+        value = first(obj)
+        return None if value is None else resolve_segments(value, segments)
+
+    return get
+
+
 def parse_instant(value: Any) -> float | None:
     """Seconds since the epoch of an ISO-8601 timestamp (naive means UTC), else None."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _instant(value)
+
+
+@lru_cache(maxsize=4096)
+def _instant(value: str) -> float | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -298,7 +184,7 @@ def _scalar_match(op: str, actual: Any, literal: Any, *, is_date: bool, fold: bo
     """One value against one literal; `ne` is handled by the caller as not-`eq`."""
     if actual is None:
         return False
-    if is_date and isinstance(literal, str) and op not in ("sw", "co", "ew"):
+    if is_date and isinstance(literal, str) and op not in TEXT_ONLY:
         when, limit = parse_instant(actual), parse_instant(literal)
         return when is not None and limit is not None and _order(op, when, limit)
     if isinstance(literal, bool) or isinstance(actual, bool):
@@ -310,53 +196,93 @@ def _scalar_match(op: str, actual: Any, literal: Any, *, is_date: bool, fold: bo
             left, right = float(actual), float(literal)
         except (TypeError, ValueError):
             return False
-        if op in ("sw", "co", "ew"):
+        if op in TEXT_ONLY:
             return False
         return _order(op, left, right)
     if not isinstance(actual, str) or not isinstance(literal, str):
         return False
     text, needle = (actual.casefold(), literal.casefold()) if fold else (actual, literal)
-    if op == "sw":
-        return text.startswith(needle)
-    if op == "co":
-        return needle in text
-    if op == "ew":
-        return text.endswith(needle)
-    return _order(op, text, needle)
+    return _TEXT_TESTS[op](text, needle)
+
+
+def _scalar_test(op: str, literal: Any, *, is_date: bool, fold: bool) -> Callable[[Any], bool]:
+    """`_scalar_match` with the literal fixed: text values of a text comparison (the usual case)
+    are compared directly; every other value goes through `_scalar_match`."""
+
+    def general(actual: Any) -> bool:
+        return _scalar_match(op, actual, literal, is_date=is_date, fold=fold)
+
+    if is_date and isinstance(literal, str) and op not in TEXT_ONLY:
+        limit = parse_instant(literal)
+        order = _ORDER[op]
+
+        def instant(actual: Any) -> bool:
+            when = parse_instant(actual)
+            return when is not None and limit is not None and order(when, limit)
+
+        return instant
+    if not isinstance(literal, str):
+        return general
+    compare = _TEXT_TESTS[op]
+    if not fold:
+        return lambda actual: compare(actual, literal) if type(actual) is str else general(actual)
+    needle = literal.casefold()
+    if op == "eq":
+        return lambda actual: actual.casefold() == needle if type(actual) is str else general(actual)
+    return lambda actual: compare(actual.casefold(), needle) if type(actual) is str else general(actual)
 
 
 def _present(value: Any) -> bool:
     return value is not None and value != "" and value != [] and value != {}
 
 
-def _compile_comparison(node: Comparison, *, fold: bool) -> Predicate:
+def _compile_comparison(node: Comparison, *, fold: bool, get: Getter) -> Predicate:
     attribute, op, literal = node.attribute, node.operator, node.value
     is_date = attribute.rsplit(".", 1)[-1] in DATE_ATTRIBUTES
     if op == "pr":
-        return lambda obj: _present(resolve(obj, attribute))
+        return lambda obj: _present(get(obj))
     if literal is None:
         if op == "eq":
-            return lambda obj: not _present(resolve(obj, attribute))
+            return lambda obj: not _present(get(obj))
         if op == "ne":
-            return lambda obj: _present(resolve(obj, attribute))
+            return lambda obj: _present(get(obj))
         raise invalid_criteria()
-    if (
-        is_date
-        and op not in ("sw", "co", "ew")
-        and isinstance(literal, str)
-        and parse_instant(literal) is None
-    ):
+    if is_date and op not in TEXT_ONLY and isinstance(literal, str) and parse_instant(literal) is None:
         raise invalid_criteria()
     if isinstance(literal, bool) and op not in ("eq", "ne"):
         raise invalid_criteria()
-    if op in ("sw", "co", "ew") and not isinstance(literal, str):
+    if op in TEXT_ONLY and not isinstance(literal, str):
         raise invalid_criteria()
     base = "eq" if op == "ne" else op
+    test = _scalar_test(base, literal, is_date=is_date, fold=fold)
 
-    def matches(obj: Mapping[str, Any]) -> bool:
-        value = resolve(obj, attribute)
-        values = value if isinstance(value, list) else [value]
-        return any(_scalar_match(base, v, literal, is_date=is_date, fold=fold) for v in values)
+    def any_value(value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, list):
+            return any(map(test, value))
+        return test(value)
+
+    matches: Predicate
+    if base == "eq" and isinstance(literal, str) and not is_date:
+        # The usual comparison (`profile.department eq "Sales"`): a text value compared inline.
+        needle = literal.casefold() if fold else literal
+        if fold:
+
+            def matches(obj: Mapping[str, Any]) -> bool:
+                value = get(obj)
+                return value.casefold() == needle if type(value) is str else any_value(value)
+
+        else:
+
+            def matches(obj: Mapping[str, Any]) -> bool:
+                value = get(obj)
+                return value == needle if type(value) is str else any_value(value)
+
+    else:
+
+        def matches(obj: Mapping[str, Any]) -> bool:
+            return any_value(get(obj))
 
     if op == "ne":
         return lambda obj: not matches(obj)
@@ -388,19 +314,23 @@ def compile_node(
     allowed: Collection[str] | None,
     operators: Operators,
     fold: Callable[[str], bool],
+    accessor: Accessor = path_getter,
 ) -> Predicate:
-    """A predicate for a parsed tree, checking attributes and operators against the allowlists."""
+    """A predicate for a parsed tree, checking attributes and operators against the allowlists.
+
+    `accessor` gives the function that reads an attribute from the objects the predicate sees.
+    """
     if isinstance(node, Comparison):
         if not _attribute_allowed(node.attribute, allowed):
             raise invalid_criteria()
         if node.operator not in _operators_for(node.attribute, operators):
             raise invalid_criteria()
-        return _compile_comparison(node, fold=fold(node.attribute))
+        return _compile_comparison(node, fold=fold(node.attribute), get=accessor(node.attribute))
     if isinstance(node, Not):
-        inner = compile_node(node.operand, allowed=allowed, operators=operators, fold=fold)
+        inner = compile_node(node.operand, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
         return lambda obj: not inner(obj)
-    left = compile_node(node.left, allowed=allowed, operators=operators, fold=fold)
-    right = compile_node(node.right, allowed=allowed, operators=operators, fold=fold)
+    left = compile_node(node.left, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
+    right = compile_node(node.right, allowed=allowed, operators=operators, fold=fold, accessor=accessor)
     if node.operator == "and":
         return lambda obj: left(obj) and right(obj)
     return lambda obj: left(obj) or right(obj)
@@ -414,6 +344,7 @@ def compile_expression(
     operators: Operators | None = None,
     case_insensitive: Collection[str] = (),
     allow_not: bool = False,
+    accessor: Accessor = path_getter,
 ) -> Predicate:
     """Compile a `filter` or `search` expression into a predicate over wire-shaped objects.
 
@@ -421,7 +352,10 @@ def compile_expression(
     allows any). `operators` is a set for every attribute, or a mapping attribute -> set with
     `"*"` as the fallback; by default every operator (`ew` only in search mode). String values
     compare case-insensitively in search mode, and in filter mode for `case_insensitive`
-    attributes. Raises OktaError E0000031 for anything malformed or not allowed.
+    attributes. `accessor` maps an attribute path to the function reading it from the objects
+    the predicate gets (by default `path_getter`, over wire-shaped objects; a caller whose
+    objects are stored rows passes one that reads the wire attribute from the row).
+    Raises OktaError E0000031 for anything malformed or not allowed.
     """
     if operators is None:
         operators = OPERATORS if mode == "search" else FILTER_OPERATORS
@@ -431,4 +365,4 @@ def compile_expression(
         return mode == "search" or attribute in folded
 
     node = parse(expr, allow_not=allow_not)
-    return compile_node(node, allowed=allowed, operators=operators, fold=fold)
+    return compile_node(node, allowed=allowed, operators=operators, fold=fold, accessor=accessor)

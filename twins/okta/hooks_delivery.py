@@ -6,7 +6,8 @@ A background task looks at each tenant's System Log every `poll` seconds for row
 has its own worker, so requests to one hook keep their order and a slow hook holds up no other.
 A request that times out (3 s), cannot connect or gets a 5xx is sent once more; a 4xx is final.
 A delivery that still fails leaves an `event_hook.delivery` failure in the System Log. Every
-attempt (events and verification) is kept in memory for GET /_twin/okta/hook-deliveries.
+attempt (events and verification) is kept in memory for GET /_twin/okta/hook-deliveries
+(hooks_requests.py sends them and keeps that journal).
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
-import threading
-import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
@@ -30,30 +27,22 @@ from twins._runtime.context import TwinContext
 from twins._runtime.ids import IdSource
 from twins.okta.backend.eventhooks import receives, record_delivery_failure
 from twins.okta.common import now_iso
+from twins.okta.hooks_requests import (
+    CHALLENGE_HEADER,
+    USER_AGENT,
+    AttemptJournal,
+    Call,
+    DeliverySettings,
+    echoes,
+    envelope,
+    hook_headers,
+)
+
+__all__ = ["Call", "DeliverySettings", "HookDelivery", "envelope", "hook_headers", "install", "start", "stop"]
 
 KEY = "okta_hooks"
-USER_AGENT = "Okta-Integrations"
-CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
-BODY_LIMIT = 64_000
 
 log = logging.getLogger("twins.okta.hooks")
-
-
-@dataclass
-class DeliverySettings:
-    """Per-attempt timeout, how often the System Log is looked at, events per request."""
-
-    timeout: float = 3.0
-    poll: float = 0.2
-    batch: int = 50
-    journal_limit: int = 10_000
-
-    @classmethod
-    def from_env(cls) -> DeliverySettings:
-        settings = cls()
-        if os.environ.get("TWINS_OKTA_HOOK_TIMEOUT"):
-            settings.timeout = float(os.environ["TWINS_OKTA_HOOK_TIMEOUT"])
-        return settings
 
 
 @dataclass
@@ -68,20 +57,6 @@ class Job:
     event_types: list[str]
     uuids: list[str]
     body: bytes
-
-
-@dataclass
-class Call:
-    """One request the twin makes to a hook (sent once, or twice with a retry)."""
-
-    tenant: str
-    hook_id: str
-    kind: str  # "event" | "verification"
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes = b""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,61 +79,17 @@ class Cursor:
         return state["log_events"].get(self.last["id"]) == self.last
 
 
-@dataclass
-class Attempt:
-    record: dict[str, Any]
-    response: httpx.Response | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.record["status"] == "delivered")
-
-    @property
-    def final(self) -> bool:
-        """No retry: delivered, or a 4xx from the hook."""
-        status = self.response.status_code if self.response is not None else 0
-        return self.ok or 400 <= status < 500
-
-
-def hook_headers(hook: Row) -> dict[str, str]:
-    """The hook's configured headers and its authorization header."""
-    config = hook["channel"].get("config", {})
-    headers = {h["key"]: h["value"] for h in config.get("headers", [])}
-    auth = config.get("authScheme")
-    if auth and auth.get("key"):
-        headers[auth["key"]] = auth.get("value", "")
-    return headers
-
-
-def envelope(source: str, event_id: str, event_time: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Okta's event hook request body (CloudEvents 0.1 style)."""
-    return {
-        "eventType": "com.okta.event_hook",
-        "eventTypeVersion": "1.0",
-        "cloudEventsVersion": "0.1",
-        "source": source,
-        "eventId": event_id,
-        "eventTime": event_time,
-        "contentType": "application/json",
-        "data": {"events": events},
-    }
-
-
-class HookDelivery:
+class HookDelivery(AttemptJournal):
     """Put in `ctx.extras["okta_hooks"]` by `install`; the routes call `ensure_running`."""
 
     def __init__(self, ctx: TwinContext, settings: DeliverySettings | None = None) -> None:
-        self.ctx = ctx
-        self.settings = settings or DeliverySettings()
-        self.records: deque[dict[str, Any]] = deque(maxlen=self.settings.journal_limit)
+        super().__init__(ctx, settings)
         self.base_urls: dict[str, str] = {}
-        self._seq = 0
         self._ids: dict[str, IdSource] = {}
         self._cursors: dict[str, Cursor] = {}
         self._queues: dict[tuple[str, str], deque[Job]] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
-        self._lock = threading.Lock()
 
     # --- life cycle -------------------------------------------------------------------------
     def ensure_running(self, state: TenantState | None = None) -> None:
@@ -331,98 +262,12 @@ class HookDelivery:
         async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
             for number in range(2):
                 attempt = await self.send(client, call, number)
-                if attempt.ok and not _echoes(attempt.response, challenge):
+                if attempt.ok and not echoes(attempt.response, challenge):
                     attempt.record.update(status="failed", error="challenge_mismatch")
                 if attempt.ok or attempt.record["error"] == "challenge_mismatch" or number == 1:
                     attempt.record["final"] = True
                     return attempt.ok
         return False
-
-    async def send(self, client: httpx.AsyncClient, call: Call, attempt: int = 0) -> Attempt:
-        """One HTTP request to a hook, recorded; never raises for the hook's failures."""
-        headers = {**call.headers, "X-Okta-Request-Id": secrets.token_urlsafe(18)}
-        record = self._new_record(call, headers, attempt)
-        started = time.monotonic()
-        response: httpx.Response | None = None
-        try:
-            response = await client.request(
-                call.method,
-                call.url,
-                content=call.body or None,
-                headers=headers,
-                timeout=self.settings.timeout,
-            )
-        except httpx.TimeoutException:
-            record["error"] = "timeout"
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            record["error"] = "connection_failed"
-            record["detail"] = f"{type(exc).__name__}: {exc}"
-        record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
-        if response is not None:
-            record["http_status"] = response.status_code
-            record["response"] = {"headers": dict(response.headers), "body": response.text[:BODY_LIMIT]}
-            if 200 <= response.status_code < 300:
-                record["status"] = "delivered"
-            else:
-                record["error"] = "http_error"
-        if record["status"] != "delivered":
-            record["status"] = "failed"
-        return Attempt(record, response)
-
-    # --- journal ----------------------------------------------------------------------------
-    def _new_record(self, call: Call, headers: dict[str, str], attempt: int) -> dict[str, Any]:
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
-        state = self.ctx.store.tenants.get(call.tenant)
-        text = call.body.decode("utf-8", "replace")
-        payload: Any = None
-        with contextlib.suppress(ValueError):
-            payload = json.loads(text) if text else None
-        record: dict[str, Any] = {
-            "id": seq,
-            "tenant": call.tenant,
-            "hook_id": call.hook_id,
-            "kind": call.kind,
-            "event_id": None,
-            "event_types": [],
-            "uuids": [],
-            "method": call.method,
-            "url": call.url,
-            "attempt": attempt,
-            "status": "pending",
-            "final": False,
-            "http_status": None,
-            "error": None,
-            "sent_at": now_iso(state) if state is not None else None,
-            "duration_ms": None,
-            "request": {"headers": headers, "body": text[:BODY_LIMIT]},
-            "payload": payload,
-            "response": None,
-            **call.extra,
-        }
-        self.records.append(record)
-        return record
-
-    def deliveries(
-        self,
-        tenant: str,
-        *,
-        hook_id: str | None = None,
-        kind: str | None = None,
-        status: str | None = None,
-        after: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Recorded attempts of a tenant, oldest first, filtered."""
-        return [
-            dict(r)
-            for r in list(self.records)
-            if r["tenant"] == tenant
-            and r["id"] > after
-            and hook_id in (None, r["hook_id"])
-            and kind in (None, r["kind"])
-            and status in (None, r["status"])
-        ]
 
     def pending(self, tenant: str | None = None) -> int:
         """Requests queued or being sent."""
@@ -430,14 +275,6 @@ class HookDelivery:
             queued = sum(len(q) for k, q in self._queues.items() if tenant in (None, k[0]))
             running = sum(1 for k in self._workers if tenant in (None, k[0]))
         return queued + running
-
-    def clear(self, tenant: str) -> int:
-        with self._lock:
-            kept = [r for r in self.records if r["tenant"] != tenant]
-            removed = len(self.records) - len(kept)
-            self.records.clear()
-            self.records.extend(kept)
-        return removed
 
 
 def _after(state: TenantState, seq: int) -> list[Row]:
@@ -449,15 +286,6 @@ def _after(state: TenantState, seq: int) -> list[Row]:
         out.append(row)
     out.reverse()
     return out
-
-
-def _echoes(response: httpx.Response | None, challenge: str) -> bool:
-    if response is None:
-        return False
-    with contextlib.suppress(ValueError):
-        data = response.json()
-        return isinstance(data, dict) and data.get("verification") == challenge
-    return False
 
 
 def install(ctx: TwinContext) -> HookDelivery:

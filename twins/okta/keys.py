@@ -241,9 +241,12 @@ def jwks(state: TenantState, server_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=256)
-def signing_key(pem: str, kid: str) -> RSAKey:
-    """The joserfc key for a PEM, parsed once per process."""
-    return RSAKey.import_key(pem, {"kid": kid, "alg": "RS256", "use": "sig"})
+def private_key(pem: str) -> rsa.RSAPrivateKey:
+    """The RSA private key of a PEM, parsed once per process."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("an RS256 signing key must be an RSA key")
+    return key
 
 
 @lru_cache(maxsize=256)

@@ -13,8 +13,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.hashes import SHA256
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
@@ -63,9 +66,27 @@ def random_token(state: TenantState, kind: str, length: int = 43) -> str:
 
 
 def sign(state: TenantState, server_id: str, claims: dict[str, Any]) -> str:
+    """A compact RS256 JWS of `claims` with the server's ACTIVE key, header {"kid", "alg"}.
+
+    Byte for byte what joserfc's `jwt.encode(header, claims, key, default_type=None)` makes (the
+    tests compare them), without its per-call key and header checks: the header is fixed and the
+    parsed key is reused.
+    """
     row = keys.active_key(state, server_id)
-    key = keys.signing_key(row["private_pem"], row["id"])
-    return jwt.encode({"kid": row["id"], "alg": "RS256"}, claims, key, default_type=None)
+    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
+    signing_input = _protected(row["id"]) + b"." + _b64(payload)
+    signature = keys.private_key(row["private_pem"]).sign(signing_input, PKCS1v15(), SHA256())
+    return (signing_input + b"." + _b64(signature)).decode()
+
+
+@lru_cache(maxsize=256)
+def _protected(kid: str) -> bytes:
+    """The encoded protected header of a token signed with key `kid`."""
+    return _b64(json.dumps({"kid": kid, "alg": "RS256"}, separators=(",", ":")).encode())
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def header(token: str) -> dict[str, Any] | None:

@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.okta import schemas
+from twins.okta import schemas, user_json
 from twins.okta.backend import apps, groups
-from twins.okta.common import authenticate, base_url, page, read_json, respond
+from twins.okta.common import authenticate, base_url, page, read_json, respond, respond_encoded
 from twins.okta.routes.apps import render_app
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
@@ -75,8 +75,7 @@ def build_router(_ctx: TwinContext) -> APIRouter:
         groups.get_group(state, group_id)
         rows = groups.members(state, group_id)
         chunk, headers = page(request, rows, default_limit=1000, max_limit=10000)
-        base = base_url(request)
-        return respond([schemas.user(u, base) for u in chunk], headers=headers)
+        return respond_encoded(user_json.users(state, chunk, base_url(request)), headers=headers)
 
     @router.put("/api/v1/groups/{group_id}/users/{user_id}")
     async def assign_user(request: Request, group_id: str, user_id: str) -> Response:

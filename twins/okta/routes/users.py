@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from twins._runtime.context import TwinContext
-from twins.okta import schemas
+from twins.okta import schemas, user_json
+from twins.okta.backend import user_search
 from twins.okta.backend import users as backend
-from twins.okta.common import authenticate, base_url, page, read_json, respond
+from twins.okta.common import authenticate, base_url, page, read_json, respond, respond_encoded
 
 READ = "okta.users.read"
 MANAGE = "okta.users.manage"
@@ -27,9 +28,9 @@ def build_router(_ctx: TwinContext) -> APIRouter:
     @router.get("/api/v1/users")
     async def list_users(request: Request) -> Response:
         ctx, _caller = authenticate(request, READ)
-        params = request.query_params
-        rows = backend.list_users(
-            ctx.state(request),
+        state, params = ctx.state(request), request.query_params
+        rows = user_search.list_users(
+            state,
             q=params.get("q"),
             filter_expr=params.get("filter"),
             search=params.get("search"),
@@ -37,8 +38,7 @@ def build_router(_ctx: TwinContext) -> APIRouter:
             sort_order=params.get("sortOrder"),
         )
         chunk, headers = page(request, rows, default_limit=10 if params.get("q") is not None else 200)
-        base = base_url(request)
-        return respond([schemas.user(row, base) for row in chunk], headers=headers)
+        return respond_encoded(user_json.users(state, chunk, base_url(request)), headers=headers)
 
     @router.post("/api/v1/users")
     async def create_user(request: Request) -> Response:
@@ -58,8 +58,9 @@ def build_router(_ctx: TwinContext) -> APIRouter:
     @router.get("/api/v1/users/{id_or_login}")
     async def get_user(id_or_login: str, request: Request) -> Response:
         ctx, caller = authenticate(request, READ)
-        row = backend.get_user(ctx.state(request), id_or_login, caller_id=caller.user_id)
-        return respond(schemas.user(row, base_url(request)))
+        state = ctx.state(request)
+        row = backend.get_user(state, id_or_login, caller_id=caller.user_id)
+        return respond_encoded(user_json.user(state, row, base_url(request)))
 
     async def update(id_or_login: str, request: Request, *, replace: bool) -> Response:
         ctx, caller = authenticate(request, MANAGE)
