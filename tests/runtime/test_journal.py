@@ -130,6 +130,19 @@ async def test_journal_keeps_the_newest_entries(make_twin: Callable[..., Twin]) 
     assert titles == ["n2", "n3", "n4"]
 
 
+async def test_journal_keeps_within_its_byte_budget(make_twin: Callable[..., Twin]) -> None:
+    twin = make_twin(journal_bytes=1_000)
+    auth = await twin.auth()
+    for i in range(5):
+        await twin.create_note(f"n{i}-" + "x" * 150, auth)  # ~170 bytes in, ~220 out
+    entries = (await journal(twin))["exchanges"]
+    titles = [json.loads(e["request"]["body"]["text"])["title"][:2] for e in entries]
+    assert titles == ["n3", "n4"]
+    await twin.create_note("y" * 5_000, auth)  # alone over the budget: still kept, alone
+    entries = (await journal(twin))["exchanges"]
+    assert [len(json.loads(e["request"]["body"]["text"])["title"]) for e in entries] == [5_000]
+
+
 async def test_journal_can_be_off(make_twin: Callable[..., Twin]) -> None:
     twin = make_twin(journal=False)
     await twin.create_note("unrecorded", await twin.auth())

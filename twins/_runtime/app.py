@@ -47,7 +47,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         service=service,
         settings=settings,
         store=store,
-        journal=Journal(service.name, settings.journal_limit),
+        journal=Journal(service.name, settings.journal_limit, settings.journal_bytes),
         faults=Faults(),
     )
 

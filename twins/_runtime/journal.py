@@ -30,19 +30,29 @@ class Entry:
 
 
 class Journal:
-    """Bounded in-memory log of served exchanges (the newest `limit` per tenant)."""
+    """Bounded in-memory log of served exchanges: per tenant the newest `limit` ones, within a budget
+    of `max_bytes` of request and response bodies (large answers, such as pages of 200 users,
+    would otherwise hold gigabytes)."""
 
-    def __init__(self, service: str, limit: int) -> None:
+    def __init__(self, service: str, limit: int, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.service = service
         self.limit = limit
+        self.max_bytes = max_bytes
         self.seq = 0
         self._by_tenant: dict[str | None, deque[Entry]] = {}
+        self._bytes: dict[str | None, int] = {}
 
     def add(self, entry: Entry) -> None:
-        ring = self._by_tenant.get(entry.tenant)
+        tenant = entry.tenant
+        ring = self._by_tenant.get(tenant)
         if ring is None:
-            ring = self._by_tenant[entry.tenant] = deque(maxlen=self.limit)
+            ring = self._by_tenant[tenant] = deque()
         ring.append(entry)
+        held = self._bytes.get(tenant, 0) + len(entry.req_body) + len(entry.resp_body)
+        while len(ring) > 1 and (len(ring) > self.limit or held > self.max_bytes):
+            old = ring.popleft()
+            held -= len(old.req_body) + len(old.resp_body)
+        self._bytes[tenant] = held
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -50,6 +60,7 @@ class Journal:
 
     def clear(self, tenant: str | None) -> None:
         self._by_tenant.pop(tenant, None)
+        self._bytes.pop(tenant, None)
 
     def page(
         self,

@@ -22,7 +22,8 @@ class Settings:
     seed: int = 42
     seed_size: int = 1
     rate_limits: str = "real"
-    journal_limit: int = 10_000
+    journal_limit: int = 10_000  # exchanges kept per tenant ...
+    journal_bytes: int = 64 * 1024 * 1024  # ... and at most this many bytes of bodies per tenant
     journal: bool = True
     shared: bool = False
     public_url: str = ""
