@@ -63,7 +63,15 @@ class TwinContext:
     def base_url(self, request: Request) -> str:
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
-        return str(request.base_url).rstrip("/")
+        scope = request.scope
+        key = (scope.get("scheme"), request.headers.get("host"), scope.get("server"), scope.get("root_path"))
+        cache: dict[Any, str] = self.extras.setdefault("base_urls", {})
+        url = cache.get(key)
+        if url is None:
+            if len(cache) > 1024:  # many Host names: start over rather than grow
+                cache.clear()
+            url = cache[key] = str(request.base_url).rstrip("/")
+        return url
 
 
 def context_of(request: Request) -> TwinContext:
