@@ -17,7 +17,7 @@ Per database:
 - `restore`: POST /_twin/restore of that snapshot; `restore-cold` does the same after dropping the
   process's in-memory copy of the snapshot, so its JSON is read back from the database.
 Every timing is one request from send to response; `db ms` is the part spent in the committer's
-transaction (its writer thread, begin to commit), measured by wrapping its engine's `begin`. After the
+transaction (begin to commit), measured by wrapping `Committer._write`. After the
 runs the rows on disk are counted to check that each operation was durable.
 """
 
@@ -45,39 +45,28 @@ console = Console(stderr=True)
 
 
 class TimedWrites:
-    """Times each transaction of a committer (begin to commit, in its writer thread).
-
-    The committer's engine is wrapped so that a duration is recorded when its transaction commits,
-    before the committer resolves the waiting requests' futures: a caller that awaited a write finds
-    that write's duration already recorded.
+    """Times each batch the committer writes (`Committer._write`: begin to commit; on the event loop
+    for a SQLite file, in the writer thread for PostgreSQL). A duration is recorded before the waiting
+    requests are resolved, so a caller that awaited a write finds its duration already recorded.
     """
 
     def __init__(self, committer: Any) -> None:
         self.durations: list[float] = []
-        committer.engine = _TimedEngine(committer.engine, self.durations)
+        write = committer._write
+
+        def timed(batch: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return write(batch)
+            finally:
+                self.durations.append(time.perf_counter() - t0)
+
+        committer._write = timed
 
     def take(self) -> float:
         total = sum(self.durations)
         self.durations.clear()
         return total
-
-
-class _TimedEngine:
-    def __init__(self, engine: Any, sink: list[float]) -> None:
-        self._engine = engine
-        self._sink = sink
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    @contextlib.contextmanager
-    def begin(self) -> Iterator[Any]:
-        t0 = time.perf_counter()
-        try:
-            with self._engine.begin() as conn:
-                yield conn
-        finally:
-            self._sink.append(time.perf_counter() - t0)
 
 
 @contextlib.contextmanager
