@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from recorder.trace import Body, Exchange, Request, Response
 
 ADMIN_PREFIX = "/_twin"
 
 
-@dataclass(slots=True)
-class Entry:
-    """A raw journal entry, kept as the server saw it; turned into an `Exchange` only when read."""
+class Entry(NamedTuple):
+    """A raw journal entry, kept as the server saw it; turned into an `Exchange` only when read.
+
+    A tuple of strings, numbers and bytes: the garbage collector stops tracking it after one look,
+    so ten thousand of them cost the collector nothing (a dataclass stays tracked for ever).
+    """
 
     seq: int
     tenant: str | None
@@ -22,7 +25,7 @@ class Entry:
     duration: float
     method: str
     url: str
-    req_headers: tuple[tuple[bytes, bytes], ...]  # tuples of bytes: the collector stops tracking them
+    req_headers: tuple[tuple[bytes, bytes], ...]
     req_body: bytes
     status: int
     resp_headers: tuple[tuple[bytes, bytes], ...]
