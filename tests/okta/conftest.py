@@ -35,7 +35,7 @@ def okta_app() -> Iterator[FastAPI]:
 @pytest.fixture
 def creds(okta_app: FastAPI) -> dict[str, Any]:
     ctx = okta_app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     return dict(ctx.service.credentials(state, "http://testserver"))
 
 

@@ -22,7 +22,7 @@ WEB_SCOPES = "openid profile email offline_access"
 
 def org(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state: TenantState = ctx.store.get(ctx.settings.default_tenant)
+    state: TenantState = ctx.default_state()
     return state
 
 

@@ -18,7 +18,7 @@ JWK = {"kty": "RSA", "kid": "client-key", "e": "AQAB", "n": "owfoXNHcAlAVpIO4184
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 

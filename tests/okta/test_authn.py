@@ -19,7 +19,7 @@ NEW_PASSWORD = "Fresh-Start-2024x"
 
 def org(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state: TenantState = ctx.store.get(ctx.settings.default_tenant)
+    state: TenantState = ctx.default_state()
     return state
 
 

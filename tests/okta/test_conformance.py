@@ -110,7 +110,7 @@ def arrange(state: Any) -> dict[str, str]:
 def twin() -> Iterator[tuple[str, str, dict[str, str]]]:
     app: FastAPI = make_app()
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     token = str(ctx.service.credentials(state, "")["api_token"])
     with serve_app(app) as url:
         ctx.settings.public_url = url

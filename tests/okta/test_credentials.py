@@ -23,7 +23,7 @@ ANSWER = "Annie Oakley"  # the seeded answer is "annie oakley": answers are case
 
 def org(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state: TenantState = ctx.store.get(ctx.settings.default_tenant)
+    state: TenantState = ctx.default_state()
     return state
 
 

@@ -15,7 +15,7 @@ from twins.okta.seed import DEFAULT_PASSWORD
 
 def org(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state: TenantState = ctx.store.get(ctx.settings.default_tenant)
+    state: TenantState = ctx.default_state()
     return state
 
 

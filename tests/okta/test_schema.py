@@ -15,7 +15,7 @@ SCHEMA_PATH = "/api/v1/meta/schemas/user/default"
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 

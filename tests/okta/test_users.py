@@ -16,7 +16,7 @@ STRONG = "Abcd1234x"
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 

@@ -142,7 +142,7 @@ class Org:
     @property
     def state(self) -> TenantState:
         ctx = self.app.state.twin
-        state: TenantState | None = ctx.store.get(ctx.settings.default_tenant)
+        state: TenantState | None = ctx.default_state()
         assert state is not None
         return state
 
@@ -191,7 +191,7 @@ async def replay(path: Path) -> list[tuple[Step, list[str], list[str]]]:
     app = make_app()
     try:
         ctx = app.state.twin
-        token = ctx.service.credentials(ctx.store.get(ctx.settings.default_tenant), BASE)["api_token"]
+        token = ctx.service.credentials(ctx.default_state(), BASE)["api_token"]
         org = Org(app, recorded_objects(exchanges))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:

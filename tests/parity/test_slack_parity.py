@@ -159,7 +159,7 @@ class Workspace:
     @property
     def state(self) -> TenantState:
         ctx = self.app.state.twin
-        state: TenantState | None = ctx.store.get(ctx.settings.default_tenant)
+        state: TenantState | None = ctx.default_state()
         assert state is not None
         return state
 

@@ -33,7 +33,7 @@ def slack_app() -> Iterator[FastAPI]:
 @pytest.fixture
 def creds(slack_app: FastAPI) -> dict[str, Any]:
     ctx = slack_app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     return dict(ctx.service.credentials(state, "http://testserver"))
 
 

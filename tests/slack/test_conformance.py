@@ -300,10 +300,10 @@ def inject(case: schemathesis.Case[Any], values: dict[str, str]) -> None:
 def twin() -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
     app: FastAPI = make_app()
     ctx = app.state.twin
-    creds = dict(ctx.service.credentials(ctx.store.get(ctx.settings.default_tenant), ""))
+    creds = dict(ctx.service.credentials(ctx.default_state(), ""))
     with serve_app(app) as url:
         ctx.settings.public_url = url
-        state = ctx.store.get(ctx.settings.default_tenant)
+        state = ctx.default_state()
         yield url, creds, arrange(url, creds, state.clock.now())
     ctx.store.stop()
 

@@ -43,7 +43,7 @@ def events(slack_app: FastAPI) -> Recorder:
 
 def state_of(app: FastAPI) -> TenantState:
     ctx: TwinContext = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert state is not None
     return state
 

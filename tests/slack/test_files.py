@@ -40,7 +40,7 @@ def events(slack_app: FastAPI) -> Recorder:
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 

@@ -24,7 +24,7 @@ REDIRECT = "https://app.example/slack/oauth_redirect"
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 

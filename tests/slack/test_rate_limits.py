@@ -31,8 +31,8 @@ class Twin:
         self.app = app
         self.client = client
         ctx = app.state.twin
-        self.creds = ctx.service.credentials(ctx.store.get(ctx.settings.default_tenant), "")
-        state = ctx.store.get(ctx.settings.default_tenant)
+        self.creds = ctx.service.credentials(ctx.default_state(), "")
+        state = ctx.default_state()
         self.channels = {c["name"]: c["id"] for c in state["conversations"] if c["kind"] == "public"}
 
     async def clock(self, **body: Any) -> float:
@@ -154,7 +154,7 @@ async def test_limits_are_per_workspace_app_not_per_token(twins: dict[str, Twin]
 def strict_url() -> Iterator[tuple[str, dict[str, Any], FastAPI]]:
     app = make_app(rate_limits="strict")
     ctx = app.state.twin
-    creds = dict(ctx.service.credentials(ctx.store.get(ctx.settings.default_tenant), ""))
+    creds = dict(ctx.service.credentials(ctx.default_state(), ""))
     with serve_app(app) as url:
         ctx.settings.public_url = url
         yield url, creds, app

@@ -21,7 +21,7 @@ from twins.slack.methods.conversations import in_bounds
 
 def state_of(app: FastAPI) -> TenantState:
     ctx: TwinContext = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert state is not None
     return state
 

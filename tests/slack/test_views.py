@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 def tenant(app: FastAPI) -> TenantState:
     ctx = app.state.twin
-    state = ctx.store.get(ctx.settings.default_tenant)
+    state = ctx.default_state()
     assert isinstance(state, TenantState)
     return state
 
