@@ -38,6 +38,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from bench.asgi import asgi_call
 from bench.harness import ROOT, machine, median, pinned, write_json
 
 READ_VARIANTS = ("bare", "twin", "nojournal", "fastapi", "scan")
@@ -85,35 +86,10 @@ def build(variant: str, db_url: str, body_file: Path) -> tuple[Any, dict[str, An
 
 def asgi_caller(app: Any, method: str, path: str, token: str) -> Callable[[], Awaitable[int]]:
     headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {token}".encode())]
-    body = b""
-    if method == "POST":
-        body = WRITE_BODY
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    request = asgi_call(app, method, path, headers, WRITE_BODY if method == "POST" else b"")
 
     async def call() -> int:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-            "root_path": "", "headers": headers, "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8000), "state": {},
-        }  # fmt: skip
-        sent = False
-        status = 0
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
-        await app(scope, receive, send)
+        status, _ = await request()
         return status
 
     return call

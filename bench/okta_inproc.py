@@ -33,56 +33,22 @@ import os
 import pstats
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.asgi import Call, asgi_call
 from bench.okta_bench import FORM, SCOPE, SEARCH
 
 HOST = b"127.0.0.1:8000"
-Call = Callable[[], Awaitable[tuple[int, bytes]]]
 
 
-def asgi_call(app: Any, method: str, target: str, auth: str, body: bytes = b"", ctype: str = "") -> Call:
+def okta_call(app: Any, method: str, target: str, auth: str, body: bytes = b"", ctype: str = "") -> Call:
     """One request to `app` as a fresh ASGI call each time; returns (status, body)."""
-    path, _, query = target.partition("?")
     headers = [(b"host", HOST), (b"accept", b"application/json")]
     if auth:
         headers.append((b"authorization", auth.encode()))
-    if body:
-        headers += [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]
-
-    async def call() -> tuple[int, bytes]:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-            "root_path": "", "headers": headers, "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8000), "state": {},
-        }  # fmt: skip
-        sent = False
-        status = 0
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, send)
-        return status, b"".join(chunks)
-
-    return call
+    return asgi_call(app, method, target, headers, body, content_type=ctype.encode())
 
 
 async def setup(app: Any) -> dict[str, Call]:
@@ -93,7 +59,7 @@ async def setup(app: Any) -> dict[str, Call]:
 
     async def api(method: str, target: str, data: Any = None) -> Any:
         raw = json.dumps(data).encode() if data is not None else b""
-        status, out = await asgi_call(app, method, target, ssws, raw, "application/json")()
+        status, out = await okta_call(app, method, target, ssws, raw, "application/json")()
         if status >= 300:
             raise RuntimeError(f"{method} {target}: HTTP {status}: {out[:300]!r}")
         return json.loads(out) if out else None
@@ -111,9 +77,9 @@ async def setup(app: Any) -> dict[str, Call]:
     ).decode()
     form = urlencode({"grant_type": "client_credentials", "scope": SCOPE}).encode()
     return {
-        "get": asgi_call(app, "GET", f"/api/v1/users/{page[100]['id']}", ssws),
-        "search": asgi_call(app, "GET", search, ssws),
-        "token": asgi_call(app, "POST", "/oauth2/default/v1/token", f"Basic {basic}", form, FORM),
+        "get": okta_call(app, "GET", f"/api/v1/users/{page[100]['id']}", ssws),
+        "search": okta_call(app, "GET", search, ssws),
+        "token": okta_call(app, "POST", "/oauth2/default/v1/token", f"Basic {basic}", form, FORM),
     }
 
 
@@ -194,7 +160,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         for name in wanted:
             twin = await measure(calls[name], args.seconds, args.concurrency)
             method, target, _ = bodies[name]
-            bare_call = asgi_call(bare, method, target, "")
+            bare_call = okta_call(bare, method, target, "")
             floor = await measure(bare_call, min(args.seconds, 1.0), args.concurrency)
             print(
                 f"| {name} | {twin['cpu_us']:.0f} | {floor['cpu_us']:.0f} | "

@@ -32,7 +32,6 @@ import os
 import pstats
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,49 +39,18 @@ from urllib.parse import urlencode
 from fastapi import FastAPI
 from fastapi.responses import Response
 
+from bench.asgi import Call, asgi_call
+
 HISTORY_SIZE = 100
-Caller = Callable[[], Awaitable[tuple[int, bytes]]]
+Caller = Call
 
 
 def asgi_caller(app: Any, method: str, path: str, token: str = "", body: bytes = b"") -> Caller:
     """One request through the ASGI app, as uvicorn would hand it over; returns status and body."""
-    route, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1:8101"), (b"user-agent", b"bench")]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
-    if body:
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-
-    async def call() -> tuple[int, bytes]:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-            "scheme": "http", "path": route, "raw_path": route.encode(), "query_string": query.encode(),
-            "root_path": "", "headers": headers, "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8101), "state": {},
-        }  # fmt: skip
-        sent = False
-        status = 0
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, send)
-        return status, b"".join(chunks)
-
-    return call
+    return asgi_call(app, method, path, headers, body, server=("127.0.0.1", 8101))
 
 
 async def web_api(app: Any, token: str, method: str, **args: Any) -> dict[str, Any]:
