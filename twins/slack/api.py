@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import request_response
-from starlette.types import Receive, Scope, Send
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
@@ -127,37 +124,14 @@ def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
 VERBS = ["GET", "POST"]
 
 
-class WebApi:
-    """`/api/{method}` as the ASGI endpoint of a plain Starlette route: `dispatch` parses its own
-    arguments, so FastAPI's per-request dependency solving would only cost time. The route takes
-    every verb and refuses all but GET and POST itself, with the 405 a FastAPI route with those
-    verbs gives (a Starlette route given GET would also answer HEAD)."""
-
-    def __init__(self) -> None:
-        self.methods = load_all()
-        self.allowed = {verb.upper() for verb in VERBS}  # as FastAPI builds a route's, for `Allow`
-        self.app = request_response(self.serve)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
-    async def serve(self, request: Request) -> Response:
-        if request.method not in self.allowed:
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(self.allowed)})
-        name = request.path_params["name"]
-        return await dispatch(context_of(request), self.methods.get(name), name, request)
-
-
 def add_web_api(router: APIRouter) -> None:
-    """The Web API route on `router`, and its entry in the admin API's OpenAPI document."""
-    web = WebApi()
-    # Starlette takes an ASGI callable (not a function) as a route endpoint, for every verb.
-    router.add_route("/api/{name}", cast(Any, web), include_in_schema=False)
+    """`/api/{method}` for GET and POST. `dispatch` parses its own arguments, so the runtime's route
+    index calls this endpoint directly, without FastAPI's dependency solving."""
+    methods = load_all()
 
-    # Listed in the OpenAPI document only: the route above answers every request first.
     @router.api_route("/api/{name}", methods=VERBS)
     async def web_api(name: str, request: Request) -> Response:
-        return await dispatch(context_of(request), web.methods.get(name), name, request)
+        return await dispatch(context_of(request), methods.get(name), name, request)
 
 
 async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: Request) -> Response:
