@@ -113,10 +113,10 @@ async def measure(call: Caller, requests: int, concurrency: int) -> dict[str, fl
     return {"cpu_us_per_req": 1e6 * cpu / done, "rps": done / wall, "requests": done}
 
 
-async def profile(call: Caller, calls: int, top: int) -> str:
+async def profile(call: Caller, calls: int, top: int, concurrency: int) -> str:
     prof = cProfile.Profile()
     prof.enable()
-    await drive(call, calls, 1)
+    await drive(call, calls, concurrency)  # as measured: concurrent writes share group commits
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {name:<12} {cpu:8.0f} us/req  {rps:8.0f} req/s   (runs: {every})")
                 for name in names if args.profile else []:
                     print(f"\n=== cProfile: {name}, {args.profile} calls ===")
-                    print(await profile(callers[name], args.profile, args.top))
+                    print(await profile(callers[name], args.profile, args.top, args.concurrency))
 
         uvloop.run(run())
     return 0
