@@ -9,8 +9,8 @@ The factories run under uvicorn (`--factory bench.twin_servers:NAME`), configure
   answers with the bytes of its file (the twin's own answer to that request, captured first) and
   does no work at all. It is the baseline each twin endpoint is compared with.
 
-`run_case` is one bounded wrk run with this module's Lua script (it sends any Content-Type, which
-the OAuth token endpoint needs; bench/wrk.lua always sends JSON).
+`run_case` is one bounded wrk run with bench/wrk.lua (`BENCH_CONTENT_TYPE` gives the form body the
+OAuth token endpoint needs).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bench.harness import (
     HOST,
     OUT_DIR,
     ROOT,
+    WRK_SCRIPT,
     Server,
     busy_pct,
     collapsed_profile,
@@ -51,37 +52,6 @@ from bench.harness import (
 
 JSON = "application/json"
 
-WRK_LUA = """
-wrk.method = os.getenv("BENCH_METHOD") or "GET"
-local body = os.getenv("BENCH_BODY")
-if body ~= nil and body ~= "" then
-  wrk.body = body
-  wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
-end
-local auth = os.getenv("BENCH_AUTH")
-if auth ~= nil and auth ~= "" then
-  wrk.headers["Authorization"] = auth
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  local fields = {
-    string.format('"requests":%d', summary.requests),
-    string.format('"duration_us":%d', summary.duration),
-    string.format('"bytes":%d', summary.bytes),
-    string.format('"errors_connect":%d', e.connect),
-    string.format('"errors_read":%d', e.read),
-    string.format('"errors_write":%d', e.write),
-    string.format('"errors_status":%d', e.status),
-    string.format('"errors_timeout":%d', e.timeout),
-    string.format('"mean_us":%.1f', latency.mean),
-    string.format('"max_us":%d', latency.max),
-  }
-  for _, p in ipairs({50, 90, 99, 99.9}) do
-    fields[#fields + 1] = string.format('"p%s_us":%d', tostring(p):gsub("%.", "_"), latency:percentile(p))
-  end
-  io.write("BENCH_RESULT {" .. table.concat(fields, ",") .. "}\\n")
-end
-"""
 
 
 # --- app factories ---------------------------------------------------------------------------------
@@ -164,13 +134,6 @@ def bare_app() -> FastAPI:
 
 
 # --- wrk -------------------------------------------------------------------------------------------
-def wrk_script() -> Path:
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / "twin_wrk.lua"
-    path.write_text(WRK_LUA)
-    return path
-
-
 def run_case(
     url: str,
     *,
@@ -190,7 +153,7 @@ def run_case(
     if quiet_wait > 0:
         wait_quiet(quiet_wait)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "5s"]
-    cmd += ["-s", str(wrk_script()), url]
+    cmd += ["-s", str(WRK_SCRIPT), url]
     env = {**os.environ, "BENCH_METHOD": method, "BENCH_BODY": body, "BENCH_AUTH": auth}
     env["BENCH_CONTENT_TYPE"] = content_type
     ticks0 = core_ticks()

@@ -1,19 +1,20 @@
--- wrk script of bench/datapath.py.
+-- wrk script of bench/datapath.py and bench/twin_servers.py (Slack and Okta benchmarks).
 --
 -- Environment (read by every wrk thread):
 --   BENCH_METHOD   GET (default) or POST
---   BENCH_BODY     request body sent verbatim (POST); Content-Type is application/json
+--   BENCH_BODY     request body sent verbatim (POST)
+--   BENCH_CONTENT_TYPE  its Content-Type (default application/json; a form for OAuth tokens)
 --   BENCH_AUTH     value of the Authorization header, if set
 --
 -- At the end it prints one line "BENCH_RESULT {json}" with the counts, the error counts
--- and the latency percentiles in microseconds; datapath.py parses that line.
+-- and the latency percentiles in microseconds; the drivers parse that line.
 
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 
 local body = os.getenv("BENCH_BODY")
 if body ~= nil and body ~= "" then
   wrk.body = body
-  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 end
 
 local auth = os.getenv("BENCH_AUTH")
