@@ -10,20 +10,11 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
-from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from twins._runtime.collection import TenantState
-
 CALLBACK = "http://127.0.0.1:8400/callback"
 WEB_SCOPES = "openid profile email offline_access"
-
-
-def org(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state: TenantState = ctx.default_state()
-    return state
 
 
 async def jwks(url: str) -> KeySet:

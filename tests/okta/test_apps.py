@@ -10,29 +10,11 @@ from fastapi import FastAPI
 from okta import models as m
 from okta.pagination import paginate_all
 
-from twins._runtime.collection import Row, TenantState
+from tests.okta.org_support import active_users, events, group_named
+from tests.okta.org_support import org as tenant
 from twins.okta.backend import apps as backend
 
 JWK = {"kty": "RSA", "kid": "client-key", "e": "AQAB", "n": "owfoXNHcAlAVpIO41840ZU2tZraLGw3yEr3xZvAti7oE"}
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
-
-
-def events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
-    return [e["data"] for e in tenant(app)["log_events"] if e["event_type"] == event_type]
-
-
-def active_users(app: FastAPI) -> list[Row]:
-    return [u for u in tenant(app)["users"] if u["status"] == "ACTIVE"]
-
-
-def group_named(app: FastAPI, name: str) -> Row:
-    return next(g for g in tenant(app)["groups"] if g["name"] == name)
 
 
 async def no_content(call: Awaitable[Any]) -> tuple[int, Any]:

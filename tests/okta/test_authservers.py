@@ -16,7 +16,7 @@ from okta.models import (
     OAuth2Scope,
 )
 
-from tests.okta.oidc_support import org
+from tests.okta.org_support import org
 
 NO_POLICY = "Policy evaluation failed for this request, please check the policy configurations."
 SERVER = {

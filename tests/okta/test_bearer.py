@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 
-from tests.okta.oidc_support import client_key, org, private_key_client
+from tests.okta.oidc_support import client_key, private_key_client
+from tests.okta.org_support import org
 from twins._runtime.collection import TenantState
 
 ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

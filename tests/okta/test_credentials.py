@@ -13,30 +13,12 @@ from okta.models.recovery_question_credential import RecoveryQuestionCredential
 from okta.models.user_credentials import UserCredentials
 from pydantic import SecretStr
 
-from twins._runtime.collection import Row, TenantState
+from tests.okta.org_support import org, row_of, user_in
 from twins.okta.backend.credentials import meets_policy
 from twins.okta.seed import DEFAULT_PASSWORD
 
 NEW_PASSWORD = "Brand-New-Secret9"
 ANSWER = "Annie Oakley"  # the seeded answer is "annie oakley": answers are case-insensitive
-
-
-def org(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state: TenantState = ctx.default_state()
-    return state
-
-
-def row_of(app: FastAPI, user_id: str) -> Row:
-    row = org(app)["users"].get(user_id)
-    assert row is not None
-    return row
-
-
-def user_in(app: FastAPI, status: str) -> Row:
-    state = org(app)
-    admin = state.meta["admin_user_id"]
-    return next(u for u in state["users"] if u["status"] == status and u["id"] != admin)
 
 
 def change(old: str, new: str, **kw: Any) -> ChangePasswordRequest:

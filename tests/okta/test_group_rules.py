@@ -10,18 +10,11 @@ import pytest
 from fastapi import FastAPI
 from okta import models as m
 
-from twins._runtime.collection import TenantState
+from tests.okta.org_support import org as tenant
 from twins.okta.backend import group_rules
 from twins.okta.backend.expressions import Context, ExpressionError, parse
 
 EXPRESSION = "urn:okta:expression:1.0"
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 def member_ids(app: FastAPI, group_id: str) -> set[str]:

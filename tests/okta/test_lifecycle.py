@@ -9,31 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from twins._runtime.collection import Row, TenantState
+from tests.okta.org_support import org, row_of, status_of, user_in
+from twins._runtime.collection import Row
 from twins.okta.seed import DEFAULT_PASSWORD
-
-
-def org(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state: TenantState = ctx.default_state()
-    return state
-
-
-def row_of(app: FastAPI, user_id: str) -> Row:
-    row = org(app)["users"].get(user_id)
-    assert row is not None
-    return row
-
-
-def user_in(app: FastAPI, status: str) -> Row:
-    """A seeded user (never the admin) in `status`."""
-    state = org(app)
-    admin = state.meta["admin_user_id"]
-    return next(u for u in state["users"] if u["status"] == status and u["id"] != admin)
-
-
-def status_of(app: FastAPI, user_id: str) -> str:
-    return str(row_of(app, user_id)["status"])
 
 
 def error_of(result: tuple[Any, ...]) -> Any:

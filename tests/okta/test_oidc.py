@@ -19,12 +19,12 @@ from tests.okta.oidc_support import (
     add_scope,
     client_key,
     jwks,
-    org,
     pkce,
     private_key_client,
     query_of,
     verify,
 )
+from tests.okta.org_support import org
 
 
 # --- discovery ----------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ from tests.okta.oidc_support import (
     CALLBACK,
     WEB_SCOPES,
     add_scope,
-    org,
     pkce,
     query_of,
     sign_in_code,
     verify,
     web_client,
 )
+from tests.okta.org_support import org
 from twins.okta.seed import DEFAULT_PASSWORD
 
 

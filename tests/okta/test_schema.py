@@ -8,16 +8,9 @@ import httpx
 from fastapi import FastAPI
 from okta import models as m
 
-from twins._runtime.collection import TenantState
+from tests.okta.org_support import org as tenant
 
 SCHEMA_PATH = "/api/v1/meta/schemas/user/default"
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 def custom(**properties: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from twins._runtime.collection import TenantState
+from tests.okta.org_support import org as tenant
 from twins.okta import keys, tokens
 
 CLAIMS: list[dict[str, Any]] = [
@@ -18,13 +18,6 @@ CLAIMS: list[dict[str, Any]] = [
     {"sub": "Zoë.Ünïcødé@example.com", "name": "Łukasz Żółć 東京", "nested": {"a": [1, 2.5, None, True]}},
     {"quote": 'he said "hi"\\ / \n\t', "emoji": "\U0001f600", "empty": "", "list": []},
 ]
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 @pytest.mark.parametrize("claims", CLAIMS)

@@ -7,18 +7,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from twins._runtime.collection import TenantState
+from tests.okta.org_support import org as tenant
 from twins.okta import schemas, user_json
 from twins.okta.common import encode
 
 BASE = "http://testserver"
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 def a_user(app: FastAPI, status: str = "ACTIVE") -> str:

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
+from tests.okta.org_support import org as tenant
 from twins._runtime.collection import Row, TenantState
 from twins.okta.backend.user_search import (
     FILTER_ATTRIBUTES,
@@ -101,13 +102,6 @@ FILTERS = [
 
 
 NAME_FIELDS = ("firstName", "lastName", "email")  # what `q` looks at
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 def odd_rows(state: TenantState) -> list[Row]:

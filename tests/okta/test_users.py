@@ -9,20 +9,10 @@ from fastapi import FastAPI
 from okta import models as m
 from okta.pagination import PaginationHelper, paginate_all
 
-from twins._runtime.collection import TenantState
+from tests.okta.org_support import events
+from tests.okta.org_support import org as tenant
 
 STRONG = "Abcd1234x"
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
-
-
-def events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
-    return [e["data"] for e in tenant(app)["log_events"] if e["event_type"] == event_type]
 
 
 def new_user(login: str = "ada@example.com", **profile: Any) -> m.CreateUserRequest:

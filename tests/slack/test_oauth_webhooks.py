@@ -15,18 +15,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from tests.support.state import default_state as tenant
 from twins._runtime.collection import TenantState
 from twins.slack.seed import new_webhook
 
 T = TypeVar("T")
 REDIRECT = "https://app.example/slack/oauth_redirect"
-
-
-def tenant(app: FastAPI) -> TenantState:
-    ctx = app.state.twin
-    state = ctx.default_state()
-    assert isinstance(state, TenantState)
-    return state
 
 
 def run(app: FastAPI, fn: Callable[[TenantState], T]) -> T:
