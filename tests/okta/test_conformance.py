@@ -10,7 +10,6 @@ SCHEMA_EXCLUDED says why the spec (or the twin, LIMITATIONS.md) differs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from typer.testing import CliRunner
 
 from tests.okta.conftest import make_app
+from tests.support.conformance import conformance_settings, examples
 from tests.support.servers import serve_app
 from twins._runtime.coverage import route_matcher
 from twins.cli import app as cli
@@ -37,7 +36,7 @@ OAUTH_SPEC = SPECS / "oauth-minimal.yaml"
 if not SPEC.is_file():
     pytest.skip(f"{SPEC} is not here", allow_module_level=True)
 
-EXAMPLES = int(os.environ.get("OKTA_CONFORMANCE_EXAMPLES", "10"))
+EXAMPLES = examples("OKTA_CONFORMANCE_EXAMPLES", 10)
 
 
 def _implemented() -> Any:
@@ -120,13 +119,7 @@ def twin() -> Iterator[tuple[str, str, dict[str, str]]]:
 
 @schema.parametrize()
 @schema.given(valid=st.booleans())
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    phases=[Phase.explicit, Phase.generate],
-)
+@conformance_settings(EXAMPLES)
 def test_operation_conforms(
     case: schemathesis.Case[Any], valid: bool, twin: tuple[str, str, dict[str, str]]
 ) -> None:

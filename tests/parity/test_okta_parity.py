@@ -32,6 +32,7 @@ from recorder.replay import Replayer, Step
 from recorder.trace import Exchange
 from tests.okta.conftest import make_app
 from tests.parity.conftest import Outcome
+from tests.support.state import default_state
 from twins._runtime.collection import TenantState
 from twins._runtime.coverage import route_matcher
 
@@ -141,10 +142,7 @@ class Org:
 
     @property
     def state(self) -> TenantState:
-        ctx = self.app.state.twin
-        state: TenantState | None = ctx.default_state()
-        assert state is not None
-        return state
+        return default_state(self.app)
 
     def resolve(self, recorded_id: str, _exchange: Exchange) -> str | None:
         """A twin id for a recorded id first named in a request: the group of that name, the

@@ -26,6 +26,7 @@ from recorder.replay import ID_IN_TEXT, Replayer, Step
 from recorder.trace import Exchange
 from tests.parity.conftest import Outcome
 from tests.slack.conftest import make_app
+from tests.support.state import default_state
 from twins._runtime.collection import Row, TenantState
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
@@ -158,10 +159,7 @@ class Workspace:
 
     @property
     def state(self) -> TenantState:
-        ctx = self.app.state.twin
-        state: TenantState | None = ctx.default_state()
-        assert state is not None
-        return state
+        return default_state(self.app)
 
     @property
     def bot_user(self) -> str:

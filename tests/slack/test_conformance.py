@@ -14,7 +14,6 @@ them).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped]
 from referencing import Registry, Resource
@@ -32,6 +30,7 @@ from slack_sdk import WebClient
 from typer.testing import CliRunner
 
 from tests.slack.conftest import make_app
+from tests.support.conformance import conformance_settings, examples
 from tests.support.servers import serve_app
 from twins.cli import app as cli
 from twins.slack import scopes
@@ -48,7 +47,7 @@ if not SPEC.is_file():
 
 RAW: dict[str, Any] = json.loads(SPEC.read_text(encoding="utf-8"))
 IMPLEMENTED = sorted(f"/{name}" for name in load_all() if f"/{name}" in RAW["paths"])
-EXAMPLES = int(os.environ.get("SLACK_CONFORMANCE_EXAMPLES", "12"))
+EXAMPLES = examples("SLACK_CONFORMANCE_EXAMPLES", 12)
 CONFIG = schemathesis.Config.from_dict(
     {
         "phases": {
@@ -310,13 +309,7 @@ def twin() -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
 
 @schema.parametrize()
 @schema.given(valid=st.booleans())
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    phases=[Phase.explicit, Phase.generate],
-)
+@conformance_settings(EXAMPLES)
 def test_operation_conforms(
     case: schemathesis.Case[Any], valid: bool, twin: tuple[str, dict[str, Any], dict[str, str]]
 ) -> None:
