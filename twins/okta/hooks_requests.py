@@ -9,14 +9,13 @@ import contextlib
 import json
 import os
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from twins._runtime.attempts import AttemptLog
 from twins._runtime.collection import Row
 from twins._runtime.context import TwinContext
 from twins.okta.common import now_iso
@@ -106,15 +105,13 @@ def echoes(response: httpx.Response | None, challenge: str) -> bool:
     return False
 
 
-class AttemptJournal:
+class AttemptJournal(AttemptLog):
     """Sends requests to hooks and keeps every attempt (up to `settings.journal_limit`)."""
 
     def __init__(self, ctx: TwinContext, settings: DeliverySettings | None = None) -> None:
         self.ctx = ctx
         self.settings = settings or DeliverySettings()
-        self.records: deque[dict[str, Any]] = deque(maxlen=self.settings.journal_limit)
-        self._seq = 0
-        self._lock = threading.Lock()
+        super().__init__(self.settings.journal_limit)
 
     async def send(self, client: httpx.AsyncClient, call: Call, attempt: int = 0) -> Attempt:
         """One HTTP request to a hook, recorded; never raises for the hook's failures."""
@@ -148,9 +145,7 @@ class AttemptJournal:
         return Attempt(record, response)
 
     def _new_record(self, call: Call, headers: dict[str, str], attempt: int) -> dict[str, Any]:
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
+        seq = self.next_id()
         state = self.ctx.store.tenants.get(call.tenant)
         text = call.body.decode("utf-8", "replace")
         payload: Any = None
@@ -191,20 +186,4 @@ class AttemptJournal:
         after: int = 0,
     ) -> list[dict[str, Any]]:
         """Recorded attempts of a tenant, oldest first, filtered."""
-        return [
-            dict(r)
-            for r in list(self.records)
-            if r["tenant"] == tenant
-            and r["id"] > after
-            and hook_id in (None, r["hook_id"])
-            and kind in (None, r["kind"])
-            and status in (None, r["status"])
-        ]
-
-    def clear(self, tenant: str) -> int:
-        with self._lock:
-            kept = [r for r in self.records if r["tenant"] != tenant]
-            removed = len(self.records) - len(kept)
-            self.records.clear()
-            self.records.extend(kept)
-        return removed
+        return self.matching(tenant, after, hook_id=hook_id, kind=kind, status=status)

@@ -5,25 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from collections import deque
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
+from twins._runtime.attempts import AttemptLog
 from twins.slack.envelopes import FORM_CONTENT, JSON_CONTENT
 
 BODY_LIMIT = 64_000
 
 
-class DeliveryJournal:
+class DeliveryJournal(AttemptLog):
     """Recorded attempts, oldest first; a record is a dict the sender fills in as the attempt goes."""
-
-    def __init__(self, limit: int) -> None:
-        self.records: deque[dict[str, Any]] = deque(maxlen=limit)
-        self._seq = 0
-        self._lock = threading.Lock()
 
     def new_record(
         self,
@@ -37,9 +31,7 @@ class DeliveryJournal:
         retry: tuple[int, str | None] | None,
     ) -> dict[str, Any]:
         """Record an attempt about to be sent (status `pending`)."""
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
+        seq = self.next_id()
         text = body.decode("utf-8", "replace")
         payload: Any = dict(parse_qsl(text)) if headers["Content-Type"] == FORM_CONTENT else None
         with contextlib.suppress(ValueError):
@@ -106,22 +98,4 @@ class DeliveryJournal:
         after: int = 0,
     ) -> list[dict[str, Any]]:
         """Recorded attempts of a tenant, oldest first, filtered."""
-        return [
-            dict(r)
-            for r in list(self.records)
-            if r["tenant"] == tenant
-            and r["id"] > after
-            and (app_id is None or r["app_id"] == app_id)
-            and (status is None or r["status"] == status)
-            and (kind is None or r["kind"] == kind)
-            and (event_type is None or r.get("event_type") == event_type)
-        ]
-
-    def clear(self, tenant: str) -> int:
-        """Forget a tenant's records; how many there were."""
-        with self._lock:
-            kept = [r for r in self.records if r["tenant"] != tenant]
-            removed = len(self.records) - len(kept)
-            self.records.clear()
-            self.records.extend(kept)
-        return removed
+        return self.matching(tenant, after, app_id=app_id, status=status, kind=kind, event_type=event_type)

@@ -1,0 +1,42 @@
+"""Outbound attempts: the requests a twin itself sends to an app (event deliveries, hooks,
+interactivity), kept for the admin API and for tests to look at."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+
+class AttemptLog:
+    """The newest `limit` attempts, oldest first. A record is a dict the sender fills in as its
+    attempt goes; ids increase across tenants. Senders may run in other threads."""
+
+    def __init__(self, limit: int) -> None:
+        self.records: deque[dict[str, Any]] = deque(maxlen=limit)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def next_id(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def matching(self, tenant: str, after: int = 0, **fields: Any) -> list[dict[str, Any]]:
+        """Copies of a tenant's records with an id above `after` whose `fields` equal the given
+        values (a value of None matches anything), oldest first."""
+        wanted = {k: v for k, v in fields.items() if v is not None}
+        return [
+            dict(r)
+            for r in list(self.records)
+            if r["tenant"] == tenant and r["id"] > after and all(r.get(k) == v for k, v in wanted.items())
+        ]
+
+    def clear(self, tenant: str) -> int:
+        """Forget a tenant's records; how many there were."""
+        with self._lock:
+            kept = [r for r in self.records if r["tenant"] != tenant]
+            removed = len(self.records) - len(kept)
+            self.records.clear()
+            self.records.extend(kept)
+        return removed
