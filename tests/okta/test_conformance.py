@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from typer.testing import CliRunner
 
 from tests.okta.conftest import make_app
-from tests.support.conformance import conformance_settings, examples
+from tests.support.conformance import CONFIG, conformance_settings, examples
 from tests.support.servers import serve_app
 from twins._runtime.coverage import route_matcher
 from twins.cli import app as cli
@@ -48,16 +48,6 @@ def _implemented() -> Any:
 
 
 IMPLEMENTED = _implemented()
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "phases": {
-            "examples": {"enabled": False},
-            "coverage": {"enabled": False},
-            "stateful": {"enabled": False},
-        },
-        "generation": {"deterministic": True, "database": "none"},
-    }
-)
 
 # "METHOD path" -> why the response body is not checked against the spec's schema (no-5xx still is).
 NULLABLE_APP = (

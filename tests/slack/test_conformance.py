@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 from typer.testing import CliRunner
 
 from tests.slack.conftest import make_app
-from tests.support.conformance import conformance_settings, examples
+from tests.support.conformance import CONFIG, conformance_settings, examples
 from tests.support.servers import serve_app
 from twins.cli import app as cli
 from twins.slack import scopes
@@ -48,16 +48,6 @@ if not SPEC.is_file():
 RAW: dict[str, Any] = json.loads(SPEC.read_text(encoding="utf-8"))
 IMPLEMENTED = sorted(f"/{name}" for name in load_all() if f"/{name}" in RAW["paths"])
 EXAMPLES = examples("SLACK_CONFORMANCE_EXAMPLES", 12)
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "phases": {
-            "examples": {"enabled": False},
-            "coverage": {"enabled": False},
-            "stateful": {"enabled": False},
-        },
-        "generation": {"deterministic": True, "database": "none"},
-    }
-)
 schema = schemathesis.openapi.from_path(SPEC, config=CONFIG).include(path=IMPLEMENTED)
 REGISTRY: Registry[Any] = Registry().with_resource(
     "urn:slack-web-api", Resource.from_contents(RAW, default_specification=DRAFT4)

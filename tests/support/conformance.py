@@ -1,4 +1,5 @@
-"""What the schemathesis conformance tests of every twin share: how hypothesis runs them."""
+"""What the schemathesis conformance tests of every twin share: the schemathesis configuration and
+how hypothesis runs them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+
+# Generated cases only (no spec examples, coverage or stateful phases), the same ones every run.
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "phases": {
+            "examples": {"enabled": False},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+        },
+        "generation": {"deterministic": True, "database": "none"},
+    }
+)
 
 
 def examples(variable: str, default: int) -> int:

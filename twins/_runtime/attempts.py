@@ -22,6 +22,23 @@ class AttemptLog:
             self._seq += 1
             return self._seq
 
+    @staticmethod
+    def pending_fields(
+        sent_at: Any, headers: dict[str, str], text: str, payload: Any, body_limit: int
+    ) -> dict[str, Any]:
+        """The fields every record has for an attempt about to be sent: pending, no answer yet."""
+        return {
+            "status": "pending",
+            "final": False,
+            "http_status": None,
+            "error": None,
+            "sent_at": sent_at,
+            "duration_ms": None,
+            "request": {"headers": headers, "body": text[:body_limit]},
+            "payload": payload,
+            "response": None,
+        }
+
     def matching(self, tenant: str, after: int = 0, **fields: Any) -> list[dict[str, Any]]:
         """Copies of a tenant's records with an id above `after` whose `fields` equal the given
         values (a value of None matches anything), oldest first."""

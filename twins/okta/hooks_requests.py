@@ -147,6 +147,7 @@ class AttemptJournal(AttemptLog):
     def _new_record(self, call: Call, headers: dict[str, str], attempt: int) -> dict[str, Any]:
         seq = self.next_id()
         state = self.ctx.store.tenants.get(call.tenant)
+        sent_at = now_iso(state) if state is not None else None
         text = call.body.decode("utf-8", "replace")
         payload: Any = None
         with contextlib.suppress(ValueError):
@@ -162,15 +163,7 @@ class AttemptJournal(AttemptLog):
             "method": call.method,
             "url": call.url,
             "attempt": attempt,
-            "status": "pending",
-            "final": False,
-            "http_status": None,
-            "error": None,
-            "sent_at": now_iso(state) if state is not None else None,
-            "duration_ms": None,
-            "request": {"headers": headers, "body": text[:BODY_LIMIT]},
-            "payload": payload,
-            "response": None,
+            **self.pending_fields(sent_at, headers, text, payload, BODY_LIMIT),
             **call.extra,
         }
         self.records.append(record)

@@ -32,6 +32,7 @@ class DeliveryJournal(AttemptLog):
     ) -> dict[str, Any]:
         """Record an attempt about to be sent (status `pending`)."""
         seq = self.next_id()
+        sent_at = float(headers["X-Slack-Request-Timestamp"])
         text = body.decode("utf-8", "replace")
         payload: Any = dict(parse_qsl(text)) if headers["Content-Type"] == FORM_CONTENT else None
         with contextlib.suppress(ValueError):
@@ -49,15 +50,7 @@ class DeliveryJournal(AttemptLog):
             "url": url,
             "attempt": retry[0] if retry else 0,
             "retry_reason": retry[1] if retry else None,
-            "status": "pending",
-            "final": False,
-            "http_status": None,
-            "error": None,
-            "sent_at": float(headers["X-Slack-Request-Timestamp"]),
-            "duration_ms": None,
-            "request": {"headers": headers, "body": text[:BODY_LIMIT]},
-            "payload": payload,
-            "response": None,
+            **self.pending_fields(sent_at, headers, text, payload, BODY_LIMIT),
             **extra,
         }
         self.records.append(record)
