@@ -19,9 +19,10 @@ from concurrent.futures import Future
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 
+from twins._runtime.binds import PreparedInsert
 from twins._runtime.collection import Op
 from twins._runtime.db import snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
@@ -59,6 +60,7 @@ class Committer:
         self._pending: list[Job] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None  # the writer's own connection, kept open
+        self._inserts: dict[str, PreparedInsert] = {}
         self._update_stmts: dict[str, Any] = {}
         self._delete_stmts: dict[str, Any] = {}
         self._tenant_stmt: Any = None
@@ -196,7 +198,7 @@ class Committer:
     def _apply_group(self, conn: Connection, kind: str, table: sa.Table | None, payloads: list[Any]) -> None:
         if kind == "insert" and table is not None:
             rows = [r for p in payloads for r in (p if isinstance(p, list) else [p])]
-            conn.execute(table.insert(), rows)
+            self._insert(table, conn.dialect).run(conn, rows)
         elif kind == "update" and table is not None:
             stmt = self._update_stmt(table, payloads[0][0])
             conn.execute(
@@ -284,6 +286,12 @@ class Committer:
                 .values({c: sa.bindparam("_" + c, type_=t.c[c].type) for c in ("seed", "size", "meta")})
             )
         return self._tenant_stmt
+
+    def _insert(self, table: sa.Table, dialect: Dialect) -> PreparedInsert:
+        prepared = self._inserts.get(table.name)
+        if prepared is None:
+            prepared = self._inserts[table.name] = PreparedInsert(table, dialect)
+        return prepared
 
     def _update_stmt(self, table: sa.Table, key: str) -> Any:
         stmt = self._update_stmts.get(table.name)

@@ -1,0 +1,98 @@
+"""Prepared inserts store exactly what SQLAlchemy's own insert stores, on each database."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from twins._runtime.binds import PreparedInsert, json_text
+from twins._runtime.db import create_engine
+
+JSON_VALUES: list[Any] = [
+    None, [], {}, "", 0, 0.0, False, True, "text", "ünïcödé ☃", [1, "a", None], {"k": {"n": [1.5, {}]}},
+    {"b": 1, "a": 2}, 10**20, -3.25, ["\n\t\"quoted\""],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
+def test_json_text_is_json_dumps(value: Any) -> None:
+    assert json_text(value) == json.dumps(value)
+
+
+def wide_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "wide",
+        metadata,
+        sa.Column("tenant_id", sa.String(64), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(100)),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("ratio", sa.Float),
+        sa.Column("doc", sa.JSON),
+        sa.Column("tags", sa.JSON),
+        sa.Column("metadata", sa.JSON, key="metadata_"),
+    )
+
+
+def rows(offset: int) -> list[dict[str, Any]]:
+    out = []
+    for i, value in enumerate(JSON_VALUES):
+        out.append(
+            {
+                "tenant_id": "t",
+                "seq": offset + i,
+                "name": None if i % 3 == 0 else f"row {i} ☃",
+                "flag": [None, True, False][i % 3],
+                "ratio": None if i % 4 == 0 else i / 7,
+                "doc": value,
+                "tags": [] if i % 2 else ["a", i],
+                "metadata_": {} if i % 2 else {"i": i},
+            }
+        )
+    return out
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_prepared_insert_stores_what_sqlalchemy_stores(
+    url_fixture: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    sqlite = f"sqlite:///{tmp_path / 'binds.db'}"
+    url = sqlite if url_fixture == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    engine = create_engine(url)
+    try:
+        table = wide_table(sa.MetaData())
+        table.metadata.create_all(engine)
+        n = len(JSON_VALUES)
+        with engine.begin() as conn:
+            conn.execute(table.insert(), rows(0))
+            PreparedInsert(table, conn.dialect).run(conn, rows(n))
+        # Read back as the database holds it (JSON as text) and as SQLAlchemy reads it.
+        text_cols = [sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else c for c in table.columns]
+        with engine.connect() as conn:
+            raw = conn.execute(sa.select(*text_cols).order_by(table.c.seq)).all()
+            typed = conn.execute(sa.select(table).order_by(table.c.seq)).mappings().all()
+        for i in range(n):
+            assert raw[i][2:] == raw[n + i][2:], i
+            core, prepared = dict(typed[i]), dict(typed[n + i])
+            assert prepared.pop("seq") == core.pop("seq") + n
+            assert prepared == core
+        # ... and the values come back as written (read back under the column's name)
+        written = [{("metadata" if k == "metadata_" else k): v for k, v in r.items()} for r in rows(n)]
+        assert [dict(r) for r in typed[n:]] == written
+    finally:
+        engine.dispose()
+
+
+def test_rows_lacking_a_column_take_sqlalchemys_path(tmp_path: Any) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'defaults.db'}")
+    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Integer, default=7)]
+    table = sa.Table("d", sa.MetaData(), *columns)
+    table.metadata.create_all(engine)
+    with engine.begin() as conn:
+        PreparedInsert(table, conn.dialect).run(conn, [{"id": 1}, {"id": 2}])
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(table.c.n)).scalars().all() == [7, 7]
+    engine.dispose()
