@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from tests.runtime.sample import create_service
 from twins._runtime.app import build_app
@@ -35,6 +37,10 @@ def close(app: FastAPI) -> None:
     ctx_of(app).store.stop()
 
 
+class CustomError(Exception):
+    """An exception a test gives its own (synchronous) handler."""
+
+
 def extended_service() -> Service:
     """The sample service plus routes that misbehave, to exercise the runtime's error paths."""
     service = create_service()
@@ -46,6 +52,19 @@ def extended_service() -> Service:
         @router.get("/crash")
         async def crash() -> None:
             raise RuntimeError("kaboom")
+
+        # Thin endpoints (called directly by the runtime, past FastAPI's exception middleware).
+        @router.get("/thin/crash")
+        async def thin_crash(request: Request) -> Response:
+            raise RuntimeError("thin kaboom")
+
+        @router.get("/thin/http/{code}")
+        async def thin_http(code: str, request: Request) -> Response:
+            raise HTTPException(int(code), detail=f"thin {code}")
+
+        @router.get("/thin/custom")
+        async def thin_custom(request: Request) -> Response:
+            raise CustomError("custom")
 
         @router.post("/bad-write", status_code=201)
         async def bad_write(request: Request) -> None:

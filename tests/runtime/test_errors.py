@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from starlette.responses import JSONResponse
 
-from tests.runtime.conftest import Twin, extended_service
+from tests.runtime.conftest import CustomError, Twin, extended_service
 
 
 async def test_unknown_path_is_the_vendors_404(unchanged_twin: Twin) -> None:
@@ -99,6 +100,29 @@ async def test_crash_is_the_vendors_500_and_logged(
     assert "unhandled error on GET /v1/crash" in caplog.text
     # The app keeps serving.
     assert (await twin.http.get("/v1/notes", headers=await twin.auth())).status_code == 200
+
+
+async def test_thin_endpoints_errors_are_answered_as_fastapis_would(
+    make_twin: Callable[..., Twin], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="twins")
+    twin = make_twin(extended_service(), raise_app_exceptions=False)
+    # A crash reaches the server error handler: the vendor's 500, logged.
+    resp = await twin.http.get("/v1/thin/crash")
+    assert resp.status_code == 500
+    assert resp.json() == {"code": "server_error", "message": "internal error"}
+    assert "unhandled error on GET /v1/thin/crash" in caplog.text
+    # An HTTP exception goes to the app's handler for it, with its status.
+    resp = await twin.http.get("/v1/thin/http/409")
+    assert resp.status_code == 409
+    assert resp.json()["message"] == "thin 409"
+    # A handler added to the app later, even a synchronous one, answers its exception.
+    twin.app.add_exception_handler(
+        CustomError, lambda _request, exc: JSONResponse({"custom": str(exc)}, status_code=418)
+    )
+    resp = await twin.http.get("/v1/thin/custom")
+    assert resp.status_code == 418
+    assert resp.json() == {"custom": "custom"}
 
 
 async def test_exhausted_write_conflict_is_a_vendor_503(make_twin: Callable[..., Twin]) -> None:

@@ -18,7 +18,7 @@ from twins._runtime.errors import AdminError, TwinError, WriteConflict
 from twins._runtime.faults import DroppedConnection, Faults
 from twins._runtime.journal import ADMIN_PREFIX, Journal
 from twins._runtime.middleware import TwinMiddleware
-from twins._runtime.routing import RouteIndex, flatten
+from twins._runtime.routing import DirectLane, Handlers, RouteIndex, flatten
 from twins._runtime.service import Service
 from twins._runtime.settings import Settings
 from twins._runtime.store import Store
@@ -68,6 +68,8 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         docs_url=f"{ADMIN_PREFIX}/docs",
         redoc_url=None,
         openapi_url=f"{ADMIN_PREFIX}/openapi.json",
+        # No OpenTelemetry of the twin's own: it would check the providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.twin = ctx
     # Vendor routes first: they carry the traffic. The index finds a request's route among few.
@@ -76,7 +78,8 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     clash = [p for p in paths if p.startswith(ADMIN_PREFIX)]
     if clash:
         raise ValueError(f"{service.name} routes may not live under {ADMIN_PREFIX}: {clash}")
-    app.router.routes.insert(0, RouteIndex(vendor))  # matched first: see routing.py
+    index = RouteIndex(vendor)
+    app.router.routes.insert(0, index)  # matched first: see routing.py
     app.router.routes.extend(vendor)
     app.include_router(build_admin_router())
     if service.admin_routes is not None:
@@ -86,6 +89,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
             dependencies=[Depends(require_admin)],
         )
     install_error_handlers(app, ctx)
+    app.add_middleware(DirectLane, index=index, handlers=Handlers(app.exception_handlers), router=app.router)
     if service.middleware is not None:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
     app.add_middleware(TwinMiddleware, ctx=ctx)

@@ -11,7 +11,9 @@ the ordinary routes behind it, which answer as FastAPI always does.
 Twin endpoints are thin: `async def f(<path params: str>, request: Request) -> Response`, parsing
 their own input as the vendor does. For those, FastAPI's per-request dependency solving has nothing
 to do but costs a third of a request, so the index calls them directly (`DirectCall`); any other
-endpoint goes through FastAPI unchanged.
+endpoint goes through FastAPI unchanged. `DirectLane`, the innermost middleware, answers requests
+for thin endpoints before FastAPI's exception middleware, exit stack and router, which have nothing
+to do for them either, applying the app's exception handlers as the exception middleware would.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 SELECTED = "twins.route"
 
@@ -102,14 +106,79 @@ class DirectCall:
             return None
         return cls(route)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, handlers: Handlers) -> None:
+        """Call the endpoint and send its response. An exception it raises is answered by the
+        handler `handlers` has for it, as Starlette's ExceptionMiddleware would (no response has
+        started: the endpoint only returns one); one without goes on up."""
         request = Request(scope, receive, send)
         params = scope["path_params"]
         kwargs = {name: params[name] for name in self.path_names}
         if self.request_name:
             kwargs[self.request_name] = request
-        response = await self.call(**kwargs)
+        try:
+            response = await self.call(**kwargs)
+        except Exception as exc:
+            handler = handlers.find(exc)
+            if handler is None:
+                raise
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(request, exc)
+            else:
+                response = await run_in_threadpool(handler, request, exc)
+            if response is None:
+                return
         await response(scope, receive, send)
+
+
+class Handlers:
+    """The app's exception handlers as ExceptionMiddleware uses them: by status code for HTTP
+    exceptions, else by the nearest class in the exception's MRO; 500 and `Exception` are the
+    server error handler's, outside. Read from the app's dict at each lookup (handlers may be added
+    until the app starts)."""
+
+    def __init__(self, handlers: dict[Any, Callable[..., Any]]) -> None:
+        self.handlers = handlers
+
+    def find(self, exc: Exception) -> Callable[..., Any] | None:
+        handlers = self.handlers
+        found = None
+        if isinstance(exc, HTTPException):
+            found = handlers.get(exc.status_code)
+        if found is None:
+            for cls in type(exc).__mro__:
+                if cls is Exception:
+                    break
+                found = handlers.get(cls)
+                if found is not None:
+                    break
+        return found
+
+
+NO_HANDLERS = Handlers({})
+
+
+class DirectLane:
+    """Innermost middleware: a request for a thin vendor endpoint is answered right here, past
+    FastAPI's exception middleware, exit stack and router, which have nothing to do for it (no
+    dependencies, no response model); everything else goes on through them unchanged."""
+
+    def __init__(self, app: ASGIApp, index: RouteIndex, handlers: Handlers, router: Any) -> None:
+        self.app = app
+        self.index = index
+        self.handlers = handlers
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            match, child = self.index.matches(scope)
+            if match is Match.FULL:
+                direct = self.index.direct.get(id(child.pop(SELECTED)))
+                if direct is not None and "fastapi" not in child:
+                    scope.setdefault("router", self.router)
+                    scope.update(child)
+                    await direct(scope, receive, send, self.handlers)
+                    return
+        await self.app(scope, receive, send)
 
 
 class _Node:
@@ -168,7 +237,7 @@ class RouteIndex(BaseRoute):
         route: BaseRoute = scope.pop(SELECTED)
         direct = self.direct.get(id(route))
         if direct is not None:
-            await direct(scope, receive, send)
+            await direct(scope, receive, send, NO_HANDLERS)  # ExceptionMiddleware is outside
         else:
             await route.handle(scope, receive, send)
 
@@ -179,4 +248,3 @@ class RouteIndex(BaseRoute):
         yield from node.own
         for child in node.children.values():
             yield from self._all(child)
-
