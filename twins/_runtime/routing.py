@@ -78,6 +78,9 @@ class DirectCall:
         self.call: Callable[..., Awaitable[Response]] = dependant.call
         self.path_names = tuple(f.name for f in dependant.path_params)
         self.request_name = dependant.request_param_name
+        self.route = route
+        self.regex = route.path_regex
+        self.methods = route.methods
 
     @classmethod
     def of(cls, route: BaseRoute) -> DirectCall | None:
@@ -169,15 +172,20 @@ class DirectLane:
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            match, child = self.index.matches(scope)
-            if match is Match.FULL:
-                direct = self.index.direct.get(id(child.pop(SELECTED)))
-                if direct is not None and "fastapi" not in child:
-                    scope.setdefault("router", self.router)
-                    scope.update(child)
-                    await direct(scope, receive, send, self.handlers)
-                    return
+        if scope["type"] == "http" and "fastapi" not in scope:
+            found = self.index.find_direct(scope)
+            if found is not None:
+                direct, params = found
+                if "path_params" in scope:
+                    params = {**scope["path_params"], **params}
+                scope.setdefault("router", self.router)
+                scope["endpoint"], scope["path_params"], scope["route"] = (
+                    direct.route.endpoint,
+                    params,
+                    direct.route,
+                )
+                await direct(scope, receive, send, self.handlers)
+                return
         await self.app(scope, receive, send)
 
 
@@ -222,6 +230,24 @@ class RouteIndex(BaseRoute):
                 break
             node = child
         return node.routes
+
+    def find_direct(self, scope: Scope) -> tuple[DirectCall, dict[str, Any]] | None:
+        """The thin endpoint the router would pick for this HTTP request, with its path parameters;
+        None when the router's pick is another kind of route, or a 404 or 405 to answer."""
+        path = get_route_path(scope)
+        for route in self.candidates(path):
+            direct = self.direct.get(id(route))
+            if direct is None:
+                if route.matches(scope)[0] is Match.NONE:
+                    continue
+                return None
+            found = direct.regex.match(path)
+            if found is None:
+                continue
+            if direct.methods and scope["method"] not in direct.methods:
+                return None  # a 405, or a later route that matches fully: the router decides
+            return direct, found.groupdict()  # string parameters: no conversion to make
+        return None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
+import random
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,7 +18,6 @@ from twins.slack import scheduler, schemas, wire
 from twins.slack import scopes as scope_table
 from twins.slack.call import Call, Params
 from twins.slack.errors import (
-    JSON_TYPE,
     InvalidAuth,
     MissingScope,
     NotAuthed,
@@ -122,6 +121,7 @@ def check_rate(ctx: TwinContext, call: Call, tier_key: str) -> None:
 
 
 VERBS = ["GET", "POST"]
+_request_ids = random.Random()  # X-Slack-Req-Id: unique, not secret
 
 
 def add_web_api(router: APIRouter) -> None:
@@ -135,7 +135,7 @@ def add_web_api(router: APIRouter) -> None:
 
 
 async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: Request) -> Response:
-    req_id = secrets.token_hex(16)
+    req_id = f"{_request_ids.getrandbits(128):032x}"
     token_row: dict[str, Any] | None = None
     accepted: tuple[str, ...] = ()
     try:
@@ -170,11 +170,7 @@ async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: 
     if call.warnings:
         payload["warning"] = ",".join(call.warnings)
         payload.setdefault("response_metadata", {})["warnings"] = call.warnings
-    return Response(
-        wire.dumps(payload),
-        media_type=JSON_TYPE,
-        headers=_headers(req_id, token_row, accepted),
-    )
+    return wire.JSONAnswer(wire.dumps(payload), _raw_headers(req_id, token_row, accepted))
 
 
 def _bind(call: Call, state: TenantState) -> Call:
@@ -191,14 +187,22 @@ def publish(ctx: TwinContext, call: Call) -> None:
         dispatcher.publish(call.state.id, call.events)
 
 
-def _headers(req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]) -> dict[str, str]:
-    return {
-        "X-Slack-Req-Id": req_id,
-        "X-OAuth-Scopes": ",".join(token["scopes"]) if token else "",
-        "X-Accepted-OAuth-Scopes": ",".join(accepted),
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "x-slack-req-id, retry-after",
-    }
+CORS = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"x-slack-req-id, retry-after"),
+)
+
+
+def _raw_headers(
+    req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]
+) -> list[tuple[bytes, bytes]]:
+    """The headers of every Web API answer, as a response's raw header list."""
+    return [
+        (b"x-slack-req-id", req_id.encode()),
+        (b"x-oauth-scopes", ",".join(token["scopes"]).encode() if token else b""),
+        (b"x-accepted-oauth-scopes", ",".join(accepted).encode()),
+        *CORS,
+    ]
 
 
 def _render(
@@ -207,6 +211,8 @@ def _render(
     from twins.slack.errors import render
 
     response = render(error)
-    for key, value in _headers(req_id, token, accepted).items():
-        response.headers.setdefault(key, value)
+    present = {key for key, _ in response.raw_headers}
+    for key, value in _raw_headers(req_id, token, accepted):
+        if key not in present:  # what the error set itself stays
+            response.raw_headers.append((key, value))
     return response

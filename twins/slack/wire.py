@@ -6,6 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.responses import Response
+
+from twins.slack import errors
+
+JSON_TYPE = errors.JSON_TYPE.encode()
+
 # json.dumps(value, separators=(",", ":")) without building an encoder per call.
 ENCODER = json.JSONEncoder(separators=(",", ":"))
 # An answer written around a ready value: the pieces around it, and the whole answer.
@@ -30,6 +36,22 @@ class EncodedObject(dict[str, Any]):
         super().__init__(items)
         self.raw = raw
         self.answer: Answer | None = None
+
+
+class JSONAnswer(Response):
+    """A 200 JSON answer from ready bytes and raw headers, as `Response(body, headers=...,
+    media_type=JSON)` would make it (the headers given, then length and type), without building
+    and encoding the headers again."""
+
+    media_type = JSON_TYPE.decode()
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        raw_headers.append((b"content-length", str(len(body)).encode()))
+        raw_headers.append((b"content-type", JSON_TYPE))
+        self.raw_headers = raw_headers
 
 
 READY = (Encoded, EncodedObject)
