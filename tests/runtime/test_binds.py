@@ -1,4 +1,4 @@
-"""Prepared inserts store exactly what SQLAlchemy's own insert stores, on each database."""
+"""JSON text is json.dumps's; prepared inserts store exactly what SQLAlchemy's own insert stores."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from twins._runtime import jsontext
 from twins._runtime.binds import PreparedInsert, json_text
 from twins._runtime.db import create_engine
 
@@ -20,6 +21,17 @@ JSON_VALUES: list[Any] = [
 @pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
 def test_json_text_is_json_dumps(value: Any) -> None:
     assert json_text(value) == json.dumps(value)
+    assert jsontext.compact(value) == json.dumps(value, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("bad", [{"k": object()}, [b"bytes"], {(1, 2): 3}], ids=repr)
+def test_json_text_refuses_what_json_dumps_refuses(bad: Any) -> None:
+    with pytest.raises(TypeError) as expected:
+        json.dumps(bad)
+    for dumps in (json_text, jsontext.compact):
+        with pytest.raises(TypeError) as caught:
+            dumps(bad)
+        assert str(caught.value) == str(expected.value)
 
 
 def wide_table(metadata: sa.MetaData) -> sa.Table:

@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from twins._runtime.collection import Row, TenantState
 from twins.slack import schemas
 from twins.slack.errors import SlackError
-from twins.slack.wire import ENCODER, Encoded, EncodedObject
+from twins.slack.wire import Encoded, EncodedObject, encode
 
 
 def ts_micros(value: str, error: str) -> int:
@@ -52,7 +52,7 @@ class Rendering:
 
     def json(self) -> bytes:
         if self.raw is None:
-            self.raw = ENCODER.encode(self.wire).encode()
+            self.raw = encode(self.wire).encode()
         return self.raw
 
 

@@ -3,17 +3,17 @@ whose JSON is ready (rendered messages) spliced in rather than encoded again."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 
+from twins._runtime import jsontext
 from twins.slack import errors
 
 JSON_TYPE = errors.JSON_TYPE.encode()
 
-# json.dumps(value, separators=(",", ":")) without building an encoder per call.
-ENCODER = json.JSONEncoder(separators=(",", ":"))
+# json.dumps(value, separators=(",", ":")), with its C encoder built once.
+encode = jsontext.compact
 # An answer written around a ready value: the pieces around it, and the whole answer.
 Answer = tuple[tuple[bytes, ...], bytes]
 
@@ -55,7 +55,7 @@ class JSONAnswer(Response):
 
 
 READY = (Encoded, EncodedObject)
-SCALARS = {None: b"null", True: b"true", False: b"false"}
+_READY = frozenset(READY)  # exact classes: nothing derives from them
 _KEYS: dict[str, bytes] = {}
 
 
@@ -65,38 +65,44 @@ def _key(key: str) -> bytes:
     if written is None:
         if len(_KEYS) > 1000:
             _KEYS.clear()
-        written = _KEYS[key] = ENCODER.encode(key).encode() + b":"
+        written = _KEYS[key] = encode(key).encode() + b":"
     return written
 
 
 def dumps(payload: dict[str, Any]) -> bytes:
     """`json.dumps(payload, separators=(",", ":")).encode()`, byte for byte. Top-level `Encoded`
-    and `EncodedObject` values are spliced in from their text; when there is one, the answer is
-    remembered on it, and the same answer around it again is that very bytes object (a 60 kB
-    history page is then neither copied nor allocated again)."""
-    if not any(isinstance(value, READY) for value in payload.values()):
-        return ENCODER.encode(payload).encode()
-    pieces: list[bytes] = []
+    and `EncodedObject` values are spliced in from their text, and the members between them are
+    written by the C encoder in one go. With one ready value, the answer is remembered on it, and
+    the same answer around it again is that very bytes object (a 60 kB history page is then
+    neither copied nor allocated again)."""
+    for value in payload.values():
+        if value.__class__ in _READY:
+            break
+    else:
+        return encode(payload).encode()
+    parts: list[bytes] = []  # members, each ready one as its key with an empty text for now
     slots: list[tuple[int, Encoded | EncodedObject]] = []
+    plain: dict[str, Any] = {}
     for key, value in payload.items():
-        pieces.append(b"," if pieces else b"{")
-        pieces.append(_key(key))
-        if isinstance(value, READY):
-            slots.append((len(pieces), value))
-            pieces.append(b"")  # the ready text goes here
-        elif type(value) is int or value is None or value is True or value is False:
-            pieces.append(SCALARS[value] if value is None or type(value) is bool else str(value).encode())
+        if value.__class__ in _READY:
+            if plain:
+                parts.append(encode(plain)[1:-1].encode())
+                plain = {}
+            slots.append((len(parts), value))
+            parts.append(_key(key))
         else:
-            pieces.append(ENCODER.encode(value).encode())
-    pieces.append(b"}")
-    around = tuple(pieces)
-    if len(slots) == 1:
+            plain[key] = value
+    if plain:
+        parts.append(encode(plain)[1:-1].encode())
+    around = tuple(parts)
+    one = len(slots) == 1
+    if one:
         last = slots[0][1].answer
         if last is not None and last[0] == around:
             return last[1]
     for at, value in slots:
-        pieces[at] = value.raw
-    body = b"".join(pieces)
-    if len(slots) == 1:
+        parts[at] += value.raw
+    body = b"{" + b",".join(parts) + b"}"
+    if one:
         slots[0][1].answer = (around, body)
     return body
