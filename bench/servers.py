@@ -37,16 +37,16 @@ def bare_app() -> FastAPI:
     async def health() -> Response:
         return Response(b"{}", media_type=JSON)
 
-    from twins._runtime.serve import settle_heap
+    from twins._runtime import heap
 
-    settle_heap()  # the same process settings as the twins get
+    heap.settle()  # the same process settings as the twins get
     return app
 
 
 def twin_app() -> FastAPI:
     from tests.runtime.sample import create_service
+    from twins._runtime import heap
     from twins._runtime.app import build_app
-    from twins._runtime.serve import settle_heap
     from twins._runtime.settings import Settings
 
     settings = Settings(
@@ -56,5 +56,5 @@ def twin_app() -> FastAPI:
         journal=os.environ.get("BENCH_JOURNAL", "1") != "0",
     )
     app = build_app(create_service(), settings)
-    settle_heap()  # as `twins serve` does before serving
+    heap.settle()  # as `twins serve` does before serving
     return app

@@ -107,9 +107,9 @@ def okta_app() -> FastAPI:
 
 
 def _serving(app: FastAPI) -> FastAPI:
-    from twins._runtime.serve import settle_heap
+    from twins._runtime import heap
 
-    settle_heap()  # as `twins serve` does before serving
+    heap.settle()  # as `twins serve` does before serving
     return app
 
 

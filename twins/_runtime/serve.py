@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import ipaddress
 import json
 import os
@@ -18,6 +17,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from twins._runtime import heap
 from twins._runtime.app import build_app
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import ConfigError
@@ -25,7 +25,6 @@ from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
 ENV_SETTINGS = "TWINS_SERVE_SETTINGS"
-GC_THRESHOLDS = (20_000, 20, 20)
 
 
 @dataclass
@@ -95,23 +94,9 @@ def build_running(
     return running, servers
 
 
-def settle_heap() -> None:
-    """Before serving: take what start-up built out of the garbage collector's sight.
-
-    A twin holds its tenants in memory as plain dicts and lists, and a server process lives long.
-    With CPython's default settings, full collections rescan all of it (and every module, the app,
-    the journal) again and again: about 13 % of a write-heavy server's time, in stalls of ~70 ms
-    (bench/RESULTS.md). Objects alive now are frozen (never scanned again), and young objects are
-    collected less often. Process-wide, so only the serving entry points call it, never `build_app`.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 async def serve_all(servers: list[_Server]) -> None:
     """Serve until SIGINT/SIGTERM, then shut every server down cleanly (writes are flushed)."""
-    settle_heap()
+    heap.settle()
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -148,5 +133,5 @@ def app_from_env() -> FastAPI:
     data = json.loads(os.environ[ENV_SETTINGS])
     data["data_dir"] = Path(data["data_dir"])
     app = build_app(load(os.environ[ENV_SERVICE]), Settings(**data))
-    settle_heap()
+    heap.settle()
     return app

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from twins._runtime import heap
 from twins._runtime.clock import SEED_EPOCH, Clock
 from twins._runtime.collection import CollectionSpec, Op, Row, TenantState
 from twins._runtime.committer import Committer
@@ -172,6 +173,7 @@ class Store:
         for token in [t for t, tid in self.credentials.items() if tid == state.id]:
             del self.credentials[token]
         self.tenants.pop(state.id, None)
+        heap.thaw()  # so that the collector can free the state (see heap.py)
 
     # --- writes -----------------------------------------------------------------------------
     async def commit(self, state: TenantState) -> None:
