@@ -60,11 +60,7 @@ class CollectionSpec:
 
     def complete(self, row: Row) -> Row:
         """The row with every column: defaults filled in, unknown fields refused."""
-        out = {}
-        for field_name, value, factory in self.defaults:
-            if field_name not in row:
-                out[field_name] = factory() if factory is not None else value
-        out.update(row)
+        out = self._fill(row)
         if out.keys() != self.columns:
             unknown = set(out) - self.columns - {"tenant_id", "twin_seq"}
             if unknown:
@@ -73,6 +69,33 @@ class CollectionSpec:
             if missing:
                 raise StoreConflict(f"{self.name} row lacks required field(s) {', '.join(sorted(missing))}")
         return out
+
+    @cached_property
+    def _fill(self) -> Callable[[Row], Row]:
+        """The defaults of the fields a row lacks, in the model's order, then the row: one generated
+        function with a line per default (fresh `[]` and `{}` for the `list` and `dict` factories,
+        other factories called), instead of a loop over them. Inserts are the twins' hottest write."""
+        lines = ["def fill(row):", "    out = {}"]
+        names: dict[str, Any] = {}
+        for i, (field_name, value, factory) in enumerate(self.defaults):
+            if factory is list or factory is dict:
+                made = "[]" if factory is list else "{}"
+            elif factory is not None:
+                names[f"f{i}"], made = factory, f"f{i}()"
+            else:
+                names[f"v{i}"], made = value, f"v{i}"  # the default object itself, as pydantic has it
+            lines.append(f"    if {field_name!r} not in row: out[{field_name!r}] = {made}")
+        source = "\n".join([*lines, "    out.update(row)", "    return out"])
+        exec(compile(source, f"<defaults of {self.name}>", "exec"), names)
+        fill: Callable[[Row], Row] = names["fill"]
+        return fill
+
+
+def json_field(empty: list[Any] | dict[str, Any]) -> Any:
+    """A JSON column whose default is a fresh empty list or dict (`[]` or `{}`)."""
+    if empty:
+        raise ValueError("a JSON column's default is an empty list or dict")
+    return Field(default_factory=dict if isinstance(empty, dict) else list, sa_column=sa.Column(sa.JSON))
 
 
 class StoreConflict(Exception):

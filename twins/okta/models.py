@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import JSON, Column, Field
+from sqlmodel import Field
 
-from twins._runtime.collection import CollectionSpec, TenantRow
-
-
-def _json(default: Any = None) -> Any:
-    factory = (lambda: dict(default)) if isinstance(default, dict) else (lambda: list(default or []))
-    return Field(default_factory=factory, sa_column=Column(JSON))
+from twins._runtime.collection import CollectionSpec, TenantRow, json_field
 
 
 class OktaUser(TenantRow, table=True):
@@ -26,8 +21,8 @@ class OktaUser(TenantRow, table=True):
     last_login: str | None = None
     last_updated: str = ""
     password_changed: str | None = None
-    profile: dict[str, Any] = _json({})
-    credentials: dict[str, Any] = _json({})  # password hash/salt, recovery question, provider
+    profile: dict[str, Any] = json_field({})
+    credentials: dict[str, Any] = json_field({})  # password hash/salt, recovery question, provider
     type_id: str = ""
     failed_logins: int = 0
 
@@ -37,7 +32,7 @@ class OktaGroup(TenantRow, table=True):
     id: str = Field(primary_key=True)
     type: str = "OKTA_GROUP"  # OKTA_GROUP | BUILT_IN | APP_GROUP
     name: str = ""
-    profile: dict[str, Any] = _json({})
+    profile: dict[str, Any] = json_field({})
     created: str = ""
     last_updated: str = ""
     last_membership_updated: str = ""
@@ -57,8 +52,8 @@ class OktaGroupRule(TenantRow, table=True):
     name: str
     status: str = "INACTIVE"
     expression: str = ""
-    group_ids: list[str] = _json([])
-    exclude_user_ids: list[str] = _json([])
+    group_ids: list[str] = json_field([])
+    exclude_user_ids: list[str] = json_field([])
     created: str = ""
     last_updated: str = ""
 
@@ -71,7 +66,7 @@ class OktaApp(TenantRow, table=True):
     status: str = "ACTIVE"
     sign_on_mode: str = "BOOKMARK"
     client_id: str | None = None  # OIDC apps: credentials.oauthClient.client_id
-    data: dict[str, Any] = _json({})  # settings, credentials, visibility, accessibility, features
+    data: dict[str, Any] = json_field({})  # settings, credentials, visibility, accessibility, features
     created: str = ""
     last_updated: str = ""
 
@@ -83,8 +78,8 @@ class OktaAppUser(TenantRow, table=True):
     user_id: str
     scope: str = "USER"  # USER | GROUP
     status: str = "ACTIVE"
-    profile: dict[str, Any] = _json({})
-    credentials: dict[str, Any] = _json({})
+    profile: dict[str, Any] = json_field({})
+    credentials: dict[str, Any] = json_field({})
     created: str = ""
     last_updated: str = ""
 
@@ -95,7 +90,7 @@ class OktaAppGroup(TenantRow, table=True):
     app_id: str
     group_id: str
     priority: int = 0
-    profile: dict[str, Any] = _json({})
+    profile: dict[str, Any] = json_field({})
     last_updated: str = ""
 
 
@@ -104,10 +99,10 @@ class OktaAuthServer(TenantRow, table=True):
     id: str = Field(primary_key=True)  # "default" or aus…
     name: str
     description: str = ""
-    audiences: list[str] = _json([])
+    audiences: list[str] = json_field([])
     status: str = "ACTIVE"
     issuer_mode: str = "ORG_URL"
-    data: dict[str, Any] = _json({})  # scopes, claims, policies
+    data: dict[str, Any] = json_field({})  # scopes, claims, policies
     created: str = ""
     last_updated: str = ""
 
@@ -118,7 +113,7 @@ class OktaKey(TenantRow, table=True):
     server_id: str  # auth server id, or "org"
     status: str = "ACTIVE"  # ACTIVE | NEXT | EXPIRED
     private_pem: str = ""
-    public_jwk: dict[str, Any] = _json({})
+    public_jwk: dict[str, Any] = json_field({})
     created: str = ""
 
 
@@ -129,10 +124,10 @@ class OktaToken(TenantRow, table=True):
     server_id: str = ""
     client_id: str = ""
     user_id: str | None = None
-    scopes: list[str] = _json([])
+    scopes: list[str] = json_field([])
     expires_at: float = 0.0
     revoked: bool = False
-    data: dict[str, Any] = _json({})  # code: redirect_uri, pkce challenge, nonce, state
+    data: dict[str, Any] = json_field({})  # code: redirect_uri, pkce challenge, nonce, state
 
 
 class OktaApiToken(TenantRow, table=True):
@@ -161,7 +156,7 @@ class OktaLogEvent(TenantRow, table=True):
     id: str = Field(primary_key=True)  # uuid
     published: str
     event_type: str
-    data: dict[str, Any] = _json({})
+    data: dict[str, Any] = json_field({})
 
 
 class OktaEventHook(TenantRow, table=True):
@@ -170,13 +165,13 @@ class OktaEventHook(TenantRow, table=True):
     name: str
     status: str = "ACTIVE"
     verification_status: str = "UNVERIFIED"
-    events: list[str] = _json([])
-    channel: dict[str, Any] = _json({})
+    events: list[str] = json_field([])
+    channel: dict[str, Any] = json_field({})
     created: str = ""
     last_updated: str = ""
     description: str | None = None
     created_by: str = ""
-    filter: dict[str, Any] = _json({})  # events.filter (EXPRESSION_LANGUAGE); {} when none
+    filter: dict[str, Any] = json_field({})  # events.filter (EXPRESSION_LANGUAGE); {} when none
 
 
 COLLECTIONS = [

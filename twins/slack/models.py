@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import JSON, Column, Field
+from sqlmodel import Field
 
-from twins._runtime.collection import CollectionSpec, TenantRow
-
-
-def _json(default: Any = None) -> Any:
-    factory = (lambda: dict(default)) if isinstance(default, dict) else (lambda: list(default or []))
-    return Field(default_factory=factory, sa_column=Column(JSON))
+from twins._runtime.collection import CollectionSpec, TenantRow, json_field
 
 
 class SlackUser(TenantRow, table=True):
@@ -33,7 +28,7 @@ class SlackUser(TenantRow, table=True):
     tz_offset: int = -28800
     color: str = "9f69e7"
     presence: str = "active"
-    profile: dict[str, Any] = _json({})
+    profile: dict[str, Any] = json_field({})
     updated: int = 0
 
 
@@ -47,11 +42,11 @@ class SlackConversation(TenantRow, table=True):
     is_archived: bool = False
     is_general: bool = False
     user: str | None = None  # the other party of an IM
-    topic: dict[str, Any] = _json({})
-    purpose: dict[str, Any] = _json({})
-    members: list[str] = _json([])
-    previous_names: list[str] = _json([])
-    last_read: dict[str, Any] = _json({})  # user id -> ts of the last message read
+    topic: dict[str, Any] = json_field({})
+    purpose: dict[str, Any] = json_field({})
+    members: list[str] = json_field([])
+    previous_names: list[str] = json_field([])
+    last_read: dict[str, Any] = json_field({})  # user id -> ts of the last message read
     updated: int = 0
 
 
@@ -66,21 +61,21 @@ class SlackMessage(TenantRow, table=True):
     bot_id: str | None = None
     app_id: str | None = None
     text: str = ""
-    blocks: list[Any] = _json([])
-    attachments: list[Any] = _json([])
-    files: list[str] = _json([])
+    blocks: list[Any] = json_field([])
+    attachments: list[Any] = json_field([])
+    files: list[str] = json_field([])
     thread_ts: str | None = None
     reply_count: int = 0
-    reply_users: list[str] = _json([])
+    reply_users: list[str] = json_field([])
     latest_reply: str | None = None
     reply_broadcast: bool = False
     username: str | None = None
-    icons: dict[str, Any] = _json({})
-    edited: dict[str, Any] = _json({})
-    reactions: list[Any] = _json([])
-    pinned_to: list[str] = _json([])
-    metadata_: dict[str, Any] = _json({})
-    extra: dict[str, Any] = _json({})  # subtype keys: inviter, topic, purpose, name, old_name
+    icons: dict[str, Any] = json_field({})
+    edited: dict[str, Any] = json_field({})
+    reactions: list[Any] = json_field([])
+    pinned_to: list[str] = json_field([])
+    metadata_: dict[str, Any] = json_field({})
+    extra: dict[str, Any] = json_field({})  # subtype keys: inviter, topic, purpose, name, old_name
 
 
 class SlackToken(TenantRow, table=True):
@@ -89,7 +84,7 @@ class SlackToken(TenantRow, table=True):
     kind: str = "bot"  # bot | user
     user_id: str = ""
     app_id: str | None = None
-    scopes: list[str] = _json([])
+    scopes: list[str] = json_field([])
     revoked: bool = False
     created: int = 0
 
@@ -103,13 +98,13 @@ class SlackApp(TenantRow, table=True):
     signing_secret: str = ""
     bot_user_id: str = ""
     bot_id: str = ""
-    bot_scopes: list[str] = _json([])
-    user_scopes: list[str] = _json([])
-    redirect_urls: list[str] = _json([])
+    bot_scopes: list[str] = json_field([])
+    user_scopes: list[str] = json_field([])
+    redirect_urls: list[str] = json_field([])
     event_url: str | None = None
-    event_types: list[str] = _json([])
+    event_types: list[str] = json_field([])
     interactivity_url: str | None = None
-    commands: list[Any] = _json([])
+    commands: list[Any] = json_field([])
     url_verified: bool = False
     created: int = 0
 
@@ -127,8 +122,8 @@ class SlackFile(TenantRow, table=True):
     state: str = "pending"  # pending | uploaded | complete
     content: str = ""  # base64
     alt_txt: str | None = None
-    channels: list[str] = _json([])
-    shares: dict[str, Any] = _json({})
+    channels: list[str] = json_field([])
+    shares: dict[str, Any] = json_field({})
     upload_key: str = ""
 
 
@@ -151,8 +146,8 @@ class SlackUsergroup(TenantRow, table=True):
     name: str
     handle: str
     description: str = ""
-    users: list[str] = _json([])
-    channels: list[str] = _json([])
+    users: list[str] = json_field([])
+    channels: list[str] = json_field([])
     date_create: int = 0
     date_update: int = 0
     date_delete: int = 0
@@ -163,7 +158,7 @@ class SlackUsergroup(TenantRow, table=True):
 class SlackView(TenantRow, table=True):
     __tablename__ = "slack_views"
     id: str = Field(primary_key=True)
-    data: dict[str, Any] = _json({})
+    data: dict[str, Any] = json_field({})
     user_id: str = ""
     kind: str = "modal"  # modal | home
     external_id: str | None = None
@@ -181,7 +176,7 @@ class SlackScheduled(TenantRow, table=True):
     post_at: int
     date_created: int = 0
     text: str = ""
-    payload: dict[str, Any] = _json({})
+    payload: dict[str, Any] = json_field({})
     token: str = ""
     state: str = "pending"  # pending | sent | deleted
 
@@ -191,8 +186,8 @@ class SlackOAuthCode(TenantRow, table=True):
     id: str = Field(primary_key=True)  # the code
     app_id: str
     user_id: str
-    bot_scopes: list[str] = _json([])
-    user_scopes: list[str] = _json([])
+    bot_scopes: list[str] = json_field([])
+    user_scopes: list[str] = json_field([])
     redirect_uri: str = ""
     used: bool = False
     expires: int = 0
