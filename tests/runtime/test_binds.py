@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from twins._runtime import jsontext
-from twins._runtime.binds import PreparedInsert, json_text
+from twins._runtime.binds import Prepared, json_text
 from twins._runtime.db import create_engine
 
 JSON_VALUES: list[Any] = [
@@ -80,20 +80,28 @@ def test_prepared_insert_stores_what_sqlalchemy_stores(
         n = len(JSON_VALUES)
         with engine.begin() as conn:
             conn.execute(table.insert(), rows(0))
-            PreparedInsert(table, conn.dialect).run(conn, rows(n))
+            prepared = Prepared.insert(table, conn.dialect)
+            prepared.run(conn, rows(n))
+        with engine.connect() as conn:  # straight on the driver's cursor, as the committer does
+            driver = conn.connection.dbapi_connection
+            assert driver is not None
+            cursor = driver.cursor()
+            cursor.executemany(prepared.sql, prepared.bound(rows(2 * n)))
+            driver.commit()
         # Read back as the database holds it (JSON as text) and as SQLAlchemy reads it.
         text_cols = [sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else c for c in table.columns]
         with engine.connect() as conn:
             raw = conn.execute(sa.select(*text_cols).order_by(table.c.seq)).all()
             typed = conn.execute(sa.select(table).order_by(table.c.seq)).mappings().all()
         for i in range(n):
-            assert raw[i][2:] == raw[n + i][2:], i
-            core, prepared = dict(typed[i]), dict(typed[n + i])
-            assert prepared.pop("seq") == core.pop("seq") + n
-            assert prepared == core
+            for copy in (1, 2):
+                assert raw[i][2:] == raw[copy * n + i][2:], (i, copy)
+                core, other = dict(typed[i]), dict(typed[copy * n + i])
+                assert other.pop("seq") == core.pop("seq") + copy * n
+                assert other == core
         # ... and the values come back as written (read back under the column's name)
         written = [{("metadata" if k == "metadata_" else k): v for k, v in r.items()} for r in rows(n)]
-        assert [dict(r) for r in typed[n:]] == written
+        assert [dict(r) for r in typed[n : 2 * n]] == written
     finally:
         engine.dispose()
 
@@ -104,7 +112,7 @@ def test_rows_lacking_a_column_take_sqlalchemys_path(tmp_path: Any) -> None:
     table = sa.Table("d", sa.MetaData(), *columns)
     table.metadata.create_all(engine)
     with engine.begin() as conn:
-        PreparedInsert(table, conn.dialect).run(conn, [{"id": 1}, {"id": 2}])
+        Prepared.insert(table, conn.dialect).run(conn, [{"id": 1}, {"id": 2}])
     with engine.connect() as conn:
         assert conn.execute(sa.select(table.c.n)).scalars().all() == [7, 7]
     engine.dispose()

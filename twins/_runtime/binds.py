@@ -1,18 +1,20 @@
-"""Prepared row inserts: each table's INSERT is compiled once per dialect, and a batch of rows goes
-to the driver's `executemany` as ready parameter tuples.
+"""Prepared statements for the committer's hot writes: compiled once per dialect, run on the driver's
+cursor with ready parameters.
 
 SQLAlchemy's `conn.execute(table.insert(), rows)` rebuilds the parameters of every row in Python,
-calling each column type's bind processor through several layers; for the wide rows twins write
-(a Slack message has ten JSON columns) that cost more than SQLite's own work. Here one generated
-comprehension per table picks a row's values, and only the columns whose type converts values
-(JSON, booleans, dates, as the dialect says) go through their processor. The processors are the dialect's
-own, so what is stored is what SQLAlchemy would have stored; for JSON text on SQLite, `json_text`
-writes exactly what `json.dumps` writes, faster (`jsontext`).
+calling each column type's bind processor through several layers, and every execution goes
+through its execution context, result set-up and transaction bookkeeping; for the wide rows twins
+write (a Slack message has ten JSON columns) and the tenant row written with every batch, that
+cost more than the database's own work. Here one generated comprehension per statement picks the
+values and passes only those whose type converts them (JSON, booleans, dates, as the dialect says)
+through their processor. The processors are the dialect's own, so what is stored is what
+SQLAlchemy would have stored; for JSON text on SQLite, `json_text` writes exactly what `json.dumps`
+writes, faster (`jsontext`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,54 +24,70 @@ from twins._runtime import jsontext
 
 json_text = jsontext.default  # json.dumps(value): the text SQLAlchemy stores for a JSON column
 _EMPTY_JSON = {list: "[]", dict: "{}", str: '""'}
+Params = Callable[[Sequence[dict[str, Any]]], list[Any]]
 
 
-class PreparedInsert:
-    """One table's INSERT of every column, for one dialect."""
+class NotPrepared(Exception):
+    """A value the prepared statement cannot take (a row lacking a column): write it with SQLAlchemy."""
 
-    def __init__(self, table: sa.Table, dialect: Dialect) -> None:
-        keys = [c.key for c in table.columns]
-        compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-        self.table = table
-        self.sql = compiled.string
+
+class Prepared:
+    """One statement for one dialect: its SQL and a builder of the driver's parameters from dicts
+    keyed by the statement's bind names (for an insert, the column keys)."""
+
+    def __init__(
+        self, stmt: Any, dialect: Dialect, *, name: str, column_keys: list[str] | None = None
+    ) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
+        self.stmt = stmt
+        self.sql: str = compiled.string
         self.positional = bool(compiled.positional)
-        names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
-        by_name = {c.key: c for c in table.columns}
-        if sorted(names) != sorted(keys):  # a bind name that is not a column key: not ours to prepare
-            raise ValueError(f"cannot prepare the insert of {table.name}: binds {names} for columns {keys}")
-        self.names = names
-        self.params = self._generate(names, {name: _processor(by_name[name].type, dialect) for name in names})
+        self.names: list[str] = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
+        if column_keys is not None and sorted(self.names) != sorted(column_keys):
+            raise ValueError(f"cannot prepare {name}: binds {self.names} for columns {column_keys}")
+        processors = {n: _processor(compiled.binds[n].type, dialect) for n in self.names}
+        self.params: Params = self._generate(name, processors)
 
-    def _generate(
-        self, names: list[str], processors: dict[str, Callable[[Any], Any] | None]
-    ) -> Callable[[list[dict[str, Any]]], list[Any]]:
-        """The driver's parameters for a list of rows (tuples, or dicts for named paramstyles), as
-        one generated list comprehension: a row's values are picked and converted in place, the
-        empty JSON values of SQLite answered inline."""
+    @classmethod
+    def insert(cls, table: sa.Table, dialect: Dialect) -> Prepared:
+        """The table's INSERT of every column."""
+        keys = [c.key for c in table.columns]
+        return cls(table.insert(), dialect, name=f"the insert of {table.name}", column_keys=keys)
+
+    def _generate(self, name: str, processors: dict[str, Callable[[Any], Any] | None]) -> Params:
+        """One generated list comprehension: each dict's values picked and converted in place (the
+        empty JSON values of SQLite answered inline), as tuples or, for named paramstyles, dicts."""
         env: dict[str, Any] = {"J": json_text, "E": _EMPTY_JSON}
         values = []
-        for i, name in enumerate(names):
-            process = processors[name]
-            value = f"r[{name!r}]"
+        for i, bind in enumerate(self.names):
+            process = processors[bind]
+            value = f"r[{bind!r}]"
             if process is json_text:
                 value = f"(J(v) if (v := {value}) or v is None or v.__class__ not in E else E[v.__class__])"
             elif process is not None:
                 env[f"p{i}"] = process
                 value = f"p{i}({value})"
-            values.append(value if self.positional else f"{name!r}: {value}")
+            values.append(value if self.positional else f"{bind!r}: {value}")
         shape = f"({', '.join(values)},)" if self.positional else f"{{{', '.join(values)}}}"
         source = f"def params(rows):\n    return [{shape} for r in rows]"
-        exec(compile(source, f"<insert parameters of {self.table.name}>", "exec"), env)
-        made: Callable[[list[dict[str, Any]]], list[Any]] = env["params"]
+        exec(compile(source, f"<parameters of {name}>", "exec"), env)
+        made: Params = env["params"]
         return made
 
-    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Insert the rows, in order, in the connection's transaction. Rows that lack a column
-        (column defaults to apply) go through SQLAlchemy as before."""
+    def bound(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """`params(rows)`; `NotPrepared` when a row lacks a value."""
         try:
-            params = self.params(rows)
-        except KeyError:
-            conn.execute(self.table.insert(), rows)
+            return self.params(rows)
+        except KeyError as exc:
+            raise NotPrepared(str(exc)) from None
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Run for each row in the connection's transaction, through SQLAlchemy's driver-level call.
+        Rows that lack a column (column defaults to apply) go through SQLAlchemy entirely."""
+        try:
+            params = self.bound(rows)
+        except NotPrepared:
+            conn.execute(self.stmt, rows)
             return
         conn.exec_driver_sql(self.sql, params)
 

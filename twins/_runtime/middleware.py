@@ -48,6 +48,33 @@ class LazyQuery(Mapping[str, str]):
         return len(self.parsed)
 
 
+class LazyHeaders(Mapping[str, str]):
+    """The request headers as a text mapping (lower-case names; the last of a repeated one),
+    decoded only where looked at."""
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+
+    def get(self, key: str, default: Any = None) -> Any:
+        name = key.lower().encode("latin-1")
+        for k, v in reversed(self.raw):
+            if k == name:
+                return v.decode("latin-1")
+        return default
+
+    def __getitem__(self, key: str) -> str:
+        value: str | None = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k.decode("latin-1") for k, _ in self.raw))
+
+    def __len__(self) -> int:
+        return len({k for k, _ in self.raw})
+
+
 class RequestFacts:
     """What one pass over the request headers tells the middleware."""
 
@@ -171,7 +198,7 @@ class TwinMiddleware:
     def _stamp(self, message: Message, scope: Scope, *, admin: bool = False) -> None:
         headers = message.get("headers") or []
         for key, _ in headers:
-            if key.lower() == b"date":
+            if key[:1] in b"dD" and key.lower() == b"date":  # lower() only for a likely one
                 return
         second = int(time.time() if admin else self._now(scope))
         if second != self._second:
@@ -196,9 +223,8 @@ class TwinMiddleware:
         label = host.split(".")[0] if "." in host else ""
         if label and label not in LOOPBACK_LABELS and store.get(label) is not None:
             return label, ""
-        text_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in facts.headers}
         query = LazyQuery(scope.get("query_string", b""))
-        token = self.ctx.service.credential_from_headers(text_headers, query)
+        token = self.ctx.service.credential_from_headers(LazyHeaders(facts.headers), query)
         if token:
             owner = store.tenant_for_credential(token)
             if owner is not None:
