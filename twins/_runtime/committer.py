@@ -1,7 +1,9 @@
 """Group commit: the pending writes of many requests become one transaction.
 
-Requests hand their writes over with `await committer.write(ops)`. Everything handed over during one
-turn of the event loop is written as one batch when the turn ends: on a private SQLite database
+Requests hand their writes over with `await committer.write(ops)`. Everything handed over during two
+turns of the event loop (the turn of the first write and the next one, so that requests whose
+input arrives in that next turn join it: under load a batch then holds about twice as many
+writes) is written as one batch, and an idle loop turns at once: on a private SQLite database
 right there on the loop thread (`inline`: no thread hand-off, no lock, no GIL traffic; SQLite in WAL
 mode commits without waiting for the disk), otherwise by a writer thread that resolves the whole
 batch with one callback into the loop (PostgreSQL, whose round trips must not hold up the loop, and
@@ -73,7 +75,8 @@ class Committer:
             self._thread.start()
 
     async def write(self, ops: list[Op]) -> None:
-        """Write `ops` with whatever else this turn of the event loop hands over; wait until durable."""
+        """Write `ops` with whatever else is handed over in this turn of the event loop and the next;
+        wait until durable."""
         loop = self._loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         if self.shared:  # one transaction per write anyway: no reason to wait for the turn's end
@@ -81,7 +84,7 @@ class Committer:
             await waiter
             return
         if not self._pending:
-            loop.call_soon(self._flush, loop)
+            loop.call_soon(loop.call_soon, self._flush, loop)  # at the end of the next turn
         self._pending.append((ops, waiter))
         await waiter
 
