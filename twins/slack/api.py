@@ -155,6 +155,7 @@ async def dispatch(ctx: TwinContext, method: Method | None, name: str, request: 
             await scheduler.deliver(ctx, tenant)
             state = ctx.store.get(tenant) or state
         call = Call(ctx, name, params, state, token_row, ctx.base_url(request))
+        call.events.wanted = events_wanted(ctx, state)
         schemas.use_base_url(call.base_url)
         check_rate(ctx, call, params.text("channel"))
         if method.write:
@@ -178,6 +179,16 @@ def _bind(call: Call, state: TenantState) -> Call:
     call.events.clear()
     call.after_commit.clear()
     return call
+
+
+def events_wanted(ctx: TwinContext, state: TenantState) -> bool:
+    """Whether the call's events can reach anyone: not without a dispatcher, nor when the dispatcher
+    says no app of the workspace listens (then the hottest producers skip building them)."""
+    dispatcher = ctx.extras.get("events")
+    if dispatcher is None:
+        return False
+    wants = getattr(dispatcher, "wants_events", None)  # stand-ins that keep everything lack it
+    return True if wants is None else bool(wants(state))
 
 
 def publish(ctx: TwinContext, call: Call) -> None:

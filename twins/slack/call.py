@@ -13,7 +13,20 @@ from twins.slack.errors import SlackError
 from twins.slack.schemas import team_id
 
 TRUE = {"1", "true", "yes", "on"}
-Events = list[tuple[str, dict[str, Any]]]
+EventList = list[tuple[str, dict[str, Any]]]  # (event type, event), in order
+
+
+class Events(EventList):
+    """The Events API events a call queues, delivered once it has committed. `wanted` is False
+    when the Web API knows that no app can receive any event of the workspace: the hottest
+    producers (new messages) then skip building them."""
+
+    wanted = True
+
+
+def wanted(events: EventList) -> bool:
+    """Whether events queued on `events` can reach anyone (any plain list: yes)."""
+    return getattr(events, "wanted", True) is not False
 
 
 class Params(dict[str, Any]):
@@ -85,7 +98,7 @@ class Params(dict[str, Any]):
         return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
-def emit(events: Events, event_type: str, event: dict[str, Any]) -> None:
+def emit(events: EventList, event_type: str, event: dict[str, Any]) -> None:
     """Queue an Events API event of `event_type` on `events`."""
     events.append((event_type, {"type": event_type, **event}))
 
@@ -100,7 +113,7 @@ class Call:
     state: TenantState
     token: Row | None = None
     base_url: str = ""
-    events: Events = field(default_factory=list)
+    events: Events = field(default_factory=Events)
     warnings: list[str] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
 

@@ -24,7 +24,7 @@ from twins._runtime.context import TwinContext
 from twins._runtime.ids import UPPER_ALNUM, IdSource
 from twins.slack.deliveries import DeliveryJournal
 from twins.slack.envelopes import JSON_CONTENT, dumps, event_callback, signed_headers
-from twins.slack.subscriptions import route
+from twins.slack.subscriptions import listening_apps, route
 
 KEY = "slack_events"
 
@@ -98,6 +98,10 @@ class EventDispatcher:
         for job in jobs:
             self._enqueue(job)
         return jobs
+
+    def wants_events(self, state: TenantState) -> bool:
+        """Whether any app of the workspace can receive events now (see `route`)."""
+        return bool(listening_apps(state))
 
     def job(self, state: TenantState, app: Row, event_type: str, event: dict[str, Any]) -> Job:
         ids = self._ids.setdefault(state.id, IdSource(state.seed, scope=f"{state.id}:events"))

@@ -8,7 +8,7 @@ import logging
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.slack.call import Events
+from twins.slack.call import EventList
 from twins.slack.methods.chat import post
 
 POLL_SECONDS = 0.5
@@ -23,12 +23,12 @@ def has_due(state: TenantState) -> bool:
     return any(r["post_at"] <= now for r in state["scheduled"].where("state", "pending"))
 
 
-def deliver_due(state: TenantState, events: Events | None = None) -> list[Row]:
+def deliver_due(state: TenantState, events: EventList | None = None) -> list[Row]:
     """Post every due scheduled message as its scheduler; the posted message rows, oldest first.
 
     Runs inside a store operation; the message events are appended to `events`.
     """
-    sink: Events = events if events is not None else []
+    sink: EventList = events if events is not None else []
     sink.clear()  # a retried store operation starts over
     now = state.clock.now()
     due = [r for r in state["scheduled"].where("state", "pending") if r["post_at"] <= now]
@@ -50,7 +50,7 @@ async def deliver(ctx: TwinContext, tenant_id: str) -> list[Row]:
     state = ctx.store.get(tenant_id)
     if state is None or not has_due(state):
         return []
-    events: Events = []
+    events: EventList = []
     try:
         posted = await ctx.store.run(tenant_id, lambda st: deliver_due(st, events))
     except Exception:  # a failed delivery is undone; it must not fail the caller's own request

@@ -113,17 +113,22 @@ def wants(state: TenantState, app: Row, event_type: str, event: dict[str, Any]) 
     return can_receive(state, app, event_type, event)
 
 
+def listening_apps(state: TenantState, app_id: str | None = None) -> list[Row]:
+    """The verified, installed apps with an events URL (only `app_id` when given)."""
+    apps = [
+        a
+        for a in state["apps"].rows.values()
+        if a["event_url"] and a["url_verified"] and (app_id is None or a["id"] == app_id)
+    ]
+    return [a for a in apps if installed(state, a)]
+
+
 def route(
     state: TenantState, events: Iterable[tuple[str, dict[str, Any]]], *, app_id: str | None = None
 ) -> Iterator[tuple[Row, str, dict[str, Any]]]:
     """(app, event type, event) for each event and every verified, installed app that wants it
     (only `app_id` when given), in event order."""
-    apps = [
-        a
-        for a in state["apps"]
-        if a["event_url"] and a["url_verified"] and (app_id is None or a["id"] == app_id)
-    ]
-    apps = [a for a in apps if installed(state, a)]
+    apps = listening_apps(state, app_id)
     if not apps:
         return
     for event_type, event in with_mentions(events):

@@ -9,7 +9,7 @@ from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.slack import lookup, rendered, schemas
-from twins.slack.call import Call, Events, emit
+from twins.slack.call import Call, EventList, emit, wanted
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
 from twins.slack.methods.chat_content import check_text, read_content
@@ -99,7 +99,12 @@ def render(row: Row, state: TenantState) -> dict[str, Any]:
 
 
 def post(
-    state: TenantState, chan: Row, fields: dict[str, Any], events: Events, *, at: float | None = None
+    state: TenantState,
+    chan: Row,
+    fields: dict[str, Any],
+    events: EventList,
+    *,
+    at: float | None = None,
 ) -> Row:
     """Store a new message in `chan` (a reply when fields has thread_ts) and queue its events."""
     messages = state["messages"]
@@ -132,6 +137,8 @@ def post(
             reply_users=users,
             latest_reply=ts,
         )
+    if not wanted(events):  # no app can receive them: the events are not built
+        return row
     body = render(row, state)
     emit(
         events,
