@@ -27,6 +27,15 @@ from twins.slack.errors import (
 )
 from twins.slack.methods import Method, load_all
 
+_JSON = json.JSONDecoder()
+
+
+def _loads(body: bytes) -> Any:
+    """`json.loads(body)`, minus its encoding detection for what is plainly UTF-8 JSON."""
+    if body[:1] == b"{" and body[1:2] != b"\x00":  # not UTF-16/32 (json.detect_encoding's test)
+        return _JSON.decode(body.decode("utf-8", "surrogatepass"))
+    return json.loads(body)
+
 
 async def read_params(request: Request) -> Params:
     """Query string, then form or JSON body, merged as Slack does (the body wins)."""
@@ -34,7 +43,7 @@ async def read_params(request: Request) -> Params:
     # building Starlette's multidict.
     query: bytes = request.scope.get("query_string", b"")
     params = Params(parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else ())
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = header(request, b"content-type").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         form = await request.form()
         for key, value in form.multi_items():
@@ -45,7 +54,7 @@ async def read_params(request: Request) -> Params:
         return params
     if ctype == "application/json":
         try:
-            data = json.loads(body)
+            data = _loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise SlackError(code="invalid_json") from None
         if not isinstance(data, dict):
@@ -59,8 +68,16 @@ async def read_params(request: Request) -> Params:
     return params
 
 
+def header(request: Request, name: bytes) -> str:
+    """`request.headers.get(name, "")` (the first one), without building Starlette's Headers."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
 def bearer(request: Request, params: Params) -> str:
-    auth = request.headers.get("authorization", "")
+    auth = header(request, b"authorization")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return params.text("token").strip()
