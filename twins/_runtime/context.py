@@ -64,7 +64,8 @@ class TwinContext:
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
         scope = request.scope
-        key = (scope.get("scheme"), request.headers.get("host"), scope.get("server"), scope.get("root_path"))
+        host = next((v for k, v in scope.get("headers") or () if k == b"host"), None)
+        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"))
         cache: dict[Any, str] = self.extras.setdefault("base_urls", {})
         url = cache.get(key)
         if url is None:

@@ -198,7 +198,7 @@ class TwinMiddleware:
     def _stamp(self, message: Message, scope: Scope, *, admin: bool = False) -> None:
         headers = message.get("headers") or []
         for key, _ in headers:
-            if key[:1] in b"dD" and key.lower() == b"date":  # lower() only for a likely one
+            if key == b"date":  # ASGI: response header names are lower-case
                 return
         second = int(time.time() if admin else self._now(scope))
         if second != self._second:
