@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from twins._runtime.collection import TenantState
@@ -37,6 +38,19 @@ def _loads(body: bytes) -> Any:
     return json.loads(body)
 
 
+async def read_body(request: Request) -> bytes:
+    """The request body, as `request.body()` reads it, without its async generator. The Web API
+    reads a body once, here (forms go through `request.form()` instead)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 async def read_params(request: Request) -> Params:
     """Query string, then form or JSON body, merged as Slack does (the body wins)."""
     # What request.query_params.items() gives (the last value of a repeated name), without
@@ -49,7 +63,7 @@ async def read_params(request: Request) -> Params:
         for key, value in form.multi_items():
             params[key] = value if isinstance(value, str) else await value.read()
         return params
-    body = await request.body()
+    body = await read_body(request)
     if not body.strip():
         return params
     if ctype == "application/json":
