@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +104,18 @@ def create_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    # Switching a fresh file to WAL takes an exclusive lock; while another process creates the
+    # schema in it, SQLite may answer "database is locked" at once, without waiting (it would
+    # deadlock otherwise). Workers starting together then try again for a while.
+    for attempt in range(100):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.005 + 0.045 * random.random())
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=OFF")
-    cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
