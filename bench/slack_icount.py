@@ -18,7 +18,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.slack_inproc import drive, setup
+from bench.slack_inproc import drive, setup, slack_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,15 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     import uvloop
 
     from twins._runtime import heap
-    from twins._runtime.app import build_app
-    from twins._runtime.settings import Settings
-    from twins.slack.service import create_service
 
     with tempfile.TemporaryDirectory(prefix="slack-icount-") as tmp:
-        settings = Settings(
-            db_url=f"sqlite:///{Path(tmp) / 'slack.db'}", admin_auth=False, rate_limits="off", seed_size=1
-        )
-        app = build_app(create_service(), settings)
+        app = slack_app(Path(tmp))
         heap.settle()
 
         async def run() -> None:

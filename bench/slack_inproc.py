@@ -125,6 +125,18 @@ async def profile(call: Caller, calls: int, top: int, concurrency: int) -> str:
     return out.getvalue()
 
 
+def slack_app(folder: Path) -> Any:
+    """The benchmarked Slack twin, its SQLite file in `folder` (rate limits and admin auth off)."""
+    from twins._runtime.app import build_app
+    from twins._runtime.settings import Settings
+    from twins.slack.service import create_service
+
+    settings = Settings(
+        db_url=f"sqlite:///{folder / 'slack.db'}", admin_auth=False, rate_limits="off", seed_size=1
+    )
+    return build_app(create_service(), settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--requests", type=int, default=2000, help="measured requests per endpoint")
@@ -137,15 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvloop
 
-    from twins._runtime.app import build_app
-    from twins._runtime.settings import Settings
-    from twins.slack.service import create_service
-
     with tempfile.TemporaryDirectory(prefix="slack-inproc-") as tmp:
-        settings = Settings(
-            db_url=f"sqlite:///{Path(tmp) / 'slack.db'}", admin_auth=False, rate_limits="off", seed_size=1
-        )
-        app = build_app(create_service(), settings)
+        app = slack_app(Path(tmp))
 
         async def run() -> None:
             async with app.router.lifespan_context(app):
