@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from twins._runtime import jsontext
 from twins._runtime.binds import Prepared, json_text
+from twins._runtime.committer import Committer
 from twins._runtime.db import create_engine
 
 JSON_VALUES: list[Any] = [
@@ -115,4 +116,18 @@ def test_rows_lacking_a_column_take_sqlalchemys_path(tmp_path: Any) -> None:
         Prepared.insert(table, conn.dialect).run(conn, [{"id": 1}, {"id": 2}])
     with engine.connect() as conn:
         assert conn.execute(sa.select(table.c.n)).scalars().all() == [7, 7]
+    engine.dispose()
+
+
+def test_the_committer_writes_rows_lacking_a_column_through_sqlalchemy(tmp_path: Any) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'committer.db'}")
+    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Integer, default=7)]
+    table = sa.Table("d", sa.MetaData(), *columns)
+    table.metadata.create_all(engine)
+    committer = Committer(engine, "sample", [table], inline=True)
+    lacking = [("insert", table, {"id": 1}), ("insert", table, {"id": 2})]
+    assert committer.submit(lacking).result(timeout=5) is None
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(table.c.id, table.c.n).order_by(table.c.id)).all() == [(1, 7), (2, 7)]
+    committer.stop()
     engine.dispose()

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import queue
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -169,18 +170,16 @@ class Committer:
         try:
             if self._conn is None:
                 self._conn = self.engine.connect()
-            direct = not self.shared and all(op[0] in DIRECT for ops, _ in batch for op in ops)
-            try:
-                if not direct:
-                    raise NotPrepared("not a batch of inserts")
-                self._write_direct(self._conn, merge(batch) if len(batch) > 1 else batch[0][0])
-            except NotPrepared:
+            ops = merge(batch) if len(batch) > 1 and not self.shared else None
+            written = False
+            if not self.shared and all(op[0] in DIRECT for job_ops, _ in batch for op in job_ops):
+                with contextlib.suppress(NotPrepared):  # nothing written: SQLAlchemy writes it below
+                    self._write_direct(self._conn, ops if ops is not None else batch[0][0])
+                    written = True
+            if not written:
                 with self._conn.begin():
-                    if len(batch) > 1 and not self.shared:
-                        self._apply(self._conn, merge(batch))
-                    else:
-                        for ops, _ in batch:
-                            self._apply(self._conn, ops)
+                    for job_ops in [ops] if ops is not None else [job[0] for job in batch]:
+                        self._apply(self._conn, job_ops)
         except Exception as exc:
             self._close()  # whatever went wrong, the next batch starts on a fresh connection
             if len(batch) == 1:
@@ -200,24 +199,17 @@ class Committer:
         assert driver is not None
         cursor = driver.cursor()
         try:
-            i = 0
-            while i < len(ops):
-                kind, table, payload = ops[i]
-                i += 1
+            for kind, table, payloads in grouped(ops):
                 if kind == "insert" and table is not None:
-                    rows = list(payload) if isinstance(payload, list) else [payload]
-                    while i < len(ops) and ops[i][0] == "insert" and ops[i][1] is table:
-                        more = ops[i][2]
-                        rows.extend(more) if isinstance(more, list) else rows.append(more)
-                        i += 1
                     prepared = self._insert(table, dialect)
-                    cursor.executemany(prepared.sql, prepared.bound(rows))
+                    cursor.executemany(prepared.sql, prepared.bound(rows_of(payloads)))
                 elif kind == "tenant":
+                    (row,) = payloads  # grouped() never joins tenant rows
                     update = self._tenant_update_prepared(dialect)
-                    cursor.execute(update.sql, update.bound([self._tenant_params(payload)])[0])
+                    cursor.execute(update.sql, update.bound([self._tenant_params(row)])[0])
                     if cursor.rowcount == 0:  # the tenant's first write
                         insert = self._insert(tenants_table, dialect)
-                        cursor.execute(insert.sql, insert.bound([{**payload, "service": self.service}])[0])
+                        cursor.execute(insert.sql, insert.bound([{**row, "service": self.service}])[0])
             driver.commit()
         except BaseException:
             driver.rollback()
@@ -230,19 +222,12 @@ class Committer:
             # Check the tenant's version first: a writer that lost the race fails here with
             # WriteConflict, before its rows collide with the winner's (same ids, same counters).
             ops = sorted(ops, key=lambda op: op[0] != "tenant")
-        i = 0
-        while i < len(ops):
-            kind, table, _ = ops[i]
-            j = i + 1
-            while j < len(ops) and ops[j][0] == kind and ops[j][1] is table and kind != "tenant":
-                j += 1
-            self._apply_group(conn, kind, table, [op[2] for op in ops[i:j]])
-            i = j
+        for kind, table, payloads in grouped(ops):
+            self._apply_group(conn, kind, table, payloads)
 
     def _apply_group(self, conn: Connection, kind: str, table: sa.Table | None, payloads: list[Any]) -> None:
         if kind == "insert" and table is not None:
-            rows = [r for p in payloads for r in (p if isinstance(p, list) else [p])]
-            self._insert(table, conn.dialect).run(conn, rows)
+            self._insert(table, conn.dialect).run(conn, rows_of(payloads))
         elif kind == "update" and table is not None:
             stmt = self._update_stmt(table, payloads[0][0])
             conn.execute(
@@ -390,6 +375,24 @@ def settle(batch: list[Job], outcomes: list[BaseException | None]) -> None:
 
 BARRIERS = frozenset({"drop", "wipe", "snapshot", "call"})
 DIRECT = frozenset({"insert", "tenant", "noop"})  # what `_write_direct` writes
+
+
+def grouped(ops: list[Op]) -> Iterator[tuple[str, sa.Table | None, list[Any]]]:
+    """Runs of consecutive ops of one kind on one table, as (kind, table, payloads); every tenant
+    row stands alone."""
+    i = 0
+    while i < len(ops):
+        kind, table, _ = ops[i]
+        j = i + 1
+        while j < len(ops) and ops[j][0] == kind and ops[j][1] is table and kind != "tenant":
+            j += 1
+        yield kind, table, [op[2] for op in ops[i:j]]
+        i = j
+
+
+def rows_of(payloads: list[Any]) -> list[dict[str, Any]]:
+    """The rows of insert payloads (a row, or a list of rows each)."""
+    return [r for p in payloads for r in (p if isinstance(p, list) else [p])]
 
 
 def merge(batch: list[Job]) -> list[Op]:
