@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection, Dialect
 from twins._runtime import jsontext
 
 json_text = jsontext.default  # json.dumps(value): the text SQLAlchemy stores for a JSON column
-_EMPTY_JSON = {list: "[]", dict: "{}", str: '""'}
 Params = Callable[[Sequence[dict[str, Any]]], list[Any]]
 
 
@@ -57,7 +56,7 @@ class Prepared:
     def _generate(self, name: str, processors: dict[str, Callable[[Any], Any] | None]) -> Params:
         """One generated list comprehension: each dict's values picked and converted in place (the
         empty JSON values of SQLite answered inline), as tuples or, for named paramstyles, dicts."""
-        env: dict[str, Any] = {"J": json_text, "E": _EMPTY_JSON}
+        env: dict[str, Any] = {"J": json_text, "E": jsontext.EMPTY}
         values = []
         for i, bind in enumerate(self.names):
             process = processors[bind]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from json import encoder as _encoder
 from typing import Any
 
-_EMPTY: dict[type, str] = {list: "[]", dict: "{}", str: '""'}
+EMPTY: dict[type, str] = {list: "[]", dict: "{}", str: '""'}  # the text of an empty value, by type
 
 
 def _make(item_separator: str, key_separator: str) -> Callable[[Any], str]:
@@ -47,7 +47,7 @@ def default(value: Any) -> str:
     if value is None:
         return "null"
     if not value:
-        empty = _EMPTY.get(type(value))
+        empty = EMPTY.get(type(value))
         if empty is not None:
             return empty
     return _default(value)
