@@ -64,8 +64,7 @@ class TwinContext:
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
         scope = request.scope
-        host = next((v for k, v in scope.get("headers") or () if k == b"host"), None)
-        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"))
+        key = (scope.get("scheme"), raw_header(scope, b"host"), scope.get("server"), scope.get("root_path"))
         cache: dict[Any, str] = self.extras.setdefault("base_urls", {})
         url = cache.get(key)
         if url is None:
@@ -73,6 +72,15 @@ class TwinContext:
                 cache.clear()
             url = cache[key] = str(request.base_url).rstrip("/")
         return url
+
+
+def raw_header(scope: Any, name: bytes) -> bytes | None:
+    """The first value of a request header (`name` lower-case, as ASGI has them), without building
+    Starlette's `Headers`; None when there is none."""
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return bytes(value)
+    return None
 
 
 def context_of(request: Request) -> TwinContext:

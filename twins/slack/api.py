@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from twins._runtime.collection import TenantState
-from twins._runtime.context import TwinContext, context_of
+from twins._runtime.context import TwinContext, context_of, raw_header
 from twins._runtime.ratelimit import RateLimiter
 from twins.slack import scheduler, schemas, wire
 from twins.slack import scopes as scope_table
@@ -84,10 +84,8 @@ async def read_params(request: Request) -> Params:
 
 def header(request: Request, name: bytes) -> str:
     """`request.headers.get(name, "")` (the first one), without building Starlette's Headers."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
+    value = raw_header(request.scope, name)
+    return "" if value is None else value.decode("latin-1")
 
 
 def bearer(request: Request, params: Params) -> str:
