@@ -50,15 +50,7 @@ def searchable(row: Row) -> dict[str, Any]:
     """The wire-shaped fields of a user that filter and search expressions see (`row_getter`
     reads them from the row without building this)."""
     return {
-        "id": row["id"],
-        "status": row["status"],
-        "created": row["created"],
-        "activated": row["activated"],
-        "statusChanged": row["status_changed"],
-        "lastLogin": row["last_login"],
-        "lastUpdated": row["last_updated"],
-        "passwordChanged": row["password_changed"],
-        "transitioningToStatus": row["transitioning_to"],
+        **{attribute: row[column] for attribute, column in COLUMNS.items()},
         "type": {"id": row["type_id"]},
         "profile": row["profile"],
         "credentials": {"provider": row["credentials"].get("provider", OKTA_PROVIDER)},
