@@ -5,7 +5,22 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
+
+import httpx
+
+
+@dataclass
+class Attempted:
+    """The outcome of one attempt: its record and the app's response, if any came."""
+
+    record: dict[str, Any]
+    response: httpx.Response | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.record["status"] == "delivered")
 
 
 class AttemptLog:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from twins._runtime.attempts import AttemptLog
+from twins._runtime.attempts import Attempted, AttemptLog
 from twins._runtime.collection import Row
 from twins._runtime.context import TwinContext
 from twins.okta.common import now_iso
@@ -56,15 +56,7 @@ class Call:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Attempt:
-    record: dict[str, Any]
-    response: httpx.Response | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.record["status"] == "delivered")
-
+class Attempt(Attempted):
     @property
     def final(self) -> bool:
         """No retry: delivered, or a 4xx from the hook."""

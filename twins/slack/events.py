@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from twins._runtime.attempts import Attempted
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.ids import UPPER_ALNUM, IdSource
@@ -62,16 +63,7 @@ class Job:
     body: bytes = b""
 
 
-@dataclass
-class Outcome:
-    """The answer of one attempt: the recorded attempt and the app's response, if any."""
-
-    record: dict[str, Any]
-    response: httpx.Response | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.record["status"] == "delivered")
+Outcome = Attempted  # the answer of one attempt: the recorded attempt and the app's response
 
 
 class EventDispatcher:
