@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from twins._runtime import jsontext
 from twins._runtime.binds import Prepared, json_text
@@ -107,27 +109,32 @@ def test_prepared_insert_stores_what_sqlalchemy_stores(
         engine.dispose()
 
 
-def test_rows_lacking_a_column_take_sqlalchemys_path(tmp_path: Any) -> None:
+@pytest.fixture
+def defaulted(tmp_path: Any) -> Iterator[tuple[Engine, sa.Table]]:
+    """A SQLite database with a table whose column `n` has a column default (7)."""
     engine = create_engine(f"sqlite:///{tmp_path / 'defaults.db'}")
     columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Integer, default=7)]
     table = sa.Table("d", sa.MetaData(), *columns)
     table.metadata.create_all(engine)
+    yield engine, table
+    engine.dispose()
+
+
+def test_rows_lacking_a_column_take_sqlalchemys_path(defaulted: tuple[Engine, sa.Table]) -> None:
+    engine, table = defaulted
     with engine.begin() as conn:
         Prepared.insert(table, conn.dialect).run(conn, [{"id": 1}, {"id": 2}])
     with engine.connect() as conn:
         assert conn.execute(sa.select(table.c.n)).scalars().all() == [7, 7]
-    engine.dispose()
 
 
-def test_the_committer_writes_rows_lacking_a_column_through_sqlalchemy(tmp_path: Any) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'committer.db'}")
-    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Integer, default=7)]
-    table = sa.Table("d", sa.MetaData(), *columns)
-    table.metadata.create_all(engine)
+def test_the_committer_writes_rows_lacking_a_column_through_sqlalchemy(
+    defaulted: tuple[Engine, sa.Table],
+) -> None:
+    engine, table = defaulted
     committer = Committer(engine, "sample", [table], inline=True)
     lacking = [("insert", table, {"id": 1}), ("insert", table, {"id": 2})]
     assert committer.submit(lacking).result(timeout=5) is None
     with engine.connect() as conn:
         assert conn.execute(sa.select(table.c.id, table.c.n).order_by(table.c.id)).all() == [(1, 7), (2, 7)]
     committer.stop()
-    engine.dispose()
