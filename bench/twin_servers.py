@@ -53,7 +53,6 @@ from bench.harness import (
 JSON = "application/json"
 
 
-
 # --- app factories ---------------------------------------------------------------------------------
 def _settings() -> Any:
     from twins._runtime.settings import Settings

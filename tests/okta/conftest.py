@@ -44,9 +44,7 @@ async def client(okta_app: FastAPI, creds: dict[str, Any]) -> AsyncIterator[http
     """In-process client (ASGI transport) sending the admin's SSWS token."""
     transport = httpx.ASGITransport(app=okta_app)
     headers = {"Authorization": f"SSWS {creds['api_token']}", "Accept": "application/json"}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers=headers
-    ) as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:
         yield c
 
 

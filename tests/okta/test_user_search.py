@@ -86,7 +86,7 @@ SEARCHES = [
     "profile.manager eq true",
     'profile.manager eq "true"',
     'profile.nested.items.name eq "A"',
-    'profile.nested.items.name pr and profile.level gt 1',
+    "profile.nested.items.name pr and profile.level gt 1",
     'statusChanged ge "2026-01-01T00:00:00.000Z"',
     "activated eq null",
 ]

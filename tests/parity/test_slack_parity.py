@@ -230,9 +230,7 @@ async def arrange(client: httpx.AsyncClient, workspace: Workspace, token: str) -
     assert registered.status_code == 201, registered.text
     bot_user = registered.json()["bot_user_id"]
     ctx = workspace.app.state.twin
-    await ctx.store.run(
-        ctx.settings.default_tenant, lambda st: st["users"].update(bot_user, deleted=True)
-    )
+    await ctx.store.run(ctx.settings.default_tenant, lambda st: st["users"].update(bot_user, deleted=True))
 
 
 def differences(step: Step) -> tuple[list[str], list[str]]:

@@ -46,9 +46,7 @@ async def test_every_wire_variant_authenticates(
     elif style == "query":
         resp = await client.get("/api/auth.test", params={"token": token})
     else:
-        resp = await client.post(
-            "/api/auth.test", json={}, headers={"Authorization": f"Bearer {token}"}
-        )
+        resp = await client.post("/api/auth.test", json={}, headers={"Authorization": f"Bearer {token}"})
     assert resp.json()["ok"] is True
 
 

@@ -19,7 +19,7 @@ PAYLOADS: list[dict[str, Any]] = [
     {"ok": True, "a": [1, 2.5, None, 'x\u00e9\u2028"\\'], "b": {"c": []}, "d": float("inf")},
     {"ok": False, "error": "x", "response_metadata": {"messages": ["[ERROR] y"]}},
     {"ok": True, "n": 3, "z": 0, "neg": -5, "big": 10**30, "f": 1.5, "none": None, "no": False},
-    {"k\u00e9\"y": "v", "": "", "nan": float("nan"), "t": (1, 2)},
+    {'k\u00e9"y': "v", "": "", "nan": float("nan"), "t": (1, 2)},
 ]
 ITEMS = [{"text": "\u65e5 <&>", "n": 1}, {"x": None, "y": [True, 1e100]}]
 

@@ -62,9 +62,7 @@ def route_matcher(app: FastAPI) -> Callable[[str, str], bool]:
     return implemented
 
 
-def render(
-    title: str, spec_name: str, ops: list[Operation], implemented: Callable[[str, str], bool]
-) -> str:
+def render(title: str, spec_name: str, ops: list[Operation], implemented: Callable[[str, str], bool]) -> str:
     groups: dict[str, list[tuple[Operation, bool]]] = defaultdict(list)
     for op in ops:
         groups[op.group].append((op, implemented(op.method, op.path)))
@@ -81,8 +79,10 @@ def render(
     for group in sorted(groups):
         rows = groups[group]
         n = sum(1 for _, ok in rows if ok)
-        lines.append(f"| {group} | {n}/{len(rows)} | " + ", ".join(
-            f"{'**' if ok else ''}`{op.method} {op.path}`{'**' if ok else ''}" for op, ok in rows
-        ) + " |")
+        lines.append(
+            f"| {group} | {n}/{len(rows)} | "
+            + ", ".join(f"{'**' if ok else ''}`{op.method} {op.path}`{'**' if ok else ''}" for op, ok in rows)
+            + " |"
+        )
     lines += ["", "Bold operations are implemented by the twin."]
     return "\n".join(lines) + "\n"

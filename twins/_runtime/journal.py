@@ -105,4 +105,3 @@ class Journal:
 
 def _hdrs(raw: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
-
