@@ -90,15 +90,20 @@ def complete(entries: list[tuple[int, Entry]], since: int, upto: int) -> bool:
     return all(v == since + 1 + i and not is_reset(e) for i, (v, e) in enumerate(entries))
 
 
-def record(conn: Connection, service: str, tenant_id: str, version: int, entry: Entry) -> None:
-    """Log what `version` changed; now and then (and at a reset) forget what is old enough."""
+def record(conn: Connection, service: str, entries: list[tuple[str, int, Entry]]) -> None:
+    """Log what each (tenant, version) changed, in one statement; now and then, and at a reset,
+    forget a tenant's entries that are old enough."""
+    if not entries:
+        return
     c = changes_table
-    mine = (c.c.service == service) & (c.c.tenant_id == tenant_id)
-    if is_reset(entry):
-        conn.execute(c.delete().where(mine))
-    elif version % COMPACT_EVERY == 0:
-        conn.execute(c.delete().where(mine & (c.c.version <= version - KEEP)))
-    conn.execute(c.insert(), {"service": service, "tenant_id": tenant_id, "version": version, "ops": entry})
+    for tenant_id, version, entry in entries:
+        mine = (c.c.service == service) & (c.c.tenant_id == tenant_id)
+        if is_reset(entry):
+            conn.execute(c.delete().where(mine))
+        elif version % COMPACT_EVERY == 0:
+            conn.execute(c.delete().where(mine & (c.c.version <= version - KEEP)))
+    rows = [{"service": service, "tenant_id": t, "version": v, "ops": e} for t, v, e in entries]
+    conn.execute(c.insert(), rows)
 
 
 def forget(conn: Connection, service: str, tenant_id: str) -> None:

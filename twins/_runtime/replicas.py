@@ -87,6 +87,7 @@ class LockedWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
         self._stopping = threading.Event()
+        self._update_stmt: Any = None
         self.batches = 0
 
     def start(self) -> None:
@@ -216,38 +217,50 @@ class LockedWriter:
                     raise Stopped("the store stopped") from None
 
     def _write_ops(self, conn: Connection, plan: Plan, rows: dict[str, Row]) -> dict[str, int]:
-        """Write each tenant's ops, its row with the next version and its log entry."""
+        """Write the tenants' ops, their rows with the next versions and their log entries, with
+        one statement per kind of write for the whole batch (an insert or update per table)."""
         store = self.store
+        skip = ("tenant", "noop")
+        body = [op for tenant_id in sorted(plan.ops) for op in plan.ops[tenant_id] if op[0] not in skip]
+        for kind, table, payloads in grouped(body):
+            store.committer._apply_group(conn, kind, table, payloads)
         versions: dict[str, int] = {}
-        for tenant_id, ops in plan.ops.items():
-            tenant_row: Row | None = None
-            for kind, table, payloads in grouped([op for op in ops if op[0] not in ("tenant", "noop")]):
-                store.committer._apply_group(conn, kind, table, payloads)
-            for op in ops:
-                if op[0] == "tenant":
-                    tenant_row = op[2]
+        updates: list[dict[str, Any]] = []
+        entries: list[tuple[str, int, changelog.Entry]] = []
+        for tenant_id, ops in sorted(plan.ops.items()):
             if any(op[0] == "drop" for op in ops):
                 changelog.forget(conn, store.service, tenant_id)
                 continue
-            if tenant_row is None:
+            tenant_rows = [op[2] for op in ops if op[0] == "tenant"]
+            if not tenant_rows:
                 continue
-            locked = rows.get(tenant_id)
-            version = (int(locked["version"]) if locked else int(tenant_row["version"])) + 1
-            self._put_tenant_row(conn, tenant_row, version, exists=locked is not None)
-            changelog.record(conn, store.service, tenant_id, version, changelog.encode(ops))
+            row, locked = tenant_rows[-1], rows.get(tenant_id)
+            version = (int(locked["version"]) if locked else int(row["version"])) + 1
+            values = {k: row[k] for k in ("id", "seed", "size", "meta", "created_at")}
+            if locked is not None:
+                updates.append({"_" + k: v for k, v in values.items()} | {"_version": version})
+            else:
+                self._insert_tenant_row(conn, values | {"version": version})
+            entries.append((tenant_id, version, changelog.encode(ops)))
             versions[tenant_id] = version
+        if updates:
+            conn.execute(self._tenant_update(), updates)
+        changelog.record(conn, store.service, entries)
         return versions
 
-    def _put_tenant_row(self, conn: Connection, row: Row, version: int, *, exists: bool) -> None:
-        t = tenants_table
-        values = {k: row[k] for k in ("seed", "size", "meta", "created_at")} | {"version": version}
-        if exists:
-            mine = (t.c.service == self.store.service) & (t.c.id == row["id"])
-            conn.execute(t.update().where(mine).values(**values))
-            return
+    def _tenant_update(self) -> Any:
+        if self._update_stmt is None:
+            t = tenants_table
+            mine = (t.c.service == self.store.service) & (t.c.id == sa.bindparam("_id"))
+            names = ("seed", "size", "meta", "created_at", "version")
+            values = {c: sa.bindparam("_" + c, type_=t.c[c].type) for c in names}
+            self._update_stmt = t.update().where(mine).values(values)
+        return self._update_stmt
+
+    def _insert_tenant_row(self, conn: Connection, row: Row) -> None:
         try:
             with conn.begin_nested():
-                conn.execute(t.insert(), {**row, **values, "service": self.store.service})
+                conn.execute(tenants_table.insert(), {**row, "service": self.store.service})
         except IntegrityError as exc:  # another process created the tenant meanwhile
             raise WriteConflict(row["id"]) from exc
 
