@@ -63,6 +63,30 @@ async def test_four_apps_with_64_clients_each_never_refuse_a_write(
     await fresh.aclose()
 
 
+async def test_four_apps_writing_to_four_tenants_at_once_never_refuse_a_write(
+    postgres_url: str, make_app: AppFactory
+) -> None:
+    """Batches span tenants: a process writes the tenants no other holds and defers the rest."""
+    twins = shared_twins(make_app, postgres_url, APPS)
+    names = [f"t{i}" for i in range(4)]
+    for name in names:
+        await twins[0].new_tenant(name)
+    auths = [await twins[0].auth(name) for name in names]
+    for round_ in range(3):
+        sent = [(twin, c % 4, f"r{round_}-a{n}-c{c}") for n, twin in enumerate(twins) for c in range(CLIENTS)]
+        responses = await asyncio.gather(*(twin.create_note(title, auths[t]) for twin, t, title in sent))
+        assert [r.status_code for r in responses] == [201] * len(sent)
+    fresh = Twin(make_app(db_url=postgres_url))
+    for i, name in enumerate(names):
+        on_disk = await fresh.state(name)
+        expected = {f"r{r}-a{n}-c{c}" for r in range(3) for n in range(APPS) for c in range(i, CLIENTS, 4)}
+        assert {n["title"] for n in on_disk["collections"]["sample_notes"]} == expected | {"note 0"}
+        for twin in twins:
+            assert await twin.state(name) == on_disk
+    for twin in [*twins, fresh]:
+        await twin.aclose()
+
+
 async def test_writes_elsewhere_are_caught_up_from_the_change_log(
     postgres_url: str, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

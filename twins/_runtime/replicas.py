@@ -62,6 +62,7 @@ class Job:
     work: Work
     future: asyncio.Future[Any]
     alone: bool = False
+    waited: int = 0  # batches that went ahead without it while another process held its tenant
     result: Any = None
     error: BaseException | None = None
 
@@ -84,6 +85,7 @@ class LockedWriter:
         self._queue: queue.Queue[list[Job] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="twin-locked-writer", daemon=True)
         self._pending: list[Job] = []
+        self._deferred: list[Job] = []  # thread side: jobs whose tenants another process held
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
         self._stopping = threading.Event()
@@ -127,8 +129,12 @@ class LockedWriter:
     def _serve(self) -> None:
         carry: list[Job] | None = None
         while True:
-            batch = carry if carry is not None else self._queue.get()
-            carry = None
+            if self._deferred:
+                batch: list[Job] | None = self._deferred
+                self._deferred = []
+            else:
+                batch = carry if carry is not None else self._queue.get()
+                carry = None
             if batch is None:
                 return
             while not batch[0].alone and len(batch) < MAX_BATCH:
@@ -151,7 +157,16 @@ class LockedWriter:
             with conn.begin():
                 if conn.dialect.name == "sqlite":
                     _begin_immediate(conn)
-                rows = self._lock(conn, tenants)
+                rows = self._lock(conn, tenants, wait=any(job.waited > 1 for job in batch))
+                if not rows:  # another process holds every one: wait for them, in order
+                    rows = self._lock(conn, tenants, wait=True)
+                elif len(rows) < len(tenants):  # go ahead with the free ones, the rest next time
+                    later = [job for job in batch if job.tenant_id not in rows]
+                    for job in later:
+                        job.waited += 1
+                    self._deferred.extend(later)
+                    batch = [job for job in batch if job.tenant_id in rows]
+                    tenants = sorted(rows)
                 plan = self._plan(conn, batch, rows)
                 versions = self._write_ops(conn, plan, rows)
             self._written.update(versions)
@@ -164,14 +179,16 @@ class LockedWriter:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._settle, batch, tenants, plan is not None, versions, outcome)
 
-    def _lock(self, conn: Connection, tenants: list[str]) -> dict[str, Row]:
-        """Lock the tenants' rows in one fixed order (id) and return them; absent tenants are left out."""
+    def _lock(self, conn: Connection, tenants: list[str], *, wait: bool) -> dict[str, Row]:
+        """Lock the tenants' rows and return them. Waiting, it locks them in one fixed order (id),
+        holding no other lock (no deadlock); else it takes the free ones only (SKIP LOCKED), so
+        that two processes write different tenants at once. Absent tenants are left out."""
         t = tenants_table
         query = (
             sa.select(t)
             .where((t.c.service == self.store.service) & t.c.id.in_(tenants))
             .order_by(t.c.id)
-            .with_for_update()
+            .with_for_update(skip_locked=not wait)
         )
         return {row["id"]: dict(row) for row in conn.execute(query).mappings()}
 
