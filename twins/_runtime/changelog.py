@@ -90,6 +90,11 @@ def complete(entries: list[tuple[int, Entry]], since: int, upto: int) -> bool:
     return all(v == since + 1 + i and not is_reset(e) for i, (v, e) in enumerate(entries))
 
 
+def needs_cleanup(version: int, entry: Entry) -> bool:
+    """Whether `record` deletes old entries along with this one."""
+    return is_reset(entry) or version % COMPACT_EVERY == 0
+
+
 def record(conn: Connection, service: str, entries: list[tuple[str, int, Entry]]) -> None:
     """Log what each (tenant, version) changed, in one statement; now and then, and at a reset,
     forget a tenant's entries that are old enough."""

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from twins._runtime import changelog
+from twins._runtime.binds import NotPrepared, Prepared
 from twins._runtime.collection import Op, Row, TenantState
-from twins._runtime.committer import grouped
-from twins._runtime.db import tenants_table
+from twins._runtime.committer import grouped, rows_of
+from twins._runtime.db import changes_table, tenants_table
 from twins._runtime.errors import WriteConflict
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+SKIP = ("tenant", "noop")  # what a batch writes as tenant rows and log entries, not as table rows
 Work = Callable[[TenantState | None], tuple[Any, list[Op]]]
 
 
@@ -90,6 +92,7 @@ class LockedWriter:
         self._conn: Connection | None = None
         self._stopping = threading.Event()
         self._update_stmt: Any = None
+        self._statements: tuple[Prepared, Prepared] | None = None
         self.batches = 0
 
     def start(self) -> None:
@@ -237,16 +240,15 @@ class LockedWriter:
         """Write the tenants' ops, their rows with the next versions and their log entries, with
         one statement per kind of write for the whole batch (an insert or update per table)."""
         store = self.store
-        skip = ("tenant", "noop")
-        body = [op for tenant_id in sorted(plan.ops) for op in plan.ops[tenant_id] if op[0] not in skip]
-        for kind, table, payloads in grouped(body):
-            store.committer._apply_group(conn, kind, table, payloads)
+        body = [op for tenant_id in sorted(plan.ops) for op in plan.ops[tenant_id] if op[0] not in SKIP]
         versions: dict[str, int] = {}
         updates: list[dict[str, Any]] = []
+        created: list[Row] = []
+        dropped: list[str] = []
         entries: list[tuple[str, int, changelog.Entry]] = []
         for tenant_id, ops in sorted(plan.ops.items()):
             if any(op[0] == "drop" for op in ops):
-                changelog.forget(conn, store.service, tenant_id)
+                dropped.append(tenant_id)
                 continue
             tenant_rows = [op[2] for op in ops if op[0] == "tenant"]
             if not tenant_rows:
@@ -257,18 +259,71 @@ class LockedWriter:
             if locked is not None:
                 updates.append({"_" + k: v for k, v in values.items()} | {"_version": version})
             else:
-                self._insert_tenant_row(conn, values | {"version": version})
+                created.append(values | {"version": version})
             entries.append((tenant_id, version, changelog.encode(ops)))
             versions[tenant_id] = version
+        for update in updates:
+            update["_service"] = store.service
+        plain = not created and not dropped and not any(changelog.needs_cleanup(v, e) for _, v, e in entries)
+        if plain and self._pipelined(conn, body, updates, entries):
+            return versions
+        for kind, table, payloads in grouped(body):
+            store.committer._apply_group(conn, kind, table, payloads)
+        for tenant_id in dropped:
+            changelog.forget(conn, store.service, tenant_id)
+        for row in created:
+            self._insert_tenant_row(conn, row)
         if updates:
             conn.execute(self._tenant_update(), updates)
         changelog.record(conn, store.service, entries)
         return versions
 
+    def _pipelined(
+        self,
+        conn: Connection,
+        body: list[Op],
+        updates: list[dict[str, Any]],
+        entries: list[tuple[str, int, changelog.Entry]],
+    ) -> bool:
+        """PostgreSQL, new rows only (nearly every batch): the rows, the tenant rows, the log entries
+        and the commit in one round trip (psycopg's pipeline mode, prepared statements on the
+        driver's cursor), so the locks are held for as short a time as can be. False (nothing
+        sent) where that does not apply."""
+        if conn.dialect.name != "postgresql" or any(op[0] != "insert" for op in body):
+            return False
+        committer, dialect = self.store.committer, conn.dialect
+        try:
+            statements = [
+                (prepared.sql, prepared.bound(rows_of(payloads)))
+                for _, table, payloads in grouped(body)
+                if table is not None and (prepared := committer._insert(table, dialect))
+            ]
+            update, log_insert = self._prepared(dialect)
+            log_rows = [
+                {"service": self.store.service, "tenant_id": t, "version": v, "ops": e} for t, v, e in entries
+            ]
+            statements += [(update.sql, update.bound(updates)), (log_insert.sql, log_insert.bound(log_rows))]
+        except NotPrepared:
+            return False
+        driver: Any = conn.connection.dbapi_connection
+        with driver.pipeline(), driver.cursor() as cursor:
+            for sql, params in statements:
+                if params:
+                    cursor.executemany(sql, params)
+            driver.commit()  # SQLAlchemy's commit that follows finds nothing left to commit
+        return True
+
+    def _prepared(self, dialect: Dialect) -> tuple[Prepared, Prepared]:
+        """The tenant row update and the log insert, prepared once."""
+        if self._statements is None:
+            update = Prepared(self._tenant_update(), dialect, name="the tenant row update")
+            self._statements = (update, Prepared.insert(changes_table, dialect))
+        return self._statements
+
     def _tenant_update(self) -> Any:
         if self._update_stmt is None:
             t = tenants_table
-            mine = (t.c.service == self.store.service) & (t.c.id == sa.bindparam("_id"))
+            mine = (t.c.service == sa.bindparam("_service")) & (t.c.id == sa.bindparam("_id"))
             names = ("seed", "size", "meta", "created_at", "version")
             values = {c: sa.bindparam("_" + c, type_=t.c[c].type) for c in names}
             self._update_stmt = t.update().where(mine).values(values)
