@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from starlette.types import Message
 
 from tests.runtime.conftest import AppFactory, Twin
-from twins._runtime import changelog, store
+from twins._runtime import changelog, credentials
 from twins._runtime.db import changes_table
 from twins._runtime.store import Store
 
@@ -199,7 +199,7 @@ async def test_an_unknown_credential_costs_one_indexed_query_and_is_remembered_b
     assert (await b.create_note("in later", later)).status_code == 201
     assert "in later" in {n["title"] for n in await a.notes("later")}
     # And a miss is forgotten after MISS_SECONDS.
-    monkeypatch.setattr(store, "MISS_SECONDS", 0.0)
+    monkeypatch.setattr(credentials, "MISS_SECONDS", 0.0)
     other = {"Authorization": "Bearer other"}
     count = len(statements)
     assert (await b.http.get("/v1/notes", headers=other)).status_code == 401

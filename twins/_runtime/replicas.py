@@ -131,13 +131,17 @@ class LockedWriter:
     # --- the writer thread ------------------------------------------------------------------
     def _serve(self) -> None:
         carry: list[Job] | None = None
+        stop = False
         while True:
             if self._deferred:
                 batch: list[Job] | None = self._deferred
                 self._deferred = []
+            elif carry is not None:
+                batch, carry = carry, None
+            elif stop:
+                return
             else:
-                batch = carry if carry is not None else self._queue.get()
-                carry = None
+                batch = self._queue.get()
             if batch is None:
                 return
             while not batch[0].alone and len(batch) < MAX_BATCH:
@@ -145,7 +149,10 @@ class LockedWriter:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None or more[0].alone:
+                if more is None:
+                    stop = True
+                    break
+                if more[0].alone:
                     carry = more
                     break
                 batch.extend(more)

@@ -17,6 +17,7 @@ from twins._runtime import changelog, heap
 from twins._runtime.clock import SEED_EPOCH, Clock
 from twins._runtime.collection import CollectionSpec, Op, Row, TenantState
 from twins._runtime.committer import Committer
+from twins._runtime.credentials import CredentialLookup
 from twins._runtime.db import runtime_metadata, snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
 from twins._runtime.ids import IdSource
@@ -25,8 +26,6 @@ from twins._runtime.replicas import LockedWriter
 T = TypeVar("T")
 Seeder = Callable[[TenantState, int], None]
 SEED_SNAPSHOT = "__seed__"
-MISS_SECONDS = 1.0  # shared mode: how long an unknown credential is answered from memory
-MISSES_KEPT = 4096
 
 
 class Tenants(dict[str, TenantState]):
@@ -69,8 +68,7 @@ class Store:
         # Shared mode: writes wait for the tenant's lock in the database (replicas.py).
         self.replicas = LockedWriter(self) if shared else None
         self._tables = {spec.table.name: spec.name for spec in specs}
-        self._misses: dict[str, float] = {}  # unknown credentials -> until when they stay unknown
-        self._credential_query: Any = None
+        self.lookup = CredentialLookup(engine, specs)  # shared mode: credentials not in memory
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -80,7 +78,7 @@ class Store:
                 if self.metadata is not None:
                     self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
                 if self.shared:
-                    self._index_credentials()
+                    self.lookup.index()
                 break
             except DBAPIError:
                 # Workers starting together race to create the tables; the loser finds them made.
@@ -96,16 +94,6 @@ class Store:
             self.replicas.stop()
         self.committer.stop()
         self.engine.dispose()
-
-    def _index_credentials(self) -> None:
-        """Shared mode: an index on each credential column, so one query finds a token's tenant."""
-        with self.engine.begin() as conn:
-            quote = conn.dialect.identifier_preparer
-            for spec in self.specs:
-                if spec.credential:
-                    name = quote.quote(f"twin_cred_{spec.table.name}")
-                    table, column = quote.format_table(spec.table), quote.quote(spec.credential)
-                    conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
 
     def load_all(self) -> None:
         self.tenants.clear()
@@ -185,37 +173,18 @@ class Store:
         return self.tenants.get(tenant_id)
 
     def tenant_for_credential(self, token: str) -> str | None:
-        """The tenant a credential belongs to; in shared mode one indexed query for one not held,
-        and a miss is remembered for `MISS_SECONDS`."""
+        """The tenant a credential belongs to; in shared mode one indexed query for one no state in
+        memory holds (a miss is remembered briefly, credentials.py)."""
         tenant = self.credentials.get(token)
-        if tenant is not None or not self.shared:
+        if tenant is not None or not self.shared or self.lookup.recently_missed(token):
             return tenant
-        now = time.monotonic()
-        if self._misses.get(token, 0.0) > now:
-            return None
-        owner = self._owner_of(token)
+        owner = self.lookup.owner(token)
         if owner is not None:
             self.refresh(owner)
             tenant = self.credentials.get(token)
         if tenant is None:
-            if len(self._misses) >= MISSES_KEPT:
-                self._misses.clear()
-            self._misses[token] = now + MISS_SECONDS
+            self.lookup.missed(token)
         return tenant
-
-    def _owner_of(self, token: str) -> str | None:
-        if self._credential_query is None:
-            selects = [
-                sa.select(s.table.c.tenant_id).where(s.table.c[s.credential] == sa.bindparam("token"))
-                for s in self.specs
-                if s.credential
-            ]
-            if not selects:
-                return None
-            self._credential_query = (sa.union_all(*selects) if len(selects) > 1 else selects[0]).limit(1)
-        with self.engine.connect() as conn:
-            found = conn.execute(self._credential_query, {"token": token}).first()
-        return None if found is None else str(found[0])
 
     def refresh(self, tenant_id: str) -> None:
         """Shared mode: bring a tenant up to date (one indexed read per request, and when another
