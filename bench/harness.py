@@ -63,7 +63,7 @@ def http(method: str, url: str, body: bytes | None = None, auth: str = "") -> tu
 
 @dataclass
 class Server:
-    """A uvicorn process (one worker) in its own process group, pinned to `cpus`."""
+    """A uvicorn process (one worker unless told) in its own process group, pinned to `cpus`."""
 
     name: str
     factory: str
@@ -71,6 +71,7 @@ class Server:
     cpus: str
     log_dir: Path
     extra: list[str] = field(default_factory=list)
+    workers: int = 1
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
@@ -80,7 +81,8 @@ class Server:
 
     def start(self, ready_path: str, timeout: float = 30.0) -> None:
         cmd = [sys.executable, "-m", "uvicorn", "--factory", self.factory, "--host", HOST]
-        cmd += ["--port", str(self.port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+        cmd += ["--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"]
+        cmd += ["--no-access-log"]
         cmd += ["--loop", "uvloop", "--http", "httptools", *self.extra]
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         log = (self.log_dir / f"{self.name}.log").open("wb")

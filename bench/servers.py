@@ -6,7 +6,8 @@ Configured through environment variables so that each server is a plain uvicorn 
   answer, captured by the harness), served from `GET /v1/notes/{note_id}` and `POST /v1/notes`
   with FastAPI routing and no work at all. It is the baseline the twin is compared with.
 - `twin_app`: the sample twin (tests/runtime/sample.py) built by `build_app`; `BENCH_DB_URL`
-  picks the database and `BENCH_JOURNAL=0` turns the request journal off.
+  picks the database, `BENCH_JOURNAL=0` turns the request journal off and `BENCH_SHARED=1` runs it
+  in shared mode (several worker processes on one database).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def twin_app() -> FastAPI:
         admin_auth=False,
         seed_size=int(os.environ.get("BENCH_SEED_SIZE", "1")),
         journal=os.environ.get("BENCH_JOURNAL", "1") != "0",
+        shared=os.environ.get("BENCH_SHARED", "0") == "1",  # as `twins serve --workers N` sets it
     )
     app = build_app(create_service(), settings)
     heap.settle()  # as `twins serve` does before serving

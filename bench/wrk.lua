@@ -5,6 +5,7 @@
 --   BENCH_BODY     request body sent verbatim (POST)
 --   BENCH_CONTENT_TYPE  its Content-Type (default application/json; a form for OAuth tokens)
 --   BENCH_AUTH     value of the Authorization header, if set
+--   BENCH_AUTHS    several such values separated by "|", used in turn (see below)
 --
 -- At the end it prints one line "BENCH_RESULT {json}" with the counts, the error counts
 -- and the latency percentiles in microseconds; the drivers parse that line.
@@ -20,6 +21,21 @@ end
 local auth = os.getenv("BENCH_AUTH")
 if auth ~= nil and auth ~= "" then
   wrk.headers["Authorization"] = auth
+end
+
+-- BENCH_AUTHS: Authorization values separated by "|", taken in turn by each connection's requests
+-- (one token per tenant spreads the load over tenants).
+local auths = {}
+for value in string.gmatch(os.getenv("BENCH_AUTHS") or "", "[^|]+") do
+  auths[#auths + 1] = value
+end
+if #auths > 0 then
+  local turn = math.random(#auths)
+  request = function()
+    turn = turn % #auths + 1
+    wrk.headers["Authorization"] = auths[turn]
+    return wrk.format()
+  end
 end
 
 done = function(summary, latency, requests)

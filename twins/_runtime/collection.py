@@ -178,6 +178,19 @@ class Collection:
         self.rows[row[self.spec.key]] = row
         self._add_indexes(row)
 
+    def put_loaded(self, row: Row) -> None:
+        """Add or replace a row another process wrote (no write, no undo; its place kept)."""
+        old = self.rows.get(row[self.spec.key])
+        if old is not None:
+            self._drop_indexes(old)
+        self.load(row)
+
+    def drop_loaded(self, key: Any) -> None:
+        """Remove a row another process deleted (no write, no undo)."""
+        old = self.rows.pop(key, None)
+        if old is not None:
+            self._drop_indexes(old)
+
     def insert(self, row: Row) -> Row:
         """Add a new row; it is written at the next commit."""
         key = row.get(self.spec.key)
@@ -259,6 +272,16 @@ class TenantState:
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
+
+    def track_credentials(self, on_credential: Callable[[str, str, bool], None]) -> None:
+        """Report credentials to `on_credential` from now on, starting with those held now."""
+        self._on_credential = on_credential
+        for coll in self.collections.values():
+            field = coll.spec.credential
+            if field:
+                for row in coll.rows.values():
+                    if row.get(field):
+                        on_credential(row[field], self.id, True)
 
     def on_credential(self, token: str, present: bool) -> None:
         if self._on_credential is not None:

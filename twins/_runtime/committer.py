@@ -41,7 +41,9 @@ class Committer:
     """Writes batches; a request's write returns once it is durable.
 
     With `shared=True` (several processes on one database) each job is its own transaction and the
-    tenant row is updated with a compare-and-set on `version`, raising `WriteConflict` on a race.
+    tenant row is updated with a compare-and-set on `version`, raising `WriteConflict` on a race;
+    shared mode writes only the default tenant's creation at start-up and snapshots here, every
+    other write under the tenant's lock (replicas.py).
     """
 
     def __init__(

@@ -42,6 +42,17 @@ snapshots_table = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Shared mode: what each committed version of a tenant changed, so that other processes catch up
+# on those rows instead of reloading the tenant (twins/_runtime/changelog.py).
+changes_table = sa.Table(
+    "twin_changes",
+    runtime_metadata,
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.BigInteger, primary_key=True),
+    sa.Column("ops", sa.JSON, nullable=False),
+)
+
 
 def normalize_url(url: str) -> str:
     """Accept `postgresql://`, `sqlite:///path`, `:memory:` or a bare file path."""

@@ -47,4 +47,5 @@ class AdminError(Exception):
 
 
 class WriteConflict(Exception):
-    """Another process changed the tenant first (shared database mode): reload and retry."""
+    """Another process created the tenant first (shared database mode); writes to an existing
+    tenant wait for its lock instead (replicas.py)."""

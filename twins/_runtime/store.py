@@ -7,19 +7,21 @@ import contextlib
 import random
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from twins._runtime import heap
+from twins._runtime import changelog, heap
 from twins._runtime.clock import SEED_EPOCH, Clock
 from twins._runtime.collection import CollectionSpec, Op, Row, TenantState
 from twins._runtime.committer import Committer
+from twins._runtime.credentials import CredentialLookup
 from twins._runtime.db import runtime_metadata, snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
 from twins._runtime.ids import IdSource
+from twins._runtime.replicas import LockedWriter
 
 T = TypeVar("T")
 Seeder = Callable[[TenantState, int], None]
@@ -61,9 +63,12 @@ class Store:
         self.tenants = Tenants()
         self.credentials: dict[str, str] = {}
         self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
         inline = engine.dialect.name == "sqlite"  # a private SQLite file: write on the loop (committer.py)
         self.committer = Committer(engine, service, [s.table for s in specs], shared=shared, inline=inline)
+        # Shared mode: writes wait for the tenant's lock in the database (replicas.py).
+        self.replicas = LockedWriter(self) if shared else None
+        self._tables = {spec.table.name: spec.name for spec in specs}
+        self.lookup = CredentialLookup(engine, specs)  # shared mode: credentials not in memory
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -72,6 +77,8 @@ class Store:
                 runtime_metadata.create_all(self.engine)
                 if self.metadata is not None:
                     self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
+                if self.shared:
+                    self.lookup.index()
                 break
             except DBAPIError:
                 # Workers starting together race to create the tables; the loser finds them made.
@@ -79,8 +86,12 @@ class Store:
                     raise
         self.load_all()
         self.committer.start()
+        if self.replicas is not None:
+            self.replicas.start()
 
     def stop(self) -> None:
+        if self.replicas is not None:
+            self.replicas.stop()
         self.committer.stop()
         self.engine.dispose()
 
@@ -94,7 +105,7 @@ class Store:
                 .all()
             )
         for row in rows:
-            self.tenants[row["id"]] = self._load(dict(row))
+            self.adopt(self._load(dict(row)))
 
     def _load(self, tenant_row: Row) -> TenantState:
         """A tenant's state from the database: its row (clock, id counters, meta) and its tables.
@@ -104,15 +115,8 @@ class Store:
         the same after the tables were read (else rows could be ahead of the id counters).
         """
         while True:
-            state = self._new_state(tenant_row["id"], int(tenant_row["seed"]), int(tenant_row["size"]))
-            state.apply_tenant_row(tenant_row)
             with self.engine.connect() as conn:
-                for spec in self.specs:
-                    t = spec.table
-                    query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
-                    coll = state.collections[spec.name]
-                    for r in conn.execute(query).mappings():
-                        coll.load(dict(r))
+                state = self.read_state(conn, tenant_row)
                 if not self.shared:
                     return state
                 again = sa.select(tenants_table).where(self._tenant_key(state.id))
@@ -120,6 +124,33 @@ class Store:
             if now is None or now["version"] == tenant_row["version"]:
                 return state
             tenant_row = dict(now)
+
+    def read_state(self, conn: Connection, tenant_row: Row) -> TenantState:
+        """A tenant's tables read on `conn`, as of `tenant_row`; touches nothing of the store, so
+        the writer thread may call it (`adopt` puts the state in place, on the loop)."""
+        state = TenantState(tenant_row["id"], self.specs, seed=int(tenant_row["seed"]), size=0)
+        state.apply_tenant_row(tenant_row)
+        for spec in self.specs:
+            t = spec.table
+            query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
+            coll = state.collections[spec.name]
+            for r in conn.execute(query).mappings():
+                coll.load(dict(r))
+        return state
+
+    def adopt(self, state: TenantState) -> None:
+        """Put a state read from the database in place of the one held."""
+        old = self.tenants.get(state.id)
+        if old is not None and old is not state:
+            self.forget(old)
+        state.track_credentials(self._credential_changed)
+        self.tenants[state.id] = state
+
+    def catch_up(self, state: TenantState, entries: list[tuple[int, changelog.Entry]], row: Row) -> None:
+        """Apply other processes' changes (log entries newer than the state) and the tenant row."""
+        changelog.apply(state, entries, self._tables)
+        if state.version != int(row["version"]):
+            state.apply_tenant_row(row)
 
     def _new_state(self, tenant_id: str, seed: int, size: int) -> TenantState:
         return TenantState(
@@ -142,34 +173,46 @@ class Store:
         return self.tenants.get(tenant_id)
 
     def tenant_for_credential(self, token: str) -> str | None:
+        """The tenant a credential belongs to; in shared mode one indexed query for one no state in
+        memory holds (a miss is remembered briefly, credentials.py)."""
         tenant = self.credentials.get(token)
-        if tenant is None and self.shared:
-            self.refresh_all()
+        if tenant is not None or not self.shared or self.lookup.recently_missed(token):
+            return tenant
+        owner = self.lookup.owner(token)
+        if owner is not None:
+            self.refresh(owner)
             tenant = self.credentials.get(token)
+        if tenant is None:
+            self.lookup.missed(token)
         return tenant
 
     def refresh(self, tenant_id: str) -> None:
-        """Shared mode: reload a tenant another process changed (one indexed read per request)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(tenants_table).where(self._tenant_key(tenant_id))).mappings().first()
+        """Shared mode: bring a tenant up to date (one indexed read per request, and when another
+        process wrote to it, one read of the change log; the whole tenant only when that cannot tell)."""
+        if self.replicas is not None and tenant_id in self.replicas.writing:
+            return  # its lock is taken and memory is ahead of the database until the commit
         state = self.tenants.get(tenant_id)
-        if row is None:
-            if state is not None:
-                self._forget(state)
-            return
-        if state is None or state.version != row["version"]:
-            if state is not None:
-                self._forget(state)
-            self.tenants[tenant_id] = self._load(dict(row))
-
-    def refresh_all(self) -> None:
         with self.engine.connect() as conn:
-            query = sa.select(tenants_table.c.id).where(tenants_table.c.service == self.service)
-            ids = [r[0] for r in conn.execute(query)]
-        for tenant_id in ids:
-            self.refresh(tenant_id)
+            found = (
+                conn.execute(sa.select(tenants_table).where(self._tenant_key(tenant_id))).mappings().first()
+            )
+            if found is None:
+                if state is not None:
+                    self.forget(state)
+                return
+            row, version = dict(found), int(found["version"])
+            if state is not None and state.created_at == row["created_at"]:
+                if state.version == version:
+                    return
+                if state.version < version:
+                    since, upto = {tenant_id: state.version}, {tenant_id: version}
+                    entries = changelog.read_since(conn, self.service, since, upto)[tenant_id]
+                    if changelog.complete(entries, state.version, version):
+                        self.catch_up(state, entries, row)
+                        return
+        self.adopt(self._load(row))
 
-    def _forget(self, state: TenantState) -> None:
+    def forget(self, state: TenantState) -> None:
         for token in [t for t, tid in self.credentials.items() if tid == state.id]:
             del self.credentials[token]
         self.tenants.pop(state.id, None)
@@ -183,13 +226,22 @@ class Store:
             await self._submit(state, ops)
 
     async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
-        """Run a domain operation and commit it; on a conflicting write elsewhere, reload and retry."""
-        if not self.shared:
+        """Run a domain operation and commit it; returns once its writes are durable. In shared
+        mode it runs under the tenant's lock in the database, after other processes' writes."""
+        if self.replicas is None:
             return await self._run(tenant_id, fn)
-        # Shared mode: one write per tenant at a time in this process, so this process's writes
-        # never fail each other's version check; only other processes' writes cause retries.
-        async with self._locks.setdefault(tenant_id, asyncio.Lock()):
-            return await self._run(tenant_id, fn)
+
+        def work(state: TenantState | None) -> tuple[T, list[Op]]:
+            if state is None:
+                raise KeyError(tenant_id)
+            try:
+                result = fn(state)
+            except BaseException:
+                state.rollback()
+                raise
+            return result, state.take_pending()
+
+        return cast(T, await self.replicas.run(tenant_id, work))
 
     async def _run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
         for attempt in range(8):
@@ -207,7 +259,7 @@ class Store:
                 await self.commit(state)
             except WriteConflict:
                 # Memory holds this attempt's change, which the database rolled back: drop it.
-                self._forget(state)
+                self.forget(state)
                 self.refresh(tenant_id)
                 continue
             except Exception:
@@ -216,8 +268,8 @@ class Store:
                 # (blocking, so no new write is queued meanwhile), then reload from disk.
                 with contextlib.suppress(TimeoutError):
                     self.committer.submit([]).result(timeout=30)
-                self._forget(state)
-                self.refresh(tenant_id) if self.shared else self._reload(tenant_id)
+                self.forget(state)
+                self._reload(tenant_id)
                 raise
             return result
         raise WriteConflict(tenant_id)
@@ -226,7 +278,7 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(tenants_table).where(self._tenant_key(tenant_id))).mappings().first()
         if row is not None:
-            self.tenants[tenant_id] = self._load(dict(row))
+            self.adopt(self._load(dict(row)))
 
     def _replace(self, state: TenantState, dump: dict[str, Any] | None) -> list[Op]:
         """Fill a fresh state from a dump (or by seeding) and return the writes that persist it."""
@@ -260,7 +312,7 @@ class Store:
         state.created_at = time.time()
         if old is not None:
             state.version = old.version
-            self._forget(old)
+            self.forget(old)
         ops = self._replace(state, None)
         seed_dump = state.dump()
         ops.append(("snapshot", None, self._snapshot_row(state.id, SEED_SNAPSHOT, seed_dump)))
@@ -270,6 +322,9 @@ class Store:
 
     async def create_tenant(self, tenant_id: str, seed: int, size: int) -> TenantState:
         """Create (or re-create) a tenant seeded deterministically, and remember its seed state."""
+        if self.replicas is not None:
+            made = await self.replicas.run(tenant_id, lambda _: self._prepare_tenant(tenant_id, seed, size))
+            return cast(TenantState, made)
         state, ops = self._prepare_tenant(tenant_id, seed, size)
         await self._submit(state, ops)
         return state
@@ -289,13 +344,23 @@ class Store:
         dump = self.snapshot_data(tenant_id, name)
         if old is None or dump is None:
             return None
-        state = self._new_state(tenant_id, old.seed, old.size)
-        state.version, state.created_at, state.clock = old.version, old.created_at, old.clock
-        self._forget(old)
-        ops = self._replace(state, dump)
-        self.tenants[tenant_id] = state
+        if self.replicas is not None:
+
+            def work(now: TenantState | None) -> tuple[TenantState | None, list[Op]]:
+                return (None, []) if now is None else self._restored(now, dump)
+
+            return cast("TenantState | None", await self.replicas.run(tenant_id, work))
+        state, ops = self._restored(old, dump)
         await self._submit(state, ops)
         return state
+
+    def _restored(self, old: TenantState, dump: dict[str, Any]) -> tuple[TenantState, list[Op]]:
+        state = self._new_state(old.id, old.seed, old.size)
+        state.version, state.created_at, state.clock = old.version, old.created_at, old.clock
+        self.forget(old)
+        ops = self._replace(state, dump)
+        self.tenants[old.id] = state
+        return state, ops
 
     async def reset(self, tenant_id: str) -> TenantState | None:
         return await self.restore(tenant_id, SEED_SNAPSHOT)
@@ -334,10 +399,20 @@ class Store:
         state = self.get(tenant_id)
         if state is None:
             return False
-        self._forget(state)
-        for key in [k for k in self.snapshots if k[0] == tenant_id]:
-            del self.snapshots[key]
+        if self.replicas is not None:
+
+            def work(now: TenantState | None) -> tuple[bool, list[Op]]:
+                return (False, []) if now is None else (self._drop(now), [("drop", None, tenant_id)])
+
+            return bool(await self.replicas.run(tenant_id, work))
+        self._drop(state)
         await self.committer.write([("drop", None, tenant_id)])
+        return True
+
+    def _drop(self, state: TenantState) -> bool:
+        self.forget(state)
+        for key in [k for k in self.snapshots if k[0] == state.id]:
+            del self.snapshots[key]
         return True
 
     async def _submit(self, state: TenantState, ops: list[Op]) -> None:
