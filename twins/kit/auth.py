@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.errors import TwinError
 from twins._runtime.store import Store
+from twins.kit.extensions import Extensions
 
 Scope = str | tuple[str, ...]
 
@@ -39,18 +40,27 @@ class Caller:
 @dataclass(frozen=True)
 class Credential:
     """What a strategy reads from a request: headers (lower-case names), arguments, the tenant
-    the request named (`X-Twin-Tenant`, host), and the store."""
+    the request named (`X-Twin-Tenant`, host), the store and the twin's extensions (a bearer
+    token verifier keeps its keys there)."""
 
     headers: Mapping[str, str]
     args: Mapping[str, Any]
     named_tenant: str | None
     store: Store
+    extensions: Extensions
 
 
 class AuthStrategy(Protocol):
-    name: str
-    scoped: bool
-    vocabulary: frozenset[str] | None  # the scopes operations may name; None: any
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scoped(self) -> bool:
+        """Whether callers hold scopes, so that every operation must name the one it needs."""
+
+    @property
+    def vocabulary(self) -> frozenset[str] | None:
+        """The scopes operations may name; None: any."""
 
     def authenticate(self, cred: Credential) -> Caller: ...
 

@@ -40,7 +40,7 @@ def _operation(op: Operation, path_params: list[str]) -> dict[str, Any]:
     return out
 
 
-def document(title: str, ops: Sequence[Operation], prefixes: Sequence[str], rpc_path: str) -> dict[str, Any]:
+def document(title: str, ops: Sequence[Operation], rpc_path: str) -> dict[str, Any]:
     """OpenAPI 3.1: a path item per operation and prefix; each RPC method as POST `rpc_path`."""
     paths: dict[str, dict[str, Any]] = {}
     schemes: dict[str, Any] = {}
@@ -56,8 +56,8 @@ def document(title: str, ops: Sequence[Operation], prefixes: Sequence[str], rpc_
             path = rpc_path.replace("{" + param + "}", op.path)
             paths.setdefault(path, {})["post"] = _operation(op, [])
             continue
-        for prefix in prefixes:
-            paths.setdefault(prefix + op.path, {})[op.method.lower()] = _operation(op, op.path_params)
+        for path in op.paths:
+            paths.setdefault(path, {})[op.method.lower()] = _operation(op, op.path_params)
     return {
         "openapi": "3.1.0",
         "info": {"title": f"{title} twin", "version": "1"},
@@ -70,9 +70,9 @@ def _shape(path: str) -> str:
     return SPEC_PARAM.sub("{}", path.rstrip("/") or "/")
 
 
-def implements(ops: Sequence[Operation], prefixes: Sequence[str]) -> Callable[[str, str], bool]:
+def implements(ops: Sequence[Operation]) -> Callable[[str, str], bool]:
     """`implements(METHOD, spec path)` for COVERAGE.md: spec parameters may have other names."""
-    table = {(op.method, _shape(prefix + op.path)) for op in ops if op.method != RPC for prefix in prefixes}
+    table = {(op.method, _shape(path)) for op in ops if op.method != RPC for path in op.paths}
     rpc = {op.path for op in ops if op.method == RPC}
 
     def check(method: str, path: str) -> bool:

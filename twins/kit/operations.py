@@ -62,6 +62,12 @@ class Operation:
     body: str = "json"
     rate: str | None = None
     tags: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ("",)
+
+    @property
+    def paths(self) -> list[str]:
+        """Every path the operation is served at (one per prefix)."""
+        return [prefix + self.path for prefix in self.prefixes]
 
     @property
     def name(self) -> str:
@@ -78,11 +84,19 @@ class Operation:
 
 
 class Registry:
-    """A table of operations (one per resource module); a twin is built from a few of them."""
+    """A table of operations (one per resource module); a twin is built from a few of them.
+    `prefixes` mounts each REST operation under several (Jira: `/rest/api/2`, `/3`, `/latest`)."""
 
-    def __init__(self, *, auth: AuthStrategy | None = None, tags: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        auth: AuthStrategy | None = None,
+        tags: tuple[str, ...] = (),
+        prefixes: tuple[str, ...] = ("",),
+    ) -> None:
         self.auth = auth
         self.tags = tags
+        self.prefixes = prefixes
         self.ops: list[Operation] = []
 
     def operation(
@@ -135,7 +149,20 @@ class Registry:
         strategy = self.auth if isinstance(auth, Inherit) else auth
 
         def register(handler: Handler) -> Handler:
-            op = Operation(method, path, handler, strategy, scope, write, page, status, body, rate, self.tags)
+            op = Operation(
+                method,
+                path,
+                handler,
+                strategy,
+                scope,
+                write,
+                page,
+                status,
+                body,
+                rate,
+                self.tags,
+                self.prefixes,
+            )
             if any(o.method == method and o.path == path for o in self.ops):
                 raise ValueError(f"{method} {path} is registered twice")
             self.ops.append(op)

@@ -57,7 +57,9 @@ class PageState:
 
 
 class Pager(Protocol):
-    params: tuple[str, ...]  # the query arguments it reads (for the OpenAPI document)
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The query arguments it reads (for the OpenAPI document)."""
 
     def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]: ...
 

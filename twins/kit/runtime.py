@@ -138,7 +138,9 @@ class KitRuntime:
         named = request.scope.get("state", {}).get("twin_tenant")
         if op.auth is None:
             return Caller(str(named or self.ctx.settings.default_tenant), "", "anonymous")
-        cred = Credential(request.headers, args, str(named) if named else None, self.ctx.store)
+        cred = Credential(
+            request.headers, args, str(named) if named else None, self.ctx.store, self.extensions
+        )
         caller = op.auth.authenticate(cred)
         if op.scope is not None:
             op.auth.check(caller, op.scope)

@@ -40,8 +40,8 @@ def ok_envelope(body: Any) -> Any:
 
 @dataclass
 class Kit:
-    """A twin built on the kit. `prefixes` mounts every REST operation under each (Jira serves
-    `/rest/api/2`, `/rest/api/3` and `/rest/api/latest`); `rpc_path` is where RPC methods live."""
+    """A twin built on the kit: its tables, its operation registries, its error style; `rpc_path`
+    is where RPC methods live, `envelope` wraps their answers."""
 
     name: str
     title: str
@@ -53,7 +53,6 @@ class Kit:
     credential_from_headers: Callable[[Mapping[str, str], Mapping[str, str]], str | None]
     style: ErrorStyle
     registries: Sequence[Registry]
-    prefixes: tuple[str, ...] = ("",)
     rpc_path: str = "/api/{method}"
     envelope: Callable[[Any], Any] = ok_envelope
     outbox: Callable[[], Outbox] | None = None
@@ -68,10 +67,10 @@ class Kit:
         seen: set[tuple[str, str]] = set()
         for op in self.operations():
             check_declared(f"{op.method} {op.path}", op.auth, op.scope)
-            key = (op.method, op.path)
-            if key in seen:
-                raise ValueError(f"{op.method} {op.path} is registered twice")
-            seen.add(key)
+            for path in op.paths if op.method != RPC else [op.path]:
+                if (op.method, path) in seen:
+                    raise ValueError(f"{op.method} {path} is registered twice")
+                seen.add((op.method, path))
         for op in self.operations():
             if op.rate is not None and op.rate not in self.limits:
                 raise ValueError(
@@ -97,7 +96,7 @@ class Kit:
             admin_routes=self.admin_routes,
             on_start=lambda ctx: runtime_of(ctx).start(),
             on_stop=lambda ctx: runtime_of(ctx).stop(),
-            implements=implements(self.operations(), self.prefixes),
+            implements=implements(self.operations()),
         )
 
     def routes(self, ctx: TwinContext) -> APIRouter:
@@ -105,13 +104,12 @@ class Kit:
         runtime = ctx.extras[RUNTIME] = KitRuntime(self, ctx)
         router = APIRouter()
         ops = self.operations()
-        for prefix in self.prefixes:
-            for op in ops:
-                if op.method != RPC:
-                    router.add_api_route(
-                        prefix + op.path, runtime.endpoint(op), methods=[op.method], name=op.name,
-                        include_in_schema=False,
-                    )  # fmt: skip
+        for op in ops:
+            for path in op.paths if op.method != RPC else []:
+                endpoint = runtime.endpoint(op)
+                router.add_api_route(
+                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=False
+                )
         if any(op.method == RPC for op in ops):
             param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
             router.add_api_route(
@@ -126,7 +124,7 @@ class Kit:
         @router.get("/openapi.json")
         async def openapi() -> JSONResponse:
             """The vendor API this twin serves, as OpenAPI 3.1, built from its operation table."""
-            return JSONResponse(document(self.title, operations, self.prefixes, self.rpc_path))
+            return JSONResponse(document(self.title, operations, self.rpc_path))
 
         @router.get("/outbox")
         async def outbox_attempts(
