@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from twins.kit.auth import AuthStrategy, Scope
+from twins.kit.errors import ErrorStyle
 from twins.kit.pagers import Pager
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Operation:
     rate: str | None = None
     tags: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ("",)
+    style: ErrorStyle | None = None  # None: the twin's
 
     @property
     def paths(self) -> list[str]:
@@ -85,7 +87,9 @@ class Operation:
 
 class Registry:
     """A table of operations (one per resource module); a twin is built from a few of them.
-    `prefixes` mounts each REST operation under several (Jira: `/rest/api/2`, `/3`, `/latest`)."""
+    `prefixes` mounts each REST operation under several (Jira: `/rest/api/2`, `/3`, `/latest`);
+    `style` words its errors when it is not the twin's (Okta's OAuth endpoints answer
+    `{"error", "error_description"}`, not the management API's body)."""
 
     def __init__(
         self,
@@ -93,10 +97,12 @@ class Registry:
         auth: AuthStrategy | None = None,
         tags: tuple[str, ...] = (),
         prefixes: tuple[str, ...] = ("",),
+        style: ErrorStyle | None = None,
     ) -> None:
         self.auth = auth
         self.tags = tags
         self.prefixes = prefixes
+        self.style = style
         self.ops: list[Operation] = []
 
     def operation(
@@ -162,6 +168,7 @@ class Registry:
                 rate,
                 self.tags,
                 self.prefixes,
+                self.style,
             )
             if any(o.method == method and o.path == path for o in self.ops):
                 raise ValueError(f"{method} {path} is registered twice")

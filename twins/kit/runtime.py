@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, raw_header
+from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision, Limit, RateLimiter
 from twins.kit.args import Args
 from twins.kit.auth import Caller, Credential
@@ -50,6 +51,7 @@ class KitRuntime:
         self.outbox: Outbox | None = kit.outbox() if kit.outbox is not None else None
         self.limiter = RateLimiter(ctx.settings.rate_limits)
         self.rpc: dict[str, Operation] = {op.path: op for op in kit.operations() if op.method == RPC}
+        self.rpc_style = next((op.style for op in self.rpc.values() if op.style), self.style)
 
     def start(self) -> None:
         """Build the extensions (the lifespan's start, or the first request without one)."""
@@ -75,37 +77,45 @@ class KitRuntime:
             name = request.path_params[param]
             op = self.rpc.get(name)
             if op is None:
-                raise self.style.error(self.style.http_codes[404], f"unknown method {name}", status=404)
+                style = self.rpc_style
+                return style.render(style.error(style.http_codes[404], f"unknown method {name}", status=404))
             return await self.serve(op, request)
 
         return rpc_method
 
     async def serve(self, op: Operation, request: Request) -> Response:
+        """Answer one request to `op`; errors in the operation's own style, if it has one."""
+        if op.style is None:
+            return await self._serve(op, request, self.style)
+        try:
+            return await self._serve(op, request, op.style)
+        except TwinError as error:
+            return op.style.render(error, request)
+
+    async def _serve(self, op: Operation, request: Request, style: ErrorStyle) -> Response:
         self.start()
         query, multi = _parse_query(request.scope)
-        body, has_body = await self._body(op, request)
-        args = Args({**query, **body} if op.method == RPC else query, self.style, multi)
+        body, has_body = await self._body(op, request, style)
+        args = Args({**query, **body} if op.method == RPC else query, style, multi)
         caller = self._caller(op, request, args)
         state = self.ctx.store.get(caller.tenant)
         if state is None:
-            raise self.style.error(
-                self.style.http_codes[404], f"tenant {caller.tenant!r} does not exist", status=404
-            )
+            raise style.error(style.http_codes[404], f"tenant {caller.tenant!r} does not exist", status=404)
         headers: dict[str, str] = {}
         if op.rate is not None:
-            decision = self._rate(op.rate, state, caller)
-            if decision is not None and self.style.rate_headers_always:
-                headers.update(self.style.rate_limit_headers(decision))
+            decision = self._rate(op.rate, state, caller, style)
+            if decision is not None and style.rate_headers_always:
+                headers.update(style.rate_limit_headers(decision))
         call = Call(
-            op, state, dict(request.path_params), args, Args(body, self.style), caller, self.style,
+            op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.url.path, has_body,
         )  # fmt: skip
         result = await self._run(op, call)
         if call.deliveries and self.outbox is not None:
             self.outbox.enqueue(state.id, list(call.deliveries))  # the write is durable by now
-        return self._reply(op, call, result, headers)
+        return self._reply(op, call, result, headers, style)
 
-    async def _body(self, op: Operation, request: Request) -> tuple[dict[str, Any], bool]:
+    async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
         if op.body == "none" or request.method in ("GET", "DELETE", "HEAD"):
             return {}, False
         ctype = (
@@ -125,13 +135,13 @@ class KitRuntime:
             try:
                 return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), True
             except UnicodeDecodeError:
-                raise self.style.bad_body() from None
+                raise style.bad_body() from None
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise self.style.bad_body() from None
+            raise style.bad_body() from None
         if not isinstance(data, dict):
-            raise self.style.bad_body()
+            raise style.bad_body()
         return data, True
 
     def _caller(self, op: Operation, request: Request, args: Args) -> Caller:
@@ -147,13 +157,13 @@ class KitRuntime:
         self.ctx.use_tenant(request, caller.tenant)
         return caller
 
-    def _rate(self, bucket: str, state: TenantState, caller: Caller) -> Decision | None:
+    def _rate(self, bucket: str, state: TenantState, caller: Caller, style: ErrorStyle) -> Decision | None:
         limit: Limit | None = self.kit.limits.get(bucket)
         if limit is None:
             return None
         decision = self.limiter.check(f"{state.id}:{caller.subject}:{bucket}", limit, state.clock.now())
         if not decision.allowed:
-            raise self.style.rate_limited(decision)
+            raise style.rate_limited(decision)
         return decision
 
     async def _run(self, op: Operation, call: Call) -> Any:
@@ -169,7 +179,9 @@ class KitRuntime:
             return await self.ctx.store.run(call.state.id, run)
         return run(call.state)
 
-    def _reply(self, op: Operation, call: Call, result: Any, headers: dict[str, str]) -> Response:
+    def _reply(
+        self, op: Operation, call: Call, result: Any, headers: dict[str, str], style: ErrorStyle
+    ) -> Response:
         reply = result if isinstance(result, Reply) else Reply(result)
         headers.update(reply.headers)
         body = reply.body
@@ -177,8 +189,8 @@ class KitRuntime:
             body = op.page.finish(call, body, headers, call.paged)
         if op.method == RPC:
             body = self.kit.envelope(body)
-        if self.style.request_id_header:
-            headers.setdefault(self.style.request_id_header, self.style.request_id())
+        if style.request_id_header:
+            headers.setdefault(style.request_id_header, style.request_id())
         status = reply.status or op.status
         if body is None and op.method != RPC:
             return Response(status_code=status, headers=headers)
