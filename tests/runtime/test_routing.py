@@ -62,7 +62,7 @@ def scope_of(method: str, path: str) -> dict[str, Any]:
     }
 
 
-def linear(routes: list[BaseRoute], scope: dict[str, Any]) -> tuple[BaseRoute, dict[str, Any]] | None:
+def linear(routes: list[BaseRoute], scope: dict[str, Any]) -> tuple[BaseRoute, Any] | None:
     """Starlette's choice: the first route that matches fully."""
     for route in routes:
         match, child = route.matches(scope)
