@@ -1,5 +1,5 @@
 """`Kit`: a twin described as data (operations, auth, error style, pagers, outbox, extensions,
-limits), turned into the runtime's `Service` by `Kit.service()`.
+limits, schema migrations), turned into the runtime's `Service` by `Kit.service()`.
 
 The runtime builds from the table the FastAPI endpoints (one thin endpoint per operation and
 prefix, which the route index's fast lane calls directly), the RPC endpoint, the OpenAPI
@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from twins._runtime.collection import CollectionSpec, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
+from twins._runtime.migrations import Migration
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
 from twins.kit.auth import check_declared
@@ -58,6 +59,7 @@ class Kit:
     outbox: Callable[[], Outbox] | None = None
     extensions: Sequence[Factory] = ()
     limits: Mapping[str, Limit] = field(default_factory=dict)
+    migrations: Sequence[Migration] = ()
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -97,6 +99,7 @@ class Kit:
             on_start=lambda ctx: runtime_of(ctx).start(),
             on_stop=lambda ctx: runtime_of(ctx).stop(),
             implements=implements(self.operations()),
+            migrations=list(self.migrations),
         )
 
     def routes(self, ctx: TwinContext) -> APIRouter:
