@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from starlette.requests import Request
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.errors import TwinError
@@ -41,13 +44,14 @@ class Caller:
 class Credential:
     """What a strategy reads from a request: headers (lower-case names), arguments, the tenant
     the request named (`X-Twin-Tenant`, host), the store and the twin's extensions (a bearer
-    token verifier keeps its keys there)."""
+    token verifier keeps its keys there), and the request itself."""
 
     headers: Mapping[str, str]
     args: Mapping[str, Any]
     named_tenant: str | None
     store: Store
     extensions: Extensions
+    request: Request
 
 
 class AuthStrategy(Protocol):
@@ -142,6 +146,7 @@ def okta_forbidden() -> TwinError:
 
 
 BearerCheck = Callable[[Credential, str], Caller | None]
+OKTA_AUTH = re.compile(r"^(SSWS|Bearer)\s*(\S+)$", re.IGNORECASE)  # Okta takes "SSWS<token>" too
 
 
 @dataclass(frozen=True)
@@ -159,10 +164,14 @@ class OktaTokens:
     scoped: bool = True
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, token = split_auth(cred.headers)
-        if not scheme:
+        header = cred.headers.get("authorization", "")
+        if not header:
             raise TwinError("Invalid session", code="E0000005", status=401)
-        if scheme == "ssws" and token:
+        match = OKTA_AUTH.match(header.strip())
+        if match is None:
+            raise okta_invalid_token()
+        scheme, token = match.group(1).lower(), match.group(2)
+        if scheme == "ssws":
             found = token_row(cred.store, self.collection, self.field, token)
             if found is None or _named_other(cred, found[0]):
                 raise okta_invalid_token()
@@ -170,7 +179,7 @@ class OktaTokens:
             if self.active is not None and not self.active(state, row):
                 raise okta_invalid_token()
             return Caller(state.id, str(row[self.subject]), "ssws", None, row)
-        if scheme == "bearer" and token and self.bearer is not None:
+        if self.bearer is not None:
             caller = self.bearer(cred, token)
             if caller is not None:
                 return caller

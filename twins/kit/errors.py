@@ -49,6 +49,10 @@ class ErrorStyle:
     rate_headers_always: bool = False  # Okta stamps X-Rate-Limit-* on every answer
     flags: Mapping[str, bool] = field(default_factory=lambda: {"true": True, "false": False})
     default_status: int = 400
+    # The exception raised (a twin's own TwinError subclass may carry more, e.g. Okta's causes).
+    error_class: type[TwinError] = TwinError
+    # The summary of a refused argument, from its name and what is wrong with it.
+    invalid_summary: Callable[[str, str], str] = field(default=lambda name, message: f"{name}: {message}")
 
     def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
         """A vendor error; its status comes from the map unless given."""
@@ -58,7 +62,10 @@ class ErrorStyle:
 
     def invalid(self, name: str, message: str) -> TwinError:
         """The vendor's refusal of one bad argument (`name`: what the vendor calls it)."""
-        return self.error(self.invalid_code, f"{name}: {message}", field=name, reason=message)
+        summary = self.invalid_summary(name, message)
+        return self.error(
+            self.invalid_code, summary, field=name, reason=message, causes=[f"{name}: {message}"]
+        )
 
     def bad_body(self) -> TwinError:
         return self.error(self.bad_body_code, "The request body was not well-formed.")
@@ -122,7 +129,7 @@ SLACK = ErrorStyle(
 
 # --- Okta: errorCode/errorSummary/errorLink/errorId/errorCauses ----------------------------------
 def okta_body(error: TwinError) -> dict[str, Any]:
-    causes = error.extra.get("causes") or ([error.message] if error.extra.get("reason") else [])
+    causes = getattr(error, "causes", None) or error.extra.get("causes") or []
     return {
         "errorCode": error.code,
         "errorSummary": error.message,
@@ -163,6 +170,7 @@ OKTA = ErrorStyle(
     request_id_header="X-Okta-Request-Id",
     request_id=lambda: secrets.token_urlsafe(18),
     rate_headers_always=True,
+    invalid_summary=lambda name, message: f"Api validation failed: {name}",
 )
 
 

@@ -108,7 +108,11 @@ class LinkAfter:
     params: tuple[str, ...] = ("after", "limit")
 
     def page(self, call: Call, rows: Iterable[Row], state: PageState) -> list[Row]:
-        limit = _limit(call, "limit", self.default, self.most, True)
+        try:
+            limit = int(call.args.get("limit", self.default))
+        except (TypeError, ValueError):
+            raise call.style.invalid("limit", "must be a number") from None
+        limit = max(1, min(limit, self.most)) if limit > 0 else self.default
         after = call.args.text("after")
         remaining = iter(rows)
         if after:

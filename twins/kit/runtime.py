@@ -95,9 +95,14 @@ class KitRuntime:
     async def _serve(self, op: Operation, request: Request, style: ErrorStyle) -> Response:
         self.start()
         query, multi = _parse_query(request.scope)
-        body, has_body = await self._body(op, request, style)
-        args = Args({**query, **body} if op.method == RPC else query, style, multi)
-        caller = self._caller(op, request, args)
+        if op.method == RPC:  # the credential may be in the body: read it first
+            body, has_body = await self._body(op, request, style)
+            args = Args({**query, **body}, style, multi)
+            caller = self._caller(op, request, args)
+        else:  # the credential first: a bad one is refused before its body is read, as vendors do
+            args = Args(query, style, multi)
+            caller = self._caller(op, request, args)
+            body, has_body = await self._body(op, request, style)
         state = self.ctx.store.get(caller.tenant)
         if state is None:
             raise style.error(style.http_codes[404], f"tenant {caller.tenant!r} does not exist", status=404)
@@ -116,22 +121,20 @@ class KitRuntime:
         return self._reply(op, call, result, headers, style)
 
     async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
+        """The body as an object: JSON for `body="json"`, a form (or JSON, by its type) for forms
+        and RPC; malformed or not an object: the style's error."""
         if op.body == "none" or request.method in ("GET", "DELETE", "HEAD"):
             return {}, False
-        ctype = (
-            (raw_header(request.scope, b"content-type") or b"")
-            .decode("latin-1")
-            .split(";")[0]
-            .strip()
-            .lower()
-        )
-        if ctype == "multipart/form-data":
+        ctype = (raw_header(request.scope, b"content-type") or b"").decode("latin-1")
+        ctype = ctype.split(";")[0].strip().lower()
+        forms = op.body == "form" or op.method == RPC
+        if forms and ctype == "multipart/form-data":
             form = await request.form()
             return {k: v for k, v in form.multi_items() if isinstance(v, str)}, True
         raw = await request.body()
         if not raw.strip():
             return {}, False
-        if ctype == "application/x-www-form-urlencoded" or (op.method == RPC and ctype != "application/json"):
+        if forms and ctype != "application/json":
             try:
                 return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), True
             except UnicodeDecodeError:
@@ -148,9 +151,8 @@ class KitRuntime:
         named = request.scope.get("state", {}).get("twin_tenant")
         if op.auth is None:
             return Caller(str(named or self.ctx.settings.default_tenant), "", "anonymous")
-        cred = Credential(
-            request.headers, args, str(named) if named else None, self.ctx.store, self.extensions
-        )
+        tenant = str(named) if named else None
+        cred = Credential(request.headers, args, tenant, self.ctx.store, self.extensions, request)
         caller = op.auth.authenticate(cred)
         if op.scope is not None:
             op.auth.check(caller, op.scope)
@@ -194,4 +196,6 @@ class KitRuntime:
         status = reply.status or op.status
         if body is None and op.method != RPC:
             return Response(status_code=status, headers=headers)
+        if isinstance(body, bytes):  # already encoded (a render cache's output)
+            return Response(body, status, headers, media_type=JSON_TYPE)
         return Response(compact(body), status, headers, media_type=JSON_TYPE)
