@@ -19,13 +19,13 @@ from twins._runtime.ratelimit import Decision, Limit, RateLimiter
 from twins.kit.args import Args
 from twins.kit.auth import Caller, Credential
 from twins.kit.call import Call
-from twins.kit.errors import JSON_TYPE, ErrorStyle, compact
+from twins.kit.errors import JSON_TYPE, ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
 from twins.kit.outbox import Outbox
 
 if TYPE_CHECKING:
-    from twins.kit.twin import Kit
+    from twins.kit.twin import Mount
 
 Endpoint = Callable[[Request], Any]
 
@@ -41,9 +41,9 @@ def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, li
 
 
 class KitRuntime:
-    """One running kit twin: its context, extensions, outbox and rate limiter."""
+    """One running mount of operations: its context, extensions, outbox and rate limiter."""
 
-    def __init__(self, kit: Kit, ctx: TwinContext) -> None:
+    def __init__(self, kit: Mount, ctx: TwinContext) -> None:
         self.kit = kit
         self.ctx = ctx
         self.style: ErrorStyle = kit.style
@@ -198,4 +198,4 @@ class KitRuntime:
             return Response(status_code=status, headers=headers)
         if isinstance(body, bytes):  # already encoded (a render cache's output)
             return Response(body, status, headers, media_type=JSON_TYPE)
-        return Response(compact(body), status, headers, media_type=JSON_TYPE)
+        return Response(self.kit.encode(body), status, headers, media_type=JSON_TYPE)

@@ -24,7 +24,7 @@ from twins._runtime.migrations import Migration
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
 from twins.kit.auth import check_declared
-from twins.kit.errors import ErrorStyle
+from twins.kit.errors import ErrorStyle, compact
 from twins.kit.extensions import Factory
 from twins.kit.openapi import document, implements
 from twins.kit.operations import RPC, Operation, Registry
@@ -39,27 +39,20 @@ def ok_envelope(body: Any) -> Any:
     return {"ok": True, **(body or {})}
 
 
-@dataclass
-class Kit:
-    """A twin built on the kit: its tables, its operation registries, its error style; `rpc_path`
-    is where RPC methods live, `envelope` wraps their answers."""
+@dataclass(kw_only=True)
+class Mount:
+    """Operations served together: their registries, the error style, and what serving them needs
+    (RPC path and envelope, outbox, extensions, rate limits). `routes(ctx)` gives their router,
+    so a twin not (yet) described by a `Kit` can serve some operations from the kit."""
 
-    name: str
-    title: str
-    default_port: int
-    collections: list[CollectionSpec]
-    metadata: sa.MetaData | None
-    seed: Callable[[TenantState, int], None]
-    credentials: Callable[[TenantState, str], dict[str, Any]]
-    credential_from_headers: Callable[[Mapping[str, str], Mapping[str, str]], str | None]
     style: ErrorStyle
     registries: Sequence[Registry]
     rpc_path: str = "/api/{method}"
     envelope: Callable[[Any], Any] = ok_envelope
+    encode: Callable[[Any], bytes] = compact  # a reply body's JSON
     outbox: Callable[[], Outbox] | None = None
     extensions: Sequence[Factory] = ()
     limits: Mapping[str, Limit] = field(default_factory=dict)
-    migrations: Sequence[Migration] = ()
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -78,6 +71,41 @@ class Kit:
                 raise ValueError(
                     f"{op.method} {op.path}: rate bucket {op.rate!r} is not in the twin's limits"
                 )
+
+    def routes(self, ctx: TwinContext) -> APIRouter:
+        """One endpoint per REST operation and prefix, and the RPC endpoint if there are methods."""
+        self.check()
+        runtime = KitRuntime(self, ctx)
+        ctx.extras.setdefault(RUNTIME, runtime)  # a twin's own Kit is its first mount
+        router = APIRouter()
+        ops = self.operations()
+        for op in ops:
+            for path in op.paths if op.method != RPC else []:
+                endpoint = runtime.endpoint(op)
+                router.add_api_route(
+                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=False
+                )
+        if any(op.method == RPC for op in ops):
+            param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
+            router.add_api_route(
+                self.rpc_path, runtime.rpc_endpoint(param), methods=["GET", "POST"], include_in_schema=False
+            )
+        return router
+
+
+@dataclass(kw_only=True)
+class Kit(Mount):
+    """A twin built on the kit: its tables, seed and credentials, and its operations (a `Mount`)."""
+
+    name: str
+    title: str
+    default_port: int
+    collections: list[CollectionSpec]
+    metadata: sa.MetaData | None
+    seed: Callable[[TenantState, int], None]
+    credentials: Callable[[TenantState, str], dict[str, Any]]
+    credential_from_headers: Callable[[Mapping[str, str], Mapping[str, str]], str | None]
+    migrations: Sequence[Migration] = ()
 
     def service(self) -> Service:
         """The runtime's view of this twin (checked first: a bad table fails here)."""
@@ -101,24 +129,6 @@ class Kit:
             implements=implements(self.operations()),
             migrations=list(self.migrations),
         )
-
-    def routes(self, ctx: TwinContext) -> APIRouter:
-        """One endpoint per REST operation and prefix, and the RPC endpoint if there are methods."""
-        runtime = ctx.extras[RUNTIME] = KitRuntime(self, ctx)
-        router = APIRouter()
-        ops = self.operations()
-        for op in ops:
-            for path in op.paths if op.method != RPC else []:
-                endpoint = runtime.endpoint(op)
-                router.add_api_route(
-                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=False
-                )
-        if any(op.method == RPC for op in ops):
-            param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
-            router.add_api_route(
-                self.rpc_path, runtime.rpc_endpoint(param), methods=["GET", "POST"], include_in_schema=False
-            )
-        return router
 
     def admin_routes(self, ctx: TwinContext) -> APIRouter:
         router = APIRouter()
