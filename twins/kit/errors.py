@@ -8,7 +8,9 @@ framework body ever leaks.
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +24,17 @@ from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision
 
 JSON_TYPE = "application/json"
+_ids = random.Random()  # request ids: unique, not secret (os.urandom per answer costs a system call)
+
+
+def hex_id() -> str:
+    return f"{_ids.getrandbits(128):032x}"
+
+
+def urlsafe_id() -> str:
+    return base64.urlsafe_b64encode(_ids.getrandbits(144).to_bytes(18, "big")).decode()
+
+
 Body = Callable[[TwinError], Any]
 Headers = Callable[[Decision], dict[str, str]]
 
@@ -45,7 +58,7 @@ class ErrorStyle:
     rate_limit_code: str
     rate_limit_headers: Headers
     request_id_header: str | None = None
-    request_id: Callable[[], str] = field(default=lambda: secrets.token_hex(16))
+    request_id: Callable[[], str] = hex_id
     rate_headers_always: bool = False  # Okta stamps X-Rate-Limit-* on every answer
     flags: Mapping[str, bool] = field(default_factory=lambda: {"true": True, "false": False})
     default_status: int = 400
@@ -168,7 +181,7 @@ OKTA = ErrorStyle(
     rate_limit_code="E0000047",
     rate_limit_headers=okta_rate_headers,
     request_id_header="X-Okta-Request-Id",
-    request_id=lambda: secrets.token_urlsafe(18),
+    request_id=urlsafe_id,
     rate_headers_always=True,
     invalid_summary=lambda name, message: f"Api validation failed: {name}",
 )

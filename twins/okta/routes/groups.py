@@ -69,7 +69,9 @@ def list_group_users(call: Call) -> bytes:
     return user_json.users(call.state, chunk, call.base_url)
 
 
-@ops.operation("PUT", "/api/v1/groups/{group_id}/users/{user_id}", scope=MANAGE, write=True, status=204)
+@ops.operation(
+    "PUT", "/api/v1/groups/{group_id}/users/{user_id}", scope=MANAGE, write=True, status=204, body="none"
+)
 def assign_user(call: Call) -> None:
     group_id, user_id = call.path["group_id"], call.path["user_id"]
     groups.assign_user(call.state, group_id, user_id, actor_id=call.caller.subject)
