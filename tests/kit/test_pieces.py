@@ -65,3 +65,26 @@ def test_an_operation_cannot_be_registered_twice() -> None:
 
     with pytest.raises(ValueError, match="twice"):
         ops.rpc("a.b", scope=())(first)
+
+
+def test_a_twin_whose_table_lacks_a_scope_does_not_start() -> None:
+    from dataclasses import replace
+
+    from tests.kit.example_twin import kit
+
+    extra = Registry(auth=SlackTokens(collection="example_tokens"), tags=("x",))
+
+    @extra.rpc("tasks.forgot")
+    def forgot(call: object) -> None: ...
+
+    twin = kit()
+    with pytest.raises(ValueError, match="must name one"):
+        replace(twin, registries=[*twin.registries, extra]).service()
+    unknown = Registry(auth=OktaTokens(vocabulary=frozenset({"a.read"})))
+    unknown.operation("GET", "/x", scope="a.reed")(forgot)
+    with pytest.raises(ValueError, match="unknown scope"):
+        replace(twin, registries=[unknown]).service()
+    limited = Registry()
+    limited.operation("GET", "/y", rate="nope")(forgot)
+    with pytest.raises(ValueError, match="rate bucket"):
+        replace(twin, registries=[limited]).service()
