@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from twins._runtime.collection import CollectionSpec, TenantState
 from twins._runtime.errors import TwinError
+from twins._runtime.migrations import Migration
 
 if TYPE_CHECKING:
     from twins._runtime.context import TwinContext
@@ -40,3 +41,5 @@ class Service:
     implements: Callable[[str, str], bool] | None = None
     # Vendor ASGI middleware around the service's routes (inside fault injection), e.g. rate limits.
     middleware: Callable[[Any, TwinContext], Any] | None = None  # (METHOD, spec path) for COVERAGE.md
+    # Schema versions of the twin's tables, oldest first (migrations.py).
+    migrations: list[Migration] = field(default_factory=list)

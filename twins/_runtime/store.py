@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from twins._runtime.credentials import CredentialLookup
 from twins._runtime.db import runtime_metadata, snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
 from twins._runtime.ids import IdSource
+from twins._runtime.migrations import Migration, latest, upgrade, upgrade_dump
 from twins._runtime.replicas import LockedWriter
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ class Store:
         seeder: Seeder,
         *,
         shared: bool = False,
+        migrations: Sequence[Migration] = (),
     ) -> None:
         self.service = service
         self.engine = engine
@@ -60,6 +62,8 @@ class Store:
         self.metadata = metadata
         self.seeder = seeder
         self.shared = shared
+        self.migrations = list(migrations)
+        self.schema_version = latest(self.migrations)  # recorded in every snapshot (migrations.py)
         self.tenants = Tenants()
         self.credentials: dict[str, str] = {}
         self.snapshots: dict[tuple[str, str], dict[str, Any]] = {}
@@ -77,6 +81,7 @@ class Store:
                 runtime_metadata.create_all(self.engine)
                 if self.metadata is not None:
                     self.metadata.create_all(self.engine, tables=[s.table for s in self.specs])
+                upgrade(self.engine, self.service, self.migrations)
                 if self.shared:
                     self.lookup.index()
                 break
@@ -314,7 +319,7 @@ class Store:
             state.version = old.version
             self.forget(old)
         ops = self._replace(state, None)
-        seed_dump = state.dump()
+        seed_dump = self._dump(state)
         ops.append(("snapshot", None, self._snapshot_row(state.id, SEED_SNAPSHOT, seed_dump)))
         self.tenants[tenant_id] = state
         self.snapshots[(tenant_id, SEED_SNAPSHOT)] = seed_dump
@@ -367,7 +372,7 @@ class Store:
 
     async def snapshot(self, tenant_id: str, name: str) -> int:
         state = self.tenants[tenant_id]
-        dump = state.dump()
+        dump = self._dump(state)
         self.snapshots[(tenant_id, name)] = dump
         row = self._snapshot_row(tenant_id, name, dump)
         await self.committer.write([("snapshot", None, row)])
@@ -381,9 +386,12 @@ class Store:
                 key = (st.c.service == self.service) & (st.c.tenant_id == tenant_id) & (st.c.name == name)
                 found = conn.execute(sa.select(snapshots_table.c.data).where(key)).first()
             if found is not None:
-                dump = found[0]
+                dump = upgrade_dump(found[0], self.migrations)  # taken by an older twin, perhaps
                 self.snapshots[(tenant_id, name)] = dump
         return dump
+
+    def _dump(self, state: TenantState) -> dict[str, Any]:
+        return {**state.dump(), "schema": self.schema_version}
 
     def list_snapshots(self, tenant_id: str) -> list[dict[str, Any]]:
         t = snapshots_table

@@ -1,20 +1,23 @@
-"""/api/v1/groups: groups, their members and their apps."""
+"""/api/v1/groups: groups, their members and their apps (operations on the twin kit)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from fastapi import APIRouter
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
+from twins.kit import Call, LinkAfter, Registry
+from twins.kit.twin import Mount
 from twins.okta import schemas, user_json
 from twins.okta.backend import apps, groups
-from twins.okta.common import authenticate, base_url, page, read_json, respond, respond_encoded
+from twins.okta.common import encode
+from twins.okta.kit import AUTH, STYLE
 from twins.okta.routes.apps import render_app
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
+ops = Registry(auth=AUTH, tags=("groups",))
 
 
 def render_group(state: TenantState, row: Row, base: str, expand: str = "") -> dict[str, Any]:
@@ -26,79 +29,66 @@ def render_group(state: TenantState, row: Row, base: str, expand: str = "") -> d
     return out
 
 
-def build_router(_ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["groups"])
+@ops.operation("GET", "/api/v1/groups", scope=READ, page=LinkAfter(default=10000, most=10000))
+def list_groups(call: Call) -> list[dict[str, Any]]:
+    """Groups by `q`, `filter` or `search`, sorted as asked."""
+    chunk = call.page(groups.list_groups(call.state, call.args))
+    expand = call.args.text("expand")
+    return [render_group(call.state, g, call.base_url, expand) for g in chunk]
 
-    @router.get("/api/v1/groups")
-    async def list_groups(request: Request) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        rows = groups.list_groups(state, request.query_params)
-        chunk, headers = page(request, rows, default_limit=10000, max_limit=10000)
-        expand = request.query_params.get("expand", "")
-        base = base_url(request)
-        return respond([render_group(state, g, base, expand) for g in chunk], headers=headers)
 
-    @router.post("/api/v1/groups")
-    async def add_group(request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(request, lambda st: groups.create_group(st, body, actor_id=caller.user_id))
-        return respond(render_group(ctx.state(request), row, base_url(request)))
+@ops.operation("POST", "/api/v1/groups", scope=MANAGE, write=True)
+def add_group(call: Call) -> dict[str, Any]:
+    row = groups.create_group(call.state, dict(call.require_body()), actor_id=call.caller.subject)
+    return render_group(call.state, row, call.base_url)
 
-    @router.get("/api/v1/groups/{group_id}")
-    async def get_group(request: Request, group_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        row = groups.get_group(state, group_id)
-        return respond(render_group(state, row, base_url(request), request.query_params.get("expand", "")))
 
-    @router.put("/api/v1/groups/{group_id}")
-    async def replace_group(request: Request, group_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request, lambda st: groups.replace_group(st, group_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_group(ctx.state(request), row, base_url(request)))
+@ops.operation("GET", "/api/v1/groups/{group_id}", scope=READ)
+def get_group(call: Call) -> dict[str, Any]:
+    row = groups.get_group(call.state, call.path["group_id"])
+    return render_group(call.state, row, call.base_url, call.args.text("expand"))
 
-    @router.delete("/api/v1/groups/{group_id}")
-    async def delete_group(request: Request, group_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: groups.delete_group(st, group_id, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    @router.get("/api/v1/groups/{group_id}/users")
-    async def list_group_users(request: Request, group_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        groups.get_group(state, group_id)
-        rows = groups.members(state, group_id)
-        chunk, headers = page(request, rows, default_limit=1000, max_limit=10000)
-        return respond_encoded(user_json.users(state, chunk, base_url(request)), headers=headers)
+@ops.operation("PUT", "/api/v1/groups/{group_id}", scope=MANAGE, write=True)
+def replace_group(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = groups.replace_group(call.state, call.path["group_id"], body, actor_id=call.caller.subject)
+    return render_group(call.state, row, call.base_url)
 
-    @router.put("/api/v1/groups/{group_id}/users/{user_id}")
-    async def assign_user(request: Request, group_id: str, user_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: groups.assign_user(st, group_id, user_id, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    @router.delete("/api/v1/groups/{group_id}/users/{user_id}")
-    async def unassign_user(request: Request, group_id: str, user_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(
-            request, lambda st: groups.unassign_user(st, group_id, user_id, actor_id=caller.user_id)
-        )
-        return respond(None, 204)
+@ops.operation("DELETE", "/api/v1/groups/{group_id}", scope=MANAGE, write=True, status=204)
+def delete_group(call: Call) -> None:
+    groups.delete_group(call.state, call.path["group_id"], actor_id=call.caller.subject)
 
-    @router.get("/api/v1/groups/{group_id}/apps")
-    async def list_group_apps(request: Request, group_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        groups.get_group(state, group_id)
-        rows = apps.apps_for_group(state, group_id)
-        chunk, headers = page(request, rows, default_limit=20, max_limit=200)
-        base = base_url(request)
-        return respond([render_app(state, a, base) for a in chunk], headers=headers)
 
-    return router
+@ops.operation("GET", "/api/v1/groups/{group_id}/users", scope=READ, page=LinkAfter(default=1000, most=10000))
+def list_group_users(call: Call) -> bytes:
+    """The group's members, rendered from the users' render cache."""
+    groups.get_group(call.state, call.path["group_id"])
+    chunk = call.page(groups.members(call.state, call.path["group_id"]))
+    return user_json.users(call.state, chunk, call.base_url)
+
+
+@ops.operation(
+    "PUT", "/api/v1/groups/{group_id}/users/{user_id}", scope=MANAGE, write=True, status=204, body="none"
+)
+def assign_user(call: Call) -> None:
+    group_id, user_id = call.path["group_id"], call.path["user_id"]
+    groups.assign_user(call.state, group_id, user_id, actor_id=call.caller.subject)
+
+
+@ops.operation("DELETE", "/api/v1/groups/{group_id}/users/{user_id}", scope=MANAGE, write=True, status=204)
+def unassign_user(call: Call) -> None:
+    group_id, user_id = call.path["group_id"], call.path["user_id"]
+    groups.unassign_user(call.state, group_id, user_id, actor_id=call.caller.subject)
+
+
+@ops.operation("GET", "/api/v1/groups/{group_id}/apps", scope=READ, page=LinkAfter(default=20, most=200))
+def list_group_apps(call: Call) -> list[dict[str, Any]]:
+    groups.get_group(call.state, call.path["group_id"])
+    chunk = call.page(apps.apps_for_group(call.state, call.path["group_id"]))
+    return [render_app(call.state, a, call.base_url) for a in chunk]
+
+
+def build_router(ctx: TwinContext) -> APIRouter:
+    return Mount(style=STYLE, registries=[ops], encode=encode).routes(ctx)
