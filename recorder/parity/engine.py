@@ -38,13 +38,15 @@ def load_traces(paths: Sequence[Path]) -> list[RecordingInput]:
 
 
 def unserved(exchanges: Sequence[Exchange], served: Served, profile: Profile) -> list[str]:
-    """Endpoints of a recording the twin has no route for. A URL an earlier answer handed out
-    (an upload URL, a `next` link) counts as served: the twin hands out its own."""
+    """Endpoints of a recording the twin has no route for. A URL on another host that an earlier
+    answer handed out (an upload URL) counts as served: the twin hands out its own."""
     handed_out = ""
     missing = []
+    api_host = urlsplit(exchanges[0].request.url).netloc if exchanges else ""
     for exchange in exchanges:
         url = exchange.request.url.split("?")[0]
-        if not served(exchange.request.method, urlsplit(url).path) and url not in handed_out:
+        elsewhere = urlsplit(url).netloc != api_host and url in handed_out
+        if not served(exchange.request.method, urlsplit(url).path) and not elsewhere:
             missing.append(profile.endpoint(exchange))
         handed_out += exchange.response.body.text.replace("\\/", "/")
         handed_out += " ".join(v for _, v in exchange.response.headers)

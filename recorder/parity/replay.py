@@ -164,6 +164,28 @@ def _leaves(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+def natural_key(item: Any) -> str | None:
+    """What names an object apart from its id: `name`, `label`, `profile.name` or `profile.login`."""
+    if not isinstance(item, dict):
+        return None
+    profile: dict[str, Any] = item["profile"] if isinstance(item.get("profile"), dict) else {}
+    for value in (item.get("name"), item.get("label"), profile.get("name"), profile.get("login")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def counterpart(recorded: Any, twin: list[Any], index: int) -> Any:
+    """The twin list item to pair with a recorded one: the one of the same name, else the one at
+    the same position (a listing of a fresh tenant need not hold the recorded items in order)."""
+    key = natural_key(recorded)
+    if key is not None:
+        named = [t for t in twin if natural_key(t) == key]
+        if named:
+            return named[0]
+    return twin[index] if index < len(twin) else None
+
+
 def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile) -> None:
     """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
     if isinstance(recorded, dict) and isinstance(twin, dict):
@@ -171,10 +193,12 @@ def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profil
             if key in twin:
                 pair_values(value, twin[key], found, profile)
     elif isinstance(recorded, list) and isinstance(twin, list):
-        for r_item, t_item in zip(recorded, twin, strict=False):
-            pair_values(r_item, t_item, found, profile)
+        for index, r_item in enumerate(recorded):
+            t_item = counterpart(r_item, twin, index)
+            if t_item is not None:
+                pair_values(r_item, t_item, found, profile)
     elif isinstance(recorded, str) and isinstance(twin, str) and recorded != twin:
-        same_kind = profile.id_kind(recorded) == profile.id_kind(twin)
-        both_ids = profile.is_id(recorded) and profile.is_id(twin) and same_kind
+        both_ids = profile.is_id(recorded) and profile.is_id(twin)
+        both_ids = both_ids and profile.id_kind(recorded) == profile.id_kind(twin)
         if both_ids or (recorded.startswith("http") and twin.startswith("http")):
             found.setdefault(recorded, twin)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile, body_cursors
@@ -24,8 +24,10 @@ USER_FACTS = ("deleted", "is_bot", "is_admin", "is_owner", "is_restricted", "is_
 
 def endpoint(exchange: Exchange) -> str:
     """The Web API method (`conversations.info`); `(upload)` for a file upload URL."""
-    path = exchange.request.url.split("?")[0]
-    return path.rsplit("/api/", 1)[-1] if "/api/" in path else "(upload)"
+    path = urlsplit(exchange.request.url).path
+    if "/api/" in path:
+        return path.rsplit("/api/", 1)[-1]
+    return "(upload)" if "/upload/" in path else f"{exchange.request.method} {path}"
 
 
 def credential_class(exchange: Exchange) -> Credential:

@@ -1,4 +1,5 @@
-"""Parity runs collect one report per twin; the session ends with each twin's headline and coverage."""
+"""Parity runs collect one report per twin; the session ends with each twin's headline and coverage
+(and, when TWINS_PARITY_REPORTS names a folder, writes the full reports there as JSON and Markdown)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         merged = Report(service, [rec for r in reports if r.service == service for rec in r.recordings])
         terminalreporter.write_line(merged.headline())
         terminalreporter.write_line(merged.coverage())
+        folder = os.environ.get("TWINS_PARITY_REPORTS")
+        if folder:  # the full reports, every mismatch explained
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / f"{service}.json").write_text(merged.to_json(), encoding="utf-8")
+            (Path(folder) / f"{service}.md").write_text(merged.to_markdown(), encoding="utf-8")

@@ -37,6 +37,13 @@ DIFFERENCES: dict[tuple[str, str], str] = {
     ),
     ("POST /api/v1/meta/schemas/user/default", "definitions.custom.properties"): "as above",
     **{
+        ("GET /.well-known/oauth-authorization-server", key): (
+            "the recorded org advertises grant types and scopes of features the twin lacks "
+            "(OTP, OOB, device SSO, custom admin scopes)"
+        )
+        for key in ("grant_types_supported", "scopes_supported")
+    },
+    **{
         ("*", key): (
             "metadata of features the twin lacks (front-channel logout, DPoP, token exchange chaining)"
         )
