@@ -208,7 +208,7 @@ class Report:
     def to_markdown(self) -> str:
         lines = [f"# {self.service} parity", "", self.headline(), "", self.coverage(), ""]
         lines += [
-            "| endpoint | exchanges | exact | with declared | main difference |",
+            "| endpoint | exchanges | exact | with declared | main undeclared difference |",
             "|---|---|---|---|---|",
         ]
         for name, row in self.by_endpoint().items():
@@ -222,6 +222,12 @@ class Report:
             for name, o in mismatches:
                 why = "; ".join(d.explain() for d in o.undeclared)
                 lines.append(f"- {name} #{o.seq} `{o.endpoint}`: {why}")
+        declared: Counter[str] = Counter(
+            f"`{o.endpoint}` {d.explain()}: {why}" for o in self.outcomes for d, why in o.declared
+        )
+        if declared:
+            lines += ["", "## Declared differences", ""]
+            lines += [f"- {text} ({n} exchanges)" for text, n in declared.most_common()]
         unserved = self.unserved()
         if unserved:
             lines += ["", "## Not replayed: endpoints the twin does not serve", ""]

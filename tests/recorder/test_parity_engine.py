@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from recorder.parity import Report, okta, slack, verify_async
+import httpx
+
+from recorder.parity import Report, okta, slack, verify, verify_async
 from recorder.parity.report import Outcome
 from recorder.trace import Body, Exchange, Request, Response, TraceWriter
 from tests.okta.conftest import make_app as make_okta
 from tests.slack.conftest import make_app as make_slack
+from tests.support.servers import serve_app
 
 ORG = "https://acme.okta.com"
 INVALID = '{"errorCode":"E0000011","errorSummary":"Invalid token provided","errorCauses":[]}'
@@ -156,3 +159,22 @@ async def test_slack_credential_classes_paging_and_coverage(tmp_path: Path) -> N
     assert report.figures()["recordings_served"] == 1
     assert "1/2 recordings served, 4/5 exchanges served" in report.coverage()
     assert "`POST /team/U012AB3CD` (1 recordings)" in report.to_markdown()
+
+
+def test_verify_runs_against_a_served_twin_on_a_fresh_tenant(tmp_path: Path) -> None:
+    recording = [
+        okta_exchange("GET", "/api/v1/users/me", 401, json.loads(INVALID)),
+        okta_exchange(
+            "GET", "/api/v1/groups?q=Everyone", 200, [{"id": "00g1recordedAAAAAAAA", "type": "BUILT_IN"}]
+        ),
+    ]
+    trace = tmp_path / "okta.jsonl"
+    with TraceWriter(trace) as writer:
+        writer.write_all(recording)
+    app = make_okta()
+    with serve_app(app) as base_url:
+        report = verify(base_url, [trace])
+        tenants = httpx.get(f"{base_url}/_twin/tenants").json()
+    assert report.service == "okta"
+    assert [o.exact for o in report.outcomes] == [True, True], report.to_markdown()
+    assert all(not t["id"].startswith("parity-") for t in tenants["tenants"]), "the tenant is left behind"
