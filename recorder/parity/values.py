@@ -177,8 +177,7 @@ def compare_scalar(recorded: Any, twin: Any, cmp: Comparison, path: str, key: st
     if recorded == twin:
         return
     if recorded is None or twin is None or type_name(recorded) != type_name(twin):
-        if not (isinstance(recorded, str) and cmp.ids.get(recorded) == twin):
-            cmp.add(Difference(path, "type" if None not in (recorded, twin) else "value", recorded, twin))
+        cmp.add(Difference(path, "type" if None not in (recorded, twin) else "value", recorded, twin))
         return
     if isinstance(recorded, bool):
         cmp.add(Difference(path, "value", recorded, twin))

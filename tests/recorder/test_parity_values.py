@@ -64,7 +64,11 @@ def test_volatile_values_differ_freely_and_ids_follow_the_map() -> None:
         "credentials": {"client_secret": "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6"},
     }
     assert found(recorded, twin) == []
-    assert found({"groupId": GROUP}, {"groupId": "00g0other0000000000x"}, ids={GROUP: TWIN_GROUP}) == []
+    assert found({"groupId": GROUP}, {"groupId": TWIN_GROUP}, ids={GROUP: TWIN_GROUP}) == []
+    assert found({"groupId": GROUP, "description": None}, {"groupId": None, "description": ""}) == [
+        f"`groupId`: {GROUP!r} recorded, None from the twin",
+        "`description`: None recorded, '' from the twin",
+    ]
 
 
 def test_a_string_the_request_set_must_come_back_as_set() -> None:
