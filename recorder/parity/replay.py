@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 
+import httpx
+
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.session import Session
@@ -112,24 +114,24 @@ class Replay:
             pair_values(recorded, twin, self.ids, self.profile)
         return Step(exchange, endpoint, response.status_code, response.text, found, credential)
 
-    async def _send(self, exchange: Exchange, credential: Credential) -> Any:
+    async def _send(self, exchange: Exchange, credential: Credential) -> httpx.Response:
         request = exchange.request
         url = await self.rewrite(request.url, exchange, url=True)
         parts = urlsplit(url)
         base = self.session.base_url
         target = url if url.startswith(base) else parts.path + (f"?{parts.query}" if parts.query else "")
-        body = (
-            await self.rewrite(request.body.text, exchange)
-            if request.body.encoding != "base64"
-            else request.body.to_bytes().decode("latin-1")
-        )
+        if request.body.encoding == "base64":  # binary: sent as recorded
+            content: bytes | None = request.body.to_bytes()
+        else:
+            content = (await self.rewrite(request.body.text, exchange)).encode("utf-8") or None
         headers = {k: v for k, v in request.headers if k.lower() in FORWARDED_HEADERS}
         headers.update(self.session.tenant_headers())
         headers.update(self.headers[credential])
-        content = body.encode("utf-8") if body else None
         return await self.session.client.request(request.method, target, content=content, headers=headers)
 
-    def _compare(self, exchange: Exchange, response: Any, recorded: Any, twin: Any) -> list[Difference]:
+    def _compare(
+        self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any
+    ) -> list[Difference]:
         cmp = Comparison(self.profile.is_id, self.ids, self.request_strings, self.profile.enum_keys)
         if exchange.response.status != response.status_code:
             cmp.add(Difference("", "status", exchange.response.status, response.status_code))
@@ -142,7 +144,7 @@ class Replay:
         return cmp.found
 
     def _pair_cursors(
-        self, exchange: Exchange, response: Any, recorded: Any, twin: Any, cmp: Comparison
+        self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any, cmp: Comparison
     ) -> None:
         """Map each recorded next-page cursor to the twin's, as ids are; report a page that ends early."""
         theirs = self.profile.cursors(exchange.response.headers, recorded)
