@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recorder.parity import Credential, Difference, okta, slack
+from recorder.parity import GENERIC, Credential, Difference, okta, slack
+from recorder.parity.profile import body_cursors, next_link_cursors
 from recorder.parity.report import Outcome, Recording, Report, is_declared
 from recorder.parity.values import Comparison, compare
 from recorder.trace import Body, Exchange, Request, Response
@@ -142,3 +143,23 @@ def test_the_report_prints_coverage_beside_the_headline() -> None:
     markdown = report.to_markdown()
     assert "status 200 recorded, 404 from the twin" in markdown
     assert "`GET /api/v1/brands` (1 recordings)" in markdown
+
+
+def test_cursors_come_from_link_headers_or_the_body() -> None:
+    link = (
+        '<https://x/api/v1/users?limit=2>; rel="self", '
+        '<https://x/api/v1/users?after=00u1abc&limit=2>; rel="next"'
+    )
+    assert next_link_cursors([("Link", link)], None) == ["00u1abc"]
+    assert next_link_cursors([("link", '<https://x/api/v1/users>; rel="self"')], None) == []
+    find = body_cursors("response_metadata.next_cursor")
+    assert find([], {"ok": True, "response_metadata": {"next_cursor": "dXNlcjpVMEc5"}}) == ["dXNlcjpVMEc5"]
+    assert find([], {"ok": True}) == [""]
+
+
+def test_the_generic_profile_reads_credential_classes_from_the_status() -> None:
+    assert (
+        GENERIC.credential_class(exchange("https://jira/rest/api/2/myself", 401, "{}")) is Credential.INVALID
+    )
+    assert GENERIC.credential_class(exchange("https://jira/rest/api/2/myself", auth=None)) is Credential.NONE
+    assert GENERIC.endpoint(exchange("https://jira/rest/api/2/issue/ABC-12")) == "GET /rest/api/2/issue/{id}"
