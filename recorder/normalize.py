@@ -1,4 +1,4 @@
-"""Placeholders for volatile values, and the key structure of a JSON body, for parity checks."""
+"""Placeholders for volatile values (ids, timestamps, Slack ts) and lenient JSON parsing."""
 
 from __future__ import annotations
 
@@ -23,20 +23,6 @@ def parse_json(text: str) -> Any:
         return None
 
 
-def key_paths(value: Any, prefix: str = "") -> set[str]:
-    """Every key path of a JSON value: `channel.topic.value`; list items share `[]`."""
-    out: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            out.add(path)
-            out |= key_paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            out |= key_paths(item, f"{prefix}[]")
-    return out
-
-
 def placeholder(value: Any) -> Any:
     """A value with its volatile parts replaced: ids, timestamps, Slack ts."""
     if isinstance(value, dict):
@@ -51,23 +37,3 @@ def placeholder(value: Any) -> Any:
         if SLACK_TS.match(value):
             return "<ts>"
     return value
-
-
-def pair_values(recorded: Any, twin: Any, found: dict[str, str]) -> None:
-    """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
-    if isinstance(recorded, dict) and isinstance(twin, dict):
-        for key, value in recorded.items():
-            if key in twin:
-                pair_values(value, twin[key], found)
-    elif isinstance(recorded, list) and isinstance(twin, list):
-        for r_item, t_item in zip(recorded, twin, strict=False):
-            pair_values(r_item, t_item, found)
-    elif isinstance(recorded, str) and isinstance(twin, str) and _pairable(recorded, twin):
-        found.setdefault(recorded, twin)
-
-
-def _pairable(recorded: str, twin: str) -> bool:
-    if recorded == twin:
-        return False
-    both_ids = bool(VOLATILE_ID.match(recorded) and VOLATILE_ID.match(twin))
-    return both_ids or (recorded.startswith("http") and twin.startswith("http"))

@@ -1,37 +1,36 @@
-"""Parity runs collect one line per replayed exchange; the session ends with the share that matched."""
+"""Parity runs collect one report per twin; the session ends with each twin's headline and coverage
+(and, when TWINS_PARITY_REPORTS names a folder, writes the full reports there as JSON and Markdown)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from pathlib import Path
 
 import pytest
 
-PARITY_LOG = pytest.StashKey[list["Outcome"]]()
+from recorder.parity import Report
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """One replayed exchange: `exact` without any declared difference, `passed` with them."""
-
-    twin: str
-    recording: str
-    exchange: str
-    exact: bool
-    passed: bool
+# `../shared/reference` beside the repository; TWINS_REFERENCE names it where the checkout lives
+# elsewhere (a git worktree, a CI workspace).
+REFERENCE = Path(
+    os.environ.get("TWINS_REFERENCE") or Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+)
+PARITY_REPORTS = pytest.StashKey[list[Report]]()
 
 
 @pytest.fixture
-def parity_log(request: pytest.FixtureRequest) -> list[Outcome]:
-    return request.config.stash.setdefault(PARITY_LOG, [])
+def parity_reports(request: pytest.FixtureRequest) -> list[Report]:
+    return request.config.stash.setdefault(PARITY_REPORTS, [])
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    log = config.stash.get(PARITY_LOG, [])
-    for twin in sorted({o.twin for o in log}):
-        rows = [o for o in log if o.twin == twin]
-        exact = sum(o.exact for o in rows)
-        passed = sum(o.passed for o in rows)
-        terminalreporter.write_line(
-            f"parity {twin}: {exact}/{len(rows)} recorded exchanges match exactly "
-            f"({100 * exact / len(rows):.0f}%), {passed}/{len(rows)} with the declared differences"
-        )
+    reports = config.stash.get(PARITY_REPORTS, [])
+    for service in sorted({r.service for r in reports}):
+        merged = Report(service, [rec for r in reports if r.service == service for rec in r.recordings])
+        terminalreporter.write_line(merged.headline())
+        terminalreporter.write_line(merged.coverage())
+        folder = os.environ.get("TWINS_PARITY_REPORTS")
+        if folder:  # the full reports, every mismatch explained
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / f"{service}.json").write_text(merged.to_json(), encoding="utf-8")
+            (Path(folder) / f"{service}.md").write_text(merged.to_markdown(), encoding="utf-8")

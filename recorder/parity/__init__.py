@@ -1,0 +1,28 @@
+"""The parity engine: replay recordings against a twin on fresh tenants and report its fidelity.
+
+`verify(app_factory or base_url, traces) -> Report`; vendor specifics live in profiles
+(`recorder.parity.okta`, `recorder.parity.slack`, `GENERIC` for the rest).
+"""
+
+from recorder.parity.engine import load_traces, profile_for, verify, verify_async
+from recorder.parity.profile import GENERIC, Credential, Profile
+from recorder.parity.replay import Replay, Step
+from recorder.parity.report import Declared, Outcome, Recording, Report
+from recorder.parity.values import Difference
+
+__all__ = [
+    "GENERIC",
+    "Credential",
+    "Declared",
+    "Difference",
+    "Outcome",
+    "Profile",
+    "Recording",
+    "Replay",
+    "Report",
+    "Step",
+    "load_traces",
+    "profile_for",
+    "verify",
+    "verify_async",
+]

@@ -1,0 +1,121 @@
+"""What the parity engine must know of one vendor: id shapes, credential classes, cursors, endpoints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from recorder.classify import endpoint as generic_endpoint
+from recorder.normalize import VOLATILE_ID
+from recorder.trace import Exchange
+
+if TYPE_CHECKING:
+    from recorder.parity.replay import Replay
+    from recorder.parity.session import Session
+
+
+class Credential(StrEnum):
+    """The class of credential a recorded request carried, as its answer shows it."""
+
+    VALID = "a valid"
+    NONE = "no"
+    INVALID = "an invalid"
+    UNDER_SCOPED = "an under-scoped"
+
+
+Headers = list[tuple[str, str]]
+# Request headers per credential class the recording needs, made for its fresh tenant; a class
+# left out cannot be replayed.
+CredentialMaker = Callable[["Session", set[Credential]], Awaitable[dict[Credential, dict[str, str]]]]
+Resolver = Callable[["Replay", str, Exchange], Awaitable[str | None]]
+Hook = Callable[["Replay", Exchange], Awaitable[None]]
+Prepare = Callable[["Replay"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A vendor's specifics; the engine itself knows none."""
+
+    name: str
+    is_id: Callable[[str], bool]  # a whole JSON value that is a vendor id
+    id_kind: Callable[[str], str]  # ids of one kind pair up: `00g`, `conversation`...
+    id_in_text: re.Pattern[str]  # vendor ids inside a URL or a request body
+    endpoint: Callable[[Exchange], str]
+    credential_class: Callable[[Exchange], Credential]
+    credentials: CredentialMaker
+    cursors: Callable[[Headers, Any], list[str]]  # next-page cursors of an answer, in order
+    enum_keys: frozenset[str] = frozenset()
+    resolve: Resolver | None = None  # a twin id for a recorded id first named in a request
+    before: Hook | None = None  # runs before each exchange is sent
+    prepare: Prepare | None = None  # runs once on the fresh tenant before the first exchange
+    skip_request_headers: frozenset[str] = field(default_factory=frozenset)
+
+
+def next_link_cursors(headers: Headers, _body: Any) -> list[str]:
+    """`after` of every `Link: <…>; rel="next"` header (Okta, GitHub, Jira Server)."""
+    out = []
+    for name, value in headers:
+        if name.lower() != "link":
+            continue
+        for part in value.split(","):
+            url, _, rel = part.partition(";")
+            if 'rel="next"' in rel.replace(" ", ""):
+                query = dict(parse_qsl(urlsplit(url.strip().strip("<>")).query))
+                cursor = query.get("after") or query.get("cursor") or query.get("page")
+                if cursor:
+                    out.append(cursor)
+    return out
+
+
+def body_cursors(*paths: str) -> Callable[[Headers, Any], list[str]]:
+    """Cursors found in the JSON body at dotted paths (`response_metadata.next_cursor`)."""
+
+    def find(_headers: Headers, body: Any) -> list[str]:
+        out = []
+        for path in paths:
+            value = body
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            out.append(value if isinstance(value, str) else "")
+        return out
+
+    return find
+
+
+def status_credential_class(exchange: Exchange) -> Credential:
+    """Generic: no Authorization header, a 401 (invalid) or a 403 (under-scoped), else valid."""
+    if exchange.header("request", "authorization") is None:
+        return Credential.NONE
+    if exchange.response.status == 401:
+        return Credential.INVALID
+    return Credential.VALID
+
+
+async def bearer_from_admin(session: Session, _needed: set[Credential]) -> dict[Credential, dict[str, str]]:
+    """Generic credentials: the first token the admin API names, as a bearer token."""
+    creds = await session.credentials()
+    token = next((str(v) for k, v in creds.items() if "token" in k and v), "")
+    valid = {"Authorization": f"Bearer {token}"} if token else {}
+    return {
+        Credential.VALID: valid,
+        Credential.NONE: {},
+        Credential.INVALID: {"Authorization": "Bearer invalid-parity-token"},
+    }
+
+
+GENERIC = Profile(
+    name="generic",
+    is_id=lambda value: bool(VOLATILE_ID.match(value)),
+    id_kind=lambda value: value[:1],
+    id_in_text=re.compile(
+        r"\b00[a-z][0-9A-Za-z]{17}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    ),
+    endpoint=lambda exchange: generic_endpoint(exchange.request.method, exchange.request.url),
+    credential_class=status_credential_class,
+    credentials=bearer_from_admin,
+    cursors=next_link_cursors,
+)

@@ -1,0 +1,206 @@
+"""Replay one recording's request sequence on a fresh tenant, mapping recorded ids, cursors and
+credentials to the twin's, and compare every answer with the recorded one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
+
+import httpx
+
+from recorder.normalize import parse_json
+from recorder.parity.profile import Credential, Profile
+from recorder.parity.session import Session
+from recorder.parity.values import Comparison, Difference, compare, volatile_kind
+from recorder.trace import Exchange
+
+FORWARDED_HEADERS = ("content-type", "accept")
+
+
+@dataclass
+class Step:
+    """One replayed exchange: the recorded one, the twin's answer and how they differ."""
+
+    exchange: Exchange
+    endpoint: str
+    status: int
+    text: str
+    differences: list[Difference]
+    credential: Credential = Credential.VALID
+
+
+@dataclass
+class Replay:
+    """The replay of one recording: the ids and cursors learnt so far, and what it shows of them."""
+
+    session: Session
+    profile: Profile
+    exchanges: Sequence[Exchange]
+    ids: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request_strings: set[str] = field(default_factory=set)
+    headers: dict[Credential, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for exchange in self.exchanges:
+            self._learn_objects(parse_json(exchange.response.body.text))
+
+    def _learn_objects(self, value: Any) -> None:
+        """Recorded id -> the first object shown with it, and every boolean fact shown of it."""
+        if isinstance(value, dict):
+            if isinstance(value.get("id"), str):
+                self.objects.setdefault(value["id"], value)
+                known = self.facts.setdefault(value["id"], {})
+                known.update({k: v for k, v in value.items() if isinstance(v, bool)})
+            for item in value.values():
+                self._learn_objects(item)
+        elif isinstance(value, list):
+            for item in value:
+                self._learn_objects(item)
+
+    async def run(self) -> list[Step]:
+        needed = {self.profile.credential_class(e) for e in self.exchanges}
+        self.headers = await self.profile.credentials(self.session, needed)
+        if self.profile.prepare is not None:
+            await self.profile.prepare(self)
+        return [await self.step(exchange) for exchange in self.exchanges]
+
+    async def rewrite(self, text: str, exchange: Exchange, *, url: bool = False) -> str:
+        """Recorded ids and cursors in a URL or body replaced by the twin's; new ids resolved."""
+        for recorded in sorted(self.ids, key=len, reverse=True):
+            text = text.replace(recorded, self.ids[recorded])
+            if not (url and recorded.startswith("http")):
+                text = text.replace(quote(recorded, safe=""), quote(self.ids[recorded], safe=""))
+        # Ids are looked for in the decoded text too: `%2CC0…` hides the second of a comma list.
+        pattern = self.profile.id_in_text
+        for found in sorted(set(pattern.findall(text)) | set(pattern.findall(unquote_plus(text)))):
+            if found in self.ids.values() or self.profile.resolve is None:
+                continue
+            twin = await self.profile.resolve(self, found, exchange)
+            if twin is not None:
+                self.ids[found] = twin
+                text = text.replace(found, twin)
+        return text
+
+    def learn_request(self, exchange: Exchange) -> None:
+        """Remember the strings a request sets: an answer that echoes them must echo them exactly."""
+        strings: list[str] = [v for _, v in parse_qsl(urlsplit(exchange.request.url).query)]
+        body = exchange.request.body.text if exchange.request.body.encoding != "base64" else ""
+        parsed = parse_json(body)
+        if parsed is not None:
+            strings += list(_leaves(parsed))
+        elif "=" in body:
+            strings += [v for _, v in parse_qsl(body)]
+        self.request_strings |= {
+            s for s in strings if len(s) > 1 and volatile_kind(s, self.profile.is_id) in (None, "url")
+        }
+
+    async def step(self, exchange: Exchange) -> Step:
+        if self.profile.before is not None:
+            await self.profile.before(self, exchange)
+        endpoint = self.profile.endpoint(exchange)
+        credential = self.profile.credential_class(exchange)
+        if credential not in self.headers:
+            missing = Difference("", "credential", credential.value)
+            return Step(exchange, endpoint, 0, "", [missing], credential)
+        response = await self._send(exchange, credential)
+        self.learn_request(exchange)
+        recorded, twin = parse_json(exchange.response.body.text), parse_json(response.text)
+        found = self._compare(exchange, response, recorded, twin)
+        if recorded is not None and twin is not None:
+            pair_values(recorded, twin, self.ids, self.profile)
+        return Step(exchange, endpoint, response.status_code, response.text, found, credential)
+
+    async def _send(self, exchange: Exchange, credential: Credential) -> httpx.Response:
+        request = exchange.request
+        url = await self.rewrite(request.url, exchange, url=True)
+        parts = urlsplit(url)
+        base = self.session.base_url
+        target = url if url.startswith(base) else parts.path + (f"?{parts.query}" if parts.query else "")
+        if request.body.encoding == "base64":  # binary: sent as recorded
+            content: bytes | None = request.body.to_bytes()
+        else:
+            content = (await self.rewrite(request.body.text, exchange)).encode("utf-8") or None
+        headers = {k: v for k, v in request.headers if k.lower() in FORWARDED_HEADERS}
+        headers.update(self.session.tenant_headers())
+        headers.update(self.headers[credential])
+        return await self.session.client.request(request.method, target, content=content, headers=headers)
+
+    def _compare(
+        self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any
+    ) -> list[Difference]:
+        cmp = Comparison(self.profile.is_id, self.ids, self.request_strings, self.profile.enum_keys)
+        if exchange.response.status != response.status_code:
+            cmp.add(Difference("", "status", exchange.response.status, response.status_code))
+        text = exchange.response.body.text
+        if recorded is None and text.strip() != response.text.strip():
+            cmp.add(Difference("", "body", text[:80], response.text[:80]))
+        elif recorded is not None:
+            compare(recorded, twin, cmp)
+        self._pair_cursors(exchange, response, recorded, twin, cmp)
+        return cmp.found
+
+    def _pair_cursors(
+        self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any, cmp: Comparison
+    ) -> None:
+        """Map each recorded next-page cursor to the twin's, as ids are; report a page that ends early."""
+        theirs = self.profile.cursors(exchange.response.headers, recorded)
+        ours = self.profile.cursors(list(response.headers.items()), twin)
+        for index, cursor in enumerate(theirs):
+            twin_cursor = ours[index] if index < len(ours) else ""
+            if cursor and twin_cursor:
+                self.ids.setdefault(cursor, twin_cursor)
+            elif bool(cursor) != bool(twin_cursor):
+                shown = ("a", "none") if cursor else ("none", "a")
+                cmp.add(Difference("(next page)", "cursor", *shown))
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _leaves(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _leaves(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def natural_key(item: Any) -> str | None:
+    """What names an object apart from its id: `name`, `label`, `profile.name` or `profile.login`."""
+    if not isinstance(item, dict):
+        return None
+    profile: dict[str, Any] = item["profile"] if isinstance(item.get("profile"), dict) else {}
+    for value in (item.get("name"), item.get("label"), profile.get("name"), profile.get("login")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def counterpart(recorded: Any, twin: list[Any], index: int) -> Any:
+    """The twin list item to pair with a recorded one: the one of the same name, else the one at
+    the same position (a listing of a fresh tenant need not hold the recorded items in order)."""
+    key = natural_key(recorded)
+    if key is not None:
+        named = [t for t in twin if natural_key(t) == key]
+        if named:
+            return named[0]
+    return twin[index] if index < len(twin) else None
+
+
+def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile) -> None:
+    """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
+    if isinstance(recorded, dict) and isinstance(twin, dict):
+        for key, value in recorded.items():
+            if key in twin:
+                pair_values(value, twin[key], found, profile)
+    elif isinstance(recorded, list) and isinstance(twin, list):
+        for index, r_item in enumerate(recorded):
+            t_item = counterpart(r_item, twin, index)
+            if t_item is not None:
+                pair_values(r_item, t_item, found, profile)
+    elif isinstance(recorded, str) and isinstance(twin, str) and recorded != twin:
+        both_ids = profile.is_id(recorded) and profile.is_id(twin)
+        both_ids = both_ids and profile.id_kind(recorded) == profile.id_kind(twin)
+        if both_ids or (recorded.startswith("http") and twin.startswith("http")):
+            found.setdefault(recorded, twin)
