@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import importlib.util
 import os
+import re
 import shlex
 import socket
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from holdout.seeding import World
@@ -60,7 +63,9 @@ class AppSpec:
             commands=list(slack.get("commands") or []),
             events=list(slack.get("events") or []),
         )
-        if override:
+        if override and ASGI_RE.match(override):
+            spec.command, spec.asgi, spec.url = [], override, ""
+        elif override:
             spec.command, spec.asgi, spec.url = shlex.split(override), "", ""
         return spec
 
@@ -88,6 +93,34 @@ async def wait_listening(port: int, timeout: float, alive: Any = None) -> None:
             if time.monotonic() > deadline:
                 raise AppFailed(f"the app did not listen on port {port} within {timeout:.0f}s") from None
             await asyncio.sleep(0.05)
+
+
+def load_factory(target: str) -> Any:
+    """`module:factory` or `path/to/file.py:factory`; the factory takes the env and returns an ASGI app."""
+    where, _, attr = target.rpartition(":")
+    try:
+        if where.endswith(".py"):
+            module = _file_modules.get(where)
+            if module is None:
+                path = Path(where).resolve()
+                sys.path.insert(0, str(path.parent))  # its neighbours import as they would as a script
+                spec = importlib.util.spec_from_file_location(f"holdout_app_{len(_file_modules)}", path)
+                if spec is None or spec.loader is None:
+                    raise ImportError(f"cannot load {where}")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                _file_modules[where] = module
+        else:
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())
+            module = importlib.import_module(where)
+        return getattr(module, attr)
+    except (ImportError, AttributeError, OSError) as exc:
+        raise AppFailed(f"cannot import the app {target}: {exc}") from None
+
+
+_file_modules: dict[str, Any] = {}
+ASGI_RE = re.compile(r"^[\w./-]+(\.py)?:[A-Za-z_]\w*$")
 
 
 class RunningApp:
@@ -125,15 +158,10 @@ class RunningApp:
     async def _serve_asgi(self, env: dict[str, str], port: int) -> None:
         import uvicorn
 
-        module, _, attr = self.spec.asgi.partition(":")
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            factory = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise AppFailed(f"cannot import the app {self.spec.asgi}: {exc}") from None
-        app = factory(env)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        app = load_factory(self.spec.asgi)(env)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", log_config=None
+        )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None
         self.task = asyncio.create_task(self.server.serve())

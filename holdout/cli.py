@@ -5,8 +5,11 @@ Logs and progress of a run name no scenario, step or expected value: only counts
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +32,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "twins")
 DEFAULT_HISTORY = Path(".twins/holdout-history.db")
 
 
@@ -103,6 +107,33 @@ def current_commit() -> str:
     except OSError:
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+class Captured(logging.Handler):
+    """Holds every log record of a run (apps served in process log here too): private only."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    @contextmanager
+    def installed(self) -> Iterator[Captured]:
+        """Route the root, uvicorn and twin loggers here instead of stderr while the run lasts."""
+        saved = []
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            saved.append((logger, logger.handlers[:], logger.propagate))
+            logger.handlers = [self] if name == "" else []
+            logger.propagate = name != ""
+        try:
+            yield self
+        finally:
+            for logger, handlers, propagate in saved:
+                logger.handlers, logger.propagate = handlers, propagate
 
 
 async def execute(
@@ -217,8 +248,11 @@ def run(
         provider=Provider.from_env(),
     )
     token = admin_token or os.environ.get("TWINS_ADMIN_TOKEN", "")
+    urls = parse_urls(twins_url or [])
+    log = Captured()
     try:
-        result = asyncio.run(execute(scenarios, opts, threshold, parse_urls(twins_url or []), token))
+        with log.installed():
+            result = asyncio.run(execute(scenarios, opts, threshold, urls, token))
     except TwinsError as exc:
         fail(str(exc))
         return
@@ -226,7 +260,7 @@ def run(
     write(json_path, report.to_json(report.public(result, sha)))
     write(junit, report.junit(result))
     write(markdown, report.markdown(result))
-    write(private_report, report.to_json(report.private(result, sha)))
+    write(private_report, report.to_json(report.private(result, sha, log.lines)))
     if history_db is not None and scenarios:
         history.record(history_db, result, sha)
     lo, hi = result.interval

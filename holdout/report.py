@@ -69,9 +69,10 @@ def public(result: SuiteResult, commit: str = "") -> dict[str, Any]:
     }
 
 
-def private(result: SuiteResult, commit: str = "") -> dict[str, Any]:
-    """Everything: names, sources, every outcome's detail and each trial's app output."""
+def private(result: SuiteResult, commit: str = "", log: list[str] | None = None) -> dict[str, Any]:
+    """Everything: names, sources, every outcome's detail, each trial's app output, the run's log."""
     out = public(result, commit)
+    out["log"] = log or []
     out["by_scenario"] = [
         {
             **_scenario_public(res),
