@@ -22,7 +22,7 @@ from typing import Any
 from holdout.seeding import World
 from holdout.twinset import TwinsError, TwinSet
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 60.0
 DEFAULT_PATH = "/slack/events"
 
 
