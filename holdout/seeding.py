@@ -157,9 +157,10 @@ async def seed_okta(twins: TwinSet, seed: dict[str, Any], world: World) -> None:
             "department": user.get("department", ""),
         }
         activate = "false" if status == "STAGED" else "true"
-        made = await okta_call(
-            twins, world, "POST", f"/api/v1/users?activate={activate}", {"profile": profile}
-        )
+        # With a password an activated user is ACTIVE (without one Okta leaves it PROVISIONED).
+        password = {"password": {"value": world.creds["okta"].get("user_password") or "Twin-Passw0rd!"}}
+        body = {"profile": profile, "credentials": password}
+        made = await okta_call(twins, world, "POST", f"/api/v1/users?activate={activate}", body)
         person.okta_id = made["id"]
         for action in OKTA_LIFECYCLE.get(status, []):
             await okta_call(twins, world, "POST", f"/api/v1/users/{person.okta_id}/lifecycle/{action}")
