@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -220,8 +221,9 @@ def run(
         float, typer.Option("--settle", min=0.0, max=30.0, help="seconds the app gets after the last step")
     ] = 0.5,
     history_db: Annotated[
-        Path | None, typer.Option("--history", help="SQLite run history to append to")
+        Path, typer.Option("--history", help="SQLite run history to append to")
     ] = DEFAULT_HISTORY,
+    no_history: Annotated[bool, typer.Option("--no-history", help="do not record this run")] = False,
     commit: Annotated[
         str | None, typer.Option("--commit", help="commit of this run (default: GITHUB_SHA or git HEAD)")
     ] = None,
@@ -261,8 +263,11 @@ def run(
     write(junit, report.junit(result))
     write(markdown, report.markdown(result))
     write(private_report, report.to_json(report.private(result, sha, log.lines)))
-    if history_db is not None and scenarios:
-        history.record(history_db, result, sha)
+    if not no_history and scenarios:
+        try:
+            history.record(history_db, result, sha)
+        except (sqlite3.Error, OSError) as exc:
+            err.print(f"warning: run history {history_db} not written: {exc}", highlight=False)
     lo, hi = result.interval
     verdict = "PASS" if result.passed else "FAIL"
     out.print(
