@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -64,7 +65,7 @@ def load_suite(path: Path) -> tuple[list[Scenario], bool]:
 def validate(directory: Annotated[Path, typer.Argument(help="directory of scenario YAML files")]) -> None:
     """Check every scenario against the schema; errors name the file and line."""
     scenarios, _ = load_suite(directory)
-    out.print(f"{len(scenarios)} scenarios valid", highlight=False)
+    out.print(f"{len(scenarios)} scenarios valid", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -78,13 +79,13 @@ def seal(
     except (ScenarioError, sealed.SealError) as exc:
         fail(str(exc))
         return
-    out.print(f"sealed {count} scenarios into {output}", highlight=False)
+    out.print(f"sealed {count} scenarios into {output}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def keygen() -> None:
     """Print a new key for TWINS_HOLDOUT_KEY (keep it in CI secrets)."""
-    out.print(sealed.new_key(), highlight=False)
+    out.print(sealed.new_key(), highlight=False, soft_wrap=True)
 
 
 def parse_urls(items: list[str]) -> dict[str, str]:
@@ -147,6 +148,11 @@ async def execute(
         if missing:
             raise TwinsError(f"no --twins-url for {', '.join(missing)}")
         twins = connect_remote(urls, token)
+        try:
+            await twins.check()
+        except (TwinsError, httpx.HTTPError) as exc:
+            await twins.close()
+            raise TwinsError(f"cannot use the running twins: {exc}") from None
     else:
         for name in needed:
             check_available(name)
@@ -267,7 +273,9 @@ def run(
         try:
             history.record(history_db, result, sha)
         except (sqlite3.Error, OSError) as exc:
-            err.print(f"warning: run history {history_db} not written: {exc}", highlight=False)
+            err.print(
+                f"warning: run history {history_db} not written: {exc}", highlight=False, soft_wrap=True
+            )
     lo, hi = result.interval
     verdict = "PASS" if result.passed else "FAIL"
     out.print(
@@ -276,6 +284,7 @@ def run(
         f"{result.satisfied}/{result.trials} trials, {len(result.scenarios)} scenarios, "
         f"{sum(s.flaky for s in result.scenarios)} flaky, {result.seconds:.1f}s",
         highlight=False,
+        soft_wrap=True,
     )
     raise typer.Exit(0 if result.passed else 1)
 
@@ -293,4 +302,4 @@ def history_report(
         fail(f"no run history at {history_db}; `twins holdout run` writes it")
     runs, series = history.load(history_db, limit)
     write(output, history.render_html(runs, series))
-    out.print(f"{output}: {len(runs)} runs, {len(series)} scenarios", highlight=False)
+    out.print(f"{output}: {len(runs)} runs, {len(series)} scenarios", highlight=False, soft_wrap=True)
