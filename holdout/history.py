@@ -43,6 +43,16 @@ class Run:
     satisfaction: float
     threshold: float
     verdict: str
+    trials: int = 0
+
+
+@dataclass
+class Point:
+    """One commit on the chart: the suite's satisfaction over all its runs (shards), its threshold."""
+
+    label: str
+    satisfaction: float
+    threshold: float
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -89,7 +99,7 @@ def load(path: Path, limit: int = 50) -> tuple[list[Run], dict[str, dict[int, fl
     """The newest `limit` runs, oldest first, and satisfaction by scenario and run id."""
     with connect(path) as conn:
         rows = conn.execute(
-            "SELECT id, commit_sha, started, satisfaction, threshold, verdict "
+            "SELECT id, commit_sha, started, satisfaction, threshold, verdict, trials "
             "FROM runs ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
@@ -117,9 +127,36 @@ def _polyline(points: list[tuple[float, float]], color: str, width: float, dash:
     return f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="{width}"{extra}/>{dots}'
 
 
+def by_commit(
+    runs: list[Run], series: dict[str, dict[int, float]]
+) -> tuple[list[Point], dict[str, dict[int, float]]]:
+    """Runs of one commit (shards, reruns) become one point; a scenario takes its latest value."""
+    order: list[str] = []
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        key = run.commit or f"run {run.id}"
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append(run)
+    points = []
+    for key in order:
+        group = groups[key]
+        trials = sum(r.trials for r in group)
+        satisfied = sum(r.satisfaction * r.trials for r in group)
+        value = satisfied / trials if trials else group[-1].satisfaction
+        points.append(Point(key[:8] if len(key) > 12 else key, value, group[-1].threshold))
+    index = {run.id: order.index(run.commit or f"run {run.id}") for run in runs}
+    merged: dict[str, dict[int, float]] = {}
+    for scenario, values in series.items():
+        for run_id in sorted(values):
+            merged.setdefault(scenario, {})[index[run_id]] = values[run_id]
+    return points, merged
+
+
 def svg(runs: list[Run], series: dict[str, dict[int, float]]) -> str:
-    """Satisfaction (0-100%) per scenario and for the suite, one point per run, threshold dashed."""
-    n = len(runs)
+    """Satisfaction (0-100%) per scenario and for the suite, one point per commit, threshold dashed."""
+    points, per_commit = by_commit(runs, series)
+    n = len(points)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
@@ -129,16 +166,16 @@ def svg(runs: list[Run], series: dict[str, dict[int, float]]) -> str:
         _, y = _xy(0, n, tick)
         parts.append(f'<line x1="{PAD}" y1="{y}" x2="{WIDTH - PAD}" y2="{y}" stroke="#ddd"/>')
         parts.append(f'<text x="{PAD - 6}" y="{y + 4}" text-anchor="end">{int(tick * 100)}%</text>')
-    for i, run in enumerate(runs):
+    for i, point in enumerate(points):
         x, _ = _xy(i, n, 0)
-        label = html.escape(run.commit[:8] or str(run.id))
+        label = html.escape(point.label)
         parts.append(f'<text x="{x}" y="{HEIGHT - PAD + 16}" text-anchor="middle">{label}</text>')
-    if runs:
-        parts.append(_polyline([_xy(i, n, r.threshold) for i, r in enumerate(runs)], "#999", 1, "5,4"))
-    for k, (_scenario, values) in enumerate(sorted(series.items())):
-        points = [_xy(i, n, values[r.id]) for i, r in enumerate(runs) if r.id in values]
-        parts.append(_polyline(points, COLORS[k % len(COLORS)], 1.5))
-    parts.append(_polyline([_xy(i, n, r.satisfaction) for i, r in enumerate(runs)], "#000", 3))
+    if points:
+        parts.append(_polyline([_xy(i, n, p.threshold) for i, p in enumerate(points)], "#999", 1, "5,4"))
+    for k, (_scenario, values) in enumerate(sorted(per_commit.items())):
+        line = [_xy(i, n, values[i]) for i in range(n) if i in values]
+        parts.append(_polyline(line, COLORS[k % len(COLORS)], 1.5))
+    parts.append(_polyline([_xy(i, n, p.satisfaction) for i, p in enumerate(points)], "#000", 3))
     parts.append("</svg>")
     return "".join(parts)
 

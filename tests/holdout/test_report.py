@@ -55,5 +55,9 @@ def test_history_charts_satisfaction_per_scenario_across_commits(tmp_path: Path)
     assert len(series) == 2
     page = history.render_html(runs, series)
     assert page.count("<svg") == 1 and page.count("<polyline") == 4  # threshold, 2 scenarios, suite
+    points, per_commit = history.by_commit(runs, series)
+    assert [p.label for p in points] == ["aaa111", "bbb222", "ccc333"]
+    assert [round(p.satisfaction, 3) for p in points] == [0.667, 1.0, 0.333]  # both runs of a commit
+    assert sorted(len(v) for v in per_commit.values()) == [3, 3]
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "alpha story" not in page and "beta story" not in page  # opaque ids only
