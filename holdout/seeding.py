@@ -3,6 +3,7 @@ groups made through the Okta API with the tenant's token; what the steps and ass
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from holdout.twinset import TwinsError, TwinSet
 
 # The twins seed people with one faker sequence; offsets keep Slack's and Okta's strangers apart.
 TWIN_SEED_OFFSET = {"slack": 0, "okta": 7_777, "jira": 15_551}
+STIMULUS_RETRIES = 5
+RETRY_STATUSES = (429, 500, 502, 503, 504)
 OKTA_LIFECYCLE = {"SUSPENDED": ["suspend"], "DEPROVISIONED": ["deactivate"]}
 
 
@@ -131,8 +134,15 @@ async def seed_slack(twins: TwinSet, seed: dict[str, Any], world: World) -> None
 
 
 async def okta_call(twins: TwinSet, world: World, method: str, path: str, body: Any = None) -> Any:
-    """An Okta API call with the tenant's admin token; a non-2xx answer raises with Okta's summary."""
-    resp = await twins["okta"].vendor(method, path, world.tenant, world.okta_auth(), json=body)
+    """An Okta API call with the tenant's admin token; a non-2xx answer raises with Okta's summary.
+
+    An admin retries a 429 or 5xx (a fault profile meant for the app may hit the stimulus too).
+    """
+    for attempt in range(STIMULUS_RETRIES + 1):
+        resp = await twins["okta"].vendor(method, path, world.tenant, world.okta_auth(), json=body)
+        if resp.status_code not in RETRY_STATUSES or attempt == STIMULUS_RETRIES:
+            break
+        await asyncio.sleep(0.05 * (attempt + 1))
     if resp.status_code >= 300:
         body = resp.json() if resp.content else {}
         causes = "; ".join(c.get("errorSummary", "") for c in body.get("errorCauses") or [])

@@ -81,6 +81,17 @@ async def test_app_writes_are_told_apart_from_stimuli_and_faults_apply(twins: Tw
     assert not trial.satisfied and "500" in trial.error
 
 
+async def test_trials_cycle_through_fault_profiles_and_stimuli_ride_them_out(twins: TwinSet) -> None:
+    scenario = parse(
+        STORY.format(name="profiles", expect=PASSING.replace("  - okta.no_other_changes: {}\n", "")), "p.yaml"
+    )
+    opts = Options(trials=4, parallel=4, settle=0, profiles=["none", "429", "5xx", "latency"])
+    result = await run_suite(twins, [scenario], opts, threshold=1.0)
+    trials = result.scenarios[0].trials
+    assert [t.profile for t in trials] == ["none", "429", "5xx", "latency"]
+    assert all(t.satisfied for t in trials), [t.error or t.outcomes for t in trials]
+
+
 def test_jira_scenarios_are_refused_until_a_jira_twin_exists() -> None:
     import importlib.util
 
