@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from holdout.engine import Options, run_suite
+from holdout.judge import Provider
 from holdout.scenario import parse
 from holdout.twinset import TwinsError, TwinSet, check_available, start_local
 
@@ -90,6 +93,31 @@ async def test_trials_cycle_through_fault_profiles_and_stimuli_ride_them_out(twi
     trials = result.scenarios[0].trials
     assert [t.profile for t in trials] == ["none", "429", "5xx", "latency"]
     assert all(t.satisfied for t in trials), [t.error or t.outcomes for t in trials]
+
+
+class FakeJudge(Provider):
+    """A provider whose model answers from a fixed verdict, recording the prompt it was given."""
+
+    def __init__(self, verdict: str) -> None:
+        super().__init__("openai", "k", "m", "http://127.0.0.1:9/v1")
+        self.verdict, self.prompts = verdict, []
+
+    async def ask(self, prompt: str, client: Any = None) -> str:
+        self.prompts.append(prompt)
+        return json.dumps({"verdict": self.verdict, "reason": "as told"})
+
+
+async def test_judge_expectations_count_only_with_a_provider(twins: TwinSet) -> None:
+    expect = PASSING + "  - judge: {criterion: Ann announces the deploy, channels: [ops]}\n"
+    scenario = parse(STORY.format(name="judged", expect=expect), "j.yaml")
+    skipped = await run_suite(twins, [scenario], Options(trials=1, settle=0), threshold=1.0)
+    assert skipped.passed and skipped.scenarios[0].trials[0].outcomes[-1].skipped
+    judge = FakeJudge("fail")
+    failed = await run_suite(twins, [scenario], Options(trials=1, settle=0, provider=judge), threshold=1.0)
+    assert not failed.passed
+    assert "Ann announces the deploy" in judge.prompts[0] and "#ops ann: deploy is done" in judge.prompts[0]
+    passed = await run_suite(twins, [scenario], Options(trials=1, settle=0, provider=FakeJudge("pass")), 1.0)
+    assert passed.passed
 
 
 def test_jira_scenarios_are_refused_until_a_jira_twin_exists() -> None:
