@@ -229,6 +229,9 @@ def run(
     history_db: Annotated[
         Path, typer.Option("--history", help="SQLite run history to append to")
     ] = DEFAULT_HISTORY,
+    keep_tenants: Annotated[
+        bool, typer.Option("--keep-tenants", help="leave each trial's tenants for inspection")
+    ] = False,
     no_history: Annotated[bool, typer.Option("--no-history", help="do not record this run")] = False,
     commit: Annotated[
         str | None, typer.Option("--commit", help="commit of this run (default: GITHUB_SHA or git HEAD)")
@@ -253,6 +256,7 @@ def run(
         settle=settle,
         app=app_cmd,
         profiles=profiles or ["none"],
+        keep_tenants=keep_tenants,
         provider=Provider.from_env(),
     )
     token = admin_token or os.environ.get("TWINS_ADMIN_TOKEN", "")
