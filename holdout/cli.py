@@ -192,7 +192,11 @@ def write(path: Path | None, text: str) -> None:
 def run(
     suite: Annotated[Path, typer.Argument(help="directory of scenarios, or a sealed suite file")],
     app_cmd: Annotated[
-        str | None, typer.Option("--app", help="command that runs the app (overrides each scenario's app)")
+        str | None,
+        typer.Option(
+            "--app",
+            help="command that runs the app, or file.py:factory of an ASGI app (overrides the scenarios')",
+        ),
     ] = None,
     trials: Annotated[
         int | None,
