@@ -168,6 +168,8 @@ async def run_trial(twins: TwinSet, scenario: Scenario, index: int, opts: Option
         result.satisfied = all(o.passed for o in counted)
     except (AppFailed, steps.StepFailed, TwinsError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # one broken trial (a twin unreachable, an app that cannot start) is a verdict
+        result.error = f"{type(exc).__name__}: {exc}"
     finally:
         result.app_output = await app.stop() if app.spec.present else ""
         if not opts.keep_tenants:

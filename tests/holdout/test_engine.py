@@ -120,6 +120,14 @@ async def test_judge_expectations_count_only_with_a_provider(twins: TwinSet) -> 
     assert passed.passed
 
 
+async def test_an_app_that_cannot_start_is_a_failed_trial_not_a_crash(twins: TwinSet) -> None:
+    text = STORY.format(name="no app", expect=PASSING).replace(
+        "steps:\n", "app: {command: [/nonexistent/holdout-app], ready_timeout: 1}\nsteps:\n"
+    )
+    result = await run_suite(twins, [parse(text, "n.yaml")], Options(trials=1, settle=0), threshold=1.0)
+    assert not result.passed and "FileNotFoundError" in result.scenarios[0].trials[0].error
+
+
 def test_jira_scenarios_are_refused_until_a_jira_twin_exists() -> None:
     import importlib.util
 
