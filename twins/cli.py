@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from holdout.cli import app as holdout_app
 from recorder.cli import import_command
 from twins import registry
 from twins._runtime.errors import ConfigError
@@ -37,6 +38,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("import")(import_command)
+app.add_typer(holdout_app, name="holdout")
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,116 @@
+"""End to end through the CLI a user types: the example access bot against its visible suite,
+sealed; the flawed build scored below the threshold; the bot as a subprocess. The public outputs
+and every log are checked for scenario content."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from holdout import sealed
+from tests.holdout.test_scenario import EXAMPLES
+
+ROOT = EXAMPLES.parents[1]
+TWINS = [sys.executable, "-c", "from twins.cli import main; main()"]
+
+
+def twins_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TWINS, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def leaves(value: Any, skip: tuple[str, ...] = ("tags", "twins", "version")) -> list[str]:
+    """Every string a scenario holds (names, texts, channels, groups, paths...), not its tags."""
+    if isinstance(value, dict):
+        return [
+            s
+            for k, v in value.items()
+            if k not in skip
+            for s in [*leaves(v), *([k] if k in ("people",) else [])]
+        ] + [k for k in (value.get("people") or {})]
+    if isinstance(value, list):
+        return [s for v in value for s in leaves(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def content_of(directory: Path) -> set[str]:
+    """Strings of the suite a public report must not show (tags are public: per-tag satisfaction)."""
+    found: set[str] = set()
+    tags: set[str] = set()
+    for path in directory.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        found |= {s for s in leaves(data) if len(s) >= 4}
+        tags |= set(data.get("tags") or [])
+    return found - tags
+
+
+def test_the_sealed_suite_passes_the_bot_and_public_outputs_hold_no_scenario_content(tmp_path: Path) -> None:
+    key = sealed.new_key()
+    env = {sealed.KEY_ENV: key}
+    suite = tmp_path / "suite.sealed"
+    done = twins_cli("holdout", "seal", str(EXAMPLES), "-o", str(suite), env=env)
+    assert done.returncode == 0, done.stderr
+    public = {name: tmp_path / name for name in ("public.json", "junit.xml", "summary.md")}
+    done = twins_cli(
+        "holdout", "run", str(suite), "--trials", "1", "--parallel", "6", "--threshold", "0.9",
+        "--json", str(public["public.json"]), "--junit", str(public["junit.xml"]),
+        "--markdown", str(public["summary.md"]), "--private-report", str(tmp_path / "private.json"),
+        "--history", str(tmp_path / "history.db"), "--commit", "abc123",
+        env=env,
+    )  # fmt: skip
+    report = json.loads(public["public.json"].read_text())
+    private = json.loads((tmp_path / "private.json").read_text())
+    failing = [s for s in private["by_scenario"] if s["satisfaction"] < 1]
+    assert done.returncode == 0, (done.stdout, failing)
+    assert report["verdict"] == "pass" and report["satisfaction"] >= 0.9 and report["scenarios"] >= 10
+    assert "PASS" in done.stdout
+    secrets = content_of(EXAMPLES)
+    assert {"grant after approval", "access-requests", "data-warehouse", "dana"} <= secrets
+    with sqlite3.connect(tmp_path / "history.db") as db:
+        history = "\n".join(str(row) for row in db.execute("SELECT * FROM scenario_runs"))
+    outputs = {**{k: p.read_text() for k, p in public.items()}, "stdout": done.stdout, "stderr": done.stderr}
+    outputs["history"] = history
+    for name, text in outputs.items():
+        leaked = sorted(s for s in secrets if s in text)
+        assert not leaked, f"{name} reveals {leaked}"
+    assert {s["name"] for s in private["by_scenario"]} >= {"grant after approval", "approver denies"}
+
+
+def test_the_flawed_build_is_scored_below_the_threshold(tmp_path: Path) -> None:
+    out = tmp_path / "public.json"
+    done = twins_cli(
+        "holdout", "run", str(EXAMPLES), "--app", "examples/access-bot-buggy/app.py:asgi",
+        "--trials", "1", "--parallel", "6", "--threshold", "0.9", "--json", str(out), "--no-history",
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert report["verdict"] == "fail" and report["satisfaction"] < 0.9
+    assert "FAIL" in done.stdout
+
+
+def test_the_bot_runs_as_a_subprocess_given_the_twins_in_its_environment(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(EXAMPLES / "unknown-group.yaml", suite)
+    out = tmp_path / "private.json"
+    done = twins_cli(
+        "holdout", "run", str(suite), "--app", f"{sys.executable} examples/access-bot/app.py",
+        "--trials", "1", "--private-report", str(out), "--no-history",
+    )  # fmt: skip
+    trial = json.loads(out.read_text())["by_scenario"][0]["trial_results"][0]
+    assert done.returncode == 0, (trial["error"], trial["outcomes"], trial["app_output"][-2000:])
+    assert "Bolt app is running" in trial["app_output"]
