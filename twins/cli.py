@@ -21,6 +21,7 @@ from twins._runtime.serve import (
     serve_workers,
 )
 from twins._runtime.settings import Settings
+from twins.action_cli import app as action_app
 
 app = typer.Typer(
     help=(
@@ -37,6 +38,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("import")(import_command)
+app.add_typer(action_app, name="action")
 console = Console()
 err = Console(stderr=True)
 
