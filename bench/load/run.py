@@ -162,7 +162,7 @@ def main() -> None:
         twin_env = {"TWINS_SHARED": "1", "TWINS_ADMIN_TOKEN": token, "TWINS_RATE_LIMITS": "off"}
         for i in range(args.replicas):  # one after the other: the first creates the schema
             port = free_port()
-            argv = [*TWINS, "serve", args.twin, "--port", str(port), "--db", db_url]
+            argv = [*TWINS, "serve", args.twin, "--port", str(port), "--db", db_url, "--rate-limits", "off"]
             log = work / f"replica{i}.log"
             proc = stack.enter_context(process(argv, twin_env, log))
             urls.append(f"http://127.0.0.1:{port}")
