@@ -116,6 +116,15 @@ def test_asgi_mode_serves_in_process_without_a_port(tmp_path: Path) -> None:
     assert "unknown option(s) colour" in done.stdout
 
 
+def test_the_readme_example_passes(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In your tests: the pytest plugin", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_readme.py").write_text(example)
+    done = run_pytest(tmp_path)
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr
+
+
 def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pytest in a subprocess on `folder`, so the installed plugin loads as a user's would."""
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args, str(folder)]
