@@ -72,6 +72,22 @@ class _LoopTransport(httpx.BaseTransport):
         return httpx.Response(status, headers=headers, content=content, request=request)
 
 
+class _Shared(httpx.BaseTransport):
+    """One transport (and connection pool) for every client of a session; clients cannot close it.
+
+    Building an httpx transport makes an SSL context, which costs more than a request to the twin.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
 class _ThreadServer(uvicorn.Server):
     """uvicorn in a background thread: signals stay with the main thread (pytest's)."""
 
@@ -100,6 +116,8 @@ class TwinServer:
         self._server: _ThreadServer | None = None
         self._thread: threading.Thread | None = None
         self._asgi: _AppLoop | None = None
+        self._transport: httpx.BaseTransport | None = None
+        self._admin: httpx.Client | None = None
 
     @property
     def admin_token(self) -> str:
@@ -109,11 +127,13 @@ class TwinServer:
         """Serve the app (lifespan included, so background deliveries run) until `stop`."""
         if self.mode == "asgi":
             self._asgi = _AppLoop(self.app)
+            self._transport = _LoopTransport(self._asgi)
             self.settings.public_url = self.url
             return self
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.settings.public_url = self.url
+        self._transport = httpx.HTTPTransport()
         # The twin sends its own Date header (from the tenant clock); uvicorn must not add a second.
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", date_header=False
@@ -130,6 +150,12 @@ class TwinServer:
 
     def stop(self) -> None:
         """Shut down cleanly (the store flushes and closes)."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
         if self._asgi is not None:
             self._asgi.close()
             self._asgi = None
@@ -140,12 +166,19 @@ class TwinServer:
 
     def client(self, headers: dict[str, str] | None = None) -> httpx.Client:
         """A sync HTTP client to the twin, through the socket or straight into the app."""
-        transport = _LoopTransport(self._asgi) if self._asgi is not None else None
-        return httpx.Client(base_url=self.url, headers=headers, transport=transport, timeout=30)
+        if self._transport is None:
+            raise RuntimeError(f"the {self.service} twin is not started")
+        shared = _Shared(self._transport)
+        return httpx.Client(base_url=self.url, headers=headers, transport=shared, timeout=30, trust_env=False)
 
     def admin(self) -> httpx.Client:
         """A client that carries the admin token."""
         return self.client({"Authorization": f"Bearer {self.admin_token}"})
+
+    def _admin_client(self) -> httpx.Client:
+        if self._admin is None:
+            self._admin = self.admin()
+        return self._admin
 
     def new_tenant(self, seed: int | None = None, size: int | None = None) -> str:
         """Create a fresh, seeded tenant and return its id."""
@@ -155,12 +188,10 @@ class TwinServer:
             body["seed"] = seed
         if size is not None:
             body["size"] = size
-        with self.admin() as admin:
-            reply = admin.post("/_twin/tenants", json=body)
+        reply = self._admin_client().post("/_twin/tenants", json=body)
         if reply.status_code != 201:
             raise RuntimeError(f"creating tenant {tenant} failed: {reply.status_code} {reply.text}")
         return tenant
 
     def drop_tenant(self, tenant: str) -> None:
-        with self.admin() as admin:
-            admin.delete(f"/_twin/tenants/{tenant}")
+        self._admin_client().delete(f"/_twin/tenants/{tenant}")
