@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,13 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 
+import twins.okta
+import twins.slack
 from twins.testing import OktaTwin, SlackTwin
+
+# Imported here so that pytester's in-process runs find the twins' table definitions already loaded
+# (it unloads the modules a run imported, and SQLModel's metadata would see the tables twice).
+TWIN_MODULES = (twins.okta, twins.slack)
 
 SEEN_TENANTS: list[str] = []
 
@@ -85,6 +89,8 @@ async def test_okta_twin_gives_a_ready_sdk_client(okta_twin: OktaTwin) -> None:
     assert okta_twin.env()["OKTA_CLIENT_ORGURL"] == okta_twin.org_url
 
 
+INNER_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
 INNER = """
 import pytest
 from twins.testing import TwinModeError
@@ -109,26 +115,22 @@ def test_bad_marker(slack_twin):
 """
 
 
-def test_asgi_mode_serves_in_process_without_a_port(tmp_path: Path) -> None:
-    (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER))
-    done = run_pytest(tmp_path, "--twins-mode=asgi")
-    assert "1 passed" in done.stdout and "1 error" in done.stdout, done.stdout
-    assert "unknown option(s) colour" in done.stdout
+def test_asgi_mode_serves_in_process_without_a_port(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INNER_INI)
+    pytester.makepyfile(test_inner=textwrap.dedent(INNER))
+    result = pytester.runpytest_inprocess("--twins-mode=asgi", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*unknown option(s) colour*"])
 
 
-def test_the_readme_example_passes(tmp_path: Path) -> None:
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## In your tests: the pytest plugin", 1)[1]
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "test_readme.py").write_text(example)
-    done = run_pytest(tmp_path)
-    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr
-
-
-def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """pytest in a subprocess on `folder`, so the installed plugin loads as a user's would."""
-    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args, str(folder)]
-    return subprocess.run(argv, capture_output=True, text=True, cwd=folder, timeout=300)
+    pytester.makeini(INNER_INI)
+    pytester.makepyfile(test_readme=example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def describe(twin: Any) -> dict[str, Any]:
