@@ -27,6 +27,8 @@ import pytest
 
 CONNECT_TIMEOUT = 3
 
+pytest_plugins = ["pytester"]  # tests/testing runs the twins' pytest plugin on generated test files
+
 
 @dataclass
 class PostgresServer:

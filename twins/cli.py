@@ -22,6 +22,7 @@ from twins._runtime.serve import (
     serve_workers,
 )
 from twins._runtime.settings import Settings
+from twins.action_cli import app as action_app
 
 app = typer.Typer(
     help=(
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 app.command("import")(import_command)
 app.add_typer(holdout_app, name="holdout")
+app.add_typer(action_app, name="action")
 console = Console()
 err = Console(stderr=True)
 
@@ -52,7 +54,9 @@ TokenOpt = Annotated[
     str | None, typer.Option("--admin-token", help="admin token (env TWINS_ADMIN_TOKEN; else generated)")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
-RateOpt = Annotated[str, typer.Option("--rate-limits", help="real (default), off or strict")]
+RateOpt = Annotated[
+    str | None, typer.Option("--rate-limits", help="real (default), off or strict (env TWINS_RATE_LIMITS)")
+]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
 
 
@@ -66,7 +70,7 @@ def make_settings(
     no_admin_auth: bool,
     admin_token: str | None,
     seed: int,
-    rate_limits: str,
+    rate_limits: str | None,
     data_dir: Path | None,
 ) -> Settings:
     return Settings.from_env(
@@ -89,7 +93,7 @@ def serve(
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
     seed: SeedOpt = 42,
-    rate_limits: RateOpt = "real",
+    rate_limits: RateOpt = None,
     data_dir: DataOpt = None,
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
@@ -123,7 +127,7 @@ def up(
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
     seed: SeedOpt = 42,
-    rate_limits: RateOpt = "real",
+    rate_limits: RateOpt = None,
     data_dir: DataOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""

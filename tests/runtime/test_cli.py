@@ -133,3 +133,11 @@ def test_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert registry.load("sample").name == "sample"
     with pytest.raises(ConfigError, match="unknown service 'missing'"):
         registry.load("missing")
+
+
+def test_rate_limits_come_from_the_environment_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twins.cli import make_settings
+
+    monkeypatch.setenv("TWINS_RATE_LIMITS", "off")
+    assert make_settings(None, False, None, 42, None, None).rate_limits == "off"
+    assert make_settings(None, False, None, 42, "strict", None).rate_limits == "strict"

@@ -138,3 +138,11 @@ def test_other_refused_settings() -> None:
     with pytest.raises(ConfigError, match="--workers > 1"):
         check_settings(Settings(db_url=":memory:"), "127.0.0.1", workers=2)
     check_settings(Settings(db_url=":memory:"), "127.0.0.1", workers=1)
+
+
+@pytest.mark.parametrize(("value", "shared"), [("1", True), ("true", True), ("", False), ("0", False)])
+def test_twins_shared_makes_a_replica_of_a_shared_database(
+    monkeypatch: pytest.MonkeyPatch, value: str, shared: bool
+) -> None:
+    monkeypatch.setenv("TWINS_SHARED", value)
+    assert Settings.from_env().shared is shared

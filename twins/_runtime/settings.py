@@ -36,6 +36,8 @@ class Settings:
             data_dir=Path(os.environ.get("TWINS_DATA_DIR", ".twins")),
             admin_token=os.environ.get("TWINS_ADMIN_TOKEN", ""),
             rate_limits=os.environ.get("TWINS_RATE_LIMITS", "real"),
+            # Replicas: several processes, maybe on several machines, serving one database.
+            shared=os.environ.get("TWINS_SHARED", "").strip().lower() in ("1", "true", "yes"),
         )
         for key, value in overrides.items():
             if value is not None:
