@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from recorder.classify import endpoint
-from recorder.normalize import pair_values, parse_json, placeholder
+from recorder.normalize import SLACK_TS, pair_values, parse_json, placeholder
 from recorder.trace import Exchange
 
 VOLATILE_HEADERS = frozenset(
@@ -51,8 +51,11 @@ FORWARDED = ("content-type", "accept")
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": [1]}}` as `{"a.b[]": 1}`; list items share `[]`, the first item wins."""
+    """`{"a": {"b": [1]}}` as `{"a": "<object>", "a.b": "<list>", "a.b[]": 1}`; list items share
+    `[]`, the first item wins."""
     out: dict[str, Any] = {}
+    if prefix and isinstance(value, dict | list):
+        out[prefix] = "<object>" if isinstance(value, dict) else "<list>"
     if isinstance(value, dict):
         for key, item in value.items():
             path = f"{prefix}.{key}" if prefix else str(key)
@@ -106,7 +109,8 @@ class DriftReport:
     real: str
     twin: str
     endpoints: dict[str, EndpointDrift] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
+    real_ids: dict[str, str] = field(default_factory=dict)  # recorded id -> the real service's
+    twin_ids: dict[str, str] = field(default_factory=dict)  # recorded id -> the twin's
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -124,8 +128,10 @@ class DriftReport:
             key = f"{r_status}->{twin.status_code}"
             item.statuses[key] = item.statuses.get(key, 0) + 1
         r_body, t_body = parse_json(r_text), parse_json(twin.text)
-        if r_body is not None and t_body is not None:
-            pair_values(r_body, t_body, self.ids)
+        recorded = parse_json(exchange.response.body.text)
+        for body, ids in ((r_body, self.real_ids), (t_body, self.twin_ids)):
+            if recorded is not None and body is not None:
+                pair_ids(recorded, body, ids)
         self._fields(item, r_body, t_body)
         self._headers(item, r_headers, twin.headers.multi_items())
 
@@ -178,6 +184,22 @@ class DriftReport:
             lines.append("")
         lines += [f"- failed: {failure}" for failure in self.failures]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def pair_ids(recorded: Any, live: Any, found: dict[str, str]) -> None:
+    """Remember recorded -> live for ids, URLs and Slack message timestamps in the same places."""
+    if isinstance(recorded, dict) and isinstance(live, dict):
+        for key, value in recorded.items():
+            if key in live:
+                pair_ids(value, live[key], found)
+    elif isinstance(recorded, list) and isinstance(live, list):
+        for r_item, l_item in zip(recorded, live, strict=False):
+            pair_ids(r_item, l_item, found)
+    elif isinstance(recorded, str) and isinstance(live, str) and recorded != live:
+        if SLACK_TS.match(recorded):
+            found.setdefault(recorded, live)
+        else:
+            pair_values(recorded, live, found)
 
 
 def _parts(answer: httpx.Response | Exchange) -> tuple[int, list[tuple[str, str]], str]:
@@ -249,8 +271,8 @@ async def run_drift(
     async with httpx.AsyncClient(timeout=timeout) as client:
         for exchange in exchanges:
             try:
-                real_answer = await client.send(build_request(client, exchange, real, {}))
-                twin_answer = await client.send(build_request(client, exchange, twin, report.ids))
+                real_answer = await client.send(build_request(client, exchange, real, report.real_ids))
+                twin_answer = await client.send(build_request(client, exchange, twin, report.twin_ids))
             except httpx.HTTPError as exc:
                 report.failures.append(f"{exchange.request.method} {exchange.request.url}: {exc}")
                 continue

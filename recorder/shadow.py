@@ -32,7 +32,9 @@ class Shadow:
         async with httpx.AsyncClient(timeout=30.0) as client:
             while (exchange := await self._queue.get()) is not None:
                 try:
-                    answer = await client.send(build_request(client, exchange, self.twin, self.report.ids))
+                    answer = await client.send(
+                        build_request(client, exchange, self.twin, self.report.twin_ids)
+                    )
                 except httpx.HTTPError as exc:
                     self.report.failures.append(f"{exchange.request.method} {exchange.request.url}: {exc}")
                     continue
