@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -148,7 +150,7 @@ def replay_command(
     except ValueError as exc:
         _fail(str(exc))
         return
-    asyncio.run(_serve_replay(table, host, port))
+    _run_fast(_serve_replay(table, host, port))
     summary = Table(title="twins replay")
     summary.add_column("", style="bold")
     summary.add_column("value", justify="right")
@@ -161,6 +163,16 @@ def replay_command(
     ):
         summary.add_row(name, str(value))
     console.print(summary)
+
+
+def _run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop when it is installed (it comes with uvicorn[standard]), else asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 async def _serve_replay(table: ReplayTable, host: str, port: int) -> None:
