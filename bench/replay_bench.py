@@ -50,7 +50,8 @@ REFERENCE = next(
 SLACK = REFERENCE / "slack/slack-ruby-client/spec/fixtures/slack/web/users_info.yml"
 OKTA = (
     REFERENCE
-    / "okta/terraform-provider-okta/test/fixtures/vcr/idaas/TestAccResourceOktaGroupMemberships_crud/oie-00.yaml"
+    / "okta/terraform-provider-okta/test/fixtures/vcr/idaas"
+    / "TestAccResourceOktaGroupMemberships_crud/oie-00.yaml"
 )
 PEER_JARS = (
     REFERENCE.parent / "tools" / "peer-bench" / ".work" / "node" / "node_modules" / "wiremock" / "build"
@@ -195,9 +196,11 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
     servers = {
         "twins-replay": ([twins, "replay", str(work / "trace.jsonl"), "--port", str(rport)], rport, 1.0),
         "wiremock": (
-            ["java", "-jar", str(wiremock_jar()), "--port", str(wport), "--bind-address", HOST]
-            + ["--root-dir", str(work / "wiremock"), "--no-request-journal", "--disable-request-logging"]
-            + ["--disable-banner"],
+            [
+                *("java", "-jar", str(wiremock_jar()), "--port", str(wport), "--bind-address", HOST),
+                *("--root-dir", str(work / "wiremock"), "--no-request-journal"),
+                *("--disable-request-logging", "--disable-banner"),
+            ],
             wport,
             5.0,
         ),
@@ -243,7 +246,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         )
     path = write_json("replay", summary)
     print(
-        "| workload | replay rps | WireMock rps | ratio | replay p50/p99 µs | WireMock p50/p99 µs | p99 ratio |"
+        "| workload | replay rps | WireMock rps | ratio | replay p50/p99 µs | WireMock p50/p99 µs "
+        "| p99 ratio |"
     )
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
