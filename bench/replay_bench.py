@@ -96,18 +96,19 @@ def wiremock_root(folder: Path, loads: list[tuple[str, Exchange]]) -> None:
         (mappings / f"{name}.json").write_text(json.dumps({"request": request, "response": response}))
 
 
-def start(cmd: list[str], port: int, probe: str, log: Path) -> Any:
+def start(cmd: list[str], port: int, probe: str, log: Path, cpus: str = "1", status: int = 200) -> Any:
+    """Start `cmd` pinned to `cpus` in its own process group; wait until `probe` answers `status`."""
     import subprocess
 
     proc = subprocess.Popen(
-        pinned(cmd, "1"), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        pinned(cmd, cpus), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             sys.exit(f"{cmd[0]} exited; see {log}")
         try:
-            if http("GET", f"http://{HOST}:{port}{probe}")[0] == 200:
+            if http("GET", f"http://{HOST}:{port}{probe}")[0] == status:
                 return proc
         except OSError:
             pass

@@ -28,6 +28,7 @@ from recorder.wire import (
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 AUTH_SCHEME = re.compile(r"^(?P<scheme>\S+)\s+(?P<secret>.+)$")
 PSEUDO_DOMAIN = "example.invalid"
+SEPARATOR = "\x00"
 ALREADY = re.compile(r"REDACTED-[0-9a-f]{12}|^user-[0-9a-f]{10}@example\.invalid$")
 
 
@@ -70,9 +71,16 @@ class Redactor:
         for message in (request, response):
             message.body = self._body(message.body, message.headers, found)
         scrub = self._scrubber(found)
-        request.url = scrub(request.url)
-        request.headers = [(k, scrub(v)) for k, v in request.headers]
-        response.headers = [(k, scrub(v)) for k, v in response.headers]
+        # The URL and every header value are scrubbed as one text, split by NUL (no header holds one).
+        texts = [request.url, *(v for _, v in request.headers), *(v for _, v in response.headers)]
+        if any(SEPARATOR in text for text in texts):
+            texts = [scrub(text) for text in texts]
+        else:
+            texts = scrub(SEPARATOR.join(texts)).split(SEPARATOR)
+        request.url = texts[0]
+        cut = 1 + len(request.headers)
+        request.headers = [(k, v) for (k, _), v in zip(request.headers, texts[1:cut], strict=True)]
+        response.headers = [(k, v) for (k, _), v in zip(response.headers, texts[cut:], strict=True)]
         for message in (request, response):
             text, binary = _as_text(message.body)
             message.body = _from_text(scrub(text), binary)
@@ -145,14 +153,16 @@ class Redactor:
                 variants[form] = fake
         ordered = sorted(variants, key=len, reverse=True)
         known = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        patterns = self.rules.compiled()
+        patterns = list(zip(self.rules.compiled(), self.rules.hints(), strict=True))
 
         def scrub(text: str) -> str:
             if known is not None:
                 text = known.sub(lambda m: variants[m.group(0)], text)
-            for pattern in patterns:
-                text = pattern.sub(self._replace_match, text)
-            if self.rules.emails:
+            lowered = text.lower()
+            for pattern, hint in patterns:
+                if hint in lowered:
+                    text = pattern.sub(self._replace_match, text)
+            if self.rules.emails and "@" in text:
                 text = EMAIL.sub(lambda m: self._email(m.group(0)), text)
             return text
 
