@@ -73,7 +73,7 @@ def _headers(values: list[str]) -> dict[str, str]:
 
 def record_command(
     service: str = typer.Argument(..., help="service name written into the traces (okta, jira, slack, ...)"),
-    upstream: str = typer.Option(..., "--upstream", help="the real service, e.g. https://acme.okta.com"),
+    upstream: str = typer.Option("", "--upstream", help="the real service, e.g. https://acme.okta.com"),
     listen: str = typer.Option("127.0.0.1:8180", "--listen", help="HOST:PORT the proxy listens on"),
     out: Path = typer.Option(..., "--out", help="folder for the JSONL traces (created)"),
     no_redact: bool = typer.Option(False, "--no-redact", help="write secrets as they are (warns)"),
@@ -83,17 +83,27 @@ def record_command(
     rotate_mb: float = typer.Option(64.0, "--rotate-mb", help="start a new file past this size"),
     shadow: str | None = typer.Option(None, "--shadow", help="twin URL: send every request there too"),
     shadow_header: list[str] = typer.Option([], "--shadow-header", help="'Name: value' for the twin"),
+    mitm: bool = typer.Option(False, "--mitm", help="forward proxy through mitmproxy (HTTPS_PROXY=...)"),
+    mitmdump: str = typer.Option("mitmdump", "--mitmdump", envvar="TWINS_MITMDUMP", help="mitmdump to run"),
 ) -> None:
     """Record traffic: a reverse proxy in front of UPSTREAM that writes every exchange, redacted,
     to --out. Point your app or SDK at the --listen address; Ctrl-C stops and prints a summary.
     With --shadow TWIN_URL every request is also sent to the twin, and a drift report
-    (drift.md, drift.json) is written to --out at the end."""
+    (drift.md, drift.json) is written to --out at the end. With --mitm it is a forward proxy
+    instead (mitmproxy; the app sets HTTPS_PROXY and trusts mitmproxy's CA) and SERVICE may be
+    `auto` (named from each host)."""
     host, port = _listen(listen)
     redactor = None
     if no_redact:
         err.print("[bold yellow]warning:[/] --no-redact: credentials and personal data go to disk as is")
     else:
         redactor = _redactor(rules, key)
+    if mitm:
+        options = {"redact": not no_redact, "rules": rules, "fsync": fsync}
+        _record_mitm(mitmdump, host, port, out, service, key, **options)
+        return
+    if not upstream:
+        _fail("--upstream is required (or --mitm for a forward proxy)")
     capture = Capture(service, upstream, out, host, port, redactor, fsync, int(rotate_mb * 1024 * 1024))
     shadowing = None
     if shadow:
@@ -120,6 +130,42 @@ def record_command(
     console.print(capture.stats.table(f"twins record {service}", files=writer.paths))
     if shadowing is not None:
         console.print(f"drift report: {out / 'drift.md'} ({len(shadowing.report.drifted)} endpoints differ)")
+
+
+def _record_mitm(
+    mitmdump: str, host: str, port: int, out: Path, service: str, key: str | None, **options: Any
+) -> None:
+    """Run mitmdump with the recorder addon until Ctrl-C; then summarise what it wrote."""
+    import os
+    import shutil
+    import subprocess
+
+    from recorder.capture import CaptureStats
+    from recorder.mitm import mitmdump_argv
+
+    if shutil.which(mitmdump) is None:
+        _fail(f"{mitmdump} not found; pip install 'dark-factory-twins[record-mitm]' or pass --mitmdump PATH")
+    argv = mitmdump_argv(mitmdump, host, port, out, service, **options)
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    if key:
+        env["TWINS_REDACT_KEY"] = key  # through the environment, never the command line
+    before = set(out.glob("*.jsonl")) if out.exists() else set()
+    err.print(
+        f"forward proxy on http://{host}:{port}: export HTTPS_PROXY=http://{host}:{port} (Ctrl-C stops)"
+    )
+    try:
+        code = subprocess.call(argv, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    stats = CaptureStats()
+    files = sorted(set(out.glob("*.jsonl")) - before) if out.exists() else []
+    for path in files:
+        for exchange in load_recording(path):
+            stats.add(exchange)
+    console.print(stats.table(f"twins record --mitm ({service})", files=files))
+    if code not in (0, 130, -2):
+        raise typer.Exit(code)
 
 
 def replay_command(

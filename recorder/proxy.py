@@ -20,40 +20,14 @@ import httpx
 
 from recorder.codec import iso_timestamp
 from recorder.trace import Body, Exchange, Request, Response
+from recorder.wire import ENCODING_NOTE, forwardable
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Sink = Callable[[Exchange], None]
-
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
 REWRITTEN = frozenset({"location", "content-location", "link"})
-ENCODING_NOTE = "X-Recorded-Content-Encoding"
-
-
-def forwardable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Headers without hop-by-hop ones, including those the `Connection` header names."""
-    named = {
-        token.strip().lower()
-        for name, value in headers
-        if name.lower() == "connection"
-        for token in value.split(",")
-    }
-    return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
 
 
 def decode_body(data: bytes, encoding: str) -> bytes:
@@ -68,7 +42,7 @@ def decode_body(data: bytes, encoding: str) -> bytes:
                 except zlib.error:
                     data = zlib.decompress(data, -zlib.MAX_WBITS)
             elif coding == "br":
-                import brotli  # type: ignore[import-untyped]
+                import brotli
 
                 data = brotli.decompress(data)
             elif coding != "identity":

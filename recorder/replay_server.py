@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import httptools
 
 from recorder.match import Incoming, closest, matchers_for, miss_body, signature
-from recorder.proxy import ENCODING_NOTE, HOP_BY_HOP
 from recorder.redact import Redactor
 from recorder.trace import Exchange, Request
+from recorder.wire import ENCODING_NOTE, HOP_BY_HOP
 
 DROPPED = HOP_BY_HOP | {"content-length", "content-encoding", ENCODING_NOTE.lower()}
 REWRITTEN = ("location", "content-location", "link")

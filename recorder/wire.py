@@ -17,6 +17,34 @@ _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
 _PART_NAME = re.compile(r'\bname="([^"]*)"', re.I)
 
 
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+ENCODING_NOTE = "X-Recorded-Content-Encoding"
+
+
+def forwardable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers without hop-by-hop ones, including those the `Connection` header names."""
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+
+
 def content_type(headers: list[tuple[str, str]]) -> str:
     """The Content-Type of a header list as sent ("" when absent); the boundary is case-sensitive."""
     for name, value in headers:

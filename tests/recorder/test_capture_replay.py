@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from recorder.importers import load_recording
-from recorder.proxy import ENCODING_NOTE
 from recorder.trace import read_jsonl
+from recorder.wire import ENCODING_NOTE
 from tests.recorder.servers import bot_token, recording, replaying, sdk_session, slack_twin
 from tests.support.servers import serve_app
 from twins.cli import app as cli
