@@ -53,7 +53,8 @@ def decode_body(data: bytes, encoding: str) -> bytes:
 
 
 class RecordingProxy:
-    """ASGI reverse proxy to `upstream`; every completed exchange goes to `sink`."""
+    """ASGI reverse proxy to `upstream`; every completed exchange goes to `sink` before the last
+    byte of its response reaches the client, so an answered request is a recorded one."""
 
     def __init__(
         self,
@@ -132,27 +133,37 @@ class RecordingProxy:
             await send(
                 {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
             )
+            held = b""  # the last chunk waits until the exchange is on disk
             async for chunk in response.aiter_raw():
+                if held:
+                    await send({"type": "http.response.body", "body": held, "more_body": True})
                 received += chunk
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+                held = chunk
+            self.sink(self._exchange(scope, request, response, bytes(sent), bytes(received), started, clock))
+            await send({"type": "http.response.body", "body": held, "more_body": False})
         finally:
             await response.aclose()
-        upstream_headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+
+    def _exchange(
+        self,
+        scope: Scope,
+        request: httpx.Request,
+        response: httpx.Response,
+        sent: bytes,
+        received: bytes,
+        started: datetime,
+        clock: float,
+    ) -> Exchange:
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
         if "content-length" in request.headers:
-            upstream_headers.append(("content-length", request.headers["content-length"]))
-        self.sink(
-            Exchange(
-                ts=iso_timestamp(started),
-                request=Request(
-                    method=scope["method"],
-                    url=url,
-                    headers=upstream_headers,
-                    body=Body.from_bytes(bytes(sent)),
-                ),
-                response=_recorded_response(response, bytes(received)),
-                duration_ms=round((time.perf_counter() - clock) * 1000, 3),
-            )
+            headers.append(("content-length", request.headers["content-length"]))
+        return Exchange(
+            ts=iso_timestamp(started),
+            request=Request(
+                method=scope["method"], url=str(request.url), headers=headers, body=Body.from_bytes(sent)
+            ),
+            response=_recorded_response(response, received),
+            duration_ms=round((time.perf_counter() - clock) * 1000, 3),
         )
 
     def _client_headers(self, response: httpx.Response, proxy_origin: str) -> list[tuple[bytes, bytes]]:
