@@ -242,10 +242,10 @@ def redact_command(
 ) -> None:
     """Scrub secrets and personal data from an existing trace or imported cassette, with the same
     consistent pseudonyms `twins record` uses."""
-    redactor = _redactor(rules, key)
-    exchanges = _load([source])
     if output.exists():
         _fail(f"{output} exists; pick another -o (redaction never overwrites)")
+    redactor = _redactor(rules, key)
+    exchanges = _load([source])
     output.parent.mkdir(parents=True, exist_ok=True)
     with (
         Progress(console=err, transient=True, disable=not err.is_terminal) as progress,
@@ -257,7 +257,8 @@ def redact_command(
             progress.advance(task)
     console.print(
         f"{output}: {len(exchanges)} exchanges, {redactor.redacted} distinct values replaced "
-        f"(pseudonym key: {'given' if key else key_path()})"
+        f"(pseudonym key: {'given' if key else key_path()})",
+        soft_wrap=True,
     )
 
 
