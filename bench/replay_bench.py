@@ -174,7 +174,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds per workload (x5 for the JVM)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per workload")
+    parser.add_argument("--jvm-warmup", type=float, default=30.0, help="WireMock's, per workload")
     args = parser.parse_args()
     require_wrk()
     if not SLACK.exists() or not OKTA.exists():
@@ -195,7 +196,11 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
     twins = shutil.which("twins") or sys.exit("the twins command is not installed (pip install -e .)")
     rport, wport = free_port(), free_port()
     servers = {
-        "twins-replay": ([twins, "replay", str(work / "trace.jsonl"), "--port", str(rport)], rport, 1.0),
+        "twins-replay": (
+            [twins, "replay", str(work / "trace.jsonl"), "--port", str(rport)],
+            rport,
+            args.warmup,
+        ),
         "wiremock": (
             [
                 *("java", "-jar", str(wiremock_jar()), "--port", str(wport), "--bind-address", HOST),
@@ -203,7 +208,7 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
                 *("--disable-request-logging", "--disable-banner"),
             ],
             wport,
-            5.0,
+            args.jvm_warmup,
         ),
     }
     results: dict[str, Any] = {name: {load: [] for load, _ in loads} for name in servers}
@@ -214,7 +219,7 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
         try:
             url = f"http://{HOST}:{port}"
             check(url, loads)
-            measure(url, loads, args, args.warmup * warm)
+            measure(url, loads, args, warm)
             for _ in range(args.repeats):
                 for load, result in measure(url, loads, args, args.duration).items():
                     results[name][load].append(result)
