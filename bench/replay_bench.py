@@ -150,11 +150,18 @@ def _send(method: str, url: str, body: bytes | None) -> tuple[int, bytes]:
         return int(resp.status), bytes(resp.read())
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, all its threads included (the JVM's JIT and GC too)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
-    url: str, loads: list[tuple[str, Exchange]], args: argparse.Namespace, seconds: float
+    url: str, loads: list[tuple[str, Exchange]], args: argparse.Namespace, seconds: float, pid: int = 0
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, exchange in loads:
+        before = cpu_seconds(pid) if pid else 0.0
         path = exchange.request.url.split("://", 1)[1]
         env = {"BENCH_METHOD": exchange.request.method, "BENCH_BODY": exchange.request.body.text}
         env["BENCH_CONTENT_TYPE"] = "application/x-www-form-urlencoded"
@@ -166,6 +173,10 @@ def measure(
             cpus="0",
             env=env,
         )
+        if pid:
+            out[name]["cpu_us_per_request"] = (
+                (cpu_seconds(pid) - before) * 1e6 / max(out[name]["requests"], 1)
+            )
     return out
 
 
@@ -221,7 +232,7 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
             check(url, loads)
             measure(url, loads, args, warm)
             for _ in range(args.repeats):
-                for load, result in measure(url, loads, args, args.duration).items():
+                for load, result in measure(url, loads, args, args.duration, proc.pid).items():
                     results[name][load].append(result)
             check(url, loads)
         finally:
@@ -241,6 +252,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
                 "p50_us": median([r["p50_us"] for r in runs]),
                 "p99_us": median([r["p99_us"] for r in runs]),
                 "errors": sum(r["errors_status"] + r["errors_timeout"] for r in runs),
+                "cpu_us": median([r["cpu_us_per_request"] for r in runs]),
             }
         ratio = cell["twins-replay"]["rps"] / cell["wiremock"]["rps"]
         p99 = cell["twins-replay"]["p99_us"] / max(cell["wiremock"]["p99_us"], 1)
@@ -248,14 +260,15 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         rows.append(
             f"| {load} | {cell['twins-replay']['rps']:,.0f} | {cell['wiremock']['rps']:,.0f} | {ratio:.2f} "
             f"| {cell['twins-replay']['p50_us']:.0f} / {cell['twins-replay']['p99_us']:.0f} "
-            f"| {cell['wiremock']['p50_us']:.0f} / {cell['wiremock']['p99_us']:.0f} | {p99:.2f} |"
+            f"| {cell['wiremock']['p50_us']:.0f} / {cell['wiremock']['p99_us']:.0f} | {p99:.2f} "
+            f"| {cell['twins-replay']['cpu_us']:.0f} / {cell['wiremock']['cpu_us']:.0f} |"
         )
     path = write_json("replay", summary)
     print(
         "| workload | replay rps | WireMock rps | ratio | replay p50/p99 µs | WireMock p50/p99 µs "
-        "| p99 ratio |"
+        "| p99 ratio | CPU µs/request replay / WireMock |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"raw: {path}")
 

@@ -120,3 +120,48 @@ def _general(exchanges: list[Exchange]) -> str:
     listing = next(e for e in exchanges if "conversations.list" in e.request.url)
     channels = json.loads(listing.response.body.text)["channels"]
     return str(next(c["id"] for c in channels if c["name"] == "general"))
+
+
+def test_record_shadow_writes_a_drift_report(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    def answer(extra: dict[str, Any]) -> Starlette:
+        def info(_: object) -> JSONResponse:
+            return JSONResponse({"ok": True, "user": {"id": "U0123456789", "name": "ann", **extra}})
+
+        return Starlette(routes=[Route("/api/users.info", info, methods=["POST"])])
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "traces"
+    with serve_app(answer({})) as real, serve_app(answer({"tz": "UTC"})) as twin:
+        cmd = [sys.executable, "-c", "from twins.cli import main; main()", "record", "slack", "--upstream", real]
+        cmd += ["--listen", f"127.0.0.1:{port}", "--out", str(out), "--shadow", twin, "--redact-key", "k"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    first = httpx.post(f"http://127.0.0.1:{port}/api/users.info", data={"user": "U0123456789"})
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None and time.monotonic() < deadline, "twins record did not start"
+                    time.sleep(0.2)
+            assert first.json()["user"]["name"] == "ann"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stdout
+    report = json.loads((out / "drift.json").read_text())
+    assert report["drifted"]["POST /api/users.info"]["extra_fields"] == ["user.tz"]
+    assert "1 endpoints differ" in stdout
