@@ -129,7 +129,8 @@ def record_command(
         return
     console.print(capture.stats.table(f"twins record {service}", files=writer.paths))
     if shadowing is not None:
-        console.print(f"drift report: {out / 'drift.md'} ({len(shadowing.report.drifted)} endpoints differ)")
+        drifted = len(shadowing.report.drifted)
+        console.print(f"drift report: {out / 'drift.md'} ({drifted} endpoints differ)", soft_wrap=True)
 
 
 def _record_mitm(

@@ -145,14 +145,24 @@ def test_record_shadow_writes_a_drift_report(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     out = tmp_path / "traces"
     with serve_app(answer({})) as real, serve_app(answer({"tz": "UTC"})) as twin:
-        cmd = [sys.executable, "-c", "from twins.cli import main; main()", "record", "slack", "--upstream", real]
+        cmd = [
+            sys.executable,
+            "-c",
+            "from twins.cli import main; main()",
+            "record",
+            "slack",
+            "--upstream",
+            real,
+        ]
         cmd += ["--listen", f"127.0.0.1:{port}", "--out", str(out), "--shadow", twin, "--redact-key", "k"]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    first = httpx.post(f"http://127.0.0.1:{port}/api/users.info", data={"user": "U0123456789"})
+                    first = httpx.post(
+                        f"http://127.0.0.1:{port}/api/users.info", data={"user": "U0123456789"}
+                    )
                     break
                 except httpx.TransportError:
                     assert proc.poll() is None and time.monotonic() < deadline, "twins record did not start"
