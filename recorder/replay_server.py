@@ -85,14 +85,15 @@ class ReplayTable:
         self.exact.setdefault((incoming.method.encode(), target.encode("latin-1"), incoming.body), entry)
         self.recorded.append((exchange.seq, incoming))
 
-    def answer(self, method: bytes, target: bytes, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    def answer(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
         """The response bytes for one request: exact bytes first, then matchers, then a miss."""
         entry = self.exact.get((method, target, body))
         if entry is not None:
             self.hits += 1
             return entry.next()
         path, _, query = target.decode("latin-1").partition("?")
-        incoming = Incoming(method.decode(), path, query, tuple((k.lower(), v) for k, v in headers), body)
+        decoded = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in headers)
+        incoming = Incoming(method.decode(), path, query, decoded, body)
         entry = self.by_signature.get(signature(incoming, self.names))
         if entry is None and self.redactor is not None:
             incoming = self._redacted(incoming)
@@ -146,7 +147,7 @@ class ReplayProtocol(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self._url = b""
-        self._headers: list[tuple[str, str]] = []
+        self._headers: list[tuple[bytes, bytes]] = []  # decoded only when a lookup needs them
         self._body: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -169,7 +170,7 @@ class ReplayProtocol(asyncio.Protocol):
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self._headers.append((name, value))
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
