@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import HOST, free_port, machine, median, require_wrk, run_wrk, write_json
-from bench.replay_bench import REFERENCE, SLACK, start, stop, workloads
+from bench.replay_bench import REFERENCE, SLACK, cpu_seconds, start, stop, workloads
 from recorder.trace import TraceWriter
 
 
@@ -62,10 +62,16 @@ def main() -> None:
         for url in urls.values():
             run_cell(url, body, 2.0, 16)
         cells: dict[str, dict[str, list[dict[str, Any]]]] = {k: {"c1": [], "c16": []} for k in urls}
+        proxy_pid = procs[1].pid
         for _ in range(args.repeats):
             for name, url in urls.items():
-                cells[name]["c1"].append(run_cell(url, body, args.duration, 1))
-                cells[name]["c16"].append(run_cell(url, body, args.duration, 16))
+                for conc, connections in (("c1", 1), ("c16", 16)):
+                    before = cpu_seconds(proxy_pid)
+                    result = run_cell(url, body, args.duration, connections)
+                    result["proxy_cpu_us"] = (
+                        (cpu_seconds(proxy_pid) - before) * 1e6 / max(result["requests"], 1)
+                    )
+                    cells[name][conc].append(result)
         lines = sum(1 for path in (work / "traces").glob("*.jsonl") for _ in path.open())
     finally:
         for proc in procs:
@@ -86,6 +92,7 @@ def report(cells: dict[str, dict[str, list[dict[str, Any]]]], lines: int, args: 
         "args": vars(args),
         "added_p50_ms": added,
         "throughput_ratio": ratio,
+        "proxy_cpu_us_per_exchange": med("proxy", "c16", "proxy_cpu_us"),
         "trace_lines": lines,
         "cells": cells,
     }
@@ -96,6 +103,7 @@ def report(cells: dict[str, dict[str, list[dict[str, Any]]]], lines: int, args: 
         print(f"| {conc} rps | {med('direct', conc, 'rps'):,.0f} | {med('proxy', conc, 'rps'):,.0f} |")
         print(f"| {conc} p50 µs | {med('direct', conc, 'p50_us'):.0f} | {med('proxy', conc, 'p50_us'):.0f} |")
     print(f"added p50 latency (c1): {added:.2f} ms; throughput ratio (c16): {ratio:.2f}")
+    print(f"proxy CPU per exchange (c16): {med('proxy', 'c16', 'proxy_cpu_us'):.0f} µs")
     print(f"trace lines written: {lines} (measured runs served {served}, plus warm-up)")
     print(f"raw: {path}")
 
