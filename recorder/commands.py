@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Coroutine
@@ -232,7 +233,14 @@ async def _serve_replay(table: ReplayTable, host: str, port: int) -> None:
         f"(matchers: {', '.join(table.names)}); Ctrl-C stops"
     )
     async with server:
-        await stopped.wait()
+        if not err.is_terminal:
+            await stopped.wait()
+            return
+        with err.status("") as status:
+            while not stopped.is_set():
+                status.update(f"answered {table.hits}, missed {table.misses}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopped.wait(), 0.5)
 
 
 def redact_command(
