@@ -20,6 +20,7 @@ import httpx
 
 from recorder.codec import iso_timestamp
 from recorder.trace import Body, Exchange, Request, Response
+from recorder.upstream import upstream_client
 from recorder.wire import ENCODING_NOTE, forwardable
 
 Scope = MutableMapping[str, Any]
@@ -77,8 +78,7 @@ class RecordingProxy:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-            self._client = httpx.AsyncClient(timeout=self._timeout, limits=limits, follow_redirects=False)
+            self._client = upstream_client(self._timeout)
         return self._client
 
     async def aclose(self) -> None:
