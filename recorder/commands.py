@@ -140,6 +140,7 @@ def _record_mitm(
     """Run mitmdump with the recorder addon until Ctrl-C; then summarise what it wrote."""
     import os
     import shutil
+    import signal
     import subprocess
 
     from recorder.capture import CaptureStats
@@ -156,10 +157,24 @@ def _record_mitm(
     err.print(
         f"forward proxy on http://{host}:{port}: export HTTPS_PROXY=http://{host}:{port} (Ctrl-C stops)"
     )
+    proc = subprocess.Popen(argv, env=env)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        code = subprocess.call(argv, env=env)
+        code = proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()  # mitmdump flushes and runs the addon's `done` on SIGTERM
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         code = 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     stats = CaptureStats()
     files = sorted(set(out.glob("*.jsonl")) - before) if out.exists() else []
     for path in files:
