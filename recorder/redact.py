@@ -26,7 +26,7 @@ from recorder.wire import (
 )
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-AUTH_SCHEME = re.compile(r"^(?P<scheme>\S+)\s+(?P<secret>.+)$")
+AUTH_SCHEME = re.compile(r"^(?P<scheme>(?i:ssws)|\S+)(?P<sep>\s*)(?P<secret>\S.*)$")
 PSEUDO_DOMAIN = "example.invalid"
 SEPARATOR = "\x00"
 ALREADY = re.compile(r"REDACTED-[0-9a-f]{12}|^user-[0-9a-f]{10}@example\.invalid$")
@@ -113,7 +113,7 @@ class Redactor:
         if match and match["scheme"].lower() in self.rules.auth_schemes:
             secret = match["secret"].strip()
             found[secret] = self.pseudonym(secret)
-            return f"{match['scheme']} {found[secret]}"
+            return f"{match['scheme']}{match['sep']}{found[secret]}"
         found[value] = self.pseudonym(value)
         return found[value]
 

@@ -59,7 +59,7 @@ PATTERNS = (
     r"\bxapp-[A-Za-z0-9-]{6,}",
     r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*",  # JWT (JWS compact)
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----",
-    r"(?i)\b(?:SSWS|Bearer|Basic|Token)\s+(?P<secret>[A-Za-z0-9._~+/=\-]{8,})",
+    r"(?i)\b(?:SSWS\s*|(?:Bearer|Basic|Token)\s+)(?P<secret>[A-Za-z0-9._~+/=\-]{8,})",  # SSWS<token> too
     r"\b00[A-Za-z0-9_-]{40}\b",  # Okta API token
     r"https://hooks\.slack\.com/(?:services|workflows)/(?P<secret>[A-Za-z0-9/_-]+)",
     r"\bATATT[A-Za-z0-9_=-]{20,}",  # Atlassian API token

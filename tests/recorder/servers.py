@@ -4,6 +4,8 @@ service, the recording proxy in front of it, and the replay server; all on 127.0
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from recorder.writer import RotatingTraceWriter
 from tests.support.servers import serve_app
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
+from twins.okta import create_service as create_okta_service
 from twins.slack import create_service
 
 KEY = b"test-pseudonym-key"
@@ -48,18 +51,48 @@ def recording(upstream: str, out: Path, **options: Any) -> Iterator[tuple[str, R
 @contextmanager
 def replaying(exchanges: Sequence[Exchange], **options: Any) -> Iterator[tuple[str, ReplayTable]]:
     """The replay server on its own loop in a thread; yields its base URL and table."""
-    table = ReplayTable(exchanges, redactor=Redactor(KEY), **options)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    table = ReplayTable(exchanges, redactor=Redactor(KEY), base_url=base, **options)
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(start(table, "127.0.0.1", 0))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+    server = asyncio.run_coroutine_threadsafe(start(table, "127.0.0.1", port), loop).result(timeout=10)
     try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", table
+        yield base, table
     finally:
         loop.call_soon_threadsafe(server.close)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         loop.close()
+
+
+def okta_twin() -> FastAPI:
+    settings = Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off")
+    return build_app(create_okta_service(), settings)
+
+
+def api_token(app: FastAPI) -> str:
+    ctx = app.state.twin
+    return str(ctx.service.credentials(ctx.default_state(), "http://testserver")["api_token"])
+
+
+async def okta_session(base_url: str, token: str) -> dict[str, Any]:
+    """An okta SDK session: list users, read one back, list groups."""
+    os.environ.setdefault("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
+    from okta.client import Client
+
+    client = Client({"orgUrl": base_url, "token": token})
+    users, _, err = await client.list_users(limit=5)
+    assert err is None and users, err
+    ids = [u.id for u in users]
+    user, _, err = await client.get_user(ids[-1])
+    assert err is None and user.id == ids[-1]
+    groups, _, err = await client.list_groups()
+    assert err is None, err
+    return {"ids": ids, "status": str(user.status), "groups": sorted(g.id for g in groups)}
 
 
 def sdk_session(base_url: str, token: str) -> dict[str, Any]:

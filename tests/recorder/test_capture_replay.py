@@ -13,7 +13,16 @@ from typer.testing import CliRunner
 from recorder.importers import load_recording
 from recorder.trace import read_jsonl
 from recorder.wire import ENCODING_NOTE
-from tests.recorder.servers import bot_token, recording, replaying, sdk_session, slack_twin
+from tests.recorder.servers import (
+    api_token,
+    bot_token,
+    okta_session,
+    okta_twin,
+    recording,
+    replaying,
+    sdk_session,
+    slack_twin,
+)
 from tests.support.servers import serve_app
 from twins.cli import app as cli
 
@@ -124,3 +133,23 @@ def test_proxy_decodes_gzip_and_rewrites_redirects(tmp_path: Path) -> None:
     assert json.loads(first.response.body.text)["items"][-1] == 199
     assert first.header("response", ENCODING_NOTE) == "gzip"
     assert first.header("response", "content-encoding") is None
+
+
+async def test_okta_sdk_session_through_the_proxy_and_through_replay(tmp_path: Path) -> None:
+    twin = okta_twin()
+    token = api_token(twin)
+    try:
+        with serve_app(twin) as upstream, recording(upstream, tmp_path) as (proxy, writer):
+            seen = await okta_session(proxy, token)
+    finally:
+        twin.state.twin.store.stop()
+    assert len(seen["ids"]) == 5 and seen["groups"]
+    exchanges = list(read_jsonl(writer.paths[0]))
+    assert len(exchanges) == 3
+    assert token not in writer.paths[0].read_text()
+    assert (exchanges[0].header("request", "authorization") or "").startswith(
+        "SSWS00REDACTED-"
+    )  # the SDK sends SSWS<token>
+    with replaying(exchanges, service="okta") as (url, table):
+        again = await okta_session(url, token)
+    assert again == seen and table.misses == 0
