@@ -40,13 +40,14 @@ def multipart(fields: dict[str, str]) -> str:
 
 
 def planted(s: list[str]) -> list[Exchange]:
-    """Exchanges that carry s[0..13] in every place a secret can hide."""
+    """Exchanges that carry s[0..14] in every place a secret can hide."""
     query = f"https://acme.okta.com/api/v1/users?api_key={s[0]}&limit=2&access_token={quote_plus(s[1])}"
     json_body = {
         "credentials": {"password": {"value": s[2]}, "recovery_question": {"answer": s[3]}},
         "client_secret": s[4],
         "note": f"signed {jwt(s[5])} done",
         "key": pem(s[6]),
+        "legacy": f"SSWS{s[14]}",  # the okta SDK's spelling, no space
     }
     return [
         Exchange(
@@ -100,7 +101,7 @@ def forms(secret: str) -> set[str]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(CORE, min_size=14, max_size=14, unique=True))
+@given(st.lists(CORE, min_size=15, max_size=15, unique=True))
 def test_no_planted_secret_reaches_the_output(secrets: list[str]) -> None:
     redactor = Redactor(b"test-key")
     out = "\n".join(redactor.exchange(e).json_line() for e in planted(secrets))
@@ -112,10 +113,10 @@ def test_no_planted_secret_reaches_the_output(secrets: list[str]) -> None:
 
 def test_pseudonyms_are_consistent_and_keyed() -> None:
     first, second = Redactor(b"k1"), Redactor(b"k1")
-    a = first.exchange(planted([f"secretvalue{i:04d}" for i in range(14)])[0])
-    b = second.exchange(planted([f"secretvalue{i:04d}" for i in range(14)])[0])
+    a = first.exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
+    b = second.exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
     assert a.json_line() == b.json_line()
-    other = Redactor(b"k2").exchange(planted([f"secretvalue{i:04d}" for i in range(14)])[0])
+    other = Redactor(b"k2").exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
     assert other.json_line() != a.json_line()
     body = json.loads(a.request.body.text)
     assert json.loads(a.response.body.text)["echo"] == body["credentials"]["password"]["value"]
