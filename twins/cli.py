@@ -12,6 +12,7 @@ from rich.console import Console
 
 from holdout.cli import app as holdout_app
 from recorder.cli import import_command
+from recorder.commands import diff_command, record_command, redact_command, replay_command
 from twins import registry
 from twins._runtime.errors import ConfigError
 from twins._runtime.serve import (
@@ -31,6 +32,9 @@ app = typer.Typer(
         "  twins up                 every twin, embedded SQLite, URLs and credentials printed\n\n"
         "  twins serve slack        one twin (--db postgresql://... to share state)\n\n"
         "  twins import a.har b.yaml -o traces/x.jsonl   recordings to a JSONL trace\n\n"
+        "  twins record okta --upstream https://acme.okta.com --out traces/okta/   capture, redacted\n\n"
+        "  twins replay traces/okta/ --port 8190   serve recorded answers\n\n"
+        "  twins diff --real URL --twin URL --traces traces/okta/   drift report\n\n"
         "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
         "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
     ),
@@ -41,6 +45,14 @@ app = typer.Typer(
 app.command("import")(import_command)
 app.add_typer(holdout_app, name="holdout")
 app.add_typer(action_app, name="action")
+
+for _name, _command in (
+    ("record", record_command),
+    ("replay", replay_command),
+    ("redact", redact_command),
+    ("diff", diff_command),
+):
+    app.command(_name)(_command)
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,112 @@
+"""Overhead of `twins record`: the same requests straight to an upstream and through the proxy.
+
+    python -m bench.proxy_bench                       # ~1 min
+    python -m bench.proxy_bench --duration 3 --repeats 1
+
+The upstream is `twins replay` serving a recorded Slack `users.info` answer (a fast, fixed
+upstream). The proxy is the real command, `twins record slack --upstream ... --out TMP`, with
+redaction on and a trace line written per exchange. Added latency: p50 through the proxy minus
+p50 direct, with one connection (`-c1`). Throughput: proxied rps / direct rps at `-c16`. The
+upstream and wrk share core 0; the proxy has core 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.harness import HOST, free_port, machine, median, require_wrk, run_wrk, write_json
+from bench.replay_bench import REFERENCE, SLACK, cpu_seconds, start, stop, workloads
+from recorder.trace import TraceWriter
+
+
+def run_cell(url: str, body: str, seconds: float, connections: int) -> dict[str, Any]:
+    env = {
+        "BENCH_METHOD": "POST",
+        "BENCH_BODY": body,
+        "BENCH_CONTENT_TYPE": "application/x-www-form-urlencoded",
+    }
+    return run_wrk(url, duration=seconds, connections=connections, threads=1, cpus="0", env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    require_wrk()
+    if not SLACK.exists():
+        sys.exit(f"reference recordings not found under {REFERENCE}")
+    twins = shutil.which("twins") or sys.exit("the twins command is not installed (pip install -e .)")
+    _, exchange = workloads()[0]
+    work = Path(tempfile.mkdtemp(prefix="proxy-bench-"))
+    procs = []
+    try:
+        with TraceWriter(work / "upstream.jsonl") as writer:
+            writer.write(exchange)
+        uport, pport = free_port(), free_port()
+        replay = [twins, "replay", str(work / "upstream.jsonl"), "--port", str(uport)]
+        procs.append(start(replay, uport, "/api/none", work / "upstream.log", cpus="0", status=200))
+        record = [twins, "record", "slack", "--upstream", f"http://{HOST}:{uport}"]
+        record += ["--listen", f"{HOST}:{pport}", "--out", str(work / "traces")]
+        procs.append(start(record, pport, "/api/none", work / "proxy.log", cpus="1", status=200))
+        body = exchange.request.body.text
+        urls = {
+            "direct": f"http://{HOST}:{uport}/api/users.info",
+            "proxy": f"http://{HOST}:{pport}/api/users.info",
+        }
+        for url in urls.values():
+            run_cell(url, body, 2.0, 16)
+        cells: dict[str, dict[str, list[dict[str, Any]]]] = {k: {"c1": [], "c16": []} for k in urls}
+        proxy_pid = procs[1].pid
+        for _ in range(args.repeats):
+            for name, url in urls.items():
+                for conc, connections in (("c1", 1), ("c16", 16)):
+                    before = cpu_seconds(proxy_pid)
+                    result = run_cell(url, body, args.duration, connections)
+                    result["proxy_cpu_us"] = (
+                        (cpu_seconds(proxy_pid) - before) * 1e6 / max(result["requests"], 1)
+                    )
+                    cells[name][conc].append(result)
+        lines = sum(1 for path in (work / "traces").glob("*.jsonl") for _ in path.open())
+    finally:
+        for proc in procs:
+            stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+    report(cells, lines, args)
+
+
+def report(cells: dict[str, dict[str, list[dict[str, Any]]]], lines: int, args: argparse.Namespace) -> None:
+    def med(name: str, conc: str, key: str) -> float:
+        return median([r[key] for r in cells[name][conc]])
+
+    added = (med("proxy", "c1", "p50_us") - med("direct", "c1", "p50_us")) / 1000
+    ratio = med("proxy", "c16", "rps") / med("direct", "c16", "rps")
+    served = sum(r["requests"] for runs in cells["proxy"].values() for r in runs)
+    summary = {
+        "machine": machine(),
+        "args": vars(args),
+        "added_p50_ms": added,
+        "throughput_ratio": ratio,
+        "proxy_cpu_us_per_exchange": med("proxy", "c16", "proxy_cpu_us"),
+        "trace_lines": lines,
+        "cells": cells,
+    }
+    path = write_json("proxy", summary)
+    print("| cell | direct | through twins record |")
+    print("|---|---|---|")
+    for conc in ("c1", "c16"):
+        print(f"| {conc} rps | {med('direct', conc, 'rps'):,.0f} | {med('proxy', conc, 'rps'):,.0f} |")
+        print(f"| {conc} p50 µs | {med('direct', conc, 'p50_us'):.0f} | {med('proxy', conc, 'p50_us'):.0f} |")
+    print(f"added p50 latency (c1): {added:.2f} ms; throughput ratio (c16): {ratio:.2f}")
+    print(f"proxy CPU per exchange (c16): {med('proxy', 'c16', 'proxy_cpu_us'):.0f} µs")
+    print(f"trace lines written: {lines} (measured runs served {served}, plus warm-up)")
+    print(f"raw: {path}")
+
+
+if __name__ == "__main__":
+    main()

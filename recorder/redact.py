@@ -1,0 +1,204 @@
+"""Redaction of secrets and personal data in exchanges, before anything is written to disk.
+
+Secrets are found two ways: by *where* they are (a header, query, form, JSON or multipart field
+named like a credential) and by *what* they look like (Slack tokens, JWTs, PEM keys,
+`SSWS`/`Bearer`/`Basic` credentials, e-mail addresses). Every value found is replaced by a
+pseudonym derived with a keyed HMAC, so the same secret maps to the same placeholder across a
+trace set, and then scrubbed from every other text of the exchange it leaked into.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
+
+from recorder.redact_rules import Rules
+from recorder.trace import Body, Exchange
+from recorder.wire import (
+    content_type,
+    edit_form,
+    edit_json,
+    edit_multipart,
+    edit_query,
+)
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+AUTH_SCHEME = re.compile(r"^(?P<scheme>(?i:ssws)|\S+)(?P<sep>\s*)(?P<secret>\S.*)$")
+PSEUDO_DOMAIN = "example.invalid"
+SEPARATOR = "\x00"
+ALREADY = re.compile(r"REDACTED-[0-9a-f]{12}|^user-[0-9a-f]{10}@example\.invalid$")
+
+
+class Redactor:
+    """Scrubs exchanges in place with consistent, keyed pseudonyms."""
+
+    def __init__(self, key: bytes, rules: Rules | None = None) -> None:
+        self._key = key
+        self.rules = rules or Rules.builtin()
+        self._headers = {name.lower() for name in self.rules.headers}
+        self._fields = {name.lower() for name in self.rules.fields}
+        self._seen: dict[str, str] = {}
+        self.redacted = 0
+
+    def pseudonym(self, secret: str, kind: str = "secret") -> str:
+        """The placeholder of `secret`: stable for one key, unrelated to the secret without it."""
+        known = self._seen.get(secret)
+        if known is not None:
+            return known
+        if ALREADY.search(secret):
+            return secret
+        digest = hmac.new(self._key, f"{kind}\0{secret}".encode(), hashlib.sha256).hexdigest()[:12]
+        if kind == "email":
+            fake = f"user-{digest[:10]}@{PSEUDO_DOMAIN}"
+        else:
+            prefix = next((p for p in self.rules.keep_prefixes if secret.startswith(p)), "")
+            fake = f"{prefix}REDACTED-{digest}"
+        self._seen[secret] = fake
+        self._seen[fake] = fake
+        self.redacted += 1
+        return fake
+
+    def exchange(self, exchange: Exchange) -> Exchange:
+        """Redact `exchange` in place (and return it): structure first, then every text."""
+        found: dict[str, str] = {}
+        request, response = exchange.request, exchange.response
+        request.url = edit_query(request.url, self._field_editor(found))
+        request.headers = self._header_pairs(request.headers, found)
+        response.headers = self._header_pairs(response.headers, found)
+        for message in (request, response):
+            message.body = self._body(message.body, message.headers, found)
+        scrub = self._scrubber(found)
+        # The URL and every header value are scrubbed as one text, split by NUL (no header holds one).
+        texts = [request.url, *(v for _, v in request.headers), *(v for _, v in response.headers)]
+        if any(SEPARATOR in text for text in texts):
+            texts = [scrub(text) for text in texts]
+        else:
+            texts = scrub(SEPARATOR.join(texts)).split(SEPARATOR)
+        request.url = texts[0]
+        cut = 1 + len(request.headers)
+        request.headers = [(k, v) for (k, _), v in zip(request.headers, texts[1:cut], strict=True)]
+        response.headers = [(k, v) for (k, _), v in zip(response.headers, texts[cut:], strict=True)]
+        for message in (request, response):
+            text, binary = _as_text(message.body)
+            message.body = _from_text(scrub(text), binary)
+        return exchange
+
+    def _field_editor(self, found: dict[str, str]) -> Callable[[str, str], str]:
+        def edit(name: str, value: str) -> str:
+            if name.lower() in self._fields and value and value not in self._seen.values():
+                fake = self.pseudonym(value)
+                found[value] = fake
+                return fake
+            if self.rules.emails and EMAIL.fullmatch(value):
+                return self._email(value)
+            return value
+
+        return edit
+
+    def _header_pairs(self, pairs: list[tuple[str, str]], found: dict[str, str]) -> list[tuple[str, str]]:
+        out = []
+        for name, value in pairs:
+            if name.lower() in self._headers and value:
+                value = self._header_value(name.lower(), value, found)
+            out.append((name, value))
+        return out
+
+    def _header_value(self, name: str, value: str, found: dict[str, str]) -> str:
+        if name in ("cookie", "set-cookie"):
+            return self._cookies(value, found)
+        match = AUTH_SCHEME.match(value)
+        if match and match["scheme"].lower() in self.rules.auth_schemes:
+            secret = match["secret"].strip()
+            found[secret] = self.pseudonym(secret)
+            return f"{match['scheme']}{match['sep']}{found[secret]}"
+        found[value] = self.pseudonym(value)
+        return found[value]
+
+    def _cookies(self, value: str, found: dict[str, str]) -> str:
+        parts = []
+        for index, part in enumerate(value.split(";")):
+            name, eq, secret = part.partition("=")
+            is_attribute = index > 0 and name.strip().lower() in COOKIE_ATTRIBUTES
+            if eq and secret.strip() and not is_attribute:
+                found[secret.strip()] = self.pseudonym(secret.strip())
+                part = f"{name}={found[secret.strip()]}"
+            parts.append(part)
+        return ";".join(parts)
+
+    def _body(self, body: Body, headers: list[tuple[str, str]], found: dict[str, str]) -> Body:
+        if not body.text:
+            return body
+        raw_kind = content_type(headers)
+        kind = raw_kind.lower()
+        edit = self._field_editor(found)
+        text, binary = _as_text(body)
+        if "json" in kind or text.lstrip()[:1] in ("{", "["):
+            text = edit_json(text, edit)
+        if "x-www-form-urlencoded" in kind:
+            text = edit_form(text, edit)
+        if "multipart/form-data" in kind:
+            text = edit_multipart(text, raw_kind, edit)
+        return _from_text(text, binary)
+
+    def _scrubber(self, found: dict[str, str]) -> Callable[[str], str]:
+        """Replace every known secret (raw, URL- and JSON-escaped) and every pattern match."""
+        variants: dict[str, str] = {}
+        for secret, fake in found.items():
+            if len(secret) < self.rules.min_secret_length or secret == fake:
+                continue
+            for form in {secret, quote(secret, safe=""), quote_plus(secret), _json_escaped(secret)}:
+                variants[form] = fake
+        ordered = sorted(variants, key=len, reverse=True)
+        known = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        patterns = list(zip(self.rules.compiled(), self.rules.hints(), strict=True))
+
+        def scrub(text: str) -> str:
+            if known is not None:
+                text = known.sub(lambda m: variants[m.group(0)], text)
+            lowered = text.lower()
+            for pattern, hint in patterns:
+                if hint in lowered:
+                    text = pattern.sub(self._replace_match, text)
+            if self.rules.emails and "@" in text:
+                text = EMAIL.sub(lambda m: self._email(m.group(0)), text)
+            return text
+
+        return scrub
+
+    def _replace_match(self, match: re.Match[str]) -> str:
+        groups = match.groupdict()
+        secret = groups.get("secret")
+        if secret is None:
+            return self.pseudonym(match.group(0))
+        start, end = match.span("secret")
+        whole = match.group(0)
+        offset = match.start()
+        return whole[: start - offset] + self.pseudonym(secret) + whole[end - offset :]
+
+    def _email(self, address: str) -> str:
+        if address.endswith("@" + PSEUDO_DOMAIN) or address.lower() in self.rules.keep_emails:
+            return address
+        return self.pseudonym(address.lower(), "email")
+
+
+COOKIE_ATTRIBUTES = frozenset(
+    {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority", "partitioned"}
+)
+
+
+def _as_text(body: Body) -> tuple[str, bool]:
+    """A body as text: binary bodies byte for byte as Latin-1, so patterns still find secrets."""
+    if body.encoding == "base64":
+        return body.to_bytes().decode("latin-1"), True
+    return body.text, False
+
+
+def _from_text(text: str, binary: bool) -> Body:
+    return Body.from_bytes(text.encode("latin-1")) if binary else Body(text=text)
+
+
+def _json_escaped(secret: str) -> str:
+    return secret.replace("\\", "\\\\").replace('"', '\\"').replace("/", "\\/")

@@ -1,0 +1,165 @@
+"""Redaction: planted secrets of every kind never reach the output; pseudonyms are consistent."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recorder.redact import Redactor
+from recorder.redact_rules import Rules, RulesError
+from recorder.trace import Body, Exchange, Request, Response
+
+CORE = st.text(
+    alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789", min_size=12, max_size=40
+)
+BOUNDARY = "----twinsboundary7MA4YWxkTrZu0gW"
+
+
+def jwt(core: str) -> str:
+    head = base64.urlsafe_b64encode(b'{"alg":"RS256"}').decode().rstrip("=")
+    claims = base64.urlsafe_b64encode(json.dumps({"sub": core}).encode()).decode().rstrip("=")
+    return f"{head}.{claims}.{core}sig"
+
+
+def pem(core: str) -> str:
+    return f"-----BEGIN PRIVATE KEY-----\nMII{core}\n{core}==\n-----END PRIVATE KEY-----"
+
+
+def multipart(fields: dict[str, str]) -> str:
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    return "".join(parts) + f"--{BOUNDARY}--\r\n"
+
+
+def planted(s: list[str]) -> list[Exchange]:
+    """Exchanges that carry s[0..14] in every place a secret can hide."""
+    query = f"https://acme.okta.com/api/v1/users?api_key={s[0]}&limit=2&access_token={quote_plus(s[1])}"
+    json_body = {
+        "credentials": {"password": {"value": s[2]}, "recovery_question": {"answer": s[3]}},
+        "client_secret": s[4],
+        "note": f"signed {jwt(s[5])} done",
+        "key": pem(s[6]),
+        "legacy": f"SSWS{s[14]}",  # the okta SDK's spelling, no space
+    }
+    return [
+        Exchange(
+            service="okta",
+            request=Request(
+                method="POST",
+                url=query,
+                headers=[("Authorization", f"SSWS {s[7]}"), ("Content-Type", "application/json")],
+                body=Body(text=json.dumps(json_body)),
+            ),
+            response=Response(
+                status=200,
+                headers=[("Set-Cookie", f"sid={s[8]}; Path=/; HttpOnly")],
+                body=Body(text=json.dumps({"refresh_token": s[9], "id_token": jwt(s[10]), "echo": s[2]})),
+            ),
+        ),
+        Exchange(
+            service="slack",
+            request=Request(
+                method="POST",
+                url="https://slack.com/api/oauth.v2.access",
+                headers=[
+                    ("Authorization", f"Basic {base64.b64encode(s[11].encode()).decode()}"),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                    ("Cookie", f"d={s[12]}; b=1"),
+                ],
+                body=Body(text=f"client_secret={quote_plus(s[4])}&code={s[13]}&token=xoxb-{s[12]}"),
+            ),
+            response=Response(status=200, body=Body(text=json.dumps({"access_token": f"xoxp-1-{s[0]}"}))),
+        ),
+        Exchange(
+            service="jira",
+            request=Request(
+                method="POST",
+                url="https://acme.atlassian.net/rest/api/2/attachment",
+                headers=[
+                    ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
+                    ("Authorization", f"Bearer {s[1]}"),
+                ],
+                body=Body(text=multipart({"password": s[3], "file": f"contents {jwt(s[9])}"})),
+            ),
+            response=Response(status=200, body=Body(text='{"ok":true}')),
+        ),
+    ]
+
+
+def forms(secret: str) -> set[str]:
+    """The spellings of `secret` that would count as a leak."""
+    b64 = base64.b64encode(secret.encode()).decode()
+    return {secret, quote(secret, safe=""), quote_plus(secret), b64}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CORE, min_size=15, max_size=15, unique=True))
+def test_no_planted_secret_reaches_the_output(secrets: list[str]) -> None:
+    redactor = Redactor(b"test-key")
+    out = "\n".join(redactor.exchange(e).json_line() for e in planted(secrets))
+    for secret in secrets:
+        for form in forms(secret):
+            assert form not in out, f"{form!r} leaked"
+    assert "REDACTED-" in out
+
+
+def test_pseudonyms_are_consistent_and_keyed() -> None:
+    first, second = Redactor(b"k1"), Redactor(b"k1")
+    a = first.exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
+    b = second.exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
+    assert a.json_line() == b.json_line()
+    other = Redactor(b"k2").exchange(planted([f"secretvalue{i:04d}" for i in range(15)])[0])
+    assert other.json_line() != a.json_line()
+    body = json.loads(a.request.body.text)
+    assert json.loads(a.response.body.text)["echo"] == body["credentials"]["password"]["value"]
+
+
+def test_emails_map_to_one_fake_and_tokens_keep_their_prefix() -> None:
+    redactor = Redactor(b"k")
+    exchange = Exchange(
+        request=Request(method="GET", url="https://slack.com/api/users.lookupByEmail?email=Jane%40acme.com"),
+        response=Response(status=200, body=Body(text='{"user":{"profile":{"email":"jane@acme.com"}}}')),
+    )
+    redactor.exchange(exchange)
+    fake = json.loads(exchange.response.body.text)["user"]["profile"]["email"]
+    assert fake.endswith("@example.invalid")
+    assert "acme.com" not in exchange.json_line()
+    token = Redactor(b"k").pseudonym("xoxb-123-456-abcdef")
+    assert token.startswith("xoxb-REDACTED-")
+    assert Redactor(b"k").pseudonym(token) == token  # redacting twice changes nothing
+
+
+def test_rules_file_extends_builtin(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("headers: [X-Acme-Key]\nfields: [acme_pin]\npatterns: ['acme_[0-9a-f]{8}']\n")
+    redactor = Redactor(b"k", Rules.load(path))
+    exchange = Exchange(
+        request=Request(
+            method="GET",
+            url="https://x.test/a?acme_pin=98765&q=1",
+            headers=[("X-Acme-Key", "hello-world"), ("Authorization", "Bearer abcdefgh1234")],
+        ),
+        response=Response(status=200, body=Body(text="id acme_0badf00d end")),
+    )
+    line = redactor.exchange(exchange).json_line()
+    for secret in ("98765", "hello-world", "abcdefgh1234", "acme_0badf00d"):
+        assert secret not in line
+    assert "q=1" in exchange.request.url
+
+
+def test_bad_rules_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("patterns: ['(unclosed']\n")
+    with pytest.raises(RulesError, match="not a regular expression"):
+        Rules.load(path)
+    path.write_text("colour: red\n")
+    with pytest.raises(RulesError, match="unknown keys"):
+        Rules.load(path)
