@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from twins.jira.jql import text
@@ -18,29 +17,41 @@ from twins.jira.jql.syntax import And, Clause, Empty, Not, Or, Query, SortKey, T
 
 Doc = Mapping[str, Any]
 Predicate = Callable[[Doc], bool]
+Lookup = Callable[[], set[str]]
 TEXT_FIELDS = ("summary", "description", "environment", "comment")
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A clause ready to run: its predicate and, where an index answers, candidate issue ids."""
+    """A clause ready to run.
+
+    `test` decides one issue. Where the site indexes the fields involved, `lookup` gives the ids of
+    a superset of the matches and `residual` is what is left to test on those ids (`None` when the
+    lookup is already exact).
+    """
 
     test: Predicate
-    candidates: Callable[[], set[str] | None]
-
-
-def _none() -> set[str] | None:
-    return None
+    lookup: Lookup | None = None
+    residual: Predicate | None = None
 
 
 def search(jql: str, site: Site, default_order: Sequence[SortKey] = ()) -> list[str]:
     """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`)."""
     query = parse(jql)
-    test, candidates, order = compile_query(query, site)
+    compiled, order = compile_query(query, site)
     docs = site.issues()
-    ids = candidates()
-    pool = list(docs) if ids is None else sorted((i for i in ids if i in docs), key=_id_order)
-    hits = [i for i in pool if test(docs[i])]
+    if compiled.lookup is None:
+        test = compiled.test
+        hits = [i for i, doc in docs.items() if test(doc)]
+    else:
+        found = compiled.lookup()
+        residual = compiled.residual
+        if len(found) * 8 > len(docs):  # walking the documents keeps their order for free
+            hits = [i for i in docs if i in found]
+        else:
+            hits = sorted((i for i in found if i in docs), key=_id_order)
+        if residual is not None:
+            hits = [i for i in hits if residual(docs[i])]
     return sort_ids(hits, docs, order or tuple(default_order), site)
 
 
@@ -48,10 +59,8 @@ def _id_order(issue_id: str) -> tuple[int, str]:
     return (int(issue_id), "") if issue_id.isdigit() else (0, issue_id)
 
 
-def compile_query(
-    query: Query, site: Site
-) -> tuple[Predicate, Callable[[], set[str] | None], tuple[SortKey, ...]]:
-    """The predicate, candidate lookup and checked sort keys of a parsed query."""
+def compile_query(query: Query, site: Site) -> tuple[Compiled, tuple[SortKey, ...]]:
+    """The compiled clause and the checked sort keys of a parsed query."""
     for key in query.order:
         field = site.field(key.field)
         if field is None:
@@ -59,34 +68,70 @@ def compile_query(
         if not field.sortable:
             raise cannot_sort(key.field)
     if query.where is None:
-        return (lambda doc: True), _none, query.order
-    compiled = compile_clause(query.where, site)
-    return compiled.test, compiled.candidates, query.order
+        return Compiled(_always), query.order
+    return compile_clause(query.where, site), query.order
+
+
+def _always(doc: Doc) -> bool:
+    return True
 
 
 def compile_clause(clause: Clause, site: Site) -> Compiled:
     if isinstance(clause, And):
-        parts = [compile_clause(p, site) for p in clause.parts]
-        tests = [p.test for p in parts]
-
-        def both() -> set[str] | None:
-            sets = [s for s in (p.candidates() for p in parts) if s is not None]
-            return set.intersection(*sets) if sets else None
-
-        return Compiled(lambda doc: all(t(doc) for t in tests), both)
+        return _and([compile_clause(p, site) for p in clause.parts])
     if isinstance(clause, Or):
-        parts = [compile_clause(p, site) for p in clause.parts]
-        tests = [p.test for p in parts]
-
-        def either() -> set[str] | None:
-            sets = [p.candidates() for p in parts]
-            return None if any(s is None for s in sets) else set().union(*sets)  # type: ignore[arg-type]
-
-        return Compiled(lambda doc: any(t(doc) for t in tests), either)
+        return _or([compile_clause(p, site) for p in clause.parts])
     if isinstance(clause, Not):
         inner = compile_clause(clause.part, site).test
-        return Compiled(lambda doc: not inner(doc), _none)
+        return Compiled(lambda doc: not inner(doc))
     return _terminal(clause, site)
+
+
+def _all(tests: list[Predicate]) -> Predicate | None:
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(doc: Doc) -> bool:  # a loop: all() over a generator costs more per issue
+        for t in tests:  # noqa: SIM110
+            if not t(doc):
+                return False
+        return True
+
+    return every
+
+
+def _and(parts: list[Compiled]) -> Compiled:
+    test = _all([p.test for p in parts])
+    assert test is not None
+    lookups = [p.lookup for p in parts if p.lookup is not None]
+    if not lookups:
+        return Compiled(test)
+    left = [p.test if p.lookup is None else p.residual for p in parts]
+
+    def intersect() -> set[str]:
+        sets = sorted((lookup() for lookup in lookups), key=len)
+        first: set[str] = sets[0]
+        return first.intersection(*sets[1:])
+
+    return Compiled(test, intersect, _all([t for t in left if t is not None]))
+
+
+def _or(parts: list[Compiled]) -> Compiled:
+    tests = [p.test for p in parts]
+
+    def either(doc: Doc) -> bool:
+        for t in tests:  # noqa: SIM110
+            if t(doc):
+                return True
+        return False
+
+    if any(p.lookup is None for p in parts):
+        return Compiled(either)
+    lookups = [p.lookup for p in parts if p.lookup is not None]
+    exact = all(p.residual is None for p in parts)
+    return Compiled(either, lambda: set().union(*(lookup() for lookup in lookups)), None if exact else either)
 
 
 def _terminal(term: Terminal, site: Site) -> Compiled:
@@ -97,64 +142,59 @@ def _terminal(term: Terminal, site: Site) -> Compiled:
     if op not in field.operators():
         raise bad_operator(term.op, term.field)
     if op.startswith("WAS") or op == "CHANGED":
-        return Compiled(history_predicate(term, field, site), _none)
+        return Compiled(history_predicate(term, field, site))
     assert term.operand is not None
     if op in ("IS", "IS NOT") and not isinstance(term.operand, Empty):
         raise JqlError(
             f"The operator '{op}' only supports searching for EMPTY values (field '{term.field}')."
         )
     wanted = values(term.operand, field, term.field, site)
-    key = field.key
     if op in ("IS", "IS NOT") or (wanted.empty and not wanted.items and op in ("=", "!=")):
-        present = op in ("IS NOT", "!=")
-        return Compiled(lambda doc: bool(_values(doc, key)) == present, _none)
+        key, present = field.key, op in ("IS NOT", "!=")
+        return Compiled(lambda doc: bool(_values(doc, key)) == present)
     if op in ("~", "!~"):
         return _text(term, field, wanted, op == "!~")
-    if op in ("=", "IN"):
-        return _membership(field, wanted, site)
-    if op in ("!=", "NOT IN"):
-        members = _membership(field, wanted, site).test
-        return Compiled(lambda doc: bool(_values(doc, key)) and not members(doc), _none)
+    if op in ("=", "IN", "!=", "NOT IN"):
+        return _membership(field, wanted, site, negate=op in ("!=", "NOT IN"))
     return _ordering(field, term.field, wanted, op, site)
 
 
-def _values(doc: Doc, key: str) -> list[Any]:
+def _values(doc: Doc, key: str) -> list[Any] | tuple[Any, ...]:
+    """A field's values in a document: [] when empty, one item for a single value."""
     value = doc.get(key)
     if value is None or value == "":
         return []
-    if isinstance(value, list | tuple | set | frozenset) and not (key == "key" and isinstance(value, tuple)):
-        return list(value)
+    if type(value) is list or (type(value) is tuple and key != "key"):
+        return value
     return [value]
 
 
-def _membership(field: FieldDef, wanted: Values, site: Site) -> Compiled:
+def _membership(field: FieldDef, wanted: Values, site: Site, negate: bool) -> Compiled:
+    """`=`/`IN` (or `!=`/`NOT IN`, which never match an empty field, as in Jira)."""
     key, empty = field.key, wanted.empty
+    hit: Predicate
     if field.kind in (Kind.DATETIME, Kind.DATE):
         instants = {as_datetime(v) for v in wanted.items}
-
-        def test_dates(doc: Doc) -> bool:
-            got = [as_datetime(v) for v in _values(doc, key)]
-            return (empty and not got) or any(v in instants for v in got)
-
-        return Compiled(test_dates, _none)
-    if field.kind is Kind.LABELS:
+        hit = lambda doc: any(as_datetime(v) in instants for v in _values(doc, key))  # noqa: E731
+    elif field.kind is Kind.LABELS:
         lowered = {str(v).lower() for v in wanted.items}
-
-        def test_labels(doc: Doc) -> bool:
-            got = _values(doc, key)
-            return (empty and not got) or any(str(v).lower() in lowered for v in got)
-
-        return Compiled(test_labels, _none)
-    targets = set(wanted.items)
-
-    def test(doc: Doc) -> bool:
-        got = _values(doc, key)
-        return (empty and not got) or any(v in targets for v in got)
-
-    def lookup() -> set[str] | None:
-        return None if empty else site.candidates(field, targets)
-
-    return Compiled(test, lookup)
+        hit = lambda doc: any(str(v).lower() in lowered for v in _values(doc, key))  # noqa: E731
+    elif field.multi:
+        targets = set(wanted.items)
+        hit = lambda doc: any(v in targets for v in _values(doc, key))  # noqa: E731
+    else:
+        targets = set(wanted.items)
+        hit = lambda doc: doc.get(key) in targets  # noqa: E731
+    if negate:
+        test: Predicate = lambda doc: bool(_values(doc, key)) and not hit(doc)  # noqa: E731
+    elif empty:
+        test = lambda doc: not _values(doc, key) or hit(doc)  # noqa: E731
+    else:
+        test = hit
+    if empty or not site.indexed(field):
+        return Compiled(test)
+    wanted_values = set(wanted.items)
+    return Compiled(test, lambda: site.candidates(field, wanted_values, negate))
 
 
 def _ordering(field: FieldDef, name: str, wanted: Values, op: str, site: Site) -> Compiled:
@@ -182,7 +222,7 @@ def _ordering(field: FieldDef, name: str, wanted: Values, op: str, site: Site) -
                 return True
         return False
 
-    return Compiled(test, _none)
+    return Compiled(test)
 
 
 def _same(value: Any) -> Any:
@@ -216,7 +256,7 @@ def _text(term: Terminal, field: FieldDef, wanted: Values, negate: bool) -> Comp
         found = any(text.matches(q, texts(doc)) for q in queries)
         return not found if negate else found
 
-    return Compiled(test, _none)
+    return Compiled(test)
 
 
 def sort_ids(ids: list[str], docs: Mapping[str, Doc], order: Sequence[SortKey], site: Site) -> list[str]:
@@ -225,19 +265,26 @@ def sort_ids(ids: list[str], docs: Mapping[str, Doc], order: Sequence[SortKey], 
     for key in reversed(order):
         field = site.field(key.field)
         assert field is not None
-        out.sort(key=lambda i, f=field: _sort_value(docs[i], f, site), reverse=key.descending)  # type: ignore[misc]
+        out.sort(key=_sort_value(field, site, docs), reverse=key.descending)
     return out
 
 
-def _sort_value(doc: Doc, field: FieldDef, site: Site) -> tuple[int, Any]:
-    got = _values(doc, field.key)
-    if not got:
-        return (1, 0)
+def _sort_value(field: FieldDef, site: Site, docs: Mapping[str, Doc]) -> Callable[[str], tuple[int, Any]]:
+    """An issue's sort key for `field`: (0, value), or (1, 0) when the field is empty."""
+    key = field.key
+    if field.kind in (Kind.DATETIME, Kind.DATE, Kind.NUMBER, Kind.ISSUE) and not field.multi:
+        return lambda i: (1, 0) if (got := docs[i].get(key)) is None else (0, got)
     if field.kind in (Kind.REF, Kind.USER):
-        ranks = sorted(site.rank(field, v) for v in got)
-        return (0, tuple(ranks))
-    if field.kind in (Kind.DATETIME, Kind.DATE):
-        return (0, min(d for d in (as_datetime(v) for v in got) if d is not None) if got else datetime.min)
-    if field.kind in (Kind.TEXT, Kind.LABELS):
-        return (0, tuple(sorted(str(v).lower() for v in got)))
-    return (0, min(got))
+        rank = site.rank
+
+        def ranked(i: str) -> tuple[int, Any]:
+            got = _values(docs[i], key)
+            return (0, tuple(sorted(rank(field, v) for v in got))) if got else (1, 0)
+
+        return ranked
+
+    def plain(i: str) -> tuple[int, Any]:
+        got = _values(docs[i], key)
+        return (0, tuple(sorted(str(v).lower() for v in got))) if got else (1, 0)
+
+    return plain

@@ -27,7 +27,7 @@ _SYSTEM: list[tuple[tuple[str, ...], FieldDef]] = [
     (("summary",), FieldDef("summary", Kind.TEXT)),
     (("description",), FieldDef("description", Kind.TEXT, sortable=False)),
     (("environment",), FieldDef("environment", Kind.TEXT, sortable=False)),
-    (("comment",), FieldDef("comment", Kind.TEXT, sortable=False)),
+    (("comment",), FieldDef("comment", Kind.TEXT, sortable=False, multi=True)),
     (("text",), FieldDef("text", Kind.TEXT, sortable=False)),
     (("created", "createddate"), FieldDef("created", Kind.DATETIME, empty_ok=False)),
     (("updated", "updateddate"), FieldDef("updated", Kind.DATETIME, empty_ok=False)),

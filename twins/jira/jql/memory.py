@@ -90,13 +90,16 @@ class MemorySite:
     def sprints(self, state: str) -> list[Hashable]:
         return [sprint for sprint, s in self.sprint_states.items() if s == state]
 
-    def candidates(self, field: FieldDef, values: Iterable[Hashable]) -> set[str] | None:
-        table = self.index.get(field.key) if field.key in INDEXED else None
-        if table is None:
-            return None
+    def indexed(self, field: FieldDef) -> bool:
+        return field.key in INDEXED
+
+    def candidates(self, field: FieldDef, values: Iterable[Hashable], negate: bool = False) -> set[str]:
+        table = self.index[field.key]
+        wanted = set(values)
         out: set[str] = set()
-        for value in values:
-            out |= table.get(value, set())
+        for value, ids in table.items():
+            if (value in wanted) != negate:
+                out |= ids
         return out
 
     def issues(self) -> Mapping[str, Mapping[str, Any]]:

@@ -90,8 +90,11 @@ class Site(Protocol):
     def sprints(self, state: str) -> list[Hashable]:
         """Ids of the sprints in a state: `active`, `closed` or `future`."""
 
-    def candidates(self, field: FieldDef, values: Iterable[Hashable]) -> set[str] | None:
-        """Ids of the issues whose field holds one of `values`, when an index has it; else None."""
+    def indexed(self, field: FieldDef) -> bool:
+        """Whether `candidates` answers for this (single-valued) field."""
+
+    def candidates(self, field: FieldDef, values: Iterable[Hashable], negate: bool = False) -> set[str]:
+        """Ids of the issues whose field holds one of `values` (with `negate`: another value)."""
 
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
         """Every issue the caller may see, by id."""
