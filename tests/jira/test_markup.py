@@ -61,7 +61,8 @@ def test_html_rendering() -> None:
     html = to_html(from_wiki("h1. Title\n\n*b* [l|http://a] <tag>\n* item"))
     assert html == (
         '<h1><a name="Title"></a>Title</h1>\n'
-        '<p><b>b</b> <a href="http://a" class="external-link" rel="nofollow noreferrer">l</a> &lt;tag&gt;</p>\n'
+        '<p><b>b</b> <a href="http://a" class="external-link" rel="nofollow noreferrer">l</a>'
+        " &lt;tag&gt;</p>\n"
         '<ul class="alternate" type="disc"><li>item</li></ul>'
     )
 
@@ -71,8 +72,12 @@ def test_plain_text_and_documents() -> None:
     assert plain_text(doc) == "first line\nsecond\nnext paragraph"
     assert check_document(doc) is None
     assert to_wiki(doc) == "first line\nsecond\n\nnext paragraph"
-    for bad in ("text", {"type": "doc"}, {"type": "paragraph", "content": []}, {"type": "doc", "content": [{"type": "nope"}]},
-                {"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": ""}]}]}):  # fmt: skip
+    empty_text = {
+        "type": "doc",
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": ""}]}],
+    }
+    unknown = {"type": "doc", "content": [{"type": "nope"}]}
+    for bad in ("text", {"type": "doc"}, {"type": "paragraph", "content": []}, unknown, empty_text):
         assert (
             check_document(bad)
             == "Operation value must be an Atlassian Document (see the Atlassian Document Format)"

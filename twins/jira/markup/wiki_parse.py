@@ -57,8 +57,7 @@ def _blocks(source: str) -> list[Node]:
             out.append({"type": "blockquote", "content": [paragraph(parse_inline(line[4:]))]})
         elif _LIST.match(line):
             flush()
-            kind = line[0]  # a list of the other kind starts where the first marker changes
-            taken = _take(lines, i, lambda s, k=kind: bool(_LIST.match(s)) and s[0] == k)
+            taken = _take(lines, i, _same_list(line[0]))
             out.append(_list([m for m in map(_LIST.match, taken) if m], 1))
             i += len(taken)
             continue
@@ -73,6 +72,11 @@ def _blocks(source: str) -> list[Node]:
         i += 1
     flush()
     return out
+
+
+def _same_list(kind: str) -> Callable[[str], bool]:
+    """Lines of one list: a list of the other kind starts where the first marker changes."""
+    return lambda line: bool(_LIST.match(line)) and line[0] == kind
 
 
 def _take(lines: list[str], start: int, keep: Callable[[str], bool]) -> list[str]:
