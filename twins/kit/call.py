@@ -1,0 +1,87 @@
+"""The call a handler gets: the tenant state, parsed arguments, the caller, clock, ids and `emit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from twins._runtime.clock import Clock
+from twins._runtime.collection import TenantState
+from twins._runtime.errors import TwinError
+from twins._runtime.ids import IdSource
+from twins.kit.args import Args
+from twins.kit.auth import Caller
+from twins.kit.errors import ErrorStyle
+from twins.kit.extensions import Extensions
+from twins.kit.operations import Operation
+from twins.kit.outbox import Delivery, Event
+from twins.kit.pagers import PageState
+
+T = TypeVar("T")
+
+
+@dataclass
+class Call:
+    """One request to one operation. `path` holds the path parameters, `args` the query string
+    (for RPC: query and body merged, as Slack reads them), `body` the JSON (or form) object."""
+
+    op: Operation
+    state: TenantState
+    path: dict[str, str]
+    args: Args
+    body: Args
+    caller: Caller
+    style: ErrorStyle
+    extensions: Extensions
+    base_url: str
+    url_path: str
+    has_body: bool = False
+    events: list[Event] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    paged: PageState | None = None
+
+    @property
+    def clock(self) -> Clock:
+        return self.state.clock
+
+    @property
+    def ids(self) -> IdSource:
+        return self.state.ids
+
+    def now(self) -> float:
+        """The tenant clock's time (frozen or advanced through the admin API)."""
+        return self.state.clock.now()
+
+    def bind(self, state: TenantState) -> Call:
+        """The call on `state`, as at its start (a write may run more than once)."""
+        self.state = state
+        self.events.clear()
+        self.deliveries.clear()
+        self.paged = None
+        return self
+
+    def require_body(self) -> Args:
+        """The body, which this operation must have: the vendor's error when it is absent."""
+        if not self.has_body:
+            raise self.style.bad_body()
+        return self.body
+
+    def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
+        """A vendor error in this twin's style, to raise."""
+        return self.style.error(code, message, status=status, **extra)
+
+    def emit(self, event_type: str, payload: dict[str, Any]) -> None:
+        """An outbound event, delivered to its subscribers once this call's writes are durable."""
+        self.events.append(Event(event_type, payload))
+
+    def page(self, rows: Any) -> list[Any]:
+        """The page of `rows` (a stable order) this request asks for, by the operation's pager."""
+        pager = self.op.page
+        if pager is None:
+            raise TypeError(f"{self.op.method} {self.op.path} has no pager; give it page=…")
+        self.paged = PageState()
+        return pager.page(self, rows, self.paged)
+
+    def ext(self, cls: type[T]) -> T:
+        """The twin's extension of class `cls` (see extensions.py)."""
+        return self.extensions.get(cls)

@@ -1,0 +1,178 @@
+"""Pagers: how a vendor pages a list. A handler calls `call.page(rows)` and gets its page; the
+pager then adds what the vendor sends with it (a cursor in the body, a `Link` header, totals).
+
+- `BodyCursor` (Slack): `cursor`/`limit`, `response_metadata.next_cursor` ("" at the end).
+- `LinkAfter` (Okta): `after`/`limit`, `Link: <…>; rel="self"` and `rel="next"` headers.
+- `OffsetTotal` (Jira): `startAt`/`maxResults`, the list wrapped with `startAt`, `maxResults`,
+  `total` and `isLast`.
+- `TokenPages` (Jira's newer search): `nextPageToken`/`maxResults`, `isLast`.
+
+Cursors the twin makes are opaque and validated: base64url of the position and a checksum of it,
+so a cursor that was not handed out (edited, truncated, from another list) is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlencode
+
+from twins._runtime.collection import Row
+from twins._runtime.errors import TwinError
+
+if TYPE_CHECKING:
+    from twins.kit.call import Call
+
+
+def encode_cursor(kind: str, position: int) -> str:
+    """An opaque cursor for `position` in a list of `kind`."""
+    text = f"{kind}:{position}"
+    check = zlib.crc32(text.encode()) & 0xFFFF
+    return base64.urlsafe_b64encode(f"{text}:{check:04x}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> int | None:
+    """The position of a cursor `encode_cursor(kind, …)` made; None for any other string."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    head, _, check = text.rpartition(":")
+    got_kind, _, position = head.partition(":")
+    if got_kind != kind or not position.isdigit() or check != f"{zlib.crc32(head.encode()) & 0xFFFF:04x}":
+        return None
+    return int(position)
+
+
+@dataclass
+class PageState:
+    """What a pager found while paging, for `finish` to add to the reply."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Pager(Protocol):
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The query arguments it reads (for the OpenAPI document)."""
+
+    def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]: ...
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        """The reply body (changed or wrapped); may add headers."""
+
+
+def _limit(call: Call, name: str, default: int, high: int, clamp: bool) -> int:
+    if clamp:  # Okta and Slack: 0 or less means the default, more than the most means the most
+        n = call.args.integer(name, default)
+        return default if n <= 0 else min(n, high)
+    return call.args.integer(name, default, low=0, high=high)
+
+
+@dataclass(frozen=True)
+class BodyCursor:
+    kind: str = "list"
+    default: int = 100
+    most: int = 1000
+    invalid: Callable[[], TwinError] = field(default=lambda: TwinError(code="invalid_cursor", status=200))
+    params: tuple[str, ...] = ("cursor", "limit")
+
+    def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
+        items = rows if isinstance(rows, Sequence) else list(rows)
+        limit = _limit(call, "limit", self.default, self.most, True)
+        cursor = call.args.text("cursor")
+        start = decode_cursor(self.kind, cursor) if cursor else 0
+        if start is None or start > len(items):
+            raise self.invalid()
+        state.values["next"] = encode_cursor(self.kind, start + limit) if start + limit < len(items) else ""
+        return list(items[start : start + limit])
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        meta = dict(body.get("response_metadata") or {})
+        meta["next_cursor"] = state.values["next"]
+        return {**body, "response_metadata": meta}
+
+
+@dataclass(frozen=True)
+class LinkAfter:
+    """Okta pages by the key of the last row seen; an unknown `after` is an empty last page."""
+
+    default: int = 200
+    most: int = 200
+    key: str = "id"
+    params: tuple[str, ...] = ("after", "limit")
+
+    def page(self, call: Call, rows: Iterable[Row], state: PageState) -> list[Row]:
+        limit = _limit(call, "limit", self.default, self.most, True)
+        after = call.args.text("after")
+        remaining = iter(rows)
+        if after:
+            for row in remaining:
+                if row[self.key] == after:
+                    break
+            else:
+                remaining = iter(())
+        chunk = list(islice(remaining, limit))
+        if chunk and next(remaining, None) is not None:
+            state.values["next"] = {"after": chunk[-1][self.key], "limit": str(limit)}
+        return chunk
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        url = f"{call.base_url}{call.url_path}"
+        query = {k: v for k, v in call.args.items() if k != "after" and isinstance(v, str)}
+        links = [f'<{url}?{urlencode(query)}>; rel="self"' if query else f'<{url}>; rel="self"']
+        if "next" in state.values:
+            links.append(f'<{url}?{urlencode({**query, **state.values["next"]})}>; rel="next"')
+        headers["Link"] = ", ".join(links)
+        return body
+
+
+@dataclass(frozen=True)
+class OffsetTotal:
+    items: str = "values"
+    default: int = 50
+    most: int = 100
+    params: tuple[str, ...] = ("startAt", "maxResults")
+
+    def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
+        items = rows if isinstance(rows, Sequence) else list(rows)
+        start = call.args.integer("startAt", 0, low=0)
+        limit = _limit(call, "maxResults", self.default, self.most, False)
+        chunk = list(items[start : start + limit])
+        state.values.update(
+            startAt=start, maxResults=limit, total=len(items), isLast=start + limit >= len(items)
+        )
+        return chunk
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        return {**state.values, self.items: body}
+
+
+@dataclass(frozen=True)
+class TokenPages:
+    kind: str = "search"
+    items: str = "issues"
+    default: int = 50
+    most: int = 5000
+    params: tuple[str, ...] = ("nextPageToken", "maxResults")
+
+    def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
+        items = rows if isinstance(rows, Sequence) else list(rows)
+        limit = _limit(call, "maxResults", self.default, self.most, False)
+        token = call.args.text("nextPageToken")
+        start = decode_cursor(self.kind, token) if token else 0
+        if start is None or start > len(items):
+            raise call.style.invalid("nextPageToken", "is not valid")
+        more = start + limit < len(items)
+        state.values["isLast"] = not more
+        if more:
+            state.values["nextPageToken"] = encode_cursor(self.kind, start + limit)
+        return list(items[start : start + limit])
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        return {self.items: body, **state.values}

@@ -1,0 +1,148 @@
+"""`Kit`: a twin described as data (operations, auth, error style, pagers, outbox, extensions,
+limits), turned into the runtime's `Service` by `Kit.service()`.
+
+The runtime builds from the table the FastAPI endpoints (one thin endpoint per operation and
+prefix, which the route index's fast lane calls directly), the RPC endpoint, the OpenAPI
+document (`GET /_twin/<service>/openapi.json`), the outbox's admin view
+(`GET /_twin/<service>/outbox`) and what COVERAGE.md needs (`Service.implements`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Request
+from starlette.responses import JSONResponse, Response
+
+from twins._runtime.collection import CollectionSpec, TenantState
+from twins._runtime.context import TwinContext
+from twins._runtime.errors import AdminError
+from twins._runtime.ratelimit import Limit
+from twins._runtime.service import Service
+from twins.kit.auth import check_declared
+from twins.kit.errors import ErrorStyle
+from twins.kit.extensions import Factory
+from twins.kit.openapi import document, implements
+from twins.kit.operations import RPC, Operation, Registry
+from twins.kit.outbox import Outbox
+from twins.kit.runtime import KitRuntime
+
+RUNTIME = "kit"
+
+
+def ok_envelope(body: Any) -> Any:
+    """Slack's Web API answer: `{"ok": true, …}`."""
+    return {"ok": True, **(body or {})}
+
+
+@dataclass
+class Kit:
+    """A twin built on the kit: its tables, its operation registries, its error style; `rpc_path`
+    is where RPC methods live, `envelope` wraps their answers."""
+
+    name: str
+    title: str
+    default_port: int
+    collections: list[CollectionSpec]
+    metadata: sa.MetaData | None
+    seed: Callable[[TenantState, int], None]
+    credentials: Callable[[TenantState, str], dict[str, Any]]
+    credential_from_headers: Callable[[Mapping[str, str], Mapping[str, str]], str | None]
+    style: ErrorStyle
+    registries: Sequence[Registry]
+    rpc_path: str = "/api/{method}"
+    envelope: Callable[[Any], Any] = ok_envelope
+    outbox: Callable[[], Outbox] | None = None
+    extensions: Sequence[Factory] = ()
+    limits: Mapping[str, Limit] = field(default_factory=dict)
+
+    def operations(self) -> list[Operation]:
+        return [op for registry in self.registries for op in registry.ops]
+
+    def check(self) -> None:
+        """Start-up checks of the table: scopes named where required, no route given twice."""
+        seen: set[tuple[str, str]] = set()
+        for op in self.operations():
+            check_declared(f"{op.method} {op.path}", op.auth, op.scope)
+            for path in op.paths if op.method != RPC else [op.path]:
+                if (op.method, path) in seen:
+                    raise ValueError(f"{op.method} {path} is registered twice")
+                seen.add((op.method, path))
+        for op in self.operations():
+            if op.rate is not None and op.rate not in self.limits:
+                raise ValueError(
+                    f"{op.method} {op.path}: rate bucket {op.rate!r} is not in the twin's limits"
+                )
+
+    def service(self) -> Service:
+        """The runtime's view of this twin (checked first: a bad table fails here)."""
+        self.check()
+        return Service(
+            name=self.name,
+            title=self.title,
+            default_port=self.default_port,
+            collections=self.collections,
+            metadata=self.metadata,
+            routes=self.routes,
+            render_error=self.style.render,
+            http_error=self.style.http_error,
+            seed=self.seed,
+            credentials=self.credentials,
+            credential_from_headers=self.credential_from_headers,
+            rate_limited=self.style.retry_after,
+            admin_routes=self.admin_routes,
+            on_start=lambda ctx: runtime_of(ctx).start(),
+            on_stop=lambda ctx: runtime_of(ctx).stop(),
+            implements=implements(self.operations()),
+        )
+
+    def routes(self, ctx: TwinContext) -> APIRouter:
+        """One endpoint per REST operation and prefix, and the RPC endpoint if there are methods."""
+        runtime = ctx.extras[RUNTIME] = KitRuntime(self, ctx)
+        router = APIRouter()
+        ops = self.operations()
+        for op in ops:
+            for path in op.paths if op.method != RPC else []:
+                endpoint = runtime.endpoint(op)
+                router.add_api_route(
+                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=False
+                )
+        if any(op.method == RPC for op in ops):
+            param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
+            router.add_api_route(
+                self.rpc_path, runtime.rpc_endpoint(param), methods=["GET", "POST"], include_in_schema=False
+            )
+        return router
+
+    def admin_routes(self, ctx: TwinContext) -> APIRouter:
+        router = APIRouter()
+        operations = self.operations()
+
+        @router.get("/openapi.json")
+        async def openapi() -> JSONResponse:
+            """The vendor API this twin serves, as OpenAPI 3.1, built from its operation table."""
+            return JSONResponse(document(self.title, operations, self.rpc_path))
+
+        @router.get("/outbox")
+        async def outbox_attempts(
+            request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
+        ) -> Response:
+            """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
+            outbox = runtime_of(ctx).outbox
+            if outbox is None:
+                raise AdminError(404, "not_found", f"the {self.name} twin sends no outbound deliveries")
+            attempts = outbox.log.matching(tenant, after, status=status)
+            return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
+
+        return router
+
+
+def runtime_of(ctx: TwinContext) -> KitRuntime:
+    """The kit runtime `Kit.routes` built for this context."""
+    runtime = ctx.extras.get(RUNTIME)
+    if not isinstance(runtime, KitRuntime):
+        raise LookupError("this twin is not built on the kit")
+    return runtime
