@@ -1,1 +1,38 @@
-"""The Jira Cloud twin (in progress: the JQL engine in `twins.jira.jql` comes first)."""
+"""The Jira Cloud twin: REST v2, v3 and latest from one implementation, on the twin kit."""
+
+from __future__ import annotations
+
+from twins._runtime.ratelimit import Limit
+from twins._runtime.service import Service
+from twins.jira import models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed
+from twins.jira.search_site import JqlSites
+from twins.kit import JIRA, Kit
+
+
+def kit() -> Kit:
+    """The twin as data."""
+    return Kit(
+        name="jira",
+        title="Jira Cloud",
+        default_port=8103,
+        collections=models.COLLECTIONS,
+        metadata=models.metadata,
+        seed=seed.seed,
+        credentials=seed.credentials,
+        credential_from_headers=models.credential_from_headers,
+        style=JIRA,
+        registries=[
+            ops_site.site_ops,
+            ops_issues.issues,
+            ops_comments.work,
+            ops_meta.meta,
+            ops_search.finder,
+        ],
+        extensions=[JqlSites],
+        limits={"api": Limit(count=1000, window=60)},
+        env=seed.env,
+    )
+
+
+def create_service() -> Service:
+    return kit().service()

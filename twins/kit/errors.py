@@ -49,6 +49,7 @@ class ErrorStyle:
     rate_headers_always: bool = False  # Okta stamps X-Rate-Limit-* on every answer
     flags: Mapping[str, bool] = field(default_factory=lambda: {"true": True, "false": False})
     default_status: int = 400
+    media_type: str = JSON_TYPE  # Jira spells it `application/json;charset=UTF-8`, and clients check
 
     def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
         """A vendor error; its status comes from the map unless given."""
@@ -73,7 +74,7 @@ class ErrorStyle:
         headers = dict(error.headers)
         if self.request_id_header and self.request_id_header not in headers:
             headers[self.request_id_header] = self.request_id()
-        return Response(compact(self.body(error)), error.status, headers, media_type=JSON_TYPE)
+        return Response(compact(self.body(error)), error.status, headers, media_type=self.media_type)
 
     def http_error(self, status: int, _request: Request, detail: str) -> TwinError:
         """The vendor's answer where the framework would have answered."""
@@ -211,4 +212,5 @@ JIRA = ErrorStyle(
     rate_limit_code="rate_limited",
     rate_limit_headers=jira_rate_headers,
     request_id_header="X-AREQUESTID",
+    media_type="application/json;charset=UTF-8",
 )

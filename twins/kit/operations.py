@@ -50,7 +50,8 @@ class Reply:
 @dataclass(frozen=True)
 class Operation:
     """One vendor operation: `method` is an HTTP verb (or RPC), `path` its path template (or the
-    RPC method's name). `body` is what the request body may be: "json", "form" or "none"."""
+    RPC method's name). `body` is what the request body may be: "json", "form", "none", or
+    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`)."""
 
     method: str
     path: str

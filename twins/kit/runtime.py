@@ -19,7 +19,7 @@ from twins._runtime.ratelimit import Decision, Limit, RateLimiter
 from twins.kit.args import Args
 from twins.kit.auth import Caller, Credential
 from twins.kit.call import Call
-from twins.kit.errors import JSON_TYPE, ErrorStyle, compact
+from twins.kit.errors import ErrorStyle, compact
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
 from twins.kit.outbox import Outbox
@@ -141,6 +141,8 @@ class KitRuntime:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise style.bad_body() from None
         if not isinstance(data, dict):
+            if op.body == "any":  # a bare JSON value (Jira's watcher POST): under "value"
+                return {"value": data}, True
             raise style.bad_body()
         return data, True
 
@@ -194,4 +196,4 @@ class KitRuntime:
         status = reply.status or op.status
         if body is None and op.method != RPC:
             return Response(status_code=status, headers=headers)
-        return Response(compact(body), status, headers, media_type=JSON_TYPE)
+        return Response(compact(body), status, headers, media_type=style.media_type)
