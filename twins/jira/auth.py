@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from twins.kit import BasicOrBearer, Registry
 
-SCOPES = frozenset({"read:jira-user", "read:jira-work", "write:jira-work", "manage:jira-project",
-                    "manage:jira-configuration", "manage:jira-webhook"})  # fmt: skip
+SCOPES = frozenset(
+    {
+        "read:jira-user",
+        "read:jira-work",
+        "write:jira-work",
+        "manage:jira-project",
+        "manage:jira-configuration",
+        "manage:jira-webhook",
+    }
+)
 READ, WRITE, USERS = "read:jira-work", "write:jira-work", "read:jira-user"
 BASIC = BasicOrBearer(collection="jira_tokens", subject="account_id", vocabulary=SCOPES)
 PREFIXES = ("/rest/api/2", "/rest/api/3", "/rest/api/latest")

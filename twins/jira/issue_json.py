@@ -121,7 +121,7 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
             "maxResults": len(comments),
             "total": len(comments),
             "startAt": 0,
-        },  # fmt: skip
+        },
         "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
         "attachment": [],
         "timetracking": {},
@@ -178,12 +178,20 @@ def links(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
             if other is None:
                 continue
             ident, name, inward, outward = types[link["type_id"]]
-            out.append({
-                "id": link["id"], "self": f"{site.api}/issueLink/{link['id']}",
-                "type": {"id": ident, "name": name, "inward": inward, "outward": outward,
-                         "self": f"{site.api}/issueLinkType/{ident}"},
-                key: brief(site, other),
-            })  # fmt: skip
+            out.append(
+                {
+                    "id": link["id"],
+                    "self": f"{site.api}/issueLink/{link['id']}",
+                    "type": {
+                        "id": ident,
+                        "name": name,
+                        "inward": inward,
+                        "outward": outward,
+                        "self": f"{site.api}/issueLinkType/{ident}",
+                    },
+                    key: brief(site, other),
+                }
+            )
     return out
 
 
@@ -206,10 +214,14 @@ def comment(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
 
 def changelog(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
     return [
-        {"id": c["id"], "author": render.user_of(site, state, c["author"]), "created": stamp(c["created"]),
-         "items": c["items"]}
+        {
+            "id": c["id"],
+            "author": render.user_of(site, state, c["author"]),
+            "created": stamp(c["created"]),
+            "items": c["items"],
+        }
         for c in state["jira_changes"].where("issue_id", row["id"])
-    ]  # fmt: skip
+    ]
 
 
 def transition(site: Site, t: config.Transition) -> dict[str, Any]:

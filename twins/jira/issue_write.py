@@ -16,9 +16,22 @@ from twins.jira.render import Site
 
 NAMED = {"priority": config.PRIORITIES, "resolution": config.RESOLUTIONS}
 SETTABLE = {
-    "summary", "description", "environment", "issuetype", "priority", "labels", "assignee", "reporter",
-    "components", "fixVersions", "versions", "duedate", "parent", "project", "resolution",
-}  # fmt: skip
+    "summary",
+    "description",
+    "environment",
+    "issuetype",
+    "priority",
+    "labels",
+    "assignee",
+    "reporter",
+    "components",
+    "fixVersions",
+    "versions",
+    "duedate",
+    "parent",
+    "project",
+    "resolution",
+}
 CUSTOM = {c[0]: c for c in config.CUSTOM_FIELDS}
 LIST_FIELDS = {
     "labels": "labels",
@@ -153,7 +166,7 @@ class Writer:
         return str(row["id"])
 
     def custom(self, field: str, value: Any) -> Any:
-        ident, _name, _kind, schema_type, options = CUSTOM[field]
+        _ident, _name, _kind, schema_type, options = CUSTOM[field]
         if value is None:
             return None
         if schema_type == "number":
@@ -228,21 +241,41 @@ def record_changes(state: TenantState, before: Row, after: Row, author: str, now
     """A changelog entry for what differs between two versions of an issue (nothing if nothing)."""
     items = []
     for column, field_id, label in (
-        ("summary", "summary", "summary"), ("status_id", "status", "status"), ("assignee", "assignee", "assignee"),
-        ("priority_id", "priority", "priority"), ("resolution_id", "resolution", "resolution"),
-        ("labels", "labels", "labels"), ("duedate", "duedate", "duedate"), ("type_id", "issuetype", "issuetype"),
-    ):  # fmt: skip
+        ("summary", "summary", "summary"),
+        ("status_id", "status", "status"),
+        ("assignee", "assignee", "assignee"),
+        ("priority_id", "priority", "priority"),
+        ("resolution_id", "resolution", "resolution"),
+        ("labels", "labels", "labels"),
+        ("duedate", "duedate", "duedate"),
+        ("type_id", "issuetype", "issuetype"),
+    ):
         old, new = before.get(column), after.get(column)
         if old == new:
             continue
-        items.append({
-            "field": label, "fieldtype": "jira", "fieldId": field_id,
-            "from": _raw(column, old), "fromString": _shown(state, column, old),
-            "to": _raw(column, new), "toString": _shown(state, column, new),
-        })  # fmt: skip
+        items.append(
+            {
+                "field": label,
+                "fieldtype": "jira",
+                "fieldId": field_id,
+                "from": _raw(column, old),
+                "fromString": _shown(state, column, old),
+                "to": _raw(column, new),
+                "toString": _shown(state, column, new),
+            }
+        )
     if before.get("description") != after.get("description"):
-        items.append({"field": "description", "fieldtype": "jira", "fieldId": "description",
-                      "from": None, "fromString": None, "to": None, "toString": None})  # fmt: skip
+        items.append(
+            {
+                "field": "description",
+                "fieldtype": "jira",
+                "fieldId": "description",
+                "from": None,
+                "fromString": None,
+                "to": None,
+                "toString": None,
+            }
+        )
     if items:
         state["jira_changes"].insert(
             {

@@ -145,8 +145,15 @@ COLLECTIONS = [
     CollectionSpec.of(JiraLink, index=("inward_id", "outward_id")),
     CollectionSpec.of(JiraCounter, key="name"),
 ]
-FIRST_ID = {"issue": 10000, "comment": 10000, "change": 10000, "link": 10000, "project": 10000,
-            "component": 10000, "version": 10000}  # fmt: skip
+FIRST_ID = {
+    "issue": 10000,
+    "comment": 10000,
+    "change": 10000,
+    "link": 10000,
+    "project": 10000,
+    "component": 10000,
+    "version": 10000,
+}
 
 
 def next_id(state: TenantState, kind: str) -> str:

@@ -27,10 +27,17 @@ def add_comment_row(call: Call, issue: Row, body: dict[str, Any]) -> Row:
     assert doc is not None
     visibility = body.get("visibility") if isinstance(body.get("visibility"), dict) else {}
     now = call.now()
-    row = call.state["jira_comments"].insert({
-        "id": next_id(call.state, "comment"), "issue_id": issue["id"], "author": call.caller.subject,
-        "body": doc, "created": now, "updated": now, "visibility": visibility or {},
-    })  # fmt: skip
+    row = call.state["jira_comments"].insert(
+        {
+            "id": next_id(call.state, "comment"),
+            "issue_id": issue["id"],
+            "author": call.caller.subject,
+            "body": doc,
+            "created": now,
+            "updated": now,
+            "visibility": visibility or {},
+        }
+    )
     call.state["jira_issues"].update(issue["id"], updated=now)
     call.emit("comment_created", {"issue_id": issue["id"], "comment_id": row["id"]})
     return row

@@ -60,11 +60,20 @@ def _insert(
     call.state["jira_projects"].update(project["id"], next_number=number + 1)
     issue_id = next_id(call.state, "issue")
     row = {
-        "id": issue_id, "key": f"{project['key']}-{number}", "project_id": project["id"], "number": number,
-        "type_id": type_id, "status_id": initial_status(project), "priority_id": config.DEFAULT_PRIORITY,
-        "reporter": call.caller.subject, "creator": call.caller.subject, "created": now, "updated": now,
-        "status_changed": now, **values,
-    }  # fmt: skip
+        "id": issue_id,
+        "key": f"{project['key']}-{number}",
+        "project_id": project["id"],
+        "number": number,
+        "type_id": type_id,
+        "status_id": initial_status(project),
+        "priority_id": config.DEFAULT_PRIORITY,
+        "reporter": call.caller.subject,
+        "creator": call.caller.subject,
+        "created": now,
+        "updated": now,
+        "status_changed": now,
+        **values,
+    }
     row = call.state["jira_issues"].insert(row)
     _comments_from_update(call, row, update)
     call.emit("jira:issue_created", {"issue_id": issue_id})
@@ -98,8 +107,13 @@ def create_issues(call: Call) -> dict[str, Any]:
             writer.fail("summary", "You must specify a summary of the issue.")
         values = writer.values(fields)
         if writer.errors or project is None or type_id is None:
-            failed.append({"status": 400, "elementErrors": {"errorMessages": [], "errors": writer.errors},
-                           "failedElementNumber": index})  # fmt: skip
+            failed.append(
+                {
+                    "status": 400,
+                    "elementErrors": {"errorMessages": [], "errors": writer.errors},
+                    "failedElementNumber": index,
+                }
+            )
             continue
         made.append(_insert(call, project, type_id, values, item.get("update", {})))
     return {"issues": made, "errors": failed}
@@ -163,7 +177,7 @@ def _operations(
                 continue
             out.update(writer.values({name: value}))
             continue
-        current = list(out.get(column[name], changes.get(column[name], row[column[name]])))
+        current: list[Any] = list(out.get(column[name], changes.get(column[name], row[column[name]])) or [])
         got = writer.values({name: [value]}).get(column[name], [])
         if verb == "add":
             current += [v for v in got if v not in current]
@@ -183,7 +197,8 @@ def delete_issue(call: Call) -> None:
     if subtasks and not call.args.flag("deleteSubtasks", False):
         raise call.error(
             "bad_request",
-            f"The issue '{row['key']}' has subtasks.  You must specify the 'deleteSubtasks' parameter to delete this issue and all its subtasks.",
+            f"The issue '{row['key']}' has subtasks.  You must specify the 'deleteSubtasks' parameter "
+            "to delete this issue and all its subtasks.",
         )
     for victim in [*subtasks, row]:
         for coll in ("jira_comments", "jira_changes"):
@@ -219,8 +234,12 @@ def watchers(call: Call) -> dict[str, Any]:
 
     site = site_of(call)
     people = [render.user_of(site, call.state, a) for a in row["watchers"]]
-    return {"self": f"{site.api}/issue/{row['key']}/watchers", "isWatching": call.caller.subject in row["watchers"],
-            "watchCount": len(people), "watchers": people}  # fmt: skip
+    return {
+        "self": f"{site.api}/issue/{row['key']}/watchers",
+        "isWatching": call.caller.subject in row["watchers"],
+        "watchCount": len(people),
+        "watchers": people,
+    }
 
 
 @issues.operation("POST", "/issue/{issueIdOrKey}/watchers", scope=WRITE, write=True, status=204, body="any")

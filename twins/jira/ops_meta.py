@@ -12,8 +12,20 @@ from twins.jira.render import Site
 from twins.kit import Call, OffsetTotal
 
 meta = registry("meta")
-ON_SCREEN = ("summary", "issuetype", "project", "description", "priority", "labels", "assignee", "reporter",
-             "components", "fixVersions", "duedate", "parent")  # fmt: skip
+ON_SCREEN = (
+    "summary",
+    "issuetype",
+    "project",
+    "description",
+    "priority",
+    "labels",
+    "assignee",
+    "reporter",
+    "components",
+    "fixVersions",
+    "duedate",
+    "parent",
+)
 
 
 def field_meta(
@@ -28,8 +40,14 @@ def field_meta(
         schema: dict[str, Any] = {"type": f.schema_type, "system": f.id}
         if f.items:
             schema["items"] = f.items
-        entry: dict[str, Any] = {"required": f.required and not edit, "schema": schema, "name": f.name, "key": f.id,
-                                 "hasDefaultValue": ident == "priority", "operations": _operations(f.schema_type)}  # fmt: skip
+        entry: dict[str, Any] = {
+            "required": f.required and not edit,
+            "schema": schema,
+            "name": f.name,
+            "key": f.id,
+            "hasDefaultValue": ident == "priority",
+            "operations": _operations(f.schema_type),
+        }
         if ident == "priority":
             entry["allowedValues"] = [render.priority(site, p[0]) for p in config.PRIORITIES]
             entry["defaultValue"] = render.priority(site, config.DEFAULT_PRIORITY)
@@ -48,11 +66,19 @@ def field_meta(
             entry["allowedValues"] = [render.project_short(site, project)] if project else []
         out[ident] = entry
     for ident, name, custom, schema_type, options in config.CUSTOM_FIELDS:
-        entry = {"required": False, "schema": {"type": schema_type, "custom": custom, "customId": int(ident.rsplit("_", 1)[1])},
-                 "name": name, "key": ident, "hasDefaultValue": False, "operations": ["set"]}  # fmt: skip
+        entry = {
+            "required": False,
+            "schema": {"type": schema_type, "custom": custom, "customId": int(ident.rsplit("_", 1)[1])},
+            "name": name,
+            "key": ident,
+            "hasDefaultValue": False,
+            "operations": ["set"],
+        }
         if options:
-            entry["allowedValues"] = [{"self": f"{site.api}/customFieldOption/{10100 + i}", "value": o, "id": str(10100 + i)}
-                                      for i, o in enumerate(options)]  # fmt: skip
+            entry["allowedValues"] = [
+                {"self": f"{site.api}/customFieldOption/{10100 + i}", "value": o, "id": str(10100 + i)}
+                for i, o in enumerate(options)
+            ]
         out[ident] = entry
     return out
 
@@ -63,7 +89,7 @@ def _operations(schema_type: str) -> list[str]:
 
 @meta.operation("GET", "/issue/createmeta", scope=READ)
 def createmeta(call: Call) -> dict[str, Any]:
-    """The legacy form: projects, their issue types, and with `expand=projects.issuetypes.fields` the fields."""
+    """Projects and their issue types; with `expand=projects.issuetypes.fields`, their fields too."""
     site = site_of(call)
     keys = {k.upper() for item in call.args.all("projectKeys") for k in item.split(",") if k}
     ids = {i for item in call.args.all("projectIds") for i in item.split(",") if i}
@@ -111,6 +137,6 @@ def createmeta_types(call: Call) -> list[dict[str, Any]]:
 def createmeta_fields(call: Call) -> list[dict[str, Any]]:
     project = _project(call)
     if call.path["issueTypeId"] not in project["issue_types"]:
-        raise call.error("not_found", "Issue type with id '%s' not found." % call.path["issueTypeId"])
+        raise call.error("not_found", f"Issue type with id '{call.path['issueTypeId']}' not found.")
     fields = field_meta(site_of(call), call.state, project["id"], call.path["issueTypeId"])
     return [{**v, "fieldId": k} for k, v in call.page(list(fields.items()))]

@@ -92,15 +92,35 @@ def fields(call: Call) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": f.schema_type, "system": f.id}
         if f.items:
             schema["items"] = f.items
-        out.append({"id": f.id, "key": f.id, "name": f.name, "custom": False, "orderable": f.orderable,
-                    "navigable": f.navigable, "searchable": f.searchable, "clauseNames": list(f.clause_names),
-                    "schema": schema})  # fmt: skip
+        out.append(
+            {
+                "id": f.id,
+                "key": f.id,
+                "name": f.name,
+                "custom": False,
+                "orderable": f.orderable,
+                "navigable": f.navigable,
+                "searchable": f.searchable,
+                "clauseNames": list(f.clause_names),
+                "schema": schema,
+            }
+        )
     for ident, name, custom, schema_type, _options in config.CUSTOM_FIELDS:
         number = ident.rsplit("_", 1)[1]
-        out.append({"id": ident, "key": ident, "name": name, "untranslatedName": name, "custom": True,
-                    "orderable": True, "navigable": True, "searchable": True,
-                    "clauseNames": [f"cf[{number}]", name], "schema": {"type": schema_type, "custom": custom,
-                    "customId": int(number)}})  # fmt: skip
+        out.append(
+            {
+                "id": ident,
+                "key": ident,
+                "name": name,
+                "untranslatedName": name,
+                "custom": True,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": [f"cf[{number}]", name],
+                "schema": {"type": schema_type, "custom": custom, "customId": int(number)},
+            }
+        )
     return out
 
 
@@ -112,7 +132,7 @@ def issue_types(call: Call) -> list[dict[str, Any]]:
 @site_ops.operation("GET", "/issuetype/{id}", scope=READ)
 def issue_type(call: Call) -> dict[str, Any]:
     if call.path["id"] not in render.TYPE:
-        raise call.error("not_found", "The issue type with id '%s' does not exist." % call.path["id"])
+        raise call.error("not_found", f"The issue type with id '{call.path['id']}' does not exist.")
     return render.issue_type(site_of(call), call.path["id"])
 
 
@@ -139,7 +159,7 @@ def status(call: Call) -> dict[str, Any]:
     for ident, name, *_ in config.STATUSES:
         if wanted in (ident, name.lower()):
             return render.status(site_of(call), ident)
-    raise call.error("not_found", "The status with id or name '%s' does not exist." % call.path["idOrName"])
+    raise call.error("not_found", f"The status with id or name '{call.path['idOrName']}' does not exist.")
 
 
 @site_ops.operation("GET", "/statuscategory", scope=READ)
@@ -155,8 +175,12 @@ def resolutions(call: Call) -> list[dict[str, Any] | None]:
 @site_ops.operation("GET", "/issueLinkType", scope=READ)
 def link_types(call: Call) -> dict[str, Any]:
     site = site_of(call)
-    return {"issueLinkTypes": [{"id": i, "name": n, "inward": a, "outward": b, "self": f"{site.api}/issueLinkType/{i}"}
-                               for i, n, a, b in config.LINK_TYPES]}  # fmt: skip
+    return {
+        "issueLinkTypes": [
+            {"id": i, "name": n, "inward": a, "outward": b, "self": f"{site.api}/issueLinkType/{i}"}
+            for i, n, a, b in config.LINK_TYPES
+        ]
+    }
 
 
 @site_ops.operation("GET", "/project", scope=READ)

@@ -39,8 +39,10 @@ def stamp(seconds: float | None) -> str | None:
 
 def avatars(site: Site, kind: str, ident: str) -> dict[str, str]:
     base = f"{site.base}/secure/{kind}avatar?avatarId={ident}"
-    return {size: f"{base}&size={name}" for size, name in
-            (("48x48", "large"), ("24x24", "small"), ("16x16", "xsmall"), ("32x32", "medium"))}  # fmt: skip
+    return {
+        size: f"{base}&size={name}"
+        for size, name in (("48x48", "large"), ("24x24", "small"), ("16x16", "xsmall"), ("32x32", "medium"))
+    }
 
 
 def user(site: Site, row: Row | None, account_id: str | None = None) -> dict[str, Any] | None:
@@ -48,8 +50,14 @@ def user(site: Site, row: Row | None, account_id: str | None = None) -> dict[str
     if row is None:
         if account_id is None:
             return None
-        row = {"account_id": account_id, "email": "", "display_name": "Former user", "active": False,
-               "time_zone": "Etc/UTC", "account_type": "atlassian"}  # fmt: skip
+        row = {
+            "account_id": account_id,
+            "email": "",
+            "display_name": "Former user",
+            "active": False,
+            "time_zone": "Etc/UTC",
+            "account_type": "atlassian",
+        }
     ident = row["account_id"]
     return {
         "self": f"{site.api}/user?accountId={ident}",
@@ -110,8 +118,13 @@ def priority(site: Site, ident: str | None) -> dict[str, Any] | None:
     if ident is None:
         return None
     _, name, color = PRIORITY[ident]
-    return {"self": f"{site.api}/priority/{ident}", "iconUrl": f"{site.base}/images/icons/priorities/{name.lower()}.svg",
-            "name": name, "id": ident, "statusColor": color}  # fmt: skip
+    return {
+        "self": f"{site.api}/priority/{ident}",
+        "iconUrl": f"{site.base}/images/icons/priorities/{name.lower()}.svg",
+        "name": name,
+        "id": ident,
+        "statusColor": color,
+    }
 
 
 def resolution(site: Site, ident: str | None) -> dict[str, Any] | None:
@@ -134,13 +147,23 @@ def project_short(site: Site, row: Row) -> dict[str, Any]:
 
 
 def component(site: Site, row: Row) -> dict[str, Any]:
-    return {"self": f"{site.api}/component/{row['id']}", "id": row["id"], "name": row["name"],
-            "description": row["description"]}  # fmt: skip
+    return {
+        "self": f"{site.api}/component/{row['id']}",
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+    }
 
 
 def version(site: Site, row: Row) -> dict[str, Any]:
-    out = {"self": f"{site.api}/version/{row['id']}", "id": row["id"], "name": row["name"],
-           "archived": row["archived"], "released": row["released"], "projectId": int(row["project_id"])}  # fmt: skip
+    out = {
+        "self": f"{site.api}/version/{row['id']}",
+        "id": row["id"],
+        "name": row["name"],
+        "archived": row["archived"],
+        "released": row["released"],
+        "projectId": int(row["project_id"]),
+    }
     if row.get("release_date"):
         out["releaseDate"] = row["release_date"]
     return out

@@ -64,8 +64,19 @@ def history(state: TenantState, issue_id: str) -> list[Change]:
 def refresh_refs(site: MemorySite, state: TenantState) -> None:
     """The names a query may use for projects, people, statuses … (cheap: a site has few)."""
     refs: dict[str, RefTable] = {}
-    for key in ("project", "issuetype", "status", "statusCategory", "priority", "resolution", "component",
-                "fixVersion", "affectedVersion", "sprint", "customfield_10030"):  # fmt: skip
+    for key in (
+        "project",
+        "issuetype",
+        "status",
+        "statusCategory",
+        "priority",
+        "resolution",
+        "component",
+        "fixVersion",
+        "affectedVersion",
+        "sprint",
+        "customfield_10030",
+    ):
         refs[key] = RefTable()
     for p in state["jira_projects"]:
         refs["project"].add(p["id"], [p["id"], p["key"], p["name"]], p["name"].lower())
@@ -73,8 +84,8 @@ def refresh_refs(site: MemorySite, state: TenantState) -> None:
         refs["issuetype"].add(ident, [ident, name], name.lower())
     for rank, (ident, name, _cat, _d) in enumerate(config.STATUSES):
         refs["status"].add(ident, [ident, name], rank)
-    for ident, key, _color, name in config.CATEGORIES:
-        refs["statusCategory"].add(key, [str(ident), key, name], ident)
+    for number, key, _color, name in config.CATEGORIES:
+        refs["statusCategory"].add(key, [str(number), key, name], number)
     for ident, name, _color in config.PRIORITIES:
         refs["priority"].add(ident, [ident, name], -int(ident))
     for ident, name, _d in config.RESOLUTIONS:

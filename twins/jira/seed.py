@@ -19,15 +19,29 @@ PEOPLE = [  # display name, e-mail, groups
     ("Femi Fox", "femi@example.com", ["jira-software-users", "operations"]),
 ]
 SUMMARIES = [
-    "Login page times out behind the corporate proxy", "Add dark mode to the settings page",
-    "Crash when uploading files larger than 2 GB", "Refactor the token refresh logic",
-    "Export reports as CSV", "Search results ignore the archived filter", "Upgrade the database driver",
-    "Mobile layout breaks on narrow screens", "Document the public REST API", "Rate limit the login endpoint",
-    "Onboarding checklist for new hires", "Order laptops for the sales team", "Update the holiday policy",
-    "Renew the office lease", "Plan the quarterly all-hands", "Audit software licences",
-]  # fmt: skip
-COMMENTS = ["I can reproduce this on staging.", "Fixed in the latest build, please verify.",
-            "Blocked until the vendor answers.", "Looks good to me."]  # fmt: skip
+    "Login page times out behind the corporate proxy",
+    "Add dark mode to the settings page",
+    "Crash when uploading files larger than 2 GB",
+    "Refactor the token refresh logic",
+    "Export reports as CSV",
+    "Search results ignore the archived filter",
+    "Upgrade the database driver",
+    "Mobile layout breaks on narrow screens",
+    "Document the public REST API",
+    "Rate limit the login endpoint",
+    "Onboarding checklist for new hires",
+    "Order laptops for the sales team",
+    "Update the holiday policy",
+    "Renew the office lease",
+    "Plan the quarterly all-hands",
+    "Audit software licences",
+]
+COMMENTS = [
+    "I can reproduce this on staging.",
+    "Fixed in the latest build, please verify.",
+    "Blocked until the vendor answers.",
+    "Looks good to me.",
+]
 
 
 def seed(state: TenantState, size: int) -> None:
@@ -40,12 +54,30 @@ def seed(state: TenantState, size: int) -> None:
         )
         people.append(account)
     admin = people[0]
-    all_scopes = ["read:jira-user", "read:jira-work", "write:jira-work", "manage:jira-project",
-                  "manage:jira-configuration", "manage:jira-webhook"]  # fmt: skip
-    state["jira_tokens"].insert({"token": "ATATT3x" + state.ids.hex("jira-admin-token", 40), "account_id": admin,
-                                 "email": PEOPLE[0][1], "scopes": all_scopes})  # fmt: skip
-    state["jira_tokens"].insert({"token": "ATATT3x" + state.ids.hex("jira-ben-token", 40), "account_id": people[1],
-                                 "email": PEOPLE[1][1], "scopes": ["read:jira-work", "read:jira-user"]})  # fmt: skip
+    all_scopes = [
+        "read:jira-user",
+        "read:jira-work",
+        "write:jira-work",
+        "manage:jira-project",
+        "manage:jira-configuration",
+        "manage:jira-webhook",
+    ]
+    state["jira_tokens"].insert(
+        {
+            "token": "ATATT3x" + state.ids.hex("jira-admin-token", 40),
+            "account_id": admin,
+            "email": PEOPLE[0][1],
+            "scopes": all_scopes,
+        }
+    )
+    state["jira_tokens"].insert(
+        {
+            "token": "ATATT3x" + state.ids.hex("jira-ben-token", 40),
+            "account_id": people[1],
+            "email": PEOPLE[1][1],
+            "scopes": ["read:jira-work", "read:jira-user"],
+        }
+    )
     software = _project(
         state, "APP", "Apollo App", "software", admin, ["10001", "10002", "10003", "10004", "10005"]
     )
@@ -55,8 +87,9 @@ def seed(state: TenantState, size: int) -> None:
             {"id": next_id(state, "component"), "project_id": software, "name": name}
         )
     for name, released in (("1.0", True), ("1.1", False), ("2.0", False)):
-        state["jira_versions"].insert({"id": next_id(state, "version"), "project_id": software, "name": name,
-                                       "released": released})  # fmt: skip
+        state["jira_versions"].insert(
+            {"id": next_id(state, "version"), "project_id": software, "name": name, "released": released}
+        )
     count = max(4, 2 * max(size, 1) + 16)
     start = state.clock.now() - 86400 * 40
     for n in range(count):
@@ -66,8 +99,17 @@ def seed(state: TenantState, size: int) -> None:
 
 def _project(state: TenantState, key: str, name: str, kind: str, lead: str, types: list[str]) -> str:
     ident = next_id(state, "project")
-    state["jira_projects"].insert({"id": ident, "key": key, "name": name, "project_type": kind, "lead": lead,
-                                   "description": f"The {name} project.", "issue_types": types})  # fmt: skip
+    state["jira_projects"].insert(
+        {
+            "id": ident,
+            "key": key,
+            "name": name,
+            "project_type": kind,
+            "lead": lead,
+            "description": f"The {name} project.",
+            "issue_types": types,
+        }
+    )
     return ident
 
 
@@ -83,29 +125,61 @@ def _issue(state: TenantState, project_id: str, n: int, people: list[str], creat
     issue_id = next_id(state, "issue")
     components = [c["id"] for c in state["jira_components"].where("project_id", project_id)]
     row: dict[str, Any] = {
-        "id": issue_id, "key": f"{project['key']}-{number}", "project_id": project_id, "number": number,
+        "id": issue_id,
+        "key": f"{project['key']}-{number}",
+        "project_id": project_id,
+        "number": number,
         "type_id": (["10002", "10003", "10001"][n % 3]) if software else "10001",
-        "summary": SUMMARIES[n % len(SUMMARIES)] + ("" if n < len(SUMMARIES) else f" ({n // len(SUMMARIES) + 1})"),
+        "summary": SUMMARIES[n % len(SUMMARIES)]
+        + ("" if n < len(SUMMARIES) else f" ({n // len(SUMMARIES) + 1})"),
         "description": from_plain(f"Details of item {n}.\n\nSteps and notes go here."),
-        "status_id": status, "priority_id": str(1 + n % 5),
-        "resolution_id": "10000" if done else None, "resolved": created + 7200 if done else None,
-        "assignee": people[1 + n % (len(people) - 1)] if n % 4 else None, "reporter": people[n % len(people)],
-        "creator": people[n % len(people)], "labels": [["backend"], ["frontend", "ux"], [], ["urgent"]][n % 4],
+        "status_id": status,
+        "priority_id": str(1 + n % 5),
+        "resolution_id": "10000" if done else None,
+        "resolved": created + 7200 if done else None,
+        "assignee": people[1 + n % (len(people) - 1)] if n % 4 else None,
+        "reporter": people[n % len(people)],
+        "creator": people[n % len(people)],
+        "labels": [["backend"], ["frontend", "ux"], [], ["urgent"]][n % 4],
         "components": [components[n % len(components)]] if components and n % 2 else [],
-        "duedate": None, "created": created, "updated": created + 3600, "status_changed": created + 3600,
+        "duedate": None,
+        "created": created,
+        "updated": created + 3600,
+        "status_changed": created + 3600,
         "custom": {"customfield_10016": float(1 + n % 8)} if software else {},
-    }  # fmt: skip
+    }
     state["jira_issues"].insert(row)
     if status != statuses[0]:
-        state["jira_changes"].insert({"id": next_id(state, "change"), "issue_id": issue_id, "author": row["reporter"],
-                                      "created": created + 3600, "items": [{
-                                          "field": "status", "fieldtype": "jira", "fieldId": "status",
-                                          "from": statuses[0], "fromString": _name(statuses[0]),
-                                          "to": status, "toString": _name(status)}]})  # fmt: skip
+        state["jira_changes"].insert(
+            {
+                "id": next_id(state, "change"),
+                "issue_id": issue_id,
+                "author": row["reporter"],
+                "created": created + 3600,
+                "items": [
+                    {
+                        "field": "status",
+                        "fieldtype": "jira",
+                        "fieldId": "status",
+                        "from": statuses[0],
+                        "fromString": _name(statuses[0]),
+                        "to": status,
+                        "toString": _name(status),
+                    }
+                ],
+            }
+        )
     if n % 2 == 0:
-        state["jira_comments"].insert({"id": next_id(state, "comment"), "issue_id": issue_id,
-                                       "author": people[(n + 1) % len(people)], "body": from_plain(COMMENTS[n % 4]),
-                                       "created": created + 1800, "updated": created + 1800})  # fmt: skip
+        state["jira_comments"].insert(
+            {
+                "id": next_id(state, "comment"),
+                "issue_id": issue_id,
+                "author": people[(n + 1) % len(people)],
+                "body": from_plain(COMMENTS[n % 4]),
+                "created": created + 1800,
+                "updated": created + 1800,
+            }
+        )
 
 
 def _name(status_id: str) -> str:

@@ -58,6 +58,7 @@ class Kit:
     outbox: Callable[[], Outbox] | None = None
     extensions: Sequence[Factory] = ()
     limits: Mapping[str, Limit] = field(default_factory=dict)
+    env: Callable[[str, dict[str, Any]], dict[str, str]] = field(default=lambda url, creds: {})
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -97,6 +98,7 @@ class Kit:
             on_start=lambda ctx: runtime_of(ctx).start(),
             on_stop=lambda ctx: runtime_of(ctx).stop(),
             implements=implements(self.operations()),
+            env=self.env,
         )
 
     def routes(self, ctx: TwinContext) -> APIRouter:
