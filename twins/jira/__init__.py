@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
-from twins.jira import models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed
+from twins.jira import models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed, webhooks
 from twins.jira.search_site import JqlSites
 from twins.kit import JIRA, Kit
 
@@ -27,7 +27,10 @@ def kit() -> Kit:
             ops_comments.work,
             ops_meta.meta,
             ops_search.finder,
+            webhooks.admin,
+            webhooks.dynamic,
         ],
+        outbox=webhooks.outbox,
         extensions=[JqlSites],
         limits={"api": Limit(count=1000, window=60)},
         env=seed.env,

@@ -237,8 +237,9 @@ def find_project(state: TenantState, value: Any) -> Row | None:
     return projects.by("key", str(key).upper()) if key else None
 
 
-def record_changes(state: TenantState, before: Row, after: Row, author: str, now: float) -> None:
-    """A changelog entry for what differs between two versions of an issue (nothing if nothing)."""
+def record_changes(state: TenantState, before: Row, after: Row, author: str, now: float) -> str | None:
+    """A changelog entry for what differs between two versions of an issue (none if nothing
+    does); its id."""
     items = []
     for column, field_id, label in (
         ("summary", "summary", "summary"),
@@ -276,16 +277,12 @@ def record_changes(state: TenantState, before: Row, after: Row, author: str, now
                 "toString": None,
             }
         )
-    if items:
-        state["jira_changes"].insert(
-            {
-                "id": next_id(state, "change"),
-                "issue_id": after["id"],
-                "author": author,
-                "created": now,
-                "items": items,
-            }
-        )
+    if not items:
+        return None
+    change_id = next_id(state, "change")
+    row = {"id": change_id, "issue_id": after["id"], "author": author, "created": now, "items": items}
+    state["jira_changes"].insert(row)
+    return change_id
 
 
 def _raw(column: str, value: Any) -> Any:

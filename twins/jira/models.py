@@ -125,6 +125,22 @@ class JiraLink(TenantRow, table=True):
     outward_id: str
 
 
+class JiraWebhook(TenantRow, table=True):
+    """A webhook: an admin one (`/rest/webhooks/1.0/webhook`) or an app's dynamic one (`/webhook`)."""
+
+    __tablename__ = "jira_webhooks"
+    id: str = Field(primary_key=True)
+    name: str = ""
+    url: str
+    events: list[str] = json_field([])
+    jql: str = ""
+    secret: str = ""
+    enabled: bool = True
+    kind: str = "admin"
+    exclude_body: bool = False
+    created: float = 0.0
+
+
 class JiraCounter(TenantRow, table=True):
     """Jira's ids are numbers from one sequence per kind (issues, comments, …)."""
 
@@ -143,6 +159,7 @@ COLLECTIONS = [
     CollectionSpec.of(JiraComment, index=("issue_id",)),
     CollectionSpec.of(JiraChange, index=("issue_id",)),
     CollectionSpec.of(JiraLink, index=("inward_id", "outward_id")),
+    CollectionSpec.of(JiraWebhook),
     CollectionSpec.of(JiraCounter, key="name"),
 ]
 FIRST_ID = {
@@ -153,6 +170,7 @@ FIRST_ID = {
     "project": 10000,
     "component": 10000,
     "version": 10000,
+    "webhook": 1,
 }
 
 

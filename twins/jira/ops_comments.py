@@ -11,6 +11,7 @@ from twins.jira.issue_write import FieldErrors, Writer
 from twins.jira.models import next_id
 from twins.jira.ops_issues import find_issue, touch
 from twins.jira.ops_site import site_of
+from twins.jira.webhooks import issue_event
 from twins.jira.workflow import available
 from twins.kit import Call, OffsetTotal
 
@@ -39,7 +40,7 @@ def add_comment_row(call: Call, issue: Row, body: dict[str, Any]) -> Row:
         }
     )
     call.state["jira_issues"].update(issue["id"], updated=now)
-    call.emit("comment_created", {"issue_id": issue["id"], "comment_id": row["id"]})
+    issue_event(call, "comment_created", issue, comment=row)
     return row
 
 
@@ -92,15 +93,15 @@ def edit_comment(call: Call) -> dict[str, Any]:
     row = call.state["jira_comments"].update(
         row["id"], body=doc, updated=now, update_author=call.caller.subject
     )
-    call.emit("comment_updated", {"issue_id": issue["id"], "comment_id": row["id"]})
+    issue_event(call, "comment_updated", issue, comment=row)
     return issue_json.comment(site_of(call), call.state, row)
 
 
 @work.operation("DELETE", "/issue/{issueIdOrKey}/comment/{id}", scope=WRITE, write=True, status=204)
 def delete_comment(call: Call) -> None:
     issue, row = _comment(call)
+    issue_event(call, "comment_deleted", issue, comment=row)
     call.state["jira_comments"].delete(row["id"])
-    call.emit("comment_deleted", {"issue_id": issue["id"], "comment_id": row["id"]})
 
 
 @work.operation("GET", "/issue/{issueIdOrKey}/transitions", scope=READ)
@@ -139,8 +140,8 @@ def do_transition(call: Call) -> None:
         changes["resolved"] = now
     else:
         changes["resolution_id"], changes["resolved"] = None, None
-    issue = touch(call, issue, status_id=move.to, status_changed=now, **changes)
+    issue, change = touch(call, issue, status_id=move.to, status_changed=now, **changes)
     for op in body.obj("update").get("comment", []) or []:
         if isinstance(op, dict) and isinstance(op.get("add"), dict):
             add_comment_row(call, issue, op["add"])
-    call.emit("jira:issue_updated", {"issue_id": issue["id"]})
+    issue_event(call, "jira:issue_updated", issue, change=change, name="issue_generic")

@@ -11,6 +11,7 @@ from twins.jira.issue_write import FieldErrors, Writer, find_project, record_cha
 from twins.jira.models import next_id
 from twins.jira.ops_site import site_of
 from twins.jira.render import stamp
+from twins.jira.webhooks import issue_event
 from twins.jira.workflow import initial_status
 from twins.kit import Call, Reply
 
@@ -26,12 +27,11 @@ def find_issue(call: Call, id_or_key: str) -> Row:
     return row
 
 
-def touch(call: Call, row: Row, **changes: Any) -> Row:
-    """Apply changes to an issue, stamp `updated` and write the changelog entry."""
+def touch(call: Call, row: Row, **changes: Any) -> tuple[Row, str | None]:
+    """Apply changes to an issue, stamp `updated` and write the changelog entry (its id, if any)."""
     now = call.now()
     new = call.state["jira_issues"].update(row["id"], **changes, updated=now)
-    record_changes(call.state, row, new, call.caller.subject, now)
-    return new
+    return new, record_changes(call.state, row, new, call.caller.subject, now)
 
 
 @issues.operation("POST", "/issue", scope=WRITE, write=True, status=201)
@@ -76,7 +76,7 @@ def _insert(
     }
     row = call.state["jira_issues"].insert(row)
     _comments_from_update(call, row, update)
-    call.emit("jira:issue_created", {"issue_id": issue_id})
+    issue_event(call, "jira:issue_created", row)
     site = site_of(call)
     return {"id": issue_id, "key": row["key"], "self": f"{site.api}/issue/{issue_id}"}
 
@@ -150,9 +150,9 @@ def edit_issue(call: Call) -> None:
     writer.check()
     if "custom" in changes:
         changes["custom"] = {**row["custom"], **changes["custom"]}
-    row = touch(call, row, **changes)
+    row, change = touch(call, row, **changes)
     _comments_from_update(call, row, body.obj("update"))
-    call.emit("jira:issue_updated", {"issue_id": row["id"]})
+    issue_event(call, "jira:issue_updated", row, change=change)
 
 
 def _operations(
@@ -200,6 +200,7 @@ def delete_issue(call: Call) -> None:
             f"The issue '{row['key']}' has subtasks.  You must specify the 'deleteSubtasks' parameter "
             "to delete this issue and all its subtasks.",
         )
+    issue_event(call, "jira:issue_deleted", row)
     for victim in [*subtasks, row]:
         for coll in ("jira_comments", "jira_changes"):
             for child in call.state[coll].where("issue_id", victim["id"]):
@@ -208,7 +209,6 @@ def delete_issue(call: Call) -> None:
             for link in call.state["jira_links"].where(side, victim["id"]):
                 call.state["jira_links"].delete(link["id"])
         call.state["jira_issues"].delete(victim["id"])
-    call.emit("jira:issue_deleted", {"issue_id": row["id"], "key": row["key"]})
 
 
 @issues.operation("PUT", "/issue/{issueIdOrKey}/assignee", scope=WRITE, write=True, status=204)
@@ -217,14 +217,11 @@ def assign(call: Call) -> None:
     row = find_issue(call, call.path["issueIdOrKey"])
     body = call.require_body()
     account = body.get("accountId", body.get("name"))
-    if account is None:
-        touch(call, row, assignee=None)
-        return
-    user = call.state["jira_users"].get(str(account))
-    if user is None:
+    user = call.state["jira_users"].get(str(account)) if account is not None else None
+    if account is not None and user is None:
         raise FieldErrors({"accountId": f"User '{account}' does not exist."})
-    touch(call, row, assignee=user["account_id"])
-    call.emit("jira:issue_updated", {"issue_id": row["id"]})
+    row, change = touch(call, row, assignee=user["account_id"] if user else None)
+    issue_event(call, "jira:issue_updated", row, change=change, name="issue_assigned")
 
 
 @issues.operation("GET", "/issue/{issueIdOrKey}/watchers", scope=READ)

@@ -116,7 +116,7 @@ class KitRuntime:
         return self._reply(op, call, result, headers, style)
 
     async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
-        if op.body == "none" or request.method in ("GET", "DELETE", "HEAD"):
+        if op.body == "none" or request.method in ("GET", "HEAD"):  # DELETE only when it says so
             return {}, False
         ctype = (
             (raw_header(request.scope, b"content-type") or b"")
