@@ -22,17 +22,28 @@ def wait_for(receiver: Receiver, count: int, seconds: float = 5.0) -> None:
 def test_admin_webhook_filters_by_jql_and_signs(jira_site: JiraSite) -> None:
     receiver = Receiver()
     with serve_app(receiver) as hook_url, httpx.Client(base_url=jira_site.url, auth=jira_site.auth) as http:
-        made = http.post("/rest/webhooks/1.0/webhook", json={
-            "name": "app only", "url": hook_url, "secret": "s3cret",
-            "events": ["jira:issue_created", "jira:issue_updated", "comment_created"],
-            "filters": {"issue-related-events-section": "project = APP AND issuetype = Bug"},
-        })  # fmt: skip
+        made = http.post(
+            "/rest/webhooks/1.0/webhook",
+            json={
+                "name": "app only",
+                "url": hook_url,
+                "secret": "s3cret",
+                "events": ["jira:issue_created", "jira:issue_updated", "comment_created"],
+                "filters": {"issue-related-events-section": "project = APP AND issuetype = Bug"},
+            },
+        )
         assert made.status_code == 201, made.text
         assert made.json()["filters"]["issue-related-events-section"] == "project = APP AND issuetype = Bug"
-        bug = http.post("/rest/api/2/issue", json={"fields": {
-            "project": {"key": "APP"}, "issuetype": {"name": "Bug"}, "summary": "Hooked"}}).json()  # fmt: skip
-        http.post("/rest/api/2/issue", json={"fields": {
-            "project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "Not hooked"}})  # fmt: skip
+        bug = http.post(
+            "/rest/api/2/issue",
+            json={"fields": {"project": {"key": "APP"}, "issuetype": {"name": "Bug"}, "summary": "Hooked"}},
+        ).json()
+        http.post(
+            "/rest/api/2/issue",
+            json={
+                "fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "Not hooked"}
+            },
+        )
         http.post(f"/rest/api/2/issue/{bug['key']}/transitions", json={"transition": {"id": "41"}})
         http.post(f"/rest/api/2/issue/{bug['key']}/comment", json={"body": "done"})
         wait_for(receiver, 3)
@@ -54,14 +65,22 @@ def test_admin_webhook_filters_by_jql_and_signs(jira_site: JiraSite) -> None:
 def test_dynamic_webhooks_report_their_ids(jira_site: JiraSite) -> None:
     receiver = Receiver()
     with serve_app(receiver) as hook_url, httpx.Client(base_url=jira_site.url, auth=jira_site.auth) as http:
-        made = http.post("/rest/api/2/webhook", json={"url": hook_url, "webhooks": [
-            {"events": ["jira:issue_created"], "jqlFilter": "project = OPS"},
-            {"events": ["jira:issue_created"], "jqlFilter": "project = = OPS"},
-        ]})  # fmt: skip
+        made = http.post(
+            "/rest/api/2/webhook",
+            json={
+                "url": hook_url,
+                "webhooks": [
+                    {"events": ["jira:issue_created"], "jqlFilter": "project = OPS"},
+                    {"events": ["jira:issue_created"], "jqlFilter": "project = = OPS"},
+                ],
+            },
+        )
         results = made.json()["webhookRegistrationResult"]
         assert "createdWebhookId" in results[0] and "errors" in results[1]
-        http.post("/rest/api/2/issue", json={"fields": {
-            "project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "Dynamic"}})  # fmt: skip
+        http.post(
+            "/rest/api/2/issue",
+            json={"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "Dynamic"}},
+        )
         wait_for(receiver, 1)
         assert receiver.requests[0].json()["matchedWebhookIds"] == [results[0]["createdWebhookId"]]
         listed = http.get("/rest/api/2/webhook").json()
