@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
-from twins.jira import models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed, webhooks
+from twins.jira import agile, models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed, webhooks
 from twins.jira.search_site import JqlSites
 from twins.kit import JIRA, Kit
 
@@ -29,6 +29,7 @@ def kit() -> Kit:
             ops_search.finder,
             webhooks.admin,
             webhooks.dynamic,
+            agile.agile,
         ],
         outbox=webhooks.outbox,
         extensions=[JqlSites],

@@ -131,13 +131,22 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
         if parent is not None:
             fields["parent"] = brief(site, parent)
     for ident in CUSTOM_IDS:
-        fields[ident] = custom_value(site, ident, row["custom"].get(ident))
+        fields[ident] = custom_value(site, state, ident, row["custom"].get(ident))
     return fields
 
 
-def custom_value(site: Site, ident: str, value: Any) -> Any:
+def custom_value(site: Site, state: TenantState, ident: str, value: Any) -> Any:
     if value is None:
         return None
+    if ident == "customfield_10020":  # sprints, as Jira Software shows them in the field
+        out = []
+        for sprint_id in value:
+            row = state["jira_sprints"].get(str(sprint_id))
+            if row is not None:
+                out.append({"id": int(row["id"]), "name": row["name"], "state": row["state"],
+                            "boardId": int(row["board_id"]), "goal": row["goal"],
+                            "startDate": stamp(row["start"]), "endDate": stamp(row["end"])})  # fmt: skip
+        return out
     if ident == "customfield_10030":
         return {
             "self": f"{site.api}/customFieldOption/{value['id']}",

@@ -141,6 +141,27 @@ class JiraWebhook(TenantRow, table=True):
     created: float = 0.0
 
 
+class JiraBoard(TenantRow, table=True):
+    __tablename__ = "jira_boards"
+    id: str = Field(primary_key=True)
+    name: str
+    type: str = "scrum"
+    project_id: str
+
+
+class JiraSprint(TenantRow, table=True):
+    __tablename__ = "jira_sprints"
+    id: str = Field(primary_key=True)
+    board_id: str
+    name: str
+    state: str = "future"
+    goal: str = ""
+    start: float | None = None
+    end: float | None = None
+    completed: float | None = None
+    created: float = 0.0
+
+
 class JiraCounter(TenantRow, table=True):
     """Jira's ids are numbers from one sequence per kind (issues, comments, …)."""
 
@@ -160,6 +181,8 @@ COLLECTIONS = [
     CollectionSpec.of(JiraChange, index=("issue_id",)),
     CollectionSpec.of(JiraLink, index=("inward_id", "outward_id")),
     CollectionSpec.of(JiraWebhook),
+    CollectionSpec.of(JiraBoard, index=("project_id",)),
+    CollectionSpec.of(JiraSprint, index=("board_id",)),
     CollectionSpec.of(JiraCounter, key="name"),
 ]
 FIRST_ID = {
@@ -171,6 +194,8 @@ FIRST_ID = {
     "component": 10000,
     "version": 10000,
     "webhook": 1,
+    "board": 1,
+    "sprint": 1,
 }
 
 

@@ -95,6 +95,10 @@ def refresh_refs(site: MemorySite, state: TenantState) -> None:
     for v in state["jira_versions"]:
         for key in ("fixVersion", "affectedVersion"):
             refs[key].add(v["id"], [v["id"], v["name"]], v["name"])
+    site.sprint_states = {}
+    for sprint in state["jira_sprints"]:
+        refs["sprint"].add(int(sprint["id"]), [sprint["id"], sprint["name"]], int(sprint["id"]))
+        site.sprint_states[int(sprint["id"])] = sprint["state"]
     options = next(c[4] for c in config.CUSTOM_FIELDS if c[0] == "customfield_10030")
     for i, option in enumerate(options):
         refs["customfield_10030"].add(str(10100 + i), [str(10100 + i), option], option.lower())

@@ -90,6 +90,21 @@ def seed(state: TenantState, size: int) -> None:
         state["jira_versions"].insert(
             {"id": next_id(state, "version"), "project_id": software, "name": name, "released": released}
         )
+    board = next_id(state, "board")
+    state["jira_boards"].insert({"id": board, "name": "APP board", "type": "scrum", "project_id": software})
+    day = 86400.0
+    now = state.clock.now()
+    for name, status, begin in (
+        ("APP Sprint 1", "closed", -28),
+        ("APP Sprint 2", "active", -7),
+        ("APP Sprint 3", "future", 7),
+    ):
+        state["jira_sprints"].insert({
+            "id": next_id(state, "sprint"), "board_id": board, "name": name, "state": status,
+            "start": now + begin * day if status != "future" else None,
+            "end": now + (begin + 14) * day if status != "future" else None,
+            "completed": now + (begin + 14) * day if status == "closed" else None, "created": now - 30 * day,
+        })  # fmt: skip
     count = max(4, 2 * max(size, 1) + 16)
     start = state.clock.now() - 86400 * 40
     for n in range(count):
@@ -146,7 +161,9 @@ def _issue(state: TenantState, project_id: str, n: int, people: list[str], creat
         "created": created,
         "updated": created + 3600,
         "status_changed": created + 3600,
-        "custom": {"customfield_10016": float(1 + n % 8)} if software else {},
+        "custom": {"customfield_10016": float(1 + n % 8), "customfield_10020": [1 + n % 3] if n % 4 else None}
+        if software
+        else {},
     }
     state["jira_issues"].insert(row)
     if status != statuses[0]:
