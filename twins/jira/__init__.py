@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
-from twins.jira import agile, models, ops_comments, ops_issues, ops_meta, ops_search, ops_site, seed, webhooks
+from twins.jira import (
+    agile,
+    models,
+    ops_comments,
+    ops_extras,
+    ops_issues,
+    ops_meta,
+    ops_search,
+    ops_site,
+    seed,
+    webhooks,
+)
 from twins.jira.search_site import JqlSites
 from twins.kit import JIRA, Kit
 
@@ -23,13 +34,14 @@ def kit() -> Kit:
         style=JIRA,
         registries=[
             ops_site.site_ops,
+            ops_meta.meta,  # before issues: `/issue/createmeta` is not an issue key
             ops_issues.issues,
             ops_comments.work,
-            ops_meta.meta,
             ops_search.finder,
             webhooks.admin,
             webhooks.dynamic,
             agile.agile,
+            ops_extras.extras,
         ],
         outbox=webhooks.outbox,
         extensions=[JqlSites],

@@ -83,6 +83,7 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
     assert project is not None
     issue_url = f"{site.api}/issue/{row['key']}"
     comments = [comment(site, state, c) for c in state["jira_comments"].where("issue_id", row["id"])]
+    logs = [worklog(site, state, w) for w in state["jira_worklogs"].where("issue_id", row["id"])]
     fields: dict[str, Any] = {
         "statuscategorychangedate": stamp(row["status_changed"] or row["created"]),
         "issuetype": render.issue_type(site, row["type_id"]),
@@ -114,7 +115,7 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
         "environment": text(site, row["environment"]),
         "duedate": row["duedate"],
         "progress": {"progress": 0, "total": 0},
-        "votes": {"self": f"{issue_url}/votes", "votes": 0, "hasVoted": False},
+        "votes": {"self": f"{issue_url}/votes", "votes": len(row["voters"]), "hasVoted": False},
         "comment": {
             "comments": comments,
             "self": f"{issue_url}/comment",
@@ -122,8 +123,10 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
             "total": len(comments),
             "startAt": 0,
         },
-        "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
-        "attachment": [],
+        "worklog": {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]},
+        "attachment": [
+            attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", row["id"])
+        ],
         "timetracking": {},
     }
     if row["parent_id"]:
@@ -245,3 +248,42 @@ def transition(site: Site, t: config.Transition) -> dict[str, Any]:
         "isConditional": False,
         "isLooped": False,
     }
+
+
+def attachment(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    return {
+        "self": f"{site.api}/attachment/{row['id']}",
+        "id": row["id"],
+        "filename": row["filename"],
+        "author": render.user_of(site, state, row["author"]),
+        "created": stamp(row["created"]),
+        "size": row["size"],
+        "mimeType": row["mime_type"],
+        "content": f"{site.api}/attachment/content/{row['id']}",
+    }
+
+
+def worklog(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    author = render.user_of(site, state, row["author"])
+    return {
+        "self": f"{site.api}/issue/{row['issue_id']}/worklog/{row['id']}",
+        "author": author,
+        "updateAuthor": author,
+        "comment": text(site, row["comment"]) if row["comment"] else ("" if not site.v3 else None),
+        "created": stamp(row["created"]),
+        "updated": stamp(row["updated"]),
+        "started": stamp(row["started"]),
+        "timeSpent": spent(row["seconds"]),
+        "timeSpentSeconds": row["seconds"],
+        "id": row["id"],
+        "issueId": row["issue_id"],
+    }
+
+
+def spent(seconds: int) -> str:
+    parts = []
+    for unit, size in (("w", 5 * 8 * 3600), ("d", 8 * 3600), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts) or "0m"

@@ -88,6 +88,7 @@ class JiraIssue(TenantRow, table=True):
     parent_id: str | None = None
     custom: dict[str, Any] = json_field({})
     watchers: list[str] = json_field([])
+    voters: list[str] = json_field([])
     created: float = 0.0
     updated: float = 0.0
     resolved: float | None = None
@@ -162,6 +163,30 @@ class JiraSprint(TenantRow, table=True):
     created: float = 0.0
 
 
+class JiraAttachment(TenantRow, table=True):
+    __tablename__ = "jira_attachments"
+    id: str = Field(primary_key=True)
+    issue_id: str
+    filename: str
+    mime_type: str = "application/octet-stream"
+    size: int = 0
+    author: str = ""
+    created: float = 0.0
+    content: str = ""  # base64
+
+
+class JiraWorklog(TenantRow, table=True):
+    __tablename__ = "jira_worklogs"
+    id: str = Field(primary_key=True)
+    issue_id: str
+    author: str
+    comment: dict[str, Any] = json_field({})
+    started: float = 0.0
+    seconds: int = 0
+    created: float = 0.0
+    updated: float = 0.0
+
+
 class JiraCounter(TenantRow, table=True):
     """Jira's ids are numbers from one sequence per kind (issues, comments, …)."""
 
@@ -181,6 +206,8 @@ COLLECTIONS = [
     CollectionSpec.of(JiraChange, index=("issue_id",)),
     CollectionSpec.of(JiraLink, index=("inward_id", "outward_id")),
     CollectionSpec.of(JiraWebhook),
+    CollectionSpec.of(JiraAttachment, index=("issue_id",)),
+    CollectionSpec.of(JiraWorklog, index=("issue_id",)),
     CollectionSpec.of(JiraBoard, index=("project_id",)),
     CollectionSpec.of(JiraSprint, index=("board_id",)),
     CollectionSpec.of(JiraCounter, key="name"),
@@ -194,6 +221,8 @@ FIRST_ID = {
     "component": 10000,
     "version": 10000,
     "webhook": 1,
+    "attachment": 10000,
+    "worklog": 10000,
     "board": 1,
     "sprint": 1,
 }

@@ -16,7 +16,7 @@ from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, raw_header
 from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision, Limit, RateLimiter
-from twins.kit.args import Args
+from twins.kit.args import Args, Upload
 from twins.kit.auth import Caller, Credential
 from twins.kit.call import Call
 from twins.kit.errors import ErrorStyle, compact
@@ -127,7 +127,14 @@ class KitRuntime:
         )
         if ctype == "multipart/form-data":
             form = await request.form()
-            return {k: v for k, v in form.multi_items() if isinstance(v, str)}, True
+            values: dict[str, Any] = {}
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    values[name] = value
+                else:  # a file part: every upload of one field name, read whole
+                    upload = Upload(value.filename or "", value.content_type or "", await value.read())
+                    values.setdefault(name, []).append(upload)
+            return values, True
         raw = await request.body()
         if not raw.strip():
             return {}, False
@@ -196,4 +203,6 @@ class KitRuntime:
         status = reply.status or op.status
         if body is None and op.method != RPC:
             return Response(status_code=status, headers=headers)
+        if isinstance(body, bytes):  # content as it is (a download); the handler sets its type
+            return Response(body, status, headers)
         return Response(compact(body), status, headers, media_type=style.media_type)
