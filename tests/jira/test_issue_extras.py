@@ -68,4 +68,4 @@ def test_create_meta(jira: JIRA) -> None:
     assert project["key"] == "APP"
     bug = next(t for t in project["issuetypes"] if t["name"] == "Bug")
     assert bug["fields"]["summary"]["required"] is True
-    assert [p["name"] for p in bug["fields"]["priority"]["allowedValues"]][0] == "Highest"
+    assert bug["fields"]["priority"]["allowedValues"][0]["name"] == "Highest"
