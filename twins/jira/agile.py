@@ -18,7 +18,7 @@ from twins.jira.render import Site, stamp
 from twins.jira.search_site import JqlSites
 from twins.kit import Call, OffsetTotal, Registry
 
-agile = Registry(auth=BASIC, tags=("agile",), prefixes=("/rest/agile/1.0",))
+agile = Registry(auth=BASIC, tags=("agile",), prefixes=("/rest/agile/1.0",), rate="api")
 SPRINT_FIELD = "customfield_10020"
 PAGE = OffsetTotal(items="values", default=50, most=50)
 ISSUES = OffsetTotal(items="issues", default=50, most=100)

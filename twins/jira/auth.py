@@ -21,4 +21,4 @@ PREFIXES = ("/rest/api/2", "/rest/api/3", "/rest/api/latest")
 
 def registry(tag: str) -> Registry:
     """A registry of REST operations served under `/rest/api/2`, `/3` and `/latest`."""
-    return Registry(auth=BASIC, tags=(tag,), prefixes=PREFIXES)
+    return Registry(auth=BASIC, tags=(tag,), prefixes=PREFIXES, rate="api")

@@ -7,7 +7,7 @@ from typing import Any
 from twins.jira import config, render
 from twins.jira.auth import READ, USERS, registry
 from twins.jira.render import Site, stamp
-from twins.kit import Call, OffsetTotal
+from twins.kit import Anonymous, Call, OffsetTotal
 
 site_ops = registry("site")
 
@@ -16,7 +16,7 @@ def site_of(call: Call) -> Site:
     return Site(call.base_url, call.url_path)
 
 
-@site_ops.operation("GET", "/serverInfo", scope=())
+@site_ops.operation("GET", "/serverInfo", auth=Anonymous(), scope=())
 def server_info(call: Call) -> dict[str, Any]:
     """What the `jira` client reads on construction: a Cloud deployment and its version numbers."""
     return {

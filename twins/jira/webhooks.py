@@ -24,7 +24,7 @@ EVENTS = (
 )  # fmt: skip
 EVENT_NAMES = {"jira:issue_created": "issue_created", "jira:issue_deleted": "issue_deleted"}
 MANAGE = "manage:jira-webhook"
-admin = Registry(auth=BASIC, tags=("webhooks",), prefixes=("/rest/webhooks/1.0",))
+admin = Registry(auth=BASIC, tags=("webhooks",), prefixes=("/rest/webhooks/1.0",), rate="api")
 dynamic = registry("webhooks")
 
 

@@ -99,8 +99,10 @@ class Registry:
         tags: tuple[str, ...] = (),
         prefixes: tuple[str, ...] = ("",),
         style: ErrorStyle | None = None,
+        rate: str | None = None,
     ) -> None:
         self.auth = auth
+        self.rate = rate  # the rate-limit bucket of operations that name none
         self.tags = tags
         self.prefixes = prefixes
         self.style = style
@@ -154,6 +156,7 @@ class Registry:
         rate: str | None,
     ) -> Callable[[Handler], Handler]:
         strategy = self.auth if isinstance(auth, Inherit) else auth
+        rate = rate or self.rate
 
         def register(handler: Handler) -> Handler:
             op = Operation(
