@@ -90,11 +90,11 @@ def _comments_from_update(call: Call, row: Row, update: dict[str, Any]) -> None:
 
 
 @issues.operation("POST", "/issue/bulk", scope=WRITE, write=True, status=201)
-def create_issues(call: Call) -> dict[str, Any]:
+def create_issues(call: Call) -> dict[str, Any] | Reply:
     """Several issues; each bad one is reported in `errors` by its place, the good ones are made."""
     updates = call.require_body().get("issueUpdates")
     if not isinstance(updates, list):
-        raise call.style.invalid("issueUpdates", "must be an array")
+        updates = [None]  # refused below like an element without fields, in the bulk answer's shape
     made, failed = [], []
     for index, item in enumerate(updates):
         fields = item.get("fields", {}) if isinstance(item, dict) else {}
@@ -116,6 +116,8 @@ def create_issues(call: Call) -> dict[str, Any]:
             )
             continue
         made.append(_insert(call, project, type_id, values, item.get("update", {})))
+    if failed and not made:  # nothing was created: a 400 with the same body
+        return Reply({"issues": [], "errors": failed}, status=400)
     return {"issues": made, "errors": failed}
 
 
@@ -128,7 +130,7 @@ def get_issue(call: Call) -> dict[str, Any]:
 
 
 @issues.operation("PUT", "/issue/{issueIdOrKey}", scope=WRITE, write=True, status=204)
-def edit_issue(call: Call) -> None:
+def edit_issue(call: Call) -> Reply | None:
     """Set fields (`fields`) and apply operations (`update`: add, set, remove)."""
     row = find_issue(call, call.path["issueIdOrKey"])
     body = call.require_body()
@@ -153,6 +155,11 @@ def edit_issue(call: Call) -> None:
     row, change = touch(call, row, **changes)
     _comments_from_update(call, row, body.obj("update"))
     issue_event(call, "jira:issue_updated", row, change=change)
+    if call.args.flag("returnIssue", False):  # the edited issue instead of an empty 204
+        expand = {e.strip() for e in call.args.text("expand").split(",") if e.strip()}
+        every = issue_json.wanted_fields(["*all"])
+        return Reply(issue_json.issue(site_of(call), call.state, row, every, expand), status=200)
+    return None
 
 
 def _operations(

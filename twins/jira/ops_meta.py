@@ -105,7 +105,9 @@ def createmeta(call: Call) -> dict[str, Any]:
                 entry["fields"] = field_meta(site, call.state, p["id"], t)
             types.append(entry)
         short = render.project_short(site, p)
-        projects.append({**short, "issuetypes": types})
+        projects.append(
+            {k: short[k] for k in ("self", "id", "key", "name", "avatarUrls")} | {"issuetypes": types}
+        )
     return {"expand": "projects", "projects": projects}
 
 

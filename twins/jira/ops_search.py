@@ -67,7 +67,7 @@ def _legacy(call: Call) -> list[dict[str, Any]]:
 
 
 TOKENS = TokenPages(kind="jql", items="issues", default=50, most=5000)
-OFFSETS = OffsetTotal(items="issues", default=50, most=100)
+OFFSETS = OffsetTotal(items="issues", default=50, most=100, last=False)
 
 for _method in ("GET", "POST"):
     finder.operation(_method, "/search/jql", scope=READ, page=TOKENS)(_enhanced)

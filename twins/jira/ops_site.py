@@ -22,6 +22,8 @@ def server_info(call: Call) -> dict[str, Any]:
     return {
         "baseUrl": call.base_url.rstrip("/"),
         "displayUrl": call.base_url.rstrip("/"),
+        "displayUrlServicedeskHelpCenter": call.base_url.rstrip("/"),
+        "displayUrlConfluence": call.base_url.rstrip("/"),
         "version": "1001.0.0-SNAPSHOT",
         "versionNumbers": [1001, 0, 0],
         "deploymentType": "Cloud",
@@ -31,7 +33,6 @@ def server_info(call: Call) -> dict[str, Any]:
         "scmInfo": "twin",
         "serverTitle": "Jira",
         "defaultLocale": {"locale": "en_US"},
-        "serverTimeZone": "Etc/UTC",
     }
 
 
@@ -112,7 +113,6 @@ def fields(call: Call) -> list[dict[str, Any]]:
                 "id": ident,
                 "key": ident,
                 "name": name,
-                "untranslatedName": name,
                 "custom": True,
                 "orderable": True,
                 "navigable": True,

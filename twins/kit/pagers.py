@@ -144,15 +144,16 @@ class OffsetTotal:
     default: int = 50
     most: int = 100
     params: tuple[str, ...] = ("startAt", "maxResults")
+    last: bool = True  # whether the answer says `isLast` (Jira's legacy search does not)
 
     def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
         items = rows if isinstance(rows, Sequence) else list(rows)
         start = _options(call).integer("startAt", 0, low=0)
         limit = _limit(call, "maxResults", self.default, self.most, False)
         chunk = list(items[start : start + limit])
-        state.values.update(
-            startAt=start, maxResults=limit, total=len(items), isLast=start + limit >= len(items)
-        )
+        state.values.update(startAt=start, maxResults=limit, total=len(items))
+        if self.last:
+            state.values["isLast"] = start + limit >= len(items)
         return chunk
 
     def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
