@@ -37,3 +37,23 @@ def placeholder(value: Any) -> Any:
         if SLACK_TS.match(value):
             return "<ts>"
     return value
+
+
+def pair_values(recorded: Any, twin: Any, found: dict[str, str]) -> None:
+    """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
+    if isinstance(recorded, dict) and isinstance(twin, dict):
+        for key, value in recorded.items():
+            if key in twin:
+                pair_values(value, twin[key], found)
+    elif isinstance(recorded, list) and isinstance(twin, list):
+        for r_item, t_item in zip(recorded, twin, strict=False):
+            pair_values(r_item, t_item, found)
+    elif isinstance(recorded, str) and isinstance(twin, str) and _pairable(recorded, twin):
+        found.setdefault(recorded, twin)
+
+
+def _pairable(recorded: str, twin: str) -> bool:
+    if recorded == twin:
+        return False
+    both_ids = bool(VOLATILE_ID.match(recorded) and VOLATILE_ID.match(twin))
+    return both_ids or (recorded.startswith("http") and twin.startswith("http"))

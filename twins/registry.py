@@ -28,11 +28,13 @@ def _entries() -> dict[str, str]:
 
 
 def available() -> list[str]:
-    """Names of the twins that exist in this installation."""
+    """Names of the twins that exist in this installation (their module has the factory)."""
     out = []
     for name, target in _entries().items():
-        module = target.partition(":")[0]
-        if importlib.util.find_spec(module) is not None:
+        module, _, func = target.partition(":")
+        if importlib.util.find_spec(module) is None:
+            continue
+        if hasattr(importlib.import_module(module), func or "create_service"):
             out.append(name)
     return out
 

@@ -1,6 +1,6 @@
 """The twin kit: one declarative way to write a twin (see docs/writing-a-twin.md)."""
 
-from twins.kit.args import Args
+from twins.kit.args import Args, Upload
 from twins.kit.auth import Anonymous, BasicOrBearer, Caller, Credential, OktaTokens, SlackTokens
 from twins.kit.call import Call
 from twins.kit.errors import JIRA, OKTA, SLACK, ErrorStyle
@@ -26,5 +26,5 @@ __all__ = [
     "BasicOrBearer", "BodyCursor", "Call", "Caller", "Credential", "Delivery", "ErrorStyle", "Event",
     "Extensions", "HubSignature", "Kit", "LinkAfter", "OffsetTotal", "OktaTokens", "Operation",
     "Outbox", "Registry", "Reply", "Retry", "SecretHeader", "SlackSignature", "SlackTokens",
-    "TokenPages", "runtime_of",
+    "TokenPages", "Upload", "runtime_of",
 ]  # fmt: skip

@@ -5,12 +5,24 @@ vendor's way: `args.flag("activate")`, `args.integer("limit", 20, low=1, high=20
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from twins._runtime.errors import TwinError
 from twins.kit.errors import ErrorStyle
 
 E = TypeVar("E", bound=str)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart body: `call.body.files("file")` lists a field's uploads."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 _MISSING = object()
 
 
@@ -32,6 +44,11 @@ class Args(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def files(self, name: str) -> list[Upload]:
+        """The uploads of a multipart field (none when it is not a file field)."""
+        value = self._values.get(name)
+        return [v for v in value if isinstance(v, Upload)] if isinstance(value, list) else []
 
     def all(self, name: str) -> list[str]:
         """Every value of a repeated query argument, in order."""

@@ -66,6 +66,7 @@ class ErrorStyle:
     error_class: type[TwinError] = TwinError
     # The summary of a refused argument, from its name and what is wrong with it.
     invalid_summary: Callable[[str, str], str] = field(default=lambda name, message: f"{name}: {message}")
+    media_type: str = JSON_TYPE  # Jira spells it `application/json;charset=UTF-8`, and clients check
 
     def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
         """A vendor error; its status comes from the map unless given."""
@@ -93,7 +94,7 @@ class ErrorStyle:
         headers = dict(error.headers)
         if self.request_id_header and self.request_id_header not in headers:
             headers[self.request_id_header] = self.request_id()
-        return Response(compact(self.body(error)), error.status, headers, media_type=JSON_TYPE)
+        return Response(compact(self.body(error)), error.status, headers, media_type=self.media_type)
 
     def http_error(self, status: int, _request: Request, detail: str) -> TwinError:
         """The vendor's answer where the framework would have answered."""
@@ -232,4 +233,5 @@ JIRA = ErrorStyle(
     rate_limit_code="rate_limited",
     rate_limit_headers=jira_rate_headers,
     request_id_header="X-AREQUESTID",
+    media_type="application/json;charset=UTF-8",
 )

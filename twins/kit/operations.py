@@ -50,7 +50,8 @@ class Reply:
 @dataclass(frozen=True)
 class Operation:
     """One vendor operation: `method` is an HTTP verb (or RPC), `path` its path template (or the
-    RPC method's name). `body` is what the request body may be: "json", "form" or "none"."""
+    RPC method's name). `body` is what the request body may be: "json", "form", "none", or
+    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`)."""
 
     method: str
     path: str
@@ -98,8 +99,10 @@ class Registry:
         tags: tuple[str, ...] = (),
         prefixes: tuple[str, ...] = ("",),
         style: ErrorStyle | None = None,
+        rate: str | None = None,
     ) -> None:
         self.auth = auth
+        self.rate = rate  # the rate-limit bucket of operations that name none
         self.tags = tags
         self.prefixes = prefixes
         self.style = style
@@ -153,6 +156,7 @@ class Registry:
         rate: str | None,
     ) -> Callable[[Handler], Handler]:
         strategy = self.auth if isinstance(auth, Inherit) else auth
+        rate = rate or self.rate
 
         def register(handler: Handler) -> Handler:
             op = Operation(

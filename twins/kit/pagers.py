@@ -26,6 +26,7 @@ from twins._runtime.collection import Row
 from twins._runtime.errors import TwinError
 
 if TYPE_CHECKING:
+    from twins.kit.args import Args
     from twins.kit.call import Call
 
 
@@ -71,7 +72,12 @@ def _limit(call: Call, name: str, default: int, high: int, clamp: bool) -> int:
     if clamp:  # Okta and Slack: 0 or less means the default, more than the most means the most
         n = call.args.integer(name, default)
         return default if n <= 0 else min(n, high)
-    return call.args.integer(name, default, low=0, high=high)
+    return min(_options(call).integer(name, default, low=0), high)  # Jira: past the most is the most
+
+
+def _options(call: Call) -> Args:
+    """Where Jira's paging options are: the JSON body of a POST search, else the query string."""
+    return call.body if call.has_body else call.args
 
 
 @dataclass(frozen=True)
@@ -142,15 +148,16 @@ class OffsetTotal:
     default: int = 50
     most: int = 100
     params: tuple[str, ...] = ("startAt", "maxResults")
+    last: bool = True  # whether the answer says `isLast` (Jira's legacy search does not)
 
     def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
         items = rows if isinstance(rows, Sequence) else list(rows)
-        start = call.args.integer("startAt", 0, low=0)
+        start = _options(call).integer("startAt", 0, low=0)
         limit = _limit(call, "maxResults", self.default, self.most, False)
         chunk = list(items[start : start + limit])
-        state.values.update(
-            startAt=start, maxResults=limit, total=len(items), isLast=start + limit >= len(items)
-        )
+        state.values.update(startAt=start, maxResults=limit, total=len(items))
+        if self.last:
+            state.values["isLast"] = start + limit >= len(items)
         return chunk
 
     def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
@@ -168,7 +175,7 @@ class TokenPages:
     def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
         items = rows if isinstance(rows, Sequence) else list(rows)
         limit = _limit(call, "maxResults", self.default, self.most, False)
-        token = call.args.text("nextPageToken")
+        token = _options(call).text("nextPageToken")
         start = decode_cursor(self.kind, token) if token else 0
         if start is None or start > len(items):
             raise call.style.invalid("nextPageToken", "is not valid")

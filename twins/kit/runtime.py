@@ -16,10 +16,10 @@ from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, raw_header
 from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision, Limit, RateLimiter
-from twins.kit.args import Args
+from twins.kit.args import Args, Upload
 from twins.kit.auth import Caller, Credential
 from twins.kit.call import Call
-from twins.kit.errors import JSON_TYPE, ErrorStyle
+from twins.kit.errors import ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
 from twins.kit.outbox import Outbox
@@ -122,15 +122,22 @@ class KitRuntime:
 
     async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
         """The body as an object: JSON for `body="json"`, a form (or JSON, by its type) for forms
-        and RPC; malformed or not an object: the style's error."""
-        if op.body == "none" or request.method in ("GET", "DELETE", "HEAD"):
+        and RPC; malformed or not an object: the style's error (`body="any"` takes any JSON)."""
+        if op.body == "none" or request.method in ("GET", "HEAD"):  # DELETE only when it says so
             return {}, False
         ctype = (raw_header(request.scope, b"content-type") or b"").decode("latin-1")
         ctype = ctype.split(";")[0].strip().lower()
         forms = op.body == "form" or op.method == RPC
         if forms and ctype == "multipart/form-data":
             form = await request.form()
-            return {k: v for k, v in form.multi_items() if isinstance(v, str)}, True
+            values: dict[str, Any] = {}
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    values[name] = value
+                else:  # a file part: every upload of one field name, read whole
+                    upload = Upload(value.filename or "", value.content_type or "", await value.read())
+                    values.setdefault(name, []).append(upload)
+            return values, True
         raw = await request.body()
         if not raw.strip():
             return {}, False
@@ -144,6 +151,8 @@ class KitRuntime:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise style.bad_body() from None
         if not isinstance(data, dict):
+            if op.body == "any":  # a bare JSON value (Jira's watcher POST): under "value"
+                return {"value": data}, True
             raise style.bad_body()
         return data, True
 
@@ -196,6 +205,9 @@ class KitRuntime:
         status = reply.status or op.status
         if body is None and op.method != RPC:
             return Response(status_code=status, headers=headers)
-        if isinstance(body, bytes):  # already encoded (a render cache's output)
-            return Response(body, status, headers, media_type=JSON_TYPE)
-        return Response(self.kit.encode(body), status, headers, media_type=JSON_TYPE)
+        if isinstance(body, bytes):
+            # JSON already encoded (a render cache's output), or content as it is (a download)
+            # when the handler gave it a Content-Type of its own
+            own_type = any(name.lower() == "content-type" for name in headers)
+            return Response(body, status, headers, media_type=None if own_type else style.media_type)
+        return Response(self.kit.encode(body), status, headers, media_type=style.media_type)

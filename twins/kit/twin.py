@@ -53,6 +53,7 @@ class Mount:
     outbox: Callable[[], Outbox] | None = None
     extensions: Sequence[Factory] = ()
     limits: Mapping[str, Limit] = field(default_factory=dict)
+    env: Callable[[str, dict[str, Any]], dict[str, str]] = field(default=lambda url, creds: {})
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -128,6 +129,7 @@ class Kit(Mount):
             on_stop=lambda ctx: runtime_of(ctx).stop(),
             implements=implements(self.operations()),
             migrations=list(self.migrations),
+            env=self.env,
         )
 
     def admin_routes(self, ctx: TwinContext) -> APIRouter:

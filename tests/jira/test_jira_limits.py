@@ -1,0 +1,38 @@
+"""Jira's rate limit: a 429 with `Retry-After` and the X-RateLimit headers, until the window passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from twins._runtime.app import build_app
+from twins._runtime.settings import Settings
+from twins.jira import create_service
+
+ADMIN = {"Authorization": "Bearer jira-limits-admin-0123"}
+
+
+async def test_a_caller_past_the_limit_gets_429_until_the_window_passes(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, admin_token="jira-limits-admin-0123", seed_size=1, rate_limits="strict"
+    )
+    app = build_app(create_service(), settings)
+    ctx = app.state.twin
+    creds = ctx.service.credentials(ctx.default_state(), "http://testserver")
+    auth = (creds["email"], creds["api_token"])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        await http.post("/_twin/clock", json={"freeze": True}, headers=ADMIN)
+        statuses = [(await http.get("/rest/api/2/priority", auth=auth)).status_code for _ in range(1000)]
+        assert statuses == [200] * 1000
+        limited = await http.get("/rest/api/2/priority", auth=auth)
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) > 0
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert limited.headers["Content-Type"] == "application/json;charset=UTF-8"
+        assert limited.json()["errorMessages"] == ["rate limit exceeded"]
+        await http.post("/_twin/clock", json={"advance": 61}, headers=ADMIN)
+        assert (await http.get("/rest/api/2/priority", auth=auth)).status_code == 200
+    ctx.store.stop()

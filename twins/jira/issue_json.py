@@ -1,0 +1,289 @@
+"""An issue as `GET /issue/{idOrKey}` answers it: the fields asked for, text as wiki markup (v2)
+or ADF (v3), and the expansions (renderedFields, names, schema, transitions, changelog)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from twins._runtime.collection import Row, TenantState
+from twins.jira import config, render
+from twins.jira.markup import to_html, to_wiki
+from twins.jira.render import Site, stamp
+from twins.jira.workflow import available
+
+NAVIGABLE = [f.id for f in config.SYSTEM_FIELDS if f.navigable]
+CUSTOM_IDS = [c[0] for c in config.CUSTOM_FIELDS]
+TEXT_FIELDS = ("description", "environment")
+
+
+def text(site: Site, doc: dict[str, Any] | None) -> Any:
+    """A stored document as this API version speaks it (wiki markup on v2, ADF on v3)."""
+    if not doc:
+        return None
+    return doc if site.v3 else to_wiki(doc)
+
+
+def wanted_fields(requested: list[str]) -> list[str]:
+    """The field ids a `fields` parameter names (`*all`, `*navigable`, `-name` exclusions)."""
+    names = [n.strip() for item in requested for n in item.split(",") if n.strip()] or ["*navigable"]
+    out: list[str] = []
+    for name in names:
+        if name in ("*all", "*navigable"):
+            out.extend(NAVIGABLE + CUSTOM_IDS)
+        elif name == "*none":
+            continue
+        elif not name.startswith("-"):
+            out.append(name)
+    excluded = {n[1:] for n in names if n.startswith("-")}
+    return [f for f in dict.fromkeys(out) if f not in excluded]
+
+
+def issue(
+    site: Site, state: TenantState, row: Row, fields: Iterable[str], expand: set[str]
+) -> dict[str, Any]:
+    values = all_fields(site, state, row)
+    chosen = {name: values[name] for name in fields if name in values}
+    out: dict[str, Any] = {
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": row["id"],
+        "self": f"{site.api}/issue/{row['id']}",
+        "key": row["key"],
+    }
+    if "renderedFields" in expand:
+        out["renderedFields"] = {
+            **{k: None for k in chosen},
+            **{k: to_html(row[k]) if row[k] else None for k in TEXT_FIELDS if k in chosen},
+            "created": row["created"] and stamp(row["created"]),
+        }
+    if "names" in expand:
+        out["names"] = {f.id: f.name for f in config.SYSTEM_FIELDS if f.id in chosen}
+        out["names"].update({c[0]: c[1] for c in config.CUSTOM_FIELDS if c[0] in chosen})
+    if "schema" in expand:
+        out["schema"] = {
+            f.id: {"type": f.schema_type, "system": f.id} for f in config.SYSTEM_FIELDS if f.id in chosen
+        }
+    if "transitions" in expand:
+        out["transitions"] = [transition(site, t) for t in available(state, row)]
+    if "changelog" in expand:
+        histories = changelog(site, state, row)
+        out["changelog"] = {
+            "startAt": 0,
+            "maxResults": len(histories),
+            "total": len(histories),
+            "histories": histories,
+        }
+    out["fields"] = chosen
+    return out
+
+
+def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    """Every field of the issue, rendered."""
+    project = state["jira_projects"].get(row["project_id"])
+    assert project is not None
+    issue_url = f"{site.api}/issue/{row['key']}"
+    comments = [comment(site, state, c) for c in state["jira_comments"].where("issue_id", row["id"])]
+    logs = [worklog(site, state, w) for w in state["jira_worklogs"].where("issue_id", row["id"])]
+    fields: dict[str, Any] = {
+        "statuscategorychangedate": stamp(row["status_changed"] or row["created"]),
+        "issuetype": render.issue_type(site, row["type_id"]),
+        "timespent": None,
+        "project": render.project_short(site, project),
+        "fixVersions": _versions(site, state, row["fix_versions"]),
+        "aggregatetimespent": None,
+        "resolution": render.resolution(site, row["resolution_id"]),
+        "resolutiondate": stamp(row["resolved"]),
+        "workratio": -1,
+        "lastViewed": None,
+        "watches": {"self": f"{issue_url}/watchers", "watchCount": len(row["watchers"]), "isWatching": False},
+        "created": stamp(row["created"]),
+        "priority": render.priority(site, row["priority_id"]),
+        "labels": list(row["labels"]),
+        "versions": _versions(site, state, row["versions"]),
+        "issuelinks": links(site, state, row),
+        "assignee": render.user_of(site, state, row["assignee"]),
+        "updated": stamp(row["updated"]),
+        "status": render.status(site, row["status_id"]),
+        "components": [
+            render.component(site, c) for c in map(state["jira_components"].get, row["components"]) if c
+        ],
+        "description": text(site, row["description"]),
+        "summary": row["summary"],
+        "creator": render.user_of(site, state, row["creator"]),
+        "subtasks": [brief(site, s) for s in state["jira_issues"].where("parent_id", row["id"])],
+        "reporter": render.user_of(site, state, row["reporter"]),
+        "environment": text(site, row["environment"]),
+        "duedate": row["duedate"],
+        "progress": {"progress": 0, "total": 0},
+        "votes": {"self": f"{issue_url}/votes", "votes": len(row["voters"]), "hasVoted": False},
+        "comment": {
+            "comments": comments,
+            "self": f"{issue_url}/comment",
+            "maxResults": len(comments),
+            "total": len(comments),
+            "startAt": 0,
+        },
+        "worklog": {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]},
+        "attachment": [
+            attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", row["id"])
+        ],
+        "timetracking": {},
+    }
+    if row["parent_id"]:
+        parent = state["jira_issues"].get(row["parent_id"])
+        if parent is not None:
+            fields["parent"] = brief(site, parent)
+    for ident in CUSTOM_IDS:
+        fields[ident] = custom_value(site, state, ident, row["custom"].get(ident))
+    return fields
+
+
+def custom_value(site: Site, state: TenantState, ident: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if ident == "customfield_10020":  # sprints, as Jira Software shows them in the field
+        out = []
+        for sprint_id in value:
+            row = state["jira_sprints"].get(str(sprint_id))
+            if row is not None:
+                out.append({"id": int(row["id"]), "name": row["name"], "state": row["state"],
+                            "boardId": int(row["board_id"]), "goal": row["goal"],
+                            "startDate": stamp(row["start"]), "endDate": stamp(row["end"])})  # fmt: skip
+        return out
+    if ident == "customfield_10030":
+        return {
+            "self": f"{site.api}/customFieldOption/{value['id']}",
+            "value": value["value"],
+            "id": value["id"],
+        }
+    return value
+
+
+def _versions(site: Site, state: TenantState, ids: list[str]) -> list[dict[str, Any]]:
+    return [render.version(site, v) for v in map(state["jira_versions"].get, ids) if v]
+
+
+def brief(site: Site, row: Row) -> dict[str, Any]:
+    """An issue as a subtask, parent or link shows it."""
+    return {
+        "id": row["id"],
+        "key": row["key"],
+        "self": f"{site.api}/issue/{row['id']}",
+        "fields": {
+            "summary": row["summary"],
+            "status": render.status(site, row["status_id"]),
+            "priority": render.priority(site, row["priority_id"]),
+            "issuetype": render.issue_type(site, row["type_id"]),
+        },
+    }
+
+
+def links(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    types = {t[0]: t for t in config.LINK_TYPES}
+    for side, other_side, key in (
+        ("outward_id", "inward_id", "inwardIssue"),
+        ("inward_id", "outward_id", "outwardIssue"),
+    ):
+        for link in state["jira_links"].where(side, row["id"]):
+            other = state["jira_issues"].get(link[other_side])
+            if other is None:
+                continue
+            ident, name, inward, outward = types[link["type_id"]]
+            out.append(
+                {
+                    "id": link["id"],
+                    "self": f"{site.api}/issueLink/{link['id']}",
+                    "type": {
+                        "id": ident,
+                        "name": name,
+                        "inward": inward,
+                        "outward": outward,
+                        "self": f"{site.api}/issueLinkType/{ident}",
+                    },
+                    key: brief(site, other),
+                }
+            )
+    return out
+
+
+def comment(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    author = render.user_of(site, state, row["author"])
+    out: dict[str, Any] = {
+        "self": f"{site.api}/issue/{row['issue_id']}/comment/{row['id']}",
+        "id": row["id"],
+        "author": author,
+        "body": text(site, row["body"]) or ("" if not site.v3 else None),
+        "updateAuthor": render.user_of(site, state, row["update_author"] or row["author"]),
+        "created": stamp(row["created"]),
+        "updated": stamp(row["updated"]),
+        "jsdPublic": True,
+    }
+    if row["visibility"]:
+        out["visibility"] = row["visibility"]
+    return out
+
+
+def changelog(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c["id"],
+            "author": render.user_of(site, state, c["author"]),
+            "created": stamp(c["created"]),
+            "items": c["items"],
+        }
+        for c in state["jira_changes"].where("issue_id", row["id"])
+    ]
+
+
+def transition(site: Site, t: config.Transition) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "to": render.status(site, t.to),
+        "hasScreen": False,
+        "isGlobal": not t.sources,
+        "isInitial": False,
+        "isAvailable": True,
+        "isConditional": False,
+        "isLooped": False,
+    }
+
+
+def attachment(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    return {
+        "self": f"{site.api}/attachment/{row['id']}",
+        "id": row["id"],
+        "filename": row["filename"],
+        "author": render.user_of(site, state, row["author"]),
+        "created": stamp(row["created"]),
+        "size": row["size"],
+        "mimeType": row["mime_type"],
+        "content": f"{site.api}/attachment/content/{row['id']}",
+    }
+
+
+def worklog(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
+    author = render.user_of(site, state, row["author"])
+    return {
+        "self": f"{site.api}/issue/{row['issue_id']}/worklog/{row['id']}",
+        "author": author,
+        "updateAuthor": author,
+        "comment": text(site, row["comment"]) if row["comment"] else ("" if not site.v3 else None),
+        "created": stamp(row["created"]),
+        "updated": stamp(row["updated"]),
+        "started": stamp(row["started"]),
+        "timeSpent": spent(row["seconds"]),
+        "timeSpentSeconds": row["seconds"],
+        "id": row["id"],
+        "issueId": row["issue_id"],
+    }
+
+
+def spent(seconds: int) -> str:
+    parts = []
+    for unit, size in (("w", 5 * 8 * 3600), ("d", 8 * 3600), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts) or "0m"

@@ -1,0 +1,144 @@
+"""Create and edit screens: which fields an issue type takes, required ones and allowed values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twins._runtime.collection import TenantState
+from twins.jira import config, render
+from twins.jira.auth import READ, registry
+from twins.jira.ops_site import site_of
+from twins.jira.render import Site
+from twins.kit import Call, OffsetTotal
+
+meta = registry("meta")
+ON_SCREEN = (
+    "summary",
+    "issuetype",
+    "project",
+    "description",
+    "priority",
+    "labels",
+    "assignee",
+    "reporter",
+    "components",
+    "fixVersions",
+    "duedate",
+    "parent",
+)
+
+
+def field_meta(
+    site: Site, state: TenantState, project_id: str, type_id: str, edit: bool = False
+) -> dict[str, Any]:
+    by_id = {f.id: f for f in config.SYSTEM_FIELDS}
+    out: dict[str, Any] = {}
+    for ident in ON_SCREEN:
+        if edit and ident in ("project", "reporter"):
+            continue
+        f = by_id[ident]
+        schema: dict[str, Any] = {"type": f.schema_type, "system": f.id}
+        if f.items:
+            schema["items"] = f.items
+        entry: dict[str, Any] = {
+            "required": f.required and not edit,
+            "schema": schema,
+            "name": f.name,
+            "key": f.id,
+            "hasDefaultValue": ident == "priority",
+            "operations": _operations(f.schema_type),
+        }
+        if ident == "priority":
+            entry["allowedValues"] = [render.priority(site, p[0]) for p in config.PRIORITIES]
+            entry["defaultValue"] = render.priority(site, config.DEFAULT_PRIORITY)
+        elif ident == "issuetype":
+            entry["allowedValues"] = [render.issue_type(site, type_id)]
+        elif ident == "components":
+            entry["allowedValues"] = [
+                render.component(site, c) for c in state["jira_components"].where("project_id", project_id)
+            ]
+        elif ident == "fixVersions":
+            entry["allowedValues"] = [
+                render.version(site, v) for v in state["jira_versions"].where("project_id", project_id)
+            ]
+        elif ident == "project":
+            project = state["jira_projects"].get(project_id)
+            entry["allowedValues"] = [render.project_short(site, project)] if project else []
+        out[ident] = entry
+    for ident, name, custom, schema_type, options in config.CUSTOM_FIELDS:
+        entry = {
+            "required": False,
+            "schema": {"type": schema_type, "custom": custom, "customId": int(ident.rsplit("_", 1)[1])},
+            "name": name,
+            "key": ident,
+            "hasDefaultValue": False,
+            "operations": ["set"],
+        }
+        if options:
+            entry["allowedValues"] = [
+                {"self": f"{site.api}/customFieldOption/{10100 + i}", "value": o, "id": str(10100 + i)}
+                for i, o in enumerate(options)
+            ]
+        out[ident] = entry
+    return out
+
+
+def _operations(schema_type: str) -> list[str]:
+    return ["add", "set", "remove"] if schema_type == "array" else ["set"]
+
+
+@meta.operation("GET", "/issue/createmeta", scope=READ)
+def createmeta(call: Call) -> dict[str, Any]:
+    """Projects and their issue types; with `expand=projects.issuetypes.fields`, their fields too."""
+    site = site_of(call)
+    keys = {k.upper() for item in call.args.all("projectKeys") for k in item.split(",") if k}
+    ids = {i for item in call.args.all("projectIds") for i in item.split(",") if i}
+    with_fields = "projects.issuetypes.fields" in call.args.text("expand")
+    projects = []
+    for p in call.state["jira_projects"]:
+        if (keys or ids) and p["key"] not in keys and p["id"] not in ids:
+            continue
+        types = []
+        for t in p["issue_types"]:
+            entry = render.issue_type(site, t)
+            if with_fields:
+                entry["fields"] = field_meta(site, call.state, p["id"], t)
+            types.append(entry)
+        short = render.project_short(site, p)
+        projects.append(
+            {k: short[k] for k in ("self", "id", "key", "name", "avatarUrls")} | {"issuetypes": types}
+        )
+    return {"expand": "projects", "projects": projects}
+
+
+def _project(call: Call) -> dict[str, Any]:
+    wanted = call.path["projectIdOrKey"]
+    row = call.state["jira_projects"].get(wanted) or call.state["jira_projects"].by("key", wanted.upper())
+    if row is None:
+        raise call.error("not_found", f"No project could be found with key '{wanted}'.")
+    return row
+
+
+@meta.operation(
+    "GET",
+    "/issue/createmeta/{projectIdOrKey}/issuetypes",
+    scope=READ,
+    page=OffsetTotal(items="issueTypes", default=50, most=200),
+)
+def createmeta_types(call: Call) -> list[dict[str, Any]]:
+    project = _project(call)
+    return [render.issue_type(site_of(call), t) for t in call.page(project["issue_types"])]
+
+
+@meta.operation(
+    "GET",
+    "/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}",
+    scope=READ,
+    page=OffsetTotal(items="fields", default=50, most=200),
+)
+def createmeta_fields(call: Call) -> list[dict[str, Any]]:
+    project = _project(call)
+    if call.path["issueTypeId"] not in project["issue_types"]:
+        raise call.error("not_found", f"Issue type with id '{call.path['issueTypeId']}' not found.")
+    fields = field_meta(site_of(call), call.state, project["id"], call.path["issueTypeId"])
+    return [{**v, "fieldId": k} for k, v in call.page(list(fields.items()))]
