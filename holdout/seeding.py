@@ -65,7 +65,12 @@ class World:
                 "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK": "true",
             }
         if "jira" in self.creds:
-            out |= {"JIRA_URL": str(self.creds["jira"].get("base_url", ""))}
+            c = self.creds["jira"]
+            out |= {
+                "JIRA_URL": str(c.get("site_url", "")),
+                "JIRA_EMAIL": str(c.get("email", "")),
+                "JIRA_API_TOKEN": str(c.get("api_token", "")),
+            }
         for p in self.people.values():
             out[f"PERSON_{p.alias.upper()}_SLACK_ID"] = p.slack_id
             out[f"PERSON_{p.alias.upper()}_EMAIL"] = p.email

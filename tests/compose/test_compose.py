@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from jira import JIRA
 from slack_sdk import WebClient
 
 from tests.compose.composefile import (
@@ -175,6 +176,9 @@ async def test_each_twin_service_serves_the_official_sdk(env: dict[str, str], po
         assert posted["ok"] and posted["message"]["text"] == "hello from compose"
         users = await okta_users(creds["okta"])
         assert creds["okta"]["admin_login"] in {u.profile.login for u in users}
+        jira = creds["jira"]
+        site = JIRA(server=jira["site_url"], basic_auth=(jira["email"], jira["api_token"]), max_retries=0)
+        assert site.myself()["emailAddress"] == jira["email"]
 
 
 @contextmanager
