@@ -105,6 +105,16 @@ def okta_app() -> FastAPI:
     return _serving(build_app(replace(create_service(), seed=seed), settings))
 
 
+def jira_app() -> FastAPI:
+    """The Jira twin, its seed sized for `BENCH_JIRA_ISSUES` issues (default 20,000)."""
+    from twins._runtime.app import build_app
+    from twins.jira import create_service
+
+    settings = _settings()
+    settings.seed_size = max(1, (int(os.environ.get("BENCH_JIRA_ISSUES", "20000")) - 16) // 2)
+    return _serving(build_app(create_service(), settings))
+
+
 def _serving(app: FastAPI) -> FastAPI:
     from twins._runtime import heap
 
