@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import random
 import time
 from collections.abc import Callable
@@ -236,7 +237,7 @@ class Store:
             self.seeder(state, state.size)
             state.clock = Clock()
         else:
-            state.meta = dict(dump["meta"])
+            state.meta = copy.deepcopy(dump["meta"])
             state.ids = IdSource(state.seed, dump["ids"], scope=state.id)
             for name, rows in dump["collections"].items():
                 coll = state.collections[name]
@@ -283,14 +284,16 @@ class Store:
                 state.version = int(payload["version"])
         return state
 
-    async def restore(self, tenant_id: str, name: str) -> TenantState | None:
-        """Put a tenant back to a named snapshot (`__seed__` is its seed state); None if unknown."""
+    async def restore(self, tenant_id: str, name: str, clock: Clock | None = None) -> TenantState | None:
+        """Put a tenant back to a named snapshot (`__seed__` is its seed state); None if unknown.
+        The tenant keeps its clock unless `clock` is given."""
         old = self.get(tenant_id)
         dump = self.snapshot_data(tenant_id, name)
         if old is None or dump is None:
             return None
         state = self._new_state(tenant_id, old.seed, old.size)
-        state.version, state.created_at, state.clock = old.version, old.created_at, old.clock
+        state.version, state.created_at = old.version, old.created_at
+        state.clock = old.clock if clock is None else clock
         self._forget(old)
         ops = self._replace(state, dump)
         self.tenants[tenant_id] = state
@@ -298,7 +301,8 @@ class Store:
         return state
 
     async def reset(self, tenant_id: str) -> TenantState | None:
-        return await self.restore(tenant_id, SEED_SNAPSHOT)
+        """Back to the seed state, with a fresh tenant's clock (real time, not frozen)."""
+        return await self.restore(tenant_id, SEED_SNAPSHOT, clock=Clock())
 
     async def snapshot(self, tenant_id: str, name: str) -> int:
         state = self.tenants[tenant_id]
