@@ -4,6 +4,7 @@ twin keeps outside the store included: after a reset every admin view equals a f
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ VIEWS = [
     "/_twin/slack/deliveries",
     "/_twin/slack/ephemeral",
 ]
+FROZEN_AT = time.time() // 1 + 0.5
 
 
 def strict_app() -> FastAPI:
@@ -102,6 +104,8 @@ async def make_dirty(client: httpx.AsyncClient, receiver: Receiver, failing: Rec
     await client.put("/_twin/slack/delivery-settings", json={"timeout": 1.0, "retry_delays": [30.0]})
     await register(client, failing.url, name="Failing", channels=["general"])
     await setup_app(client, receiver)
+    # The clock stands still at FROZEN_AT, so both posts fall in one rate-limit window.
+    await client.post("/_twin/clock", json={"freeze": True, "at": FROZEN_AT})
     assert (await bot_post(client, bot, "#general", "first"))["ok"]
     # Rate-limit window: strict mode allows one post a second per channel.
     assert (await bot_post(client, bot, "#general", "second"))["error"] == "ratelimited"
@@ -110,10 +114,9 @@ async def make_dirty(client: httpx.AsyncClient, receiver: Receiver, failing: Rec
     out = await client.post(f"/_twin/slack/humans/{user}/command", json=command)
     assert out.json()["applied"]["action"] == "ephemeral", out.text
     # A scheduled message, a moved clock and a fault rule.
-    now = (await client.get("/_twin/clock")).json()["now"]
     resp = await client.post(
         "/api/chat.scheduleMessage",
-        data={"channel": "#general", "text": "later", "post_at": str(int(now) + 7200)},
+        data={"channel": "#general", "text": "later", "post_at": str(int(FROZEN_AT) + 7200)},
         headers={"Authorization": f"Bearer {bot}"},
     )
     assert resp.json()["ok"], resp.text
@@ -156,6 +159,7 @@ async def test_reset_returns_every_admin_view_to_a_fresh_workspace(
         await client.put("/_twin/slack/delivery-settings", json={"retry_delays": [0.01]})
         await register(client, receiver.url, channels=["general"])
         bot = (await client.get("/_twin/credentials")).json()["bot_token"]
+        await client.post("/_twin/clock", json={"freeze": True, "at": FROZEN_AT})  # the same window
         assert (await bot_post(client, bot, "#general", "after"))["ok"]
 
         async def delivered(c: httpx.AsyncClient = client) -> bool:

@@ -10,6 +10,7 @@ from faker import Faker
 from twins._runtime.collection import TenantState
 from twins._runtime.ids import UPPER_ALNUM
 from twins.slack import scopes
+from twins.slack.emoji import seed_emoji
 from twins.slack.schemas import avatar, make_ts
 
 DIGITS = "0123456789"
@@ -299,3 +300,4 @@ def seed(state: TenantState, size: int) -> None:
                 )
     state.clock.set(start + 86400 * 3)
     new_webhook(state, app_id, channels[0]["id"], admin["id"])
+    seed_emoji(state, admin["id"])
