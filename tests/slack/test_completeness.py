@@ -132,7 +132,8 @@ def people(url: str, creds: dict[str, Any], values: dict[str, str]) -> dict[str,
         channels = client.post("/conversations.list").json()["channels"]
         humans = [u["id"] for u in everyone if not (u["is_bot"] or u["deleted"] or u["is_restricted"])]
         member, outsider = [m for m in members if m in humans and m != values["user"]][:2]
-        kicked = client.post("/conversations.kick", data={"channel": values["channel"], "user": outsider}).json()
+        kick = {"channel": values["channel"], "user": outsider}
+        kicked = client.post("/conversations.kick", data=kick).json()
         assert kicked["ok"], kicked  # conversations.invite brings them back
     random = next(c["id"] for c in channels if c["name"] == "random")
     return {"member": member, "outsider": outsider, "thread": root["ts"], "random": random}
