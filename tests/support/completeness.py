@@ -161,3 +161,35 @@ def report(defined: dict[str, set[str]], answers: dict[str, Iterable[Any]], rows
         ]
     unused = [f"{r.operation}: {p}" for r in rows for p in r.patterns if p not in r.used]
     return Report(missing, undeclared, unused)
+
+
+def parameters(spec: dict[str, Any], path: str, verb: str, places: tuple[str, ...]) -> list[str]:
+    """The names of an operation's parameters in `places` (query, formData...), path-level too."""
+    item = spec["paths"][path]
+    found = [resolve(spec, p) for p in [*item.get("parameters", []), *item[verb].get("parameters", [])]]
+    return sorted({p["name"] for p in found if isinstance(p, dict) and p.get("in") in places})
+
+
+def mentioned(package: Path) -> set[str]:
+    """Every double-quoted string literal in a package's source: a parameter whose name the twin's
+    code never spells is one it cannot read."""
+    names: set[str] = set()
+    for file in package.rglob("*.py"):
+        names |= set(re.findall(r'"([A-Za-z_][A-Za-z0-9_.]*)"', file.read_text(encoding="utf-8")))
+    return names
+
+
+def declared_parameters(limitations: Path) -> dict[tuple[str, str], str]:
+    """(operation, parameter) -> reason, from the "Query parameters" table of a LIMITATIONS.md."""
+    out: dict[tuple[str, str], str] = {}
+    inside = False
+    for line in limitations.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            inside = "query parameters" in line.lower()
+            continue
+        match = ROW.match(line.strip()) if inside else None
+        if match is None or match["op"] in ("operation", "---") or set(match["op"]) <= {"-"}:
+            continue
+        for name in re.findall(r"`([^`]+)`", match["props"]):
+            out[(match["op"].strip(), name)] = match["reason"]
+    return out
