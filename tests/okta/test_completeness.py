@@ -38,6 +38,18 @@ NOT_TOURED = {
     "GET /oauth2/v1/userinfo": "needs an access token from a user's sign-in",
     "GET /oauth2/{authorizationServerId}/v1/userinfo": "needs an access token from a user's sign-in",
 }
+# The expand values the twin supports, passed where an operation takes one, so `_embedded` is seen.
+EXPAND = {
+    "GET /api/v1/groups": "stats",
+    "GET /api/v1/groups/{groupId}": "stats",
+    "GET /api/v1/groups/rules": "groupIdToGroupNameMap",
+    "GET /api/v1/groups/rules/{groupRuleId}": "groupIdToGroupNameMap",
+    "GET /api/v1/apps/{appId}": "user/{userId}",
+    "GET /api/v1/apps/{appId}/users": "user",
+    "GET /api/v1/apps/{appId}/users/{userId}": "user",
+    "GET /api/v1/apps/{appId}/groups": "group",
+    "GET /api/v1/apps/{appId}/groups/{groupId}": "group",
+}
 HOOK = {
     "name": "Completeness",
     "events": {"type": "EVENT_TYPE", "items": ["user.lifecycle.create"]},
@@ -118,7 +130,8 @@ async def answers() -> AsyncIterator[dict[str, list[Any]]]:
             if not implemented("GET", path):
                 continue
             url = re.sub(r"\{([^}]+)\}", lambda m: ids[m[1]], path)
-            resp = await client.get(url)
+            expand = EXPAND.get(name, "").replace("{userId}", ids["userId"])
+            resp = await client.get(url, params={"expand": expand} if expand else None)
             if resp.status_code == 200:
                 out[name] = [resp.json()]
             else:
