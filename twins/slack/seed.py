@@ -125,7 +125,10 @@ def seed(state: TenantState, size: int) -> None:
         "url": f"https://{domain_word}.slack.com/",
         "icon": {
             "image_default": True,
-            **{f"image_{s}": f"https://a.slack-edge.com/team/{team_id}_{s}.png" for s in (34, 44, 68, 88)},
+            **{
+                f"image_{s}": f"https://a.slack-edge.com/team/{team_id}_{s}.png"
+                for s in (34, 44, 68, 88, 102, 132, 230)
+            },
         },
         "avatar_base_url": "https://ca.slack-edge.com/",
         "is_verified": False,
