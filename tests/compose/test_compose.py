@@ -89,7 +89,9 @@ def test_the_holdout_profile_runs_a_sealed_suite_and_exits(env: dict[str, str]) 
     doc = load({**env, "HOLDOUT_THRESHOLD": "0.75", "TWINS_HOLDOUT_KEY": "k"})
     holdout = doc["services"]["holdout"]
     assert holdout["profiles"] == ["holdout"]
-    urls = [f"{name}=http://{name}:{port}" for name, port in (("slack", 8101), ("okta", 8102), ("jira", 8103))]
+    urls = [
+        f"{name}=http://{name}:{port}" for name, port in (("slack", 8101), ("okta", 8102), ("jira", 8103))
+    ]
     running = [part for url in urls for part in ("--twins-url", url)]
     assert holdout["command"] == ["holdout", "run", "/suite/suite.sealed", *running, "--threshold", "0.75"]
     assert holdout["environment"]["TWINS_HOLDOUT_KEY"] == "k"

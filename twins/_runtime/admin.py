@@ -87,6 +87,13 @@ def describe_tenant(state: TenantState) -> dict[str, Any]:
     }
 
 
+def forget_tenant(ctx: TwinContext, tenant_id: str) -> None:
+    """Drop the tenant's journal and every log and queue its service keeps outside the store."""
+    ctx.journal.clear(tenant_id)
+    if ctx.service.on_reset is not None:
+        ctx.service.on_reset(ctx, tenant_id)
+
+
 def build_admin_router() -> APIRouter:
     router = APIRouter(prefix="/_twin", tags=["admin"])
 
@@ -118,7 +125,7 @@ def build_admin_router() -> APIRouter:
             raise AdminError(400, "cannot_delete_default", "the default tenant can be reset, not deleted")
         if not await ctx.store.drop_tenant(tenant_id):
             raise AdminError(404, "tenant_not_found", f"tenant {tenant_id!r} does not exist")
-        ctx.journal.clear(tenant_id)
+        forget_tenant(ctx, tenant_id)
         ctx.faults.remove(tenant=tenant_id)
         return {"deleted": tenant_id}
 
@@ -128,7 +135,7 @@ def build_admin_router() -> APIRouter:
         restored = await ctx.store.reset(state.id)
         if restored is None:
             restored = await ctx.store.create_tenant(state.id, state.seed, state.size)
-        ctx.journal.clear(state.id)
+        forget_tenant(ctx, state.id)
         ctx.faults.remove(tenant=state.id)
         return describe_tenant(restored)
 
@@ -143,7 +150,7 @@ def build_admin_router() -> APIRouter:
             state.seed if body.seed is None else body.seed,
             state.size if body.size is None else body.size,
         )
-        ctx.journal.clear(state.id)
+        forget_tenant(ctx, state.id)
         return describe_tenant(new)
 
     @router.post("/snapshot", status_code=201)

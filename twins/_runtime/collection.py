@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -339,7 +340,7 @@ class TenantState:
             "tenant": self.id,
             "seed": self.seed,
             "size": self.size,
-            "meta": self.meta,
+            "meta": copy.deepcopy(self.meta),  # meta is changed in place; a snapshot must not be
             "ids": self.ids.to_json()["counters"],
             "collections": {
                 name: sorted(coll.rows.values(), key=lambda r: r["twin_seq"])

@@ -38,6 +38,9 @@ class Service:
     admin_routes: Callable[[TwinContext], APIRouter] | None = None
     on_start: Callable[[TwinContext], None] | None = None
     on_stop: Callable[[TwinContext], None] | None = None
+    # Forget what the service keeps of a tenant outside the store (delivery logs, queues, rate-limit
+    # windows...), so a reset or re-seeded tenant looks like a fresh one in every admin view.
+    on_reset: Callable[[TwinContext, str], None] | None = None
     implements: Callable[[str, str], bool] | None = None
     # Vendor ASGI middleware around the service's routes (inside fault injection), e.g. rate limits.
     middleware: Callable[[Any, TwinContext], Any] | None = None  # (METHOD, spec path) for COVERAGE.md

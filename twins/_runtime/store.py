@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -293,7 +294,7 @@ class Store:
             self.seeder(state, state.size)
             state.clock = Clock()
         else:
-            state.meta = dict(dump["meta"])
+            state.meta = copy.deepcopy(dump["meta"])
             state.ids = IdSource(state.seed, dump["ids"], scope=state.id)
             for name, rows in dump["collections"].items():
                 coll = state.collections[name]
@@ -343,8 +344,9 @@ class Store:
                 state.version = int(payload["version"])
         return state
 
-    async def restore(self, tenant_id: str, name: str) -> TenantState | None:
-        """Put a tenant back to a named snapshot (`__seed__` is its seed state); None if unknown."""
+    async def restore(self, tenant_id: str, name: str, clock: Clock | None = None) -> TenantState | None:
+        """Put a tenant back to a named snapshot (`__seed__` is its seed state); None if unknown.
+        The tenant keeps its clock unless `clock` is given."""
         old = self.get(tenant_id)
         dump = self.snapshot_data(tenant_id, name)
         if old is None or dump is None:
@@ -352,23 +354,27 @@ class Store:
         if self.replicas is not None:
 
             def work(now: TenantState | None) -> tuple[TenantState | None, list[Op]]:
-                return (None, []) if now is None else self._restored(now, dump)
+                return (None, []) if now is None else self._restored(now, dump, clock)
 
             return cast("TenantState | None", await self.replicas.run(tenant_id, work))
-        state, ops = self._restored(old, dump)
+        state, ops = self._restored(old, dump, clock)
         await self._submit(state, ops)
         return state
 
-    def _restored(self, old: TenantState, dump: dict[str, Any]) -> tuple[TenantState, list[Op]]:
+    def _restored(
+        self, old: TenantState, dump: dict[str, Any], clock: Clock | None = None
+    ) -> tuple[TenantState, list[Op]]:
         state = self._new_state(old.id, old.seed, old.size)
-        state.version, state.created_at, state.clock = old.version, old.created_at, old.clock
+        state.version, state.created_at = old.version, old.created_at
+        state.clock = old.clock if clock is None else clock
         self.forget(old)
         ops = self._replace(state, dump)
         self.tenants[old.id] = state
         return state, ops
 
     async def reset(self, tenant_id: str) -> TenantState | None:
-        return await self.restore(tenant_id, SEED_SNAPSHOT)
+        """Back to the seed state, with a fresh tenant's clock (real time, not frozen)."""
+        return await self.restore(tenant_id, SEED_SNAPSHOT, clock=Clock())
 
     async def snapshot(self, tenant_id: str, name: str) -> int:
         state = self.tenants[tenant_id]

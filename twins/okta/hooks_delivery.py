@@ -117,6 +117,21 @@ class HookDelivery(AttemptJournal):
             if not loop.is_closed():
                 loop.call_soon_threadsafe(task.cancel)
 
+    def forget(self, tenant: str) -> None:
+        """A reset tenant: its queued requests are dropped, its workers cancelled, its attempts
+        forgotten and its delivery ids start over."""
+        with self._lock:
+            keys = [k for k in (*self._queues, *self._workers) if k[0] == tenant]
+            tasks = [t for k in keys if (t := self._workers.pop(k, None)) is not None]
+            for key in keys:
+                self._queues.pop(key, None)
+            self._ids.pop(tenant, None)
+        for task in tasks:
+            loop = task.get_loop()
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(task.cancel)
+        self.clear(tenant)
+
     def observe(self, state: TenantState) -> None:
         """Events of `state` already in its System Log are not delivered; later ones are.
 

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
+from twins._runtime.ratelimit import RateLimiter
 from twins._runtime.service import Service
 from twins.okta import errors, hooks_delivery
 from twins.okta.admin import build_admin_routes
@@ -66,6 +67,16 @@ def on_stop(ctx: TwinContext) -> None:
     hooks_delivery.stop(ctx)
 
 
+def on_reset(ctx: TwinContext, tenant_id: str) -> None:
+    """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
+    delivery = ctx.extras.get(hooks_delivery.KEY)
+    if isinstance(delivery, hooks_delivery.HookDelivery):
+        delivery.forget(tenant_id)
+    limiter = ctx.extras.get("okta_limiter")
+    if isinstance(limiter, RateLimiter):
+        limiter.reset(f"{tenant_id}:")
+
+
 def create_service() -> Service:
     return Service(
         name="okta",
@@ -85,4 +96,5 @@ def create_service() -> Service:
         admin_routes=build_admin_routes,
         on_start=on_start,
         on_stop=on_stop,
+        on_reset=on_reset,
     )

@@ -6,6 +6,7 @@ POST /apps/{id}/verify          run the url_verification handshake again
 GET /deliveries                 every request the twin sent to an app (events, interactivity...)
 GET|PUT /delivery-settings      timeout and retry delays of event delivery
 GET /ephemeral                  ephemeral messages shown to people
+GET|POST /emoji, DELETE /emoji/{name}   the workspace's custom emoji and aliases
 POST /humans/{user}/{action}    act as a person: post, react, join, click, submit, command...
 """
 
@@ -17,12 +18,49 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
 from twins._runtime.admin import Admin, TenantParam, tenant_state
-from twins._runtime.collection import TenantState
+from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
-from twins.slack import apps, events, humans, interactivity, response_urls, slash_commands, url_verification
+from twins.slack import (
+    apps,
+    emoji,
+    events,
+    humans,
+    interactivity,
+    response_urls,
+    slash_commands,
+    url_verification,
+)
 from twins.slack.apps import AppIn, app_row
 from twins.slack.methods import views
+
+
+class EmojiIn(BaseModel):
+    name: str = Field(description="the emoji's name, with or without colons")
+    url: str = Field(default="", description="the image URL (not for an alias)")
+    alias_for: str | None = Field(default=None, description="the emoji (custom or standard) it stands for")
+    user_id: str | None = Field(default=None, description="who added it (default: the first admin)")
+
+
+def add_emoji(state: TenantState, body: EmojiIn) -> Row:
+    """Add a custom emoji or alias; AdminError with Slack's code when it cannot be."""
+    name, alias_for = body.name.strip().strip(":"), (body.alias_for or "").strip(":") or None
+    why = emoji.check_new(state, name, body.url, alias_for)
+    if why is not None:
+        raise AdminError(409 if why == "error_name_taken" else 400, why, f"cannot add emoji {name!r}: {why}")
+    user_id = body.user_id or next(u["id"] for u in state["users"] if u["is_admin"] and not u["deleted"])
+    humans.human(state, user_id)
+    return emoji.add(state, name, body.url, alias_for, user_id)
+
+
+def publish_emoji_change(ctx: TwinContext, tenant_id: str, change: dict[str, Any]) -> None:
+    """Send `emoji_changed` to the apps subscribed to it (through whatever publishes events)."""
+    events.install(ctx)
+    ctx.extras["events"].publish(tenant_id, [("emoji_changed", {"type": "emoji_changed", **change})])
+
+
+def emoji_view(row: Row) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "url", "alias_for", "user_id", "created")}
 
 
 class SettingsIn(BaseModel):
@@ -175,6 +213,36 @@ def build_admin_routes(ctx: TwinContext) -> APIRouter:
             if e["tenant"] == state.id and user in (None, e["user"]) and channel in (None, e["channel"])
         ]
         return {"messages": shown}
+
+    @router.get("/emoji")
+    async def list_emoji(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
+        state = tenant_state(ctx, request, tenant)
+        return {"emoji": [emoji_view(r) for r in sorted(state["emoji"], key=lambda r: r["id"])]}
+
+    @router.post("/emoji", status_code=201)
+    async def new_emoji(
+        body: EmojiIn, request: Request, ctx: Admin, tenant: TenantParam = None
+    ) -> dict[str, Any]:
+        state = tenant_state(ctx, request, tenant)
+        row = await ctx.store.run(state.id, lambda st: add_emoji(st, body))
+        value = f"alias:{row['alias_for']}" if row["alias_for"] else row["url"]
+        when = f"{row['created']}.000000"
+        publish_emoji_change(
+            ctx, state.id, {"subtype": "add", "name": row["id"], "value": value, "event_ts": when}
+        )
+        return emoji_view(row)
+
+    @router.delete("/emoji/{name}")
+    async def drop_emoji(
+        name: str, request: Request, ctx: Admin, tenant: TenantParam = None
+    ) -> dict[str, Any]:
+        state = tenant_state(ctx, request, tenant)
+        if emoji.custom(state, name) is None:
+            raise AdminError(404, "emoji_not_found", f"no custom emoji {name!r}")
+        names = await ctx.store.run(state.id, lambda st: emoji.remove(st, name))
+        now = f"{state.clock.now():.6f}"
+        publish_emoji_change(ctx, state.id, {"subtype": "remove", "names": names, "event_ts": now})
+        return {"removed": names}
 
     @router.post("/humans/{user_id}/{action}")
     async def act(

@@ -212,6 +212,19 @@ class EventDispatcher:
             running = sum(1 for k in self._workers if tenant in (None, k[0]))
         return queued + running
 
+    def forget(self, tenant: str) -> None:
+        """A reset tenant: its queued events are dropped, its workers cancelled, its delivery
+        journal emptied and its event ids start over."""
+        with self._lock:
+            keys = [k for k in (*self._queues, *self._workers) if k[0] == tenant]
+            workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
+            for key in keys:
+                self._queues.pop(key, None)
+            self._ids.pop(tenant, None)
+        for task in workers:
+            _cancel(task)
+        self.journal.clear(tenant)
+
     def stop(self) -> None:
         """Cancel every worker; queued events are dropped."""
         with self._lock:
@@ -219,9 +232,22 @@ class EventDispatcher:
             self._workers.clear()
             self._queues.clear()
         for task in workers:
-            loop = task.get_loop()
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(task.cancel)
+            _cancel(task)
+
+
+def _cancel(task: asyncio.Task[None]) -> None:
+    """Cancel a worker from any thread (at once when it runs on this thread's loop)."""
+    loop = task.get_loop()
+    if loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        task.cancel()
+    else:
+        loop.call_soon_threadsafe(task.cancel)
 
 
 def install(ctx: TwinContext) -> EventDispatcher:

@@ -203,6 +203,15 @@ class SlackWebhook(TenantRow, table=True):
     url_path: str = ""
 
 
+class SlackEmoji(TenantRow, table=True):
+    __tablename__ = "slack_emoji"
+    id: str = Field(primary_key=True)  # the custom emoji's name
+    url: str = ""
+    alias_for: str | None = None  # an alias names another emoji (custom or standard)
+    user_id: str = ""
+    created: int = 0
+
+
 COLLECTIONS = [
     CollectionSpec.of(SlackUser, "users", unique=("email", "name")),
     CollectionSpec.of(SlackConversation, "conversations", unique=("name",), index=("kind",)),
@@ -216,4 +225,5 @@ COLLECTIONS = [
     CollectionSpec.of(SlackScheduled, "scheduled", index=("channel", "state")),
     CollectionSpec.of(SlackOAuthCode, "oauth_codes"),
     CollectionSpec.of(SlackWebhook, "webhooks"),
+    CollectionSpec.of(SlackEmoji, "emoji"),
 ]

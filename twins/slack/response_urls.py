@@ -80,6 +80,13 @@ class Interactions:
         hook.ephemeral_id = entry["id"]
         return entry
 
+    def forget(self, tenant: str) -> None:
+        """A reset tenant: its response URLs stop working and its ephemeral messages are gone."""
+        self.hooks = {k: h for k, h in self.hooks.items() if h.tenant != tenant}
+        kept = [e for e in self.ephemeral if e["tenant"] != tenant]
+        self.ephemeral.clear()
+        self.ephemeral.extend(kept)
+
     def find_ephemeral(self, entry_id: int | None) -> dict[str, Any] | None:
         return next((e for e in self.ephemeral if e["id"] == entry_id), None)
 

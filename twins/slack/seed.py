@@ -10,6 +10,7 @@ from faker import Faker
 from twins._runtime.collection import TenantState
 from twins._runtime.ids import UPPER_ALNUM
 from twins.slack import scopes
+from twins.slack.emoji import seed_emoji
 from twins.slack.schemas import avatar, make_ts
 
 DIGITS = "0123456789"
@@ -124,7 +125,10 @@ def seed(state: TenantState, size: int) -> None:
         "url": f"https://{domain_word}.slack.com/",
         "icon": {
             "image_default": True,
-            **{f"image_{s}": f"https://a.slack-edge.com/team/{team_id}_{s}.png" for s in (34, 44, 68, 88)},
+            **{
+                f"image_{s}": f"https://a.slack-edge.com/team/{team_id}_{s}.png"
+                for s in (34, 44, 68, 88, 102, 132, 230)
+            },
         },
         "avatar_base_url": "https://ca.slack-edge.com/",
         "is_verified": False,
@@ -299,3 +303,4 @@ def seed(state: TenantState, size: int) -> None:
                 )
     state.clock.set(start + 86400 * 3)
     new_webhook(state, app_id, channels[0]["id"], admin["id"])
+    seed_emoji(state, admin["id"])

@@ -9,8 +9,9 @@ from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
+from twins._runtime.ratelimit import RateLimiter
 from twins._runtime.service import Service
-from twins.slack import errors, events, scheduler
+from twins.slack import errors, events, response_urls, scheduler
 from twins.slack.admin import build_admin_routes
 from twins.slack.methods import load_all
 from twins.slack.models import COLLECTIONS
@@ -77,6 +78,20 @@ def on_stop(ctx: TwinContext) -> None:
     scheduler.stop(ctx)
 
 
+def on_reset(ctx: TwinContext, tenant_id: str) -> None:
+    """Forget the tenant's event deliveries and queues, response URLs, ephemeral messages and
+    rate-limit windows: the twin keeps them outside the store."""
+    dispatcher = ctx.extras.get(events.KEY)
+    if isinstance(dispatcher, events.EventDispatcher):
+        dispatcher.forget(tenant_id)
+    interactions = ctx.extras.get("interactivity")
+    if isinstance(interactions, response_urls.Interactions):
+        interactions.forget(tenant_id)
+    limiter = ctx.extras.get("limiter")
+    if isinstance(limiter, RateLimiter):
+        limiter.reset(f"{tenant_id}:")
+
+
 def create_service() -> Service:
     return Service(
         name="slack",
@@ -95,5 +110,6 @@ def create_service() -> Service:
         admin_routes=build_admin_routes,
         on_start=on_start,
         on_stop=on_stop,
+        on_reset=on_reset,
         implements=implements,
     )

@@ -178,7 +178,7 @@ def signing_credentials(state: TenantState, row: Row) -> dict[str, Any]:
     signing = dict(row["data"]["credentials"]["signing"])
     active = next((k for k in keys.server_keys(state, row["id"]) if k["status"] == "ACTIVE"), None)
     out: dict[str, Any] = {"kid": active["id"]} if active else {}
-    out.update(rotationMode=signing["rotationMode"], lastRotated=signing["lastRotated"])
+    out.update(rotationMode=signing["rotationMode"], lastRotated=signing["lastRotated"], use="sig")
     if signing["rotationMode"] == "AUTO":
         from twins.okta.common import parse_iso
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import lookup, paging, schemas
+from twins.slack import emoji, lookup, paging, schemas
 from twins.slack.call import Call, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -32,7 +32,7 @@ def reacted_item(call: Call) -> tuple[Row, Row]:
 def reaction_name(call: Call) -> str:
     """The emoji name without colons; Slack keeps skin tones (`thumbsup::skin-tone-2`)."""
     name = call.params.text("name").strip().strip(":")
-    if not name:
+    if not name or not emoji.valid_reaction(call.state, name):
         raise SlackError(code="invalid_name")
     return name
 
