@@ -160,6 +160,14 @@ class Outbox:
             if worker is None or worker.done():
                 self._workers[key] = asyncio.get_running_loop().create_task(self._work(key))
 
+    def forget(self, tenant: str) -> None:
+        """Drop a tenant's queued deliveries and its attempt log (a reset tenant is a fresh one)."""
+        for key in [k for k in self._workers if k[0] == tenant]:
+            self._workers.pop(key).cancel()
+        for key in [k for k in self._queues if k[0] == tenant]:
+            del self._queues[key]
+        self.log.clear(tenant)
+
     def pending(self, tenant: str | None = None) -> int:
         """Deliveries queued or being sent."""
         queued = sum(len(q) for k, q in self._queues.items() if tenant in (None, k[0]))

@@ -63,6 +63,12 @@ class KitRuntime:
     def stop(self) -> None:
         self.extensions.stop()
 
+    def forget(self, tenant: str) -> None:
+        """What the twin keeps of a tenant outside the store (deliveries, rate windows): dropped."""
+        if self.outbox is not None:
+            self.outbox.forget(tenant)
+        self.limiter.reset(f"{tenant}:")
+
     def endpoint(self, op: Operation) -> Endpoint:
         """A thin endpoint (`(request) -> Response`), which the route index calls directly."""
 

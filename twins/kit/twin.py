@@ -127,6 +127,7 @@ class Kit(Mount):
             admin_routes=self.admin_routes,
             on_start=lambda ctx: runtime_of(ctx).start(),
             on_stop=lambda ctx: runtime_of(ctx).stop(),
+            on_reset=lambda ctx, tenant: runtime_of(ctx).forget(tenant),
             implements=implements(self.operations()),
             migrations=list(self.migrations),
             env=self.env,
