@@ -23,7 +23,7 @@ def attachment_json(call: Call, row: Row) -> dict[str, Any]:
     return issue_json.attachment(site_of(call), call.state, row)
 
 
-@extras.operation("POST", "/issue/{issueIdOrKey}/attachments", scope=WRITE, write=True)
+@extras.operation("POST", "/issue/{issueIdOrKey}/attachments", scope=WRITE, write=True, body="form")
 def attach(call: Call) -> list[dict[str, Any]]:
     """Multipart uploads in the `file` field (with `X-Atlassian-Token: no-check`, as Jira asks)."""
     issue = find_issue(call, call.path["issueIdOrKey"])

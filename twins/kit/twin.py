@@ -84,7 +84,7 @@ class Mount:
             for path in op.paths if op.method != RPC else []:
                 endpoint = runtime.endpoint(op)
                 router.add_api_route(
-                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=False
+                    path, endpoint, methods=[op.method], name=op.name, include_in_schema=True
                 )
         if any(op.method == RPC for op in ops):
             param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
