@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from twins._runtime.clock import Clock, ClockError, check_instant
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.errors import AdminError
@@ -75,6 +76,22 @@ class ClockIn(BaseModel):
     freeze: bool | None = None
     at: float | None = Field(default=None, description="epoch seconds")
     advance: float | None = None
+
+
+def apply_clock(clock: Clock, body: ClockIn) -> None:
+    """Freeze, unfreeze, set and advance `clock` as the body asks (ClockError on a non-finite value)."""
+    at = None if body.at is None else check_instant(body.at, "at")
+    advance = check_instant(body.advance or 0.0, "advance")
+    if body.freeze is True:
+        clock.freeze(at)
+    elif body.freeze is False:
+        clock.unfreeze()
+        if at is not None:
+            clock.set(at)
+    elif at is not None:
+        clock.set(at)
+    if advance:
+        clock.advance(advance)
 
 
 def describe_tenant(state: TenantState) -> dict[str, Any]:
@@ -252,16 +269,13 @@ def build_admin_router() -> APIRouter:
         state = tenant_state(ctx, request, tenant)
 
         def change(st: TenantState) -> dict[str, Any]:
-            if body.freeze is True:
-                st.clock.freeze(body.at)
-            elif body.freeze is False:
-                st.clock.unfreeze()
-                if body.at is not None:
-                    st.clock.set(body.at)
-            elif body.at is not None:
-                st.clock.set(body.at)
-            if body.advance:
-                st.clock.advance(body.advance)
+            clock = st.clock.copy()
+            try:
+                apply_clock(clock, body)
+                clock.check()
+            except ClockError as exc:  # nothing changed: the tenant keeps its clock
+                raise AdminError(400, "invalid_clock", str(exc)) from None
+            st.clock.offset, st.clock.frozen_at = clock.offset, clock.frozen_at
             st.mark_dirty()
             return st.clock.describe()
 
