@@ -36,7 +36,7 @@ def require_admin(request: Request) -> TwinContext:
             "send the admin token as 'Authorization: Bearer <token>' "
             "(printed by `twins up`, or set TWINS_ADMIN_TOKEN)",
         )
-    if not hmac.compare_digest(given, ctx.settings.admin_token):
+    if not hmac.compare_digest(given.encode("latin-1"), ctx.settings.admin_token.encode()):
         raise AdminError(403, "admin_token_invalid", "the admin token is wrong")
     return ctx
 

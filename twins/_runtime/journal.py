@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from recorder.trace import Body, Exchange, Request, Response
+from twins._runtime import redact
 
 ADMIN_PREFIX = "/_twin"
 
@@ -46,6 +47,8 @@ class Journal:
         self._bytes: dict[str | None, int] = {}
 
     def add(self, entry: Entry) -> None:
+        """Keep an exchange, its credentials (headers, query, body fields) masked."""
+        entry = masked(entry)
         tenant = entry.tenant
         ring = self._by_tenant.get(tenant)
         if ring is None:
@@ -101,6 +104,18 @@ class Journal:
             duration_ms=round(e.duration * 1000, 3),
             session=e.tenant or "",
         )
+
+
+def masked(e: Entry) -> Entry:
+    """The entry as the journal stores it: no credential in clear."""
+    path, sep, query = e.url.partition("?")
+    return e._replace(
+        url=path + sep + redact.query(query) if sep else e.url,
+        req_headers=redact.headers(e.req_headers),
+        req_body=redact.body(e.req_body, redact.content_type(e.req_headers)),
+        resp_headers=redact.headers(e.resp_headers),
+        resp_body=redact.body(e.resp_body, redact.content_type(e.resp_headers)),
+    )
 
 
 def _hdrs(raw: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:

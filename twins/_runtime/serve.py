@@ -24,6 +24,7 @@ from twins._runtime.errors import ConfigError
 from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
+MIN_ADMIN_TOKEN = 16  # characters of an admin token chosen by the user
 ENV_SETTINGS = "TWINS_SERVE_SETTINGS"
 
 
@@ -51,6 +52,11 @@ def check_settings(settings: Settings, host: str, workers: int = 1) -> None:
         raise ConfigError(
             f"--no-admin-auth is allowed only on a loopback host, not {host!r}; "
             "bind to 127.0.0.1 or keep the admin token"
+        )
+    if settings.admin_auth and 0 < len(settings.admin_token) < MIN_ADMIN_TOKEN:
+        raise ConfigError(
+            f"the admin token must be at least {MIN_ADMIN_TOKEN} characters long; "
+            "choose a longer --admin-token / TWINS_ADMIN_TOKEN, or leave it unset for a random one"
         )
     if settings.rate_limits not in RATE_LIMIT_MODES:
         raise ConfigError(
