@@ -13,6 +13,7 @@ from rich.console import Console
 from recorder.cli import import_command
 from twins import registry
 from twins._runtime.errors import ConfigError
+from twins._runtime.limits import parse_size
 from twins._runtime.serve import (
     Running,
     build_running,
@@ -52,6 +53,14 @@ TokenOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
 RateOpt = Annotated[str, typer.Option("--rate-limits", help="real (default), off or strict")]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
+MaxBodyOpt = Annotated[
+    str | None,
+    typer.Option("--max-body", help="largest request body, e.g. 16m (default 16m; larger ones get a 413)"),
+]
+MaxUploadOpt = Annotated[
+    str | None,
+    typer.Option("--max-upload", help="largest body on a file upload URL (Slack's), e.g. 1g (default 1g)"),
+]
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -66,7 +75,15 @@ def make_settings(
     seed: int,
     rate_limits: str,
     data_dir: Path | None,
+    max_body: str | None = None,
+    max_upload: str | None = None,
 ) -> Settings:
+    """Settings from the options (ConfigError for a size that is not one)."""
+    try:
+        body = None if max_body is None else parse_size(max_body)
+        upload = None if max_upload is None else parse_size(max_upload)
+    except ValueError as exc:
+        raise ConfigError(f"--max-body/--max-upload: {exc}") from None
     return Settings.from_env(
         db_url=db,
         admin_auth=not no_admin_auth,
@@ -74,6 +91,8 @@ def make_settings(
         seed=seed,
         rate_limits=rate_limits,
         data_dir=data_dir,
+        max_body=body,
+        max_upload=upload,
     )
 
 
@@ -89,11 +108,15 @@ def serve(
     seed: SeedOpt = 42,
     rate_limits: RateOpt = "real",
     data_dir: DataOpt = None,
+    max_body: MaxBodyOpt = None,
+    max_upload: MaxUploadOpt = None,
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
     try:
         spec = registry.load(service)
-        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        settings = make_settings(
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload
+        )
         check_settings(settings, host, workers)
         port = port or spec.default_port
         if workers > 1:
@@ -123,13 +146,17 @@ def up(
     seed: SeedOpt = 42,
     rate_limits: RateOpt = "real",
     data_dir: DataOpt = None,
+    max_body: MaxBodyOpt = None,
+    max_upload: MaxUploadOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
     names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
     try:
         if not names:
             raise ConfigError("no twins are installed; reinstall dark-factory-twins")
-        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        settings = make_settings(
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload
+        )
         check_settings(settings, host)
         specs = [registry.load(n) for n in names]
         running, servers = build_running(

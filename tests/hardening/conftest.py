@@ -28,13 +28,17 @@ class Vendor:
     http: httpx.AsyncClient
     creds: dict[str, Any]
 
+    def auth(self) -> dict[str, str]:
+        """The header of the seeded bot token (Slack) or API token (Okta)."""
+        if self.name == "slack":
+            return {"Authorization": f"Bearer {self.creds['bot_token']}"}
+        return {"Authorization": f"SSWS {self.creds['api_token']}"}
+
     async def vendor_call(self) -> httpx.Response:
         """A read every tenant answers with 200 while it serves."""
         if self.name == "slack":
-            token = self.creds["bot_token"]
-            return await self.http.post("/api/auth.test", headers={"Authorization": f"Bearer {token}"})
-        token = self.creds["api_token"]
-        return await self.http.get("/api/v1/users/me", headers={"Authorization": f"SSWS {token}"})
+            return await self.http.post("/api/auth.test", headers=self.auth())
+        return await self.http.get("/api/v1/users/me", headers=self.auth())
 
 
 def build(name: str, **settings: Any) -> FastAPI:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
 
 from twins._runtime.clock import Clock, ClockError, check_instant
 from twins._runtime.collection import TenantState
@@ -18,6 +19,11 @@ from twins._runtime.store import SEED_SNAPSHOT
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def admin_error_response(exc: AdminError) -> JSONResponse:
+    """The admin API's error shape: {"error": {"code", "message"}}."""
+    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
 
 
 def require_admin(request: Request) -> TwinContext:

@@ -9,14 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from twins._runtime.admin import build_admin_router, require_admin
+from twins._runtime.admin import admin_error_response, build_admin_router, require_admin
 from twins._runtime.context import TwinContext
 from twins._runtime.db import create_engine
 from twins._runtime.errors import AdminError, TwinError, WriteConflict
 from twins._runtime.faults import DroppedConnection, Faults
 from twins._runtime.journal import ADMIN_PREFIX, Journal
+from twins._runtime.limits import BodyLimit
 from twins._runtime.middleware import TwinMiddleware
 from twins._runtime.routing import DirectLane, Handlers, RouteIndex, flatten
 from twins._runtime.service import Service
@@ -24,10 +25,6 @@ from twins._runtime.settings import Settings
 from twins._runtime.store import Store
 
 log = logging.getLogger("twins")
-
-
-def admin_error_response(exc: AdminError) -> JSONResponse:
-    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
 
 
 def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -93,6 +90,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     if service.middleware is not None:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
     app.add_middleware(TwinMiddleware, ctx=ctx)
+    app.add_middleware(BodyLimit, ctx=ctx)
     return app
 
 
@@ -114,7 +112,8 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if is_admin(request):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+            codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+            code = codes.get(exc.status_code, "error")
             return admin_error_response(AdminError(exc.status_code, code, str(exc.detail)))
         error = service.http_error(exc.status_code, request, str(exc.detail))
         error.headers = {**(exc.headers or {}), **error.headers}  # e.g. Allow on a 405

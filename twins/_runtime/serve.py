@@ -21,6 +21,7 @@ from twins._runtime import heap
 from twins._runtime.app import build_app
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import ConfigError
+from twins._runtime.protocol import MAX_HEADER_BYTES, BoundedHttpTools
 from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
@@ -93,7 +94,14 @@ def build_running(
         app: FastAPI = build_app(service, settings)
         # No uvicorn Date header: the app sends one, from the tenant's clock.
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="on", date_header=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            date_header=False,
+            http=BoundedHttpTools,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
         servers.append(_Server(config))
         running.append(Running(service.name, url, app.state.twin))
@@ -129,6 +137,8 @@ def serve_workers(service_name: str, settings: Settings, host: str, port: int, w
         workers=workers,
         log_level="warning",
         date_header=False,
+        http=BoundedHttpTools,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
 
 

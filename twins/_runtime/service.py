@@ -38,5 +38,7 @@ class Service:
     on_start: Callable[[TwinContext], None] | None = None
     on_stop: Callable[[TwinContext], None] | None = None
     implements: Callable[[str, str], bool] | None = None
+    # Path prefixes that take file uploads: their bodies may reach `Settings.max_upload`.
+    upload_paths: tuple[str, ...] = ()
     # Vendor ASGI middleware around the service's routes (inside fault injection), e.g. rate limits.
     middleware: Callable[[Any, TwinContext], Any] | None = None  # (METHOD, spec path) for COVERAGE.md

@@ -27,6 +27,10 @@ class Settings:
     journal: bool = True
     shared: bool = False
     public_url: str = ""
+    # Bytes of a request body; larger ones get a 413. Slack's Web API takes a few MB of arguments
+    # at most and Okta's bodies are smaller; files go to Slack's upload URL, limited by max_upload.
+    max_body: int = 16 * 1024 * 1024
+    max_upload: int = 1024 * 1024 * 1024  # Slack's largest file
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -96,4 +96,5 @@ def create_service() -> Service:
         on_start=on_start,
         on_stop=on_stop,
         implements=implements,
+        upload_paths=("/upload/",),
     )
