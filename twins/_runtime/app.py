@@ -6,6 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +27,14 @@ from twins._runtime.settings import Settings
 from twins._runtime.store import Store
 
 log = logging.getLogger("twins")
+# What a database or the interpreter refuses about a client's input (NUL in PostgreSQL text, an
+# unpaired surrogate, nesting past the stack), where a vendor's own checks did not catch it first.
+UNSTORABLE: tuple[type[Exception], ...] = (
+    psycopg.DataError,
+    sqlalchemy.exc.DataError,
+    UnicodeEncodeError,
+    RecursionError,
+)
 
 
 def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -128,6 +138,15 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
             return admin_error_response(AdminError(400, "invalid_request", message))
         return service.render_error(service.http_error(422, request, message), request)
 
+    async def on_unstorable(request: Request, exc: Exception) -> Response:
+        """Input a vendor's own checks let through but the database (or the interpreter's depth)
+        refused: the write was rolled back, so it is the client's 400, and the connection lives."""
+        log.warning("refused input on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        message = "the request holds text or nesting the twin cannot store"
+        if is_admin(request):
+            return admin_error_response(AdminError(400, "invalid_request", message))
+        return service.render_error(service.http_error(400, request, message), request)
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         if isinstance(exc, DroppedConnection):
             raise exc
@@ -143,4 +162,6 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
     app.add_exception_handler(AdminError, on_admin_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    for unstorable in UNSTORABLE:
+        app.add_exception_handler(unstorable, on_unstorable)
     app.add_exception_handler(Exception, on_crash)
