@@ -53,6 +53,13 @@ TokenOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
 RateOpt = Annotated[str, typer.Option("--rate-limits", help="real (default), off or strict")]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
+CorsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cors-origin",
+        help="a web origin (e.g. http://localhost:3000) allowed to call the twin from a browser; repeatable",
+    ),
+]
 MaxBodyOpt = Annotated[
     str | None,
     typer.Option("--max-body", help="largest request body, e.g. 16m (default 16m; larger ones get a 413)"),
@@ -77,6 +84,7 @@ def make_settings(
     data_dir: Path | None,
     max_body: str | None = None,
     max_upload: str | None = None,
+    cors_origins: list[str] | None = None,
 ) -> Settings:
     """Settings from the options (ConfigError for a size that is not one)."""
     try:
@@ -93,6 +101,7 @@ def make_settings(
         data_dir=data_dir,
         max_body=body,
         max_upload=upload,
+        cors_origins=[origin.rstrip("/") for origin in cors_origins or []],
     )
 
 
@@ -110,12 +119,13 @@ def serve(
     data_dir: DataOpt = None,
     max_body: MaxBodyOpt = None,
     max_upload: MaxUploadOpt = None,
+    cors_origin: CorsOpt = None,
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
     try:
         spec = registry.load(service)
         settings = make_settings(
-            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
         )
         check_settings(settings, host, workers)
         port = port or spec.default_port
@@ -148,6 +158,7 @@ def up(
     data_dir: DataOpt = None,
     max_body: MaxBodyOpt = None,
     max_upload: MaxUploadOpt = None,
+    cors_origin: CorsOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
     names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
@@ -155,7 +166,7 @@ def up(
         if not names:
             raise ConfigError("no twins are installed; reinstall dark-factory-twins")
         settings = make_settings(
-            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
         )
         check_settings(settings, host)
         specs = [registry.load(n) for n in names]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -26,10 +28,48 @@ def admin_error_response(exc: AdminError) -> JSONResponse:
     return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
 
 
+def loopback_name(host: str) -> bool:
+    """Whether a Host header (or an origin's host) names this machine: `localhost` and its
+    subdomains (tenants), loopback addresses, and `testserver` (in-process test clients; it
+    resolves nowhere, so no web page can send it)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":")[0]
+    if name in ("localhost", "testserver") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_local(request: Request, allowed_origins: list[str]) -> None:
+    """Without an admin token, only this machine may call: a Host that is not a loopback name (DNS
+    rebinding) or an Origin of another site (a page posting a form) is refused."""
+    host = request.headers.get("host", "")
+    if not loopback_name(host):
+        raise AdminError(
+            403, "admin_host_refused", f"Host {host!r} is not a loopback name; without an admin token "
+            "the admin API answers only requests to localhost / 127.0.0.1"
+        )  # fmt: skip
+    origin = request.headers.get("origin")
+    if origin is None or origin.rstrip("/") in allowed_origins:
+        return
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not loopback_name(parts.netloc):
+        raise AdminError(
+            403, "admin_origin_refused", f"Origin {origin!r} is another site; without an admin token the "
+            "admin API refuses calls from web pages (allow one with --cors-origin)"
+        )  # fmt: skip
+
+
 def require_admin(request: Request) -> TwinContext:
     """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`)."""
     ctx = context_of(request)
     if not ctx.settings.admin_auth:
+        check_local(request, ctx.settings.cors_origins)
         return ctx
     given = request.headers.get("x-twin-admin-token", "")
     auth = request.headers.get("authorization", "")

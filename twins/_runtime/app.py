@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from twins._runtime.admin import admin_error_response, build_admin_router, require_admin
 from twins._runtime.context import TwinContext
+from twins._runtime.cors import Cors
 from twins._runtime.db import create_engine
 from twins._runtime.errors import AdminError, TwinError, WriteConflict
 from twins._runtime.faults import DroppedConnection, Faults
@@ -101,6 +102,8 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
     app.add_middleware(TwinMiddleware, ctx=ctx)
     app.add_middleware(BodyLimit, ctx=ctx)
+    if settings.cors_origins:
+        app.add_middleware(Cors, origins=settings.cors_origins)
     return app
 
 

@@ -13,6 +13,7 @@ from collections.abc import Generator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
@@ -59,6 +60,10 @@ def check_settings(settings: Settings, host: str, workers: int = 1) -> None:
             f"the admin token must be at least {MIN_ADMIN_TOKEN} characters long; "
             "choose a longer --admin-token / TWINS_ADMIN_TOKEN, or leave it unset for a random one"
         )
+    for origin in settings.cors_origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
+            raise ConfigError(f"--cors-origin {origin!r} is not an origin; write it as http://host:port")
     if settings.rate_limits not in RATE_LIMIT_MODES:
         raise ConfigError(
             f"rate-limit mode {settings.rate_limits!r} is unknown; use one of {', '.join(RATE_LIMIT_MODES)}"

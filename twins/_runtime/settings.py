@@ -31,6 +31,7 @@ class Settings:
     # at most and Okta's bodies are smaller; files go to Slack's upload URL, limited by max_upload.
     max_body: int = 16 * 1024 * 1024
     max_upload: int = 1024 * 1024 * 1024  # Slack's largest file
+    cors_origins: list[str] = field(default_factory=list)  # origins sent CORS headers; none by default
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

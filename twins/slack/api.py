@@ -254,12 +254,6 @@ def publish(ctx: TwinContext, call: Call) -> None:
         dispatcher.publish(call.state.id, call.events)
 
 
-CORS = (
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"x-slack-req-id, retry-after"),
-)
-
-
 def _raw_headers(
     req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]
 ) -> list[tuple[bytes, bytes]]:
@@ -268,7 +262,6 @@ def _raw_headers(
         (b"x-slack-req-id", req_id.encode()),
         (b"x-oauth-scopes", ",".join(token["scopes"]).encode() if token else b""),
         (b"x-accepted-oauth-scopes", ",".join(accepted).encode()),
-        *CORS,
     ]
 
 
