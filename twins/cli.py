@@ -50,7 +50,14 @@ NoAuthOpt = Annotated[bool, typer.Option("--no-admin-auth", help="open the admin
 TokenOpt = Annotated[
     str | None, typer.Option("--admin-token", help="admin token (env TWINS_ADMIN_TOKEN; else generated)")
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        help="seed of the default tenant's data; given, credentials are the seed's own (reproducible), "
+        "else random per installation (kept in the data folder)",
+    ),
+]
 RateOpt = Annotated[str, typer.Option("--rate-limits", help="real (default), off or strict")]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
 CorsOpt = Annotated[
@@ -79,7 +86,7 @@ def make_settings(
     db: str | None,
     no_admin_auth: bool,
     admin_token: str | None,
-    seed: int,
+    seed: int | None,
     rate_limits: str,
     data_dir: Path | None,
     max_body: str | None = None,
@@ -92,7 +99,7 @@ def make_settings(
         upload = None if max_upload is None else parse_size(max_upload)
     except ValueError as exc:
         raise ConfigError(f"--max-body/--max-upload: {exc}") from None
-    return Settings.from_env(
+    settings = Settings.from_env(
         db_url=db,
         admin_auth=not no_admin_auth,
         admin_token=admin_token,
@@ -103,6 +110,12 @@ def make_settings(
         max_upload=upload,
         cors_origins=[origin.rstrip("/") for origin in cors_origins or []],
     )
+    if seed is None:  # no seed asked for: credentials of this installation only
+        try:
+            settings.use_install_secret()
+        except OSError as exc:
+            raise ConfigError(f"cannot keep the install secret in {settings.data_dir}: {exc}") from None
+    return settings
 
 
 @app.command()
@@ -114,7 +127,7 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1,
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
-    seed: SeedOpt = 42,
+    seed: SeedOpt = None,
     rate_limits: RateOpt = "real",
     data_dir: DataOpt = None,
     max_body: MaxBodyOpt = None,
@@ -153,7 +166,7 @@ def up(
     db: DbOpt = None,
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
-    seed: SeedOpt = 42,
+    seed: SeedOpt = None,
     rate_limits: RateOpt = "real",
     data_dir: DataOpt = None,
     max_body: MaxBodyOpt = None,

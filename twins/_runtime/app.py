@@ -43,7 +43,13 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database_url(service.name))
     store = Store(
-        service.name, engine, service.collections, service.metadata, service.seed, shared=settings.shared
+        service.name,
+        engine,
+        service.collections,
+        service.metadata,
+        service.seed,
+        shared=settings.shared,
+        secret=settings.install_secret,
     )
     store.start()
     if store.get(settings.default_tenant) is None:
