@@ -93,3 +93,20 @@ def test_tenants_made_later_use_it_too(tmp_path: Path) -> None:
         tokens.append(ctx.service.credentials(ctx.default_state(), "x")["bot_token"])
         ctx.store.stop()
     assert tokens[0] != tokens[1]
+
+
+async def test_the_seeded_password_is_the_installations_own() -> None:
+    import httpx
+
+    from twins.okta.seed import DEFAULT_PASSWORD
+
+    app = build_app(okta_service(), Settings(db_url=":memory:", install_secret="c" * 64))
+    ctx = app.state.twin
+    creds = ctx.service.credentials(ctx.default_state(), "x")
+    assert creds["admin_password"] != DEFAULT_PASSWORD
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        for password, status in ((creds["admin_password"], 200), (DEFAULT_PASSWORD, 401)):
+            body = {"username": creds["admin_login"], "password": password}
+            assert (await http.post("/api/v1/authn", json=body)).status_code == status
+    ctx.store.stop()
