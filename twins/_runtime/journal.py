@@ -47,7 +47,7 @@ class Journal:
         self._bytes: dict[str | None, int] = {}
 
     def add(self, entry: Entry) -> None:
-        """Keep an exchange, its credentials (headers, query, body fields) masked."""
+        """Keep an exchange, the request's credentials (headers, query, body fields) masked."""
         entry = masked(entry)
         tenant = entry.tenant
         ring = self._by_tenant.get(tenant)
@@ -99,7 +99,9 @@ class Journal:
                 method=e.method, url=e.url, headers=_hdrs(e.req_headers), body=Body.from_bytes(e.req_body)
             ),
             response=Response(
-                status=e.status, headers=_hdrs(e.resp_headers), body=Body.from_bytes(e.resp_body)
+                status=e.status,
+                headers=_hdrs(e.resp_headers),
+                body=Body.from_bytes(redact.body(e.resp_body, redact.content_type(e.resp_headers))),
             ),
             duration_ms=round(e.duration * 1000, 3),
             session=e.tenant or "",
@@ -107,14 +109,14 @@ class Journal:
 
 
 def masked(e: Entry) -> Entry:
-    """The entry as the journal stores it: no credential in clear."""
+    """The entry as the journal stores it: no credential of the request in clear. (Response
+    bodies, which may be large pages, are masked when read: what they hold the state holds too.)"""
     path, sep, query = e.url.partition("?")
     return e._replace(
         url=path + sep + redact.query(query) if sep else e.url,
         req_headers=redact.headers(e.req_headers),
         req_body=redact.body(e.req_body, redact.content_type(e.req_headers)),
         resp_headers=redact.headers(e.resp_headers),
-        resp_body=redact.body(e.resp_body, redact.content_type(e.resp_headers)),
     )
 
 
