@@ -15,6 +15,7 @@ from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
 from twins import registry
 from twins._runtime.errors import ConfigError
+from twins._runtime.limits import parse_size
 from twins._runtime.serve import (
     Running,
     build_running,
@@ -65,11 +66,33 @@ NoAuthOpt = Annotated[bool, typer.Option("--no-admin-auth", help="open the admin
 TokenOpt = Annotated[
     str | None, typer.Option("--admin-token", help="admin token (env TWINS_ADMIN_TOKEN; else generated)")
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="seed of the default tenant's data")]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        help="seed of the default tenant's data; given, credentials are the seed's own (reproducible), "
+        "else random per installation (kept in the data folder)",
+    ),
+]
 RateOpt = Annotated[
     str | None, typer.Option("--rate-limits", help="real (default), off or strict (env TWINS_RATE_LIMITS)")
 ]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="where SQLite files go (default ./.twins)")]
+CorsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cors-origin",
+        help="a web origin (e.g. http://localhost:3000) allowed to call the twin from a browser; repeatable",
+    ),
+]
+MaxBodyOpt = Annotated[
+    str | None,
+    typer.Option("--max-body", help="largest request body, e.g. 16m (default 16m; larger ones get a 413)"),
+]
+MaxUploadOpt = Annotated[
+    str | None,
+    typer.Option("--max-upload", help="largest body on a file upload URL (Slack's), e.g. 1g (default 1g)"),
+]
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -81,18 +104,36 @@ def make_settings(
     db: str | None,
     no_admin_auth: bool,
     admin_token: str | None,
-    seed: int,
+    seed: int | None,
     rate_limits: str | None,
     data_dir: Path | None,
+    max_body: str | None = None,
+    max_upload: str | None = None,
+    cors_origins: list[str] | None = None,
 ) -> Settings:
-    return Settings.from_env(
+    """Settings from the options (ConfigError for a size that is not one)."""
+    try:
+        body = None if max_body is None else parse_size(max_body)
+        upload = None if max_upload is None else parse_size(max_upload)
+    except ValueError as exc:
+        raise ConfigError(f"--max-body/--max-upload: {exc}") from None
+    settings = Settings.from_env(
         db_url=db,
         admin_auth=not no_admin_auth,
         admin_token=admin_token,
         seed=seed,
         rate_limits=rate_limits,
         data_dir=data_dir,
+        max_body=body,
+        max_upload=upload,
+        cors_origins=[origin.rstrip("/") for origin in cors_origins or []],
     )
+    if seed is None:  # no seed asked for: credentials of this installation only
+        try:
+            settings.use_install_secret()
+        except OSError as exc:
+            raise ConfigError(f"cannot keep the install secret in {settings.data_dir}: {exc}") from None
+    return settings
 
 
 @app.command()
@@ -104,14 +145,19 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1,
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
-    seed: SeedOpt = 42,
+    seed: SeedOpt = None,
     rate_limits: RateOpt = None,
     data_dir: DataOpt = None,
+    max_body: MaxBodyOpt = None,
+    max_upload: MaxUploadOpt = None,
+    cors_origin: CorsOpt = None,
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
     try:
         spec = registry.load(service)
-        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        settings = make_settings(
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
+        )
         check_settings(settings, host, workers)
         port = port or spec.default_port
         if workers > 1:
@@ -138,16 +184,21 @@ def up(
     db: DbOpt = None,
     no_admin_auth: NoAuthOpt = False,
     admin_token: TokenOpt = None,
-    seed: SeedOpt = 42,
+    seed: SeedOpt = None,
     rate_limits: RateOpt = None,
     data_dir: DataOpt = None,
+    max_body: MaxBodyOpt = None,
+    max_upload: MaxUploadOpt = None,
+    cors_origin: CorsOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
     names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
     try:
         if not names:
             raise ConfigError("no twins are installed; reinstall dark-factory-twins")
-        settings = make_settings(db, no_admin_auth, admin_token, seed, rate_limits, data_dir)
+        settings = make_settings(
+            db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
+        )
         check_settings(settings, host)
         specs = [registry.load(n) for n in names]
         running, servers = build_running(

@@ -27,7 +27,9 @@ def test_json_text_is_json_dumps(value: Any) -> None:
     assert jsontext.compact(value) == json.dumps(value, separators=(",", ":"))
 
 
-@pytest.mark.parametrize("bad", [{"k": object()}, [b"bytes"], {(1, 2): 3}], ids=["object", "bytes", "tuple-key"])
+@pytest.mark.parametrize(
+    "bad", [{"k": object()}, [b"bytes"], {(1, 2): 3}], ids=["object", "bytes", "tuple-key"]
+)
 def test_json_text_refuses_what_json_dumps_refuses(bad: Any) -> None:
     with pytest.raises(TypeError) as expected:
         json.dumps(bad)

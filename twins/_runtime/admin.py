@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
 
+from twins._runtime.clock import Clock, ClockError, check_instant
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.errors import AdminError
@@ -19,10 +23,53 @@ TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
+def admin_error_response(exc: AdminError) -> JSONResponse:
+    """The admin API's error shape: {"error": {"code", "message"}}."""
+    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+
+def loopback_name(host: str) -> bool:
+    """Whether a Host header (or an origin's host) names this machine: `localhost` and its
+    subdomains (tenants), loopback addresses, and `testserver` (in-process test clients; it
+    resolves nowhere, so no web page can send it)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":")[0]
+    if name in ("localhost", "testserver") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_local(request: Request, allowed_origins: list[str]) -> None:
+    """Without an admin token, only this machine may call: a Host that is not a loopback name (DNS
+    rebinding) or an Origin of another site (a page posting a form) is refused."""
+    host = request.headers.get("host", "")
+    if not loopback_name(host):
+        raise AdminError(
+            403, "admin_host_refused", f"Host {host!r} is not a loopback name; without an admin token "
+            "the admin API answers only requests to localhost / 127.0.0.1"
+        )  # fmt: skip
+    origin = request.headers.get("origin")
+    if origin is None or origin.rstrip("/") in allowed_origins:
+        return
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not loopback_name(parts.netloc):
+        raise AdminError(
+            403, "admin_origin_refused", f"Origin {origin!r} is another site; without an admin token the "
+            "admin API refuses calls from web pages (allow one with --cors-origin)"
+        )  # fmt: skip
+
+
 def require_admin(request: Request) -> TwinContext:
     """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`)."""
     ctx = context_of(request)
     if not ctx.settings.admin_auth:
+        check_local(request, ctx.settings.cors_origins)
         return ctx
     given = request.headers.get("x-twin-admin-token", "")
     auth = request.headers.get("authorization", "")
@@ -35,7 +82,7 @@ def require_admin(request: Request) -> TwinContext:
             "send the admin token as 'Authorization: Bearer <token>' "
             "(printed by `twins up`, or set TWINS_ADMIN_TOKEN)",
         )
-    if not hmac.compare_digest(given, ctx.settings.admin_token):
+    if not hmac.compare_digest(given.encode("latin-1"), ctx.settings.admin_token.encode()):
         raise AdminError(403, "admin_token_invalid", "the admin token is wrong")
     return ctx
 
@@ -75,6 +122,22 @@ class ClockIn(BaseModel):
     freeze: bool | None = None
     at: float | None = Field(default=None, description="epoch seconds")
     advance: float | None = None
+
+
+def apply_clock(clock: Clock, body: ClockIn) -> None:
+    """Freeze, unfreeze, set and advance `clock` as the body asks (ClockError on a non-finite value)."""
+    at = None if body.at is None else check_instant(body.at, "at")
+    advance = check_instant(body.advance or 0.0, "advance")
+    if body.freeze is True:
+        clock.freeze(at)
+    elif body.freeze is False:
+        clock.unfreeze()
+        if at is not None:
+            clock.set(at)
+    elif at is not None:
+        clock.set(at)
+    if advance:
+        clock.advance(advance)
 
 
 def describe_tenant(state: TenantState) -> dict[str, Any]:
@@ -259,16 +322,13 @@ def build_admin_router() -> APIRouter:
         state = tenant_state(ctx, request, tenant)
 
         def change(st: TenantState) -> dict[str, Any]:
-            if body.freeze is True:
-                st.clock.freeze(body.at)
-            elif body.freeze is False:
-                st.clock.unfreeze()
-                if body.at is not None:
-                    st.clock.set(body.at)
-            elif body.at is not None:
-                st.clock.set(body.at)
-            if body.advance:
-                st.clock.advance(body.advance)
+            clock = st.clock.copy()
+            try:
+                apply_clock(clock, body)
+                clock.check()
+            except ClockError as exc:  # nothing changed: the tenant keeps its clock
+                raise AdminError(400, "invalid_clock", str(exc)) from None
+            st.clock.offset, st.clock.frozen_at = clock.offset, clock.frozen_at
             st.mark_dirty()
             return st.clock.describe()
 

@@ -6,17 +6,21 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from twins._runtime.admin import build_admin_router, require_admin
+from twins._runtime.admin import admin_error_response, build_admin_router, require_admin
 from twins._runtime.context import TwinContext
+from twins._runtime.cors import Cors
 from twins._runtime.db import create_engine
 from twins._runtime.errors import AdminError, TwinError, WriteConflict
 from twins._runtime.faults import DroppedConnection, Faults
 from twins._runtime.journal import ADMIN_PREFIX, Journal
+from twins._runtime.limits import BodyLimit
 from twins._runtime.middleware import TwinMiddleware
 from twins._runtime.routing import DirectLane, Handlers, RouteIndex, flatten
 from twins._runtime.service import Service
@@ -24,10 +28,14 @@ from twins._runtime.settings import Settings
 from twins._runtime.store import Store
 
 log = logging.getLogger("twins")
-
-
-def admin_error_response(exc: AdminError) -> JSONResponse:
-    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+# What a database or the interpreter refuses about a client's input (NUL in PostgreSQL text, an
+# unpaired surrogate, nesting past the stack), where a vendor's own checks did not catch it first.
+UNSTORABLE: tuple[type[Exception], ...] = (
+    psycopg.DataError,
+    sqlalchemy.exc.DataError,
+    UnicodeEncodeError,
+    RecursionError,
+)
 
 
 def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -42,6 +50,7 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
         service.seed,
         shared=settings.shared,
         migrations=service.migrations,
+        secret=settings.install_secret,
     )
     store.start()
     if store.get(settings.default_tenant) is None:
@@ -99,6 +108,9 @@ def build_app(service: Service, settings: Settings | None = None) -> FastAPI:
     if service.middleware is not None:
         app.add_middleware(service.middleware, ctx=ctx)  # type: ignore[call-arg]
     app.add_middleware(TwinMiddleware, ctx=ctx)
+    app.add_middleware(BodyLimit, ctx=ctx)
+    if settings.cors_origins:
+        app.add_middleware(Cors, origins=settings.cors_origins)
     return app
 
 
@@ -120,7 +132,8 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if is_admin(request):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+            codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+            code = codes.get(exc.status_code, "error")
             return admin_error_response(AdminError(exc.status_code, code, str(exc.detail)))
         error = service.http_error(exc.status_code, request, str(exc.detail))
         error.headers = {**(exc.headers or {}), **error.headers}  # e.g. Allow on a 405
@@ -134,6 +147,15 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
         if is_admin(request):
             return admin_error_response(AdminError(400, "invalid_request", message))
         return service.render_error(service.http_error(422, request, message), request)
+
+    async def on_unstorable(request: Request, exc: Exception) -> Response:
+        """Input a vendor's own checks let through but the database (or the interpreter's depth)
+        refused: the write was rolled back, so it is the client's 400, and the connection lives."""
+        log.warning("refused input on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        message = "the request holds text or nesting the twin cannot store"
+        if is_admin(request):
+            return admin_error_response(AdminError(400, "invalid_request", message))
+        return service.render_error(service.http_error(400, request, message), request)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         if isinstance(exc, DroppedConnection):
@@ -150,4 +172,6 @@ def install_error_handlers(app: FastAPI, ctx: TwinContext) -> None:
     app.add_exception_handler(AdminError, on_admin_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    for unstorable in UNSTORABLE:
+        app.add_exception_handler(unstorable, on_unstorable)
     app.add_exception_handler(Exception, on_crash)

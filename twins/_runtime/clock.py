@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,22 @@ from typing import Any
 
 # Seeded data is stamped relative to this instant so that one seed gives byte-identical state.
 SEED_EPOCH = 1767225600.0  # 2026-01-01T00:00:00Z
+# The instants a tenant clock may show: what datetime and every vendor's date formats can write.
+EARLIEST = 0.0  # 1970-01-01T00:00:00Z
+LATEST = 253402300799.0  # 9999-12-31T23:59:59Z
+# How far the wall clock is trusted to move while a tenant runs: room kept below LATEST.
+HEADROOM = 100 * 365 * 86400.0
+
+
+class ClockError(ValueError):
+    """A clock setting that would put the tenant's time outside EARLIEST..LATEST."""
+
+
+def check_instant(value: float, name: str) -> float:
+    """`value` if it is a finite number of seconds, else ClockError naming the field."""
+    if not math.isfinite(value):
+        raise ClockError(f"{name} must be a finite number of seconds, not {value}")
+    return value
 
 
 @dataclass
@@ -47,13 +64,35 @@ class Clock:
         else:
             self.offset += seconds
 
+    def copy(self) -> Clock:
+        return Clock(self.offset, self.frozen_at)
+
+    def check(self) -> None:
+        """ClockError unless now() is a date every format can write, now and for years to come."""
+        now = self.now()
+        if not math.isfinite(now) or not EARLIEST <= now <= LATEST - HEADROOM:
+            raise ClockError(
+                f"the clock would read {now} seconds since the epoch; "
+                f"keep it between {EARLIEST:.0f} and {LATEST - HEADROOM:.0f}"
+            )
+
     def to_json(self) -> dict[str, Any]:
         return {"offset": self.offset, "frozen_at": self.frozen_at}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Clock:
+        """The stored clock; one that reads outside the valid range (written by an older version)
+        runs on real time instead."""
         data = data or {}
-        return cls(offset=float(data.get("offset", 0.0)), frozen_at=data.get("frozen_at"))
+        try:
+            frozen = data.get("frozen_at")
+            clock = cls(
+                offset=float(data.get("offset", 0.0)), frozen_at=None if frozen is None else float(frozen)
+            )
+            clock.check()
+        except (TypeError, ValueError):
+            return cls()
+        return clock
 
     def describe(self) -> dict[str, Any]:
         now = self.now()

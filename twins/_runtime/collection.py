@@ -256,14 +256,18 @@ class TenantState:
         seed: int,
         size: int,
         on_credential: Callable[[str, str, bool], None] | None = None,
+        secret: str = "",
     ) -> None:
         self.id = tenant_id
+        # The ids' scope: the tenant, and the installation's secret when there is one (then the
+        # credentials a seed makes differ from one installation to the next).
+        self.id_scope = f"{tenant_id}@{secret}" if secret else tenant_id
         self.seed = seed
         self.size = size
         self.version = 0
         self.created_at = 0.0
         self.clock = Clock()
-        self.ids = IdSource(seed, scope=tenant_id)
+        self.ids = self.new_ids()
         self.meta: dict[str, Any] = {}
         self._on_credential = on_credential
         self.collections = {spec.name: Collection(spec, self) for spec in specs}
@@ -283,6 +287,10 @@ class TenantState:
                 for row in coll.rows.values():
                     if row.get(field):
                         on_credential(row[field], self.id, True)
+
+    def new_ids(self, counters: dict[str, int] | None = None) -> IdSource:
+        """The tenant's id source from its seed, continuing from `counters`."""
+        return IdSource(self.seed, counters, scope=self.id_scope)
 
     def on_credential(self, token: str, present: bool) -> None:
         if self._on_credential is not None:
@@ -330,7 +338,7 @@ class TenantState:
         self.created_at = float(row["created_at"])
         meta = row["meta"] or {}
         self.clock = Clock.from_json(meta.get("clock"))
-        self.ids = IdSource(self.seed, meta.get("ids"), scope=self.id)
+        self.ids = self.new_ids(meta.get("ids"))
         self._ids_before = dict(self.ids.counters)
         self.meta = dict(meta.get("service") or {})
 

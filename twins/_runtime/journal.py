@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from recorder.trace import Body, Exchange, Request, Response
+from twins._runtime import redact
 
 ADMIN_PREFIX = "/_twin"
 
@@ -46,6 +47,8 @@ class Journal:
         self._bytes: dict[str | None, int] = {}
 
     def add(self, entry: Entry) -> None:
+        """Keep an exchange, the request's credentials (headers, query, body fields) masked."""
+        entry = masked(entry)
         tenant = entry.tenant
         ring = self._by_tenant.get(tenant)
         if ring is None:
@@ -96,11 +99,25 @@ class Journal:
                 method=e.method, url=e.url, headers=_hdrs(e.req_headers), body=Body.from_bytes(e.req_body)
             ),
             response=Response(
-                status=e.status, headers=_hdrs(e.resp_headers), body=Body.from_bytes(e.resp_body)
+                status=e.status,
+                headers=_hdrs(e.resp_headers),
+                body=Body.from_bytes(redact.body(e.resp_body, redact.content_type(e.resp_headers))),
             ),
             duration_ms=round(e.duration * 1000, 3),
             session=e.tenant or "",
         )
+
+
+def masked(e: Entry) -> Entry:
+    """The entry as the journal stores it: no credential of the request in clear. (Response
+    bodies, which may be large pages, are masked when read: what they hold the state holds too.)"""
+    path, sep, query = e.url.partition("?")
+    return e._replace(
+        url=path + sep + redact.query(query) if sep else e.url,
+        req_headers=redact.headers(e.req_headers),
+        req_body=redact.body(e.req_body, redact.content_type(e.req_headers)),
+        resp_headers=redact.headers(e.resp_headers),
+    )
 
 
 def _hdrs(raw: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:

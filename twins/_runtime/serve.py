@@ -13,6 +13,7 @@ from collections.abc import Generator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,9 +22,11 @@ from twins._runtime import heap
 from twins._runtime.app import build_app
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import ConfigError
+from twins._runtime.protocol import MAX_HEADER_BYTES, BoundedHttpTools
 from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
+MIN_ADMIN_TOKEN = 16  # characters of an admin token chosen by the user
 ENV_SETTINGS = "TWINS_SERVE_SETTINGS"
 
 
@@ -52,6 +55,15 @@ def check_settings(settings: Settings, host: str, workers: int = 1) -> None:
             f"--no-admin-auth is allowed only on a loopback host, not {host!r}; "
             "bind to 127.0.0.1 or keep the admin token"
         )
+    if settings.admin_auth and 0 < len(settings.admin_token) < MIN_ADMIN_TOKEN:
+        raise ConfigError(
+            f"the admin token must be at least {MIN_ADMIN_TOKEN} characters long; "
+            "choose a longer --admin-token / TWINS_ADMIN_TOKEN, or leave it unset for a random one"
+        )
+    for origin in settings.cors_origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
+            raise ConfigError(f"--cors-origin {origin!r} is not an origin; write it as http://host:port")
     if settings.rate_limits not in RATE_LIMIT_MODES:
         raise ConfigError(
             f"rate-limit mode {settings.rate_limits!r} is unknown; use one of {', '.join(RATE_LIMIT_MODES)}"
@@ -87,7 +99,14 @@ def build_running(
         app: FastAPI = build_app(service, settings)
         # No uvicorn Date header: the app sends one, from the tenant's clock.
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="on", date_header=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            date_header=False,
+            http=BoundedHttpTools,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
         servers.append(_Server(config))
         running.append(Running(service.name, url, app.state.twin))
@@ -123,6 +142,8 @@ def serve_workers(service_name: str, settings: Settings, host: str, port: int, w
         workers=workers,
         log_level="warning",
         date_header=False,
+        http=BoundedHttpTools,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
 
 

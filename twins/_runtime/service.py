@@ -42,6 +42,8 @@ class Service:
     # windows...), so a reset or re-seeded tenant looks like a fresh one in every admin view.
     on_reset: Callable[[TwinContext, str], None] | None = None
     implements: Callable[[str, str], bool] | None = None
+    # Path prefixes that take file uploads: their bodies may reach `Settings.max_upload`.
+    upload_paths: tuple[str, ...] = ()
     # Vendor ASGI middleware around the service's routes (inside fault injection), e.g. rate limits.
     middleware: Callable[[Any, TwinContext], Any] | None = None  # (METHOD, spec path) for COVERAGE.md
     # Schema versions of the twin's tables, oldest first (migrations.py).

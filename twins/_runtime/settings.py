@@ -27,6 +27,14 @@ class Settings:
     journal: bool = True
     shared: bool = False
     public_url: str = ""
+    # Bytes of a request body; larger ones get a 413. Slack's Web API takes a few MB of arguments
+    # at most and Okta's bodies are smaller; files go to Slack's upload URL, limited by max_upload.
+    max_body: int = 16 * 1024 * 1024
+    max_upload: int = 1024 * 1024 * 1024  # Slack's largest file
+    cors_origins: list[str] = field(default_factory=list)  # origins sent CORS headers; none by default
+    # Mixed into every tenant's ids and credentials, so that two installations never share them;
+    # empty (as with an explicit --seed) lets the seed alone decide them, for reproducible tests.
+    install_secret: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,8 +54,36 @@ class Settings:
             settings.admin_token = "twa_" + secrets.token_urlsafe(24)
         return settings
 
+    def use_install_secret(self) -> None:
+        """Take the installation's secret from the data folder, made on first use (kept there, so
+        a restart keeps the credentials)."""
+        self.install_secret = install_secret(self.data_dir)
+
     def database_url(self, service: str) -> str:
         """The SQLAlchemy URL: the given one, else a SQLite file under the data dir."""
         if self.db_url:
             return self.db_url
         return f"sqlite:///{self.data_dir / (service + '.db')}"
+
+
+INSTALL_SECRET_FILE = "install-secret"
+
+
+def install_secret(data_dir: Path) -> str:
+    """The secret in `data_dir/install-secret`, written there (readable by the owner only) if absent."""
+    path = data_dir / INSTALL_SECRET_FILE
+    try:
+        existing = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secret + "\n")
+    return secret

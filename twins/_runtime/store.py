@@ -21,7 +21,6 @@ from twins._runtime.committer import Committer
 from twins._runtime.credentials import CredentialLookup
 from twins._runtime.db import runtime_metadata, snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
-from twins._runtime.ids import IdSource
 from twins._runtime.migrations import Migration, latest, upgrade, upgrade_dump
 from twins._runtime.replicas import LockedWriter
 
@@ -56,8 +55,10 @@ class Store:
         *,
         shared: bool = False,
         migrations: Sequence[Migration] = (),
+        secret: str = "",
     ) -> None:
         self.service = service
+        self.secret = secret  # the installation's secret, mixed into every tenant's ids
         self.engine = engine
         self.specs = specs
         self.metadata = metadata
@@ -160,7 +161,12 @@ class Store:
 
     def _new_state(self, tenant_id: str, seed: int, size: int) -> TenantState:
         return TenantState(
-            tenant_id, self.specs, seed=seed, size=size, on_credential=self._credential_changed
+            tenant_id,
+            self.specs,
+            seed=seed,
+            size=size,
+            on_credential=self._credential_changed,
+            secret=self.secret,
         )
 
     def _credential_changed(self, token: str, tenant_id: str, present: bool) -> None:
@@ -289,13 +295,13 @@ class Store:
     def _replace(self, state: TenantState, dump: dict[str, Any] | None) -> list[Op]:
         """Fill a fresh state from a dump (or by seeding) and return the writes that persist it."""
         if dump is None:
-            state.ids = IdSource(state.seed, scope=state.id)
+            state.ids = state.new_ids()
             state.clock = Clock(frozen_at=SEED_EPOCH)
             self.seeder(state, state.size)
             state.clock = Clock()
         else:
             state.meta = copy.deepcopy(dump["meta"])
-            state.ids = IdSource(state.seed, dump["ids"], scope=state.id)
+            state.ids = state.new_ids(dump["ids"])
             for name, rows in dump["collections"].items():
                 coll = state.collections[name]
                 for row in rows:

@@ -39,6 +39,8 @@ def _run(call: Call, args: Args) -> list[str]:
         return search(jql, site, DEFAULT_ORDER)
     except JqlError as exc:
         raise call.error("bad_request", exc.message) from None
+    except RecursionError:  # parentheses nested past the parser's depth
+        raise call.error("bad_request", "Error in the JQL Query: the query is nested too deeply.") from None
 
 
 def _render(call: Call, args: Args, ids: list[str], default_fields: list[str]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from twins._runtime import untrusted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, raw_header
 from twins._runtime.errors import TwinError
@@ -154,7 +155,10 @@ class KitRuntime:
                 raise style.bad_body() from None
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            # Nested past the stack, or text no database stores (NUL, unpaired surrogates).
+            if untrusted.unstorable(raw, data) is not None:
+                raise style.bad_body()
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise style.bad_body() from None
         if not isinstance(data, dict):
             if op.body == "any":  # a bare JSON value (Jira's watcher POST): under "value"

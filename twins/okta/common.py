@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from starlette.responses import Response
 
+from twins._runtime import untrusted
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.ids import ALNUM
@@ -125,7 +126,10 @@ async def read_json(request: Request, *, required: bool = True) -> dict[str, Any
         return {}
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        # Nested past the stack, or text no database stores (NUL, unpaired surrogates).
+        if untrusted.unstorable(raw, data) is not None:
+            raise bad_request_body()
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise bad_request_body() from None
     if not isinstance(data, dict):
         raise bad_request_body()

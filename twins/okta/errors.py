@@ -85,6 +85,8 @@ def http_error(status: int, request: Request, detail: str) -> TwinError:
         return validation(detail)
     if status == 401:
         return OktaError("Invalid session", code="E0000005", status=401)
+    if status == 413:
+        return OktaError("The request body was not well-formed.", code="E0000003", status=413)
     if status == 429:
         return OktaError(
             "API call exceeded rate limit due to too many requests.", code="E0000047", status=429

@@ -142,7 +142,7 @@ class AttemptJournal(AttemptLog):
         sent_at = now_iso(state) if state is not None else None
         text = call.body.decode("utf-8", "replace")
         payload: Any = None
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             payload = json.loads(text) if text else None
         record: dict[str, Any] = {
             "id": seq,

@@ -3,6 +3,7 @@ built-in Everyone), apps with assignments, and the default authorization server.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from faker import Faker
@@ -11,7 +12,7 @@ from twins._runtime.collection import Row, TenantState
 from twins.okta.common import now_iso, okta_id
 from twins.okta.passwords import hash_password
 
-DEFAULT_PASSWORD = "Twin-Passw0rd!"
+DEFAULT_PASSWORD = "Twin-Passw0rd!"  # of seeded people when the seed alone decides credentials
 STATUSES = ["ACTIVE"] * 8 + [
     "STAGED",
     "PROVISIONED",
@@ -22,6 +23,15 @@ STATUSES = ["ACTIVE"] * 8 + [
     "RECOVERY",
 ]
 DEPARTMENTS = ["Engineering", "Sales", "Support", "Finance", "Marketing", "People"]
+
+
+def seed_password(state: TenantState) -> str:
+    """The password of the seeded people: DEFAULT_PASSWORD, or one of this installation's own
+    (upper and lower case, digits, as Okta's default policy asks) when it has a secret."""
+    if state.id_scope == state.id:
+        return DEFAULT_PASSWORD
+    digest = hashlib.blake2b(f"{state.id_scope}:{state.seed}:password".encode(), digest_size=8).hexdigest()
+    return f"Twin-{digest}-Pw9"
 
 
 def new_user(state: TenantState, fake: Faker, domain: str, status: str = "ACTIVE", **profile: Any) -> Row:
@@ -37,7 +47,7 @@ def new_user(state: TenantState, fake: Faker, domain: str, status: str = "ACTIVE
     active = status not in ("STAGED", "PROVISIONED")
     creds: dict[str, Any] = {"provider": {"type": "OKTA", "name": "OKTA"}}
     if status not in ("STAGED", "PROVISIONED"):
-        creds["password"] = hash_password(state, DEFAULT_PASSWORD)
+        creds["password"] = hash_password(state, seed_password(state))
         creds["recovery_question"] = {
             "question": "Who's a major player in the cowboy scene?",
             "answer": "annie oakley",

@@ -16,7 +16,7 @@ from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
 from twins.okta.ratelimits import OktaRateLimitMiddleware
 from twins.okta.routes import build_routes
-from twins.okta.seed import DEFAULT_PASSWORD, seed
+from twins.okta.seed import seed, seed_password
 
 
 def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
@@ -28,8 +28,8 @@ def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
         "org_url": base_url,
         "api_token": token["token"] if token else "",
         "admin_login": admin.get("login", ""),
-        "admin_password": DEFAULT_PASSWORD,
-        "user_password": DEFAULT_PASSWORD,
+        "admin_password": seed_password(state),
+        "user_password": seed_password(state),
     }
     for key, app_id in (
         ("web_app", state.meta.get("web_app_id")),

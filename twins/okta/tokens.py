@@ -104,7 +104,7 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, UnicodeError):
+    except (ValueError, UnicodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
+from twins._runtime import untrusted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of, raw_header
 from twins._runtime.ratelimit import RateLimiter
@@ -56,30 +57,56 @@ async def read_params(request: Request) -> Params:
     # What request.query_params.items() gives (the last value of a repeated name), without
     # building Starlette's multidict.
     query: bytes = request.scope.get("query_string", b"")
+    if b"%00" in query:
+        raise SlackError(code="invalid_arguments")
     params = Params(parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else ())
     ctype = header(request, b"content-type").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        form = await request.form()
-        for key, value in form.multi_items():
-            params[key] = value if isinstance(value, str) else await value.read()
+        await read_multipart(request, params)
         return params
     body = await read_body(request)
     if not body.strip():
         return params
     if ctype == "application/json":
-        try:
-            data = _loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise SlackError(code="invalid_json") from None
-        if not isinstance(data, dict):
-            raise SlackError(code="json_not_object")
-        params.update(data)
+        params.update(read_json(body))
         return params
+    if b"%00" in body or b"\x00" in body:
+        raise SlackError(code="invalid_arguments")
     try:
         params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         raise SlackError(code="invalid_form_data") from None
     return params
+
+
+def read_json(body: bytes) -> dict[str, Any]:
+    """The JSON object of a body, or Slack's error: `invalid_json` for what is not JSON (also nested
+    past the parser's depth, or with an unpaired surrogate, which Slack's parser refuses too),
+    `invalid_arguments` for a NUL character (which PostgreSQL cannot store)."""
+    try:
+        data = _loads(body)
+        problem = untrusted.unstorable(body, data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise SlackError(code="invalid_json") from None
+    if problem == "surrogate":
+        raise SlackError(code="invalid_json")
+    if not isinstance(data, dict):
+        raise SlackError(code="json_not_object")
+    if problem == "nul":
+        raise SlackError(code="invalid_arguments")
+    return data
+
+
+async def read_multipart(request: Request, params: Params) -> None:
+    """The fields of a multipart form (Slack takes one on every method); files as bytes."""
+    async with request.form() as form:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                if "\x00" in value:
+                    raise SlackError(code="invalid_arguments")
+                params[key] = value
+            else:
+                params[key] = await value.read()
 
 
 def header(request: Request, name: bytes) -> str:
@@ -227,12 +254,6 @@ def publish(ctx: TwinContext, call: Call) -> None:
         dispatcher.publish(call.state.id, call.events)
 
 
-CORS = (
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"x-slack-req-id, retry-after"),
-)
-
-
 def _raw_headers(
     req_id: str, token: dict[str, Any] | None, accepted: tuple[str, ...]
 ) -> list[tuple[bytes, bytes]]:
@@ -241,7 +262,6 @@ def _raw_headers(
         (b"x-slack-req-id", req_id.encode()),
         (b"x-oauth-scopes", ",".join(token["scopes"]).encode() if token else b""),
         (b"x-accepted-oauth-scopes", ",".join(accepted).encode()),
-        *CORS,
     ]
 
 

@@ -84,7 +84,7 @@ class Params(dict[str, Any]):
         if isinstance(value, str):
             try:
                 return json.loads(value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise SlackError(code=error) from None
         return value
 

@@ -35,7 +35,7 @@ class DeliveryJournal(AttemptLog):
         sent_at = float(headers["X-Slack-Request-Timestamp"])
         text = body.decode("utf-8", "replace")
         payload: Any = dict(parse_qsl(text)) if headers["Content-Type"] == FORM_CONTENT else None
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             if headers["Content-Type"] == JSON_CONTENT:
                 payload = json.loads(text)
             elif "payload" in payload:

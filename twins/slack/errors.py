@@ -71,6 +71,8 @@ def http_error(status: int, request: Request, detail: str) -> TwinError:
         return SlackError(detail, code="method_not_supported_for_channel_type")
     if status in (400, 422):
         return SlackError(detail, code="invalid_arguments")
+    if status == 413:
+        return SlackError(detail, code="request_too_large", status=413)
     if status == 429:
         return RateLimited(detail, headers={"Retry-After": "30"})
     if status in (502, 503, 504):

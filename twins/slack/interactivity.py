@@ -99,7 +99,7 @@ def app_answer(outcome: events.Outcome) -> dict[str, Any]:
     if body.strip():
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
     return {
         "status": record["http_status"],

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from twins._runtime import untrusted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.errors import AdminError
@@ -174,9 +175,10 @@ def add_hook_routes(router: APIRouter) -> None:
                 if raw.strip().startswith(b"{")
                 else json.loads(dict(parse_qsl(raw.decode())).get("payload", "{}"))
             )
-        except (ValueError, UnicodeDecodeError):
+            problem = untrusted.unstorable(raw, data)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _error(400, "invalid_payload")
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or problem is not None:
             return _error(400, "invalid_payload")
         if not (
             data.get("delete_original") or data.get("text") or data.get("blocks") or data.get("attachments")

@@ -112,4 +112,5 @@ def create_service() -> Service:
         on_stop=on_stop,
         on_reset=on_reset,
         implements=implements,
+        upload_paths=("/upload/",),
     )

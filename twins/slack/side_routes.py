@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from twins._runtime import untrusted
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins.slack import api
@@ -136,7 +137,9 @@ async def _hook_payload(request: Request) -> dict[str, Any]:
         if ctype == "application/x-www-form-urlencoded" or text.startswith("payload="):
             text = dict(parse_qsl(text, keep_blank_values=True)).get("payload", "")
         payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        if untrusted.unstorable(text.encode("utf-8", "surrogatepass"), payload) is not None:
+            raise HookError(400, "invalid_payload")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise HookError(400, "invalid_payload") from None
     if not isinstance(payload, dict):
         raise HookError(400, "invalid_payload")

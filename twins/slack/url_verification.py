@@ -22,7 +22,7 @@ def echoed(response: httpx.Response, challenge: str) -> bool:
     text = response.text.strip()
     if text == challenge:
         return True
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError, RecursionError):
         data = json.loads(text)
         if isinstance(data, dict) and data.get("challenge") == challenge:
             return True

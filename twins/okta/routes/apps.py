@@ -263,7 +263,7 @@ def build_router(_ctx: TwinContext) -> APIRouter:
         ctx, caller = authenticate(request, MANAGE)
         try:
             ops = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise bad_request_body() from None
         row = await ctx.run(
             request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import Request
@@ -219,7 +220,8 @@ def oauth_v2_access(call: Call) -> dict[str, Any]:
     app = call.state["apps"].by("client_id", call.params.text("client_id").strip())
     if app is None:
         raise SlackError(code="invalid_client_id")
-    if call.params.text("client_secret").strip() != app["client_secret"]:
+    given = call.params.text("client_secret").strip()
+    if not hmac.compare_digest(given.encode(), str(app["client_secret"]).encode()):
         raise SlackError(code="bad_client_secret")
     code = _code(call, app)
     call.state["oauth_codes"].update(code["id"], used=True)

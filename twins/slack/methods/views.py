@@ -136,7 +136,7 @@ def _view_arg(call: Call, kinds: tuple[str, ...]) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise invalid("failed to parse json [json-pointer:/view]") from None
     return validate(raw, kinds)
 

@@ -1,0 +1,83 @@
+"""Fixtures for bad-input checks: each twin served in process, with its vendor credentials."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from twins._runtime.app import build_app
+from twins._runtime.settings import Settings
+from twins.okta import create_service as okta_service
+from twins.slack import create_service as slack_service
+
+ADMIN_TOKEN = "hardening-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@dataclass
+class Vendor:
+    """One twin's app, an in-process client, and a cheap authenticated vendor call."""
+
+    name: str
+    app: FastAPI
+    http: httpx.AsyncClient
+    creds: dict[str, Any]
+
+    def auth(self) -> dict[str, str]:
+        """The header of the seeded bot token (Slack) or API token (Okta)."""
+        if self.name == "slack":
+            return {"Authorization": f"Bearer {self.creds['bot_token']}"}
+        return {"Authorization": f"SSWS {self.creds['api_token']}"}
+
+    async def vendor_call(self) -> httpx.Response:
+        """A read every tenant answers with 200 while it serves."""
+        if self.name == "slack":
+            return await self.http.post("/api/auth.test", headers=self.auth())
+        return await self.http.get("/api/v1/users/me", headers=self.auth())
+
+
+def build(name: str, **settings: Any) -> FastAPI:
+    """A twin on in-memory SQLite with admin auth on and rate limits off (overridable)."""
+    options: dict[str, Any] = {"db_url": ":memory:", "admin_token": ADMIN_TOKEN, "rate_limits": "off"}
+    options.update(settings)
+    service = slack_service() if name == "slack" else okta_service()
+    return build_app(service, Settings.from_env(**options))
+
+
+async def open_vendor(name: str, app: FastAPI) -> Vendor:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    ctx = app.state.twin
+    creds = dict(ctx.service.credentials(ctx.default_state(), "http://testserver"))
+    return Vendor(name, app, http, creds)
+
+
+VendorFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_vendor() -> AsyncIterator[VendorFactory]:
+    """Build twins by name (and settings); their clients and stores are closed afterwards."""
+    made: list[Vendor] = []
+
+    async def make(name: str, **settings: Any) -> Vendor:
+        vendor = await open_vendor(name, build(name, **settings))
+        made.append(vendor)
+        return vendor
+
+    yield make
+    for vendor in made:
+        await vendor.http.aclose()
+        vendor.app.state.twin.store.stop()
+
+
+@pytest.fixture(params=["slack", "okta"])
+async def vendor(request: pytest.FixtureRequest, make_vendor: VendorFactory) -> Vendor:
+    """Each twin in turn."""
+    made: Vendor = await make_vendor(request.param)
+    return made

@@ -1,0 +1,75 @@
+"""The journal stores exchanges with credentials masked: headers, query parameters, body fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.hardening.conftest import ADMIN, VendorFactory
+from twins._runtime import redact
+from twins.okta.seed import DEFAULT_PASSWORD
+
+
+async def journal(vendor: Any) -> list[dict[str, Any]]:
+    resp = await vendor.http.get("/_twin/journal", headers=ADMIN)
+    assert resp.status_code == 200, resp.text
+    return list(resp.json()["exchanges"])
+
+
+async def test_okta_password_bodies_and_ssws_tokens_are_masked(make_vendor: VendorFactory) -> None:
+    okta = await make_vendor("okta")
+    login = okta.creds["admin_login"]
+    resp = await okta.http.post("/api/v1/authn", json={"username": login, "password": DEFAULT_PASSWORD})
+    assert resp.status_code == 200, resp.text
+    assert "sessionToken" in resp.json()
+    me = await okta.http.get("/api/v1/users/me", headers={"Authorization": f"SSWS {okta.creds['api_token']}"})
+    assert me.status_code == 200
+    authn, users = await journal(okta)
+    sent = json.loads(authn["request"]["body"]["text"])
+    assert sent == {"username": login, "password": "REDACTED"}
+    assert json.loads(authn["response"]["body"]["text"])["sessionToken"] == "REDACTED"
+    assert dict(users["request"]["headers"])["authorization"] == "SSWS REDACTED"
+    dumped = json.dumps([authn, users])
+    assert DEFAULT_PASSWORD not in dumped and okta.creds["api_token"] not in dumped
+
+
+async def test_slack_tokens_in_query_form_and_header_are_masked(make_vendor: VendorFactory) -> None:
+    slack = await make_vendor("slack")
+    token = slack.creds["bot_token"]
+    assert (await slack.http.get("/api/auth.test", params={"token": token})).json()["ok"]
+    assert (await slack.http.post("/api/auth.test", data={"token": token})).json()["ok"]
+    header = {"Authorization": f"Bearer {token}"}
+    posted = await slack.http.post(
+        "/api/chat.postMessage", json={"channel": "#general", "text": "token"}, headers=header
+    )
+    assert posted.json()["ok"]
+    by_query, by_form, by_header = await journal(slack)
+    assert by_query["request"]["url"].endswith("/api/auth.test?token=REDACTED")
+    assert by_form["request"]["body"]["text"] == "token=REDACTED"
+    assert dict(by_header["request"]["headers"])["authorization"] == "Bearer REDACTED"
+    assert json.loads(by_header["request"]["body"]["text"])["text"] == "token"  # values are not names
+    assert token not in json.dumps([by_query, by_form, by_header])
+
+
+def test_redaction_rules() -> None:
+    assert redact.secret_name("client_secret") and redact.secret_name("refresh_token")
+    assert not redact.secret_name("token_type") and not redact.secret_name("channel")
+    nested = b'{"credentials":{"password":{"value":"pw"},"recovery_question":{"answer":"a"}},"x":1}'
+    masked = json.loads(redact.body(nested, b"application/json"))
+    assert masked == {
+        "credentials": {"password": {"value": "REDACTED"}, "recovery_question": {"answer": "REDACTED"}},
+        "x": 1,
+    }
+    plain = b'{"text":"my password is code"}'
+    assert redact.body(plain, b"application/json") is plain
+    form = b"client_id=1&client_secret=s&code=c"
+    assert (
+        redact.body(form, b"application/x-www-form-urlencoded")
+        == b"client_id=1&client_secret=REDACTED&code=REDACTED"
+    )
+    assert redact.headers(((b"cookie", b"a=b"), (b"host", b"x"))) == (
+        (b"cookie", b"REDACTED"),
+        (b"host", b"x"),
+    )
+    deep = b'{"password":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert redact.body(deep, b"application/json") is deep  # unreadable JSON is kept, never a crash
