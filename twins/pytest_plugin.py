@@ -1,4 +1,5 @@
-"""pytest plugin: `slack_twin` and `okta_twin` fixtures, a session-scoped twin each, a fresh tenant per test.
+"""pytest plugin: `slack_twin`, `okta_twin` and `jira_twin` fixtures, a session-scoped twin each,
+a fresh tenant per test.
 
     def test_welcome(slack_twin):
         slack_twin.client.chat_postMessage(channel="#general", text="hi")
@@ -126,3 +127,4 @@ def twin_fixture(service: str) -> Callable[..., Iterator[Twin]]:
 
 slack_twin = twin_fixture("slack")
 okta_twin = twin_fixture("okta")
+jira_twin = twin_fixture("jira")

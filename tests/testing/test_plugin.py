@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 import twins.okta
 import twins.slack
-from twins.testing import OktaTwin, SlackTwin
+from twins.testing import JiraTwin, OktaTwin, SlackTwin
 
 # Imported here so that pytester's in-process runs find the twins' table definitions already loaded
 # (it unloads the modules a run imported, and SQLModel's metadata would see the tables twice).
@@ -136,3 +136,11 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
 def describe(twin: Any) -> dict[str, Any]:
     tenants: dict[str, Any] = {t["id"]: t for t in twin.admin.call("GET", "tenants")["tenants"]}
     return dict(tenants[twin.tenant])
+
+
+def test_jira_twin_gives_a_ready_jira_client(jira_twin: JiraTwin) -> None:
+    issue = jira_twin.client.create_issue(
+        project="APP", summary="From the plugin", issuetype={"name": "Task"}
+    )
+    assert jira_twin.keys(f"key = {issue.key}") == [issue.key]
+    assert [row["summary"] for row in jira_twin.issues(key=issue.key)] == ["From the plugin"]
