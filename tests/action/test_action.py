@@ -71,7 +71,7 @@ def test_start_export_call_and_stop(tmp_path: Path) -> None:
         "GITHUB_OUTPUT": str(tmp_path / "github_output"),
         "TWINS_PYTHON": sys.executable,
         "TWINS_SERVICES": "slack,okta",
-        "TWINS_ADMIN_TOKEN": "twa_action-test",
+        "TWINS_ADMIN_TOKEN": "twa_action-test-token",
         "TWINS_AUTO_PORTS": "1",
     }
     try:
@@ -79,7 +79,7 @@ def test_start_export_call_and_stop(tmp_path: Path) -> None:
         assert started.returncode == 0, started.stdout + started.stderr
         exported = read_key_values(tmp_path / "github_env")
         outputs = read_key_values(tmp_path / "github_output")
-        assert outputs["admin-token"] == exported["TWINS_ADMIN_TOKEN"] == "twa_action-test"
+        assert outputs["admin-token"] == exported["TWINS_ADMIN_TOKEN"] == "twa_action-test-token"
         assert exported["SLACK_API_URL"] == outputs["slack-url"] + "/api/"
         assert exported["OKTA_CLIENT_ORGURL"] == outputs["okta-url"]
         pids = [int(p.read_text()) for p in (tmp_path / "state").glob("*.pid")]

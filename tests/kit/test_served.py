@@ -19,7 +19,7 @@ from tests.kit.receiver import Receiver
 from tests.support.servers import serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN = {"Authorization": "Bearer served-admin"}
+ADMIN = {"Authorization": "Bearer served-admin-token-0123"}
 
 
 def free_port() -> int:
@@ -43,7 +43,7 @@ def served(tmp_path: Path) -> Iterator[str]:
         "--db",
         ":memory:",
         "--admin-token",
-        "served-admin",
+        "served-admin-token-0123",
         "--data-dir",
         str(tmp_path),
     ]

@@ -135,7 +135,9 @@ class Store:
     def read_state(self, conn: Connection, tenant_row: Row) -> TenantState:
         """A tenant's tables read on `conn`, as of `tenant_row`; touches nothing of the store, so
         the writer thread may call it (`adopt` puts the state in place, on the loop)."""
-        state = TenantState(tenant_row["id"], self.specs, seed=int(tenant_row["seed"]), size=0)
+        state = TenantState(
+            tenant_row["id"], self.specs, seed=int(tenant_row["seed"]), size=0, secret=self.secret
+        )
         state.apply_tenant_row(tenant_row)
         for spec in self.specs:
             t = spec.table
