@@ -16,14 +16,18 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
-from typer.testing import CliRunner
 
-from tests.support.conformance import CONFIG, conformance_settings, examples
+from tests.support.conformance import (
+    CONFIG,
+    conformance_settings,
+    coverage_is_current,
+    examples,
+    exclusions_are_documented,
+)
 from tests.support.servers import serve_app
 from twins._runtime.app import build_app
 from twins._runtime.coverage import route_matcher
 from twins._runtime.settings import Settings
-from twins.cli import app as cli
 from twins.jira import create_service
 
 pytestmark = pytest.mark.reference
@@ -110,22 +114,8 @@ def test_operation_conforms(
 
 
 def test_coverage_md_is_up_to_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """twins/jira/COVERAGE.md is what `twins coverage jira` writes today from both specs."""
-    monkeypatch.setenv("TWINS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("TWINS_DATABASE_URL", raising=False)
-    fresh = tmp_path / "COVERAGE.md"
-    args = ["coverage", "jira", "--spec", str(SPEC), "--spec", str(AGILE_SPEC), "-o", str(fresh)]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    committed = Path(__file__).resolve().parents[2] / "twins" / "jira" / "COVERAGE.md"
-    assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8"), (
-        "twins/jira/COVERAGE.md is stale: run `twins coverage jira --spec <platform-swagger.v3.json> "
-        "--spec <software-swagger.v3.json> -o twins/jira/COVERAGE.md`"
-    )
+    coverage_is_current("jira", [SPEC, AGILE_SPEC], tmp_path, monkeypatch)
 
 
 def test_every_exclusion_is_in_limitations_md() -> None:
-    limitations = (Path(__file__).resolve().parents[2] / "twins" / "jira" / "LIMITATIONS.md").read_text()
-    for key, reason in SCHEMA_EXCLUDED.items():
-        assert reason.strip()
-        assert f"`{key}`" in limitations, f"LIMITATIONS.md does not mention `{key}`"
+    exclusions_are_documented("jira", SCHEMA_EXCLUDED)

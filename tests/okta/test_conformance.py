@@ -19,13 +19,17 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
-from typer.testing import CliRunner
 
 from tests.okta.conftest import make_app
-from tests.support.conformance import CONFIG, conformance_settings, examples
+from tests.support.conformance import (
+    CONFIG,
+    conformance_settings,
+    coverage_is_current,
+    examples,
+    exclusions_are_documented,
+)
 from tests.support.servers import serve_app
 from twins._runtime.coverage import route_matcher
-from twins.cli import app as cli
 
 pytestmark = pytest.mark.reference
 
@@ -138,22 +142,8 @@ async def test_huge_priority_is_a_validation_error(client: Any, creds: dict[str,
 
 
 def test_coverage_md_is_up_to_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """twins/okta/COVERAGE.md is what `twins coverage okta` writes today from both specs."""
-    monkeypatch.setenv("TWINS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("TWINS_DATABASE_URL", raising=False)
-    fresh = tmp_path / "COVERAGE.md"
-    args = ["coverage", "okta", "--spec", str(SPEC), "--spec", str(OAUTH_SPEC), "-o", str(fresh)]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    committed = Path(__file__).resolve().parents[2] / "twins" / "okta" / "COVERAGE.md"
-    assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8"), (
-        "twins/okta/COVERAGE.md is stale: run `twins coverage okta --spec <management-minimal.yaml> "
-        "--spec <oauth-minimal.yaml> -o twins/okta/COVERAGE.md`"
-    )
+    coverage_is_current("okta", [SPEC, OAUTH_SPEC], tmp_path, monkeypatch)
 
 
 def test_every_exclusion_is_in_limitations_md() -> None:
-    limitations = (Path(__file__).resolve().parents[2] / "twins" / "okta" / "LIMITATIONS.md").read_text()
-    for key, reason in SCHEMA_EXCLUDED.items():
-        assert reason.strip()
-        assert f"`{key}`" in limitations, f"LIMITATIONS.md does not mention `{key}`"
+    exclusions_are_documented("okta", SCHEMA_EXCLUDED)

@@ -12,7 +12,7 @@ from twins.jira.auth import READ, USERS, WRITE, registry
 from twins.jira.issue_write import FieldErrors, Writer
 from twins.jira.models import next_id
 from twins.jira.ops_issues import find_issue
-from twins.jira.ops_site import site_of
+from twins.jira.ops_site import path_project, site_of
 from twins.kit import Call, OffsetTotal, Reply
 
 extras = registry("extras")
@@ -193,10 +193,7 @@ def groups_picker(call: Call) -> dict[str, Any]:
 
 @extras.operation("GET", "/group/member", scope=USERS, page=OffsetTotal(items="values", default=50, most=50))
 def group_members(call: Call) -> list[dict[str, Any] | None]:
-    name = call.args.text("groupname") or call.args.text("groupId").removeprefix("g-")
-    members = [u for u in call.state["jira_users"] if name in u["groups"]]
-    if not members:
-        raise call.error("not_found", f"Group with name '{name}' does not exist.")
+    _name, members = _group(call)
     include_inactive = call.args.flag("includeInactiveUsers", False)
     site = site_of(call)
     return [render.user(site, u) for u in call.page([u for u in members if u["active"] or include_inactive])]
@@ -204,7 +201,7 @@ def group_members(call: Call) -> list[dict[str, Any] | None]:
 
 @extras.operation("GET", "/project/{projectIdOrKey}/components", scope=READ)
 def project_components(call: Call) -> list[dict[str, Any]]:
-    project = _project(call)
+    project = path_project(call)
     return [
         render.component(site_of(call), c)
         for c in call.state["jira_components"].where("project_id", project["id"])
@@ -213,19 +210,11 @@ def project_components(call: Call) -> list[dict[str, Any]]:
 
 @extras.operation("GET", "/project/{projectIdOrKey}/versions", scope=READ)
 def project_versions(call: Call) -> list[dict[str, Any]]:
-    project = _project(call)
+    project = path_project(call)
     return [
         render.version(site_of(call), v)
         for v in call.state["jira_versions"].where("project_id", project["id"])
     ]
-
-
-def _project(call: Call) -> Row:
-    wanted = call.path["projectIdOrKey"]
-    row = call.state["jira_projects"].get(wanted) or call.state["jira_projects"].by("key", wanted.upper())
-    if row is None:
-        raise call.error("not_found", f"No project could be found with key '{wanted}'.")
-    return row
 
 
 def _project_of(call: Call, body: Any) -> Row:
@@ -292,10 +281,7 @@ def version(call: Call) -> dict[str, Any]:
 @extras.operation("GET", "/group", scope=USERS)
 def group(call: Call) -> dict[str, Any]:
     """A group with `expand=users` (or `users[start:end]`): its members in `users.items`."""
-    name = call.args.text("groupname") or call.args.text("groupId").removeprefix("g-")
-    members = [u for u in call.state["jira_users"] if name in u["groups"]]
-    if not members:
-        raise call.error("not_found", f"Group with name '{name}' does not exist.")
+    name, members = _group(call)
     site = site_of(call)
     expand = call.args.text("expand")
     start, end = 0, 49
@@ -316,3 +302,12 @@ def group(call: Call) -> dict[str, Any]:
         },
         "expand": "users",
     }
+
+
+def _group(call: Call) -> tuple[str, list[Row]]:
+    """The group a request names (`groupname` or `groupId`) and its members, or Jira's 404."""
+    name = call.args.text("groupname") or call.args.text("groupId").removeprefix("g-")
+    members = [u for u in call.state["jira_users"] if name in u["groups"]]
+    if not members:
+        raise call.error("not_found", f"Group with name '{name}' does not exist.")
+    return name, members

@@ -38,7 +38,14 @@ def touch(call: Call, row: Row, **changes: Any) -> tuple[Row, str | None]:
 def create_issue(call: Call) -> dict[str, Any]:
     """A new issue in its project's first status; `errors` names every bad field."""
     body = call.require_body()
-    fields = body.obj("fields", required=True)
+    writer, project, type_id, values = _new_issue(call, body.obj("fields", required=True))
+    writer.check()
+    assert project is not None and type_id is not None
+    return _insert(call, project, type_id, values, body.obj("update"))
+
+
+def _new_issue(call: Call, fields: dict[str, Any]) -> tuple[Writer, Row | None, str | None, dict[str, Any]]:
+    """A new issue's fields read and checked: the writer (with any errors), project, type, values."""
     project = find_project(call.state, fields.get("project"))
     writer = Writer(site_of(call), call.state, project)
     if project is None:
@@ -46,10 +53,7 @@ def create_issue(call: Call) -> dict[str, Any]:
     type_id = writer.issue_type(fields.get("issuetype"))
     if "summary" not in fields:
         writer.fail("summary", "You must specify a summary of the issue.")
-    values = writer.values(fields)
-    writer.check()
-    assert project is not None and type_id is not None
-    return _insert(call, project, type_id, values, body.obj("update"))
+    return writer, project, type_id, writer.values(fields)
 
 
 def _insert(
@@ -98,14 +102,7 @@ def create_issues(call: Call) -> dict[str, Any] | Reply:
     made, failed = [], []
     for index, item in enumerate(updates):
         fields = item.get("fields", {}) if isinstance(item, dict) else {}
-        project = find_project(call.state, fields.get("project"))
-        writer = Writer(site_of(call), call.state, project)
-        if project is None:
-            writer.fail("project", "Specify a valid project ID or key")
-        type_id = writer.issue_type(fields.get("issuetype"))
-        if "summary" not in fields:
-            writer.fail("summary", "You must specify a summary of the issue.")
-        values = writer.values(fields)
+        writer, project, type_id, values = _new_issue(call, fields)
         if writer.errors or project is None or type_id is None:
             failed.append(
                 {

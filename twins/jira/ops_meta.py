@@ -7,7 +7,7 @@ from typing import Any
 from twins._runtime.collection import TenantState
 from twins.jira import config, render
 from twins.jira.auth import READ, registry
-from twins.jira.ops_site import site_of
+from twins.jira.ops_site import path_project, site_of
 from twins.jira.render import Site
 from twins.kit import Call, OffsetTotal
 
@@ -111,14 +111,6 @@ def createmeta(call: Call) -> dict[str, Any]:
     return {"expand": "projects", "projects": projects}
 
 
-def _project(call: Call) -> dict[str, Any]:
-    wanted = call.path["projectIdOrKey"]
-    row = call.state["jira_projects"].get(wanted) or call.state["jira_projects"].by("key", wanted.upper())
-    if row is None:
-        raise call.error("not_found", f"No project could be found with key '{wanted}'.")
-    return row
-
-
 @meta.operation(
     "GET",
     "/issue/createmeta/{projectIdOrKey}/issuetypes",
@@ -126,7 +118,7 @@ def _project(call: Call) -> dict[str, Any]:
     page=OffsetTotal(items="issueTypes", default=50, most=200),
 )
 def createmeta_types(call: Call) -> list[dict[str, Any]]:
-    project = _project(call)
+    project = path_project(call)
     return [render.issue_type(site_of(call), t) for t in call.page(project["issue_types"])]
 
 
@@ -137,7 +129,7 @@ def createmeta_types(call: Call) -> list[dict[str, Any]]:
     page=OffsetTotal(items="fields", default=50, most=200),
 )
 def createmeta_fields(call: Call) -> list[dict[str, Any]]:
-    project = _project(call)
+    project = path_project(call)
     if call.path["issueTypeId"] not in project["issue_types"]:
         raise call.error("not_found", f"Issue type with id '{call.path['issueTypeId']}' not found.")
     fields = field_meta(site_of(call), call.state, project["id"], call.path["issueTypeId"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from twins._runtime.collection import Row
 from twins.jira import config, render
 from twins.jira.auth import READ, USERS, registry
 from twins.jira.render import Site, stamp
@@ -204,11 +205,17 @@ def project_search(call: Call) -> Any:
     return [render.project(site, call.state, p, set()) for p in call.page(rows)]
 
 
-@site_ops.operation("GET", "/project/{projectIdOrKey}", scope=READ)
-def project(call: Call) -> dict[str, Any]:
+def path_project(call: Call) -> Row:
+    """The project the path's `projectIdOrKey` names (by id or key), or Jira's 404."""
     wanted = call.path["projectIdOrKey"]
     projects = call.state["jira_projects"]
     row = projects.get(wanted) or projects.by("key", wanted.upper())
     if row is None:
         raise call.error("not_found", f"No project could be found with key '{wanted}'.")
+    return row
+
+
+@site_ops.operation("GET", "/project/{projectIdOrKey}", scope=READ)
+def project(call: Call) -> dict[str, Any]:
+    row = path_project(call)
     return render.project(site_of(call), call.state, row, set(call.args.text("expand").split(",")))
