@@ -46,7 +46,7 @@ def test_the_action_runs_its_scripts() -> None:
     action = yaml.safe_load((ACTION_DIR / "action.yml").read_text(encoding="utf-8"))
     runs = [step["run"] for step in action["runs"]["steps"]]
     assert runs == ['bash "$TWINS_ACTION_PATH/start.sh"', 'bash "${{ github.action_path }}/stop.sh"']
-    assert set(action["outputs"]) == {"slack-url", "okta-url", "admin-token"}
+    assert set(action["outputs"]) == {"slack-url", "okta-url", "jira-url", "admin-token"}
 
 
 def read_key_values(path: Path) -> dict[str, str]:
