@@ -5,12 +5,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from pathlib import Path
 
 from twins._runtime.errors import ConfigError
 from twins._runtime.service import Service
+from twins.twin_dir import load_service
 
 # Vendor twins shipped with the package, in start order. Extra ones (generated twins, test
-# services) come from TWINS_EXTRA_SERVICES="name=module:function,...".
+# services) come from TWINS_EXTRA_SERVICES="name=module:function,..."; a target that is a folder
+# ("name=/path/to/twin") is a twin package loaded by path (`twins.twin_dir`).
 BUILTIN: dict[str, str] = {
     "slack": "twins.slack:create_service",
     "okta": "twins.okta:create_service",
@@ -27,10 +30,17 @@ def _entries() -> dict[str, str]:
     return entries
 
 
+def _is_folder(target: str) -> bool:
+    return (os.sep in target or target.startswith(".")) and Path(target).is_dir()
+
+
 def available() -> list[str]:
     """Names of the twins that exist in this installation (their module has the factory)."""
     out = []
     for name, target in _entries().items():
+        if _is_folder(target):
+            out.append(name)
+            continue
         module, _, func = target.partition(":")
         if importlib.util.find_spec(module) is None:
             continue
@@ -45,6 +55,8 @@ def load(name: str) -> Service:
     if target is None or name not in available():
         have = ", ".join(available()) or "none"
         raise ConfigError(f"unknown service {name!r}; available: {have}")
+    if _is_folder(target):
+        return load_service(Path(target))
     module_name, _, func = target.partition(":")
     factory = getattr(importlib.import_module(module_name), func or "create_service")
     service = factory()
