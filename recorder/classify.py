@@ -27,7 +27,7 @@ _VERSION = re.compile(r"^(\d+(\.\d+)*|latest)$")
 
 
 def detect_service(url: str) -> str:
-    """`okta`, `jira` or `slack` from the URL's host, then its path; `unknown` otherwise."""
+    """`okta`, `jira`, `slack` or `github` from the URL's host, then its path; `unknown` otherwise."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = parts.path or "/"
@@ -37,6 +37,8 @@ def detect_service(url: str) -> str:
         return "jira"
     if "okta" in host:  # okta.com, oktapreview.com, okta-emea.com, *.dne-okta.com
         return "okta"
+    if host == "api.github.com" or host.endswith(".github.com"):
+        return "github"
     if path.startswith(_JIRA_PATHS):
         return "jira"
     if path.startswith(_OKTA_PATHS):

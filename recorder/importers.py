@@ -16,10 +16,10 @@ from recorder.har import from_har, har_entries
 from recorder.trace import Exchange, TraceFormatError, read_jsonl
 from recorder.vcr import from_govcr, from_ruby_vcr, from_vcrpy, vcr_flavour
 
-FORMATS = ("har", "vcrpy", "go-vcr", "ruby-vcr", "jsonl")
+FORMATS = ("har", "vcrpy", "go-vcr", "ruby-vcr", "betamax", "jsonl")
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 _JSON_SUFFIXES = frozenset({".har", ".json"})
-_SUPPORTED = "a HAR 1.2 file, a vcrpy/go-vcr/Ruby VCR cassette or a .jsonl trace"
+_SUPPORTED = "a HAR 1.2 file, a vcrpy/go-vcr/Ruby VCR/Betamax cassette or a .jsonl trace"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -103,7 +103,7 @@ def _convert(path: Path, fmt: str, doc: Any) -> list[Exchange]:
         return from_har(doc, where)
     if fmt == "go-vcr":
         return from_govcr(doc, where)
-    if fmt == "ruby-vcr":
+    if fmt in ("ruby-vcr", "betamax"):
         return from_ruby_vcr(doc, where)
     return from_vcrpy(doc, where)
 

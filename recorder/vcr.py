@@ -60,6 +60,7 @@ def _uri_exchange(item: Mapping[str, Any], where: str) -> Exchange:
     res = _mapping(item.get("response"), where, "response")
     response_headers = headers_from_mapping(res.get("headers"), f"{where}: response.headers")
     ts = ts_from_http_date(item.get("recorded_at")) or ts_from_headers(response_headers)
+    status = res.get("status", res.get("status_code"))  # Betamax before 0.5 wrote `status_code: 200`
     return Exchange(
         ts=ts,
         request=Request(
@@ -69,7 +70,7 @@ def _uri_exchange(item: Mapping[str, Any], where: str) -> Exchange:
             body=body_from_value(req.get("body"), f"{where}: request.body"),
         ),
         response=Response(
-            status=status_code(res.get("status"), f"{where}: response"),
+            status=status_code(status, f"{where}: response"),
             headers=response_headers,
             body=body_from_value(res.get("body"), f"{where}: response.body"),
         ),
@@ -109,14 +110,15 @@ def from_govcr(doc: Mapping[str, Any], where: str) -> list[Exchange]:
 
 
 def from_ruby_vcr(doc: Mapping[str, Any], where: str) -> list[Exchange]:
-    """Exchanges of a Ruby VCR cassette (`http_interactions:`, request.uri, recorded_at)."""
+    """Exchanges of a Ruby VCR cassette (`http_interactions:`, request.uri, recorded_at), or of a
+    Betamax JSON cassette, which has the same shape (`recorded_with: betamax/…`)."""
     return _each(doc, "http_interactions", where, _uri_exchange)
 
 
 def vcr_flavour(doc: Mapping[str, Any]) -> str | None:
-    """`vcrpy`, `go-vcr` or `ruby-vcr` from a parsed cassette's shape; None if it is not one."""
+    """`vcrpy`, `go-vcr`, `ruby-vcr` or `betamax` from a parsed cassette's shape; None if it is not one."""
     if "http_interactions" in doc:
-        return "ruby-vcr"
+        return "betamax" if str(doc.get("recorded_with", "")).startswith("betamax") else "ruby-vcr"
     if "interactions" not in doc:
         return None
     items = doc.get("interactions") or []

@@ -100,8 +100,14 @@ def forms(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), quote_plus(secret), b64}
 
 
+# The exchanges' own fixed text (header names, URLs, the boundary): a "secret" drawn inside it
+# (hypothesis once drew `Authorizatio`) would be found there, not leaked.
+SKELETON = "\n".join(e.json_line() for e in planted([f"~{i}~" for i in range(15)]))
+SECRET = CORE.filter(lambda secret: not any(form in SKELETON for form in forms(secret)))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(CORE, min_size=15, max_size=15, unique=True))
+@given(st.lists(SECRET, min_size=15, max_size=15, unique=True))
 def test_no_planted_secret_reaches_the_output(secrets: list[str]) -> None:
     redactor = Redactor(b"test-key")
     out = "\n".join(redactor.exchange(e).json_line() for e in planted(secrets))
