@@ -15,7 +15,6 @@ from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
 from twins import registry
 from twins._runtime.errors import ConfigError
-from twins._runtime.limits import parse_size
 from twins._runtime.serve import (
     Running,
     build_running,
@@ -23,7 +22,7 @@ from twins._runtime.serve import (
     serve_all,
     serve_workers,
 )
-from twins._runtime.settings import Settings
+from twins._runtime.settings import Settings, origins, parse_size
 from twins.action_cli import app as action_app
 
 app = typer.Typer(
@@ -126,7 +125,7 @@ def make_settings(
         data_dir=data_dir,
         max_body=body,
         max_upload=upload,
-        cors_origins=[origin.rstrip("/") for origin in cors_origins or []],
+        cors_origins=origins(cors_origins) if cors_origins else None,  # none given: TWINS_CORS_ORIGINS
     )
     if seed is None:  # no seed asked for: credentials of this installation only
         try:

@@ -142,7 +142,7 @@ def test_over_http_headers_past_64_kb_get_a_431() -> None:
 
 
 def test_sizes_and_the_cli_options() -> None:
-    from twins._runtime.limits import parse_size
+    from twins._runtime.settings import parse_size
     from twins.cli import make_settings
 
     assert parse_size("16m") == 16 * MB and parse_size("512K") == 512 * 1024 and parse_size("1024") == 1024
@@ -153,3 +153,19 @@ def test_sizes_and_the_cli_options() -> None:
     assert (settings.max_body, settings.max_upload) == (2 * MB, 8 * MB)
     with pytest.raises(ConfigError, match="--max-body"):
         make_settings(None, True, None, 1, "off", None, max_body="huge")
+
+
+def test_limits_and_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twins.cli import make_settings
+
+    monkeypatch.setenv("TWINS_MAX_BODY", "3m")
+    monkeypatch.setenv("TWINS_MAX_UPLOAD", "64m")
+    monkeypatch.setenv("TWINS_CORS_ORIGINS", "http://localhost:3000/, https://app.example")
+    settings = make_settings(None, True, None, 1, "off", None)
+    assert (settings.max_body, settings.max_upload) == (3 * MB, 64 * MB)
+    assert settings.cors_origins == ["http://localhost:3000", "https://app.example"]
+    flags = make_settings(None, True, None, 1, "off", None, max_body="1m", cors_origins=["http://x.test"])
+    assert flags.max_body == MB and flags.cors_origins == ["http://x.test"]  # flags win
+    monkeypatch.setenv("TWINS_MAX_BODY", "lots")
+    with pytest.raises(ConfigError, match="TWINS_MAX_BODY"):
+        make_settings(None, True, None, 1, "off", None)

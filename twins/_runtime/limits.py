@@ -13,18 +13,6 @@ from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
 from twins._runtime.journal import ADMIN_PREFIX
 
-_UNITS = {"": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
-
-
-def parse_size(text: str) -> int:
-    """Bytes from `16777216`, `512k`, `16MB` or `1g` (binary units); ValueError otherwise."""
-    raw = text.strip().lower()
-    digits = raw.rstrip("kmgb")
-    unit = raw[len(digits) :]
-    if not digits.isdigit() or unit not in _UNITS:
-        raise ValueError(f"{text!r} is not a size; write bytes or a number with k, m or g (e.g. 16m)")
-    return int(digits) * _UNITS[unit]
-
 
 class BodyTooLarge(HTTPException):
     """The body went past its limit while it was read: the app's HTTP-error handler renders a 413."""

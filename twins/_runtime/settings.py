@@ -7,7 +7,20 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twins._runtime.errors import ConfigError
+
 RATE_LIMIT_MODES = ("real", "off", "strict")
+_UNITS = {"": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `16777216`, `512k`, `16MB` or `1g` (binary units); ValueError otherwise."""
+    raw = text.strip().lower()
+    digits = raw.rstrip("kmgb")
+    unit = raw[len(digits) :]
+    if not digits.isdigit() or unit not in _UNITS:
+        raise ValueError(f"{text!r} is not a size; write bytes or a number with k, m or g (e.g. 16m)")
+    return int(digits) * _UNITS[unit]
 
 
 @dataclass
@@ -46,7 +59,18 @@ class Settings:
             rate_limits=os.environ.get("TWINS_RATE_LIMITS", "real"),
             # Replicas: several processes, maybe on several machines, serving one database.
             shared=os.environ.get("TWINS_SHARED", "").strip().lower() in ("1", "true", "yes"),
+            cors_origins=[
+                o.strip().rstrip("/")
+                for o in os.environ.get("TWINS_CORS_ORIGINS", "").split(",")
+                if o.strip()
+            ],
         )
+        for name, key in (("TWINS_MAX_BODY", "max_body"), ("TWINS_MAX_UPLOAD", "max_upload")):
+            if raw := os.environ.get(name, "").strip():
+                try:
+                    setattr(settings, key, parse_size(raw))
+                except ValueError as exc:
+                    raise ConfigError(f"{name}: {exc}") from None
         for key, value in overrides.items():
             if value is not None:
                 setattr(settings, key, value)
@@ -64,6 +88,11 @@ class Settings:
         if self.db_url:
             return self.db_url
         return f"sqlite:///{self.data_dir / (service + '.db')}"
+
+
+def origins(values: list[str]) -> list[str]:
+    """Web origins as the CORS check compares them: trimmed, no trailing slash, blanks dropped."""
+    return [value.strip().rstrip("/") for value in values if value.strip()]
 
 
 INSTALL_SECRET_FILE = "install-secret"
