@@ -51,6 +51,21 @@ async def test_slack_tokens_in_query_form_and_header_are_masked(make_vendor: Ven
     assert token not in json.dumps([by_query, by_form, by_header])
 
 
+async def test_slack_multipart_token_fields_are_masked_and_files_kept(make_vendor: VendorFactory) -> None:
+    slack = await make_vendor("slack")
+    token = slack.creds["bot_token"]
+    resp = await slack.http.post(
+        "/api/chat.postMessage",
+        data={"token": token, "channel": "#general", "text": "notes"},
+        files={"file": ("token.txt", b"token=abc is not a field", "text/plain")},
+    )
+    assert resp.json()["ok"], resp.text
+    (upload,) = await journal(slack)
+    text = upload["request"]["body"]["text"]
+    assert token not in text and 'name="token"\r\n\r\nREDACTED\r\n' in text
+    assert "notes" in text and "token=abc is not a field" in text  # other fields and files kept
+
+
 def test_redaction_rules() -> None:
     assert redact.secret_name("client_secret") and redact.secret_name("refresh_token")
     assert not redact.secret_name("token_type") and not redact.secret_name("channel")

@@ -71,6 +71,8 @@ def body(data: bytes, content_type: bytes) -> bytes:
             return query(data.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
             return data
+    if kind == b"multipart/form-data":
+        return _multipart(data, content_type) if _hint(data, b'"') else data
     if (kind.endswith(b"json") or data[:1] in (b"{", b"[")) and _hint(data, b'"'):
         try:
             masked, changed = _mask_json(json.loads(data))
@@ -78,6 +80,27 @@ def body(data: bytes, content_type: bytes) -> bytes:
             return data
         return json.dumps(masked, separators=(",", ":")).encode() if changed else data
     return data
+
+
+_BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.I)
+_PART_NAME = re.compile(rb'\bname="([^"]*)"', re.I)
+
+
+def _multipart(data: bytes, content_type: bytes) -> bytes:
+    """A multipart body whose credential fields (not files) read `REDACTED`."""
+    found = _BOUNDARY.search(content_type)
+    if found is None:
+        return data
+    delimiter = b"--" + found.group(1)
+    parts = data.split(delimiter)
+    for index, part in enumerate(parts[1:], 1):
+        head, sep, value = part.partition(b"\r\n\r\n")
+        name = _PART_NAME.search(head)
+        if not sep or name is None or b"filename=" in head.lower():
+            continue
+        if secret_name(name.group(1).decode("utf-8", "replace")):
+            parts[index] = head + sep + MASK.encode() + (b"\r\n" if value.endswith(b"\r\n") else b"")
+    return delimiter.join(parts)
 
 
 def _mask_json(value: Any, inside_secret: bool = False) -> tuple[Any, bool]:
