@@ -13,7 +13,7 @@ import httpx
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.session import Session
-from recorder.parity.values import Comparison, Difference, compare, volatile_kind
+from recorder.parity.values import Comparison, Difference, compare, is_id_key, replace_id, volatile_kind
 from recorder.trace import Exchange
 
 FORWARDED_HEADERS = ("content-type", "accept")
@@ -71,9 +71,9 @@ class Replay:
     async def rewrite(self, text: str, exchange: Exchange, *, url: bool = False) -> str:
         """Recorded ids and cursors in a URL or body replaced by the twin's; new ids resolved."""
         for recorded in sorted(self.ids, key=len, reverse=True):
-            text = text.replace(recorded, self.ids[recorded])
+            text = replace_id(text, recorded, self.ids[recorded])
             if not (url and recorded.startswith("http")):
-                text = text.replace(quote(recorded, safe=""), quote(self.ids[recorded], safe=""))
+                text = replace_id(text, quote(recorded, safe=""), quote(self.ids[recorded], safe=""))
         # Ids are looked for in the decoded text too: `%2CC0…` hides the second of a comma list.
         pattern = self.profile.id_in_text
         for found in sorted(set(pattern.findall(text)) | set(pattern.findall(unquote_plus(text)))):
@@ -132,7 +132,10 @@ class Replay:
     def _compare(
         self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any
     ) -> list[Difference]:
-        cmp = Comparison(self.profile.is_id, self.ids, self.request_strings, self.profile.enum_keys)
+        profile = self.profile
+        cmp = Comparison(
+            profile.is_id, self.ids, self.request_strings, profile.enum_keys, profile.number_keys
+        )
         if exchange.response.status != response.status_code:
             cmp.add(Difference("", "status", exchange.response.status, response.status_code))
         text = exchange.response.body.text
@@ -166,6 +169,10 @@ def _leaves(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+def is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def natural_key(item: Any) -> str | None:
     """What names an object apart from its id: `name`, `label`, `profile.name` or `profile.login`."""
     if not isinstance(item, dict):
@@ -188,17 +195,20 @@ def counterpart(recorded: Any, twin: list[Any], index: int) -> Any:
     return twin[index] if index < len(twin) else None
 
 
-def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile) -> None:
+def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile, key: str = "") -> None:
     """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
     if isinstance(recorded, dict) and isinstance(twin, dict):
-        for key, value in recorded.items():
-            if key in twin:
-                pair_values(value, twin[key], found, profile)
+        for name, value in recorded.items():
+            if name in twin:
+                pair_values(value, twin[name], found, profile, str(name))
     elif isinstance(recorded, list) and isinstance(twin, list):
         for index, r_item in enumerate(recorded):
             t_item = counterpart(r_item, twin, index)
             if t_item is not None:
-                pair_values(r_item, t_item, found, profile)
+                pair_values(r_item, t_item, found, profile, key)
+    elif is_number(recorded) and is_number(twin) and recorded != twin:
+        if is_id_key(key) or key in profile.number_keys:
+            found.setdefault(str(recorded), str(twin))
     elif isinstance(recorded, str) and isinstance(twin, str) and recorded != twin:
         both_ids = profile.is_id(recorded) and profile.is_id(twin)
         both_ids = both_ids and profile.id_kind(recorded) == profile.id_kind(twin)
