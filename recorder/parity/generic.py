@@ -71,10 +71,11 @@ def endpoint(exchange: Exchange) -> str:
 
 
 def credential_class(exchange: Exchange) -> Credential:
-    """None without an Authorization header; invalid on a 401; under-scoped when the challenge says
+    """None without an Authorization header when the answer was a 401 or 403 (else the recorder
+    filtered the header out: valid); invalid on a 401; under-scoped when the challenge says
     `insufficient_scope`; valid otherwise (a 403 is a permission, not a credential class)."""
     if exchange.header("request", "authorization") is None:
-        return Credential.NONE
+        return Credential.NONE if exchange.response.status in (401, 403) else Credential.VALID
     if exchange.response.status == 401:
         return Credential.INVALID
     challenge = exchange.header("response", "www-authenticate") or ""
