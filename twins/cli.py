@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agent_runner.agent.cli import repair_command
 from agent_runner.verify_cli import HELP as VERIFY_HELP
 from agent_runner.verify_cli import verify_command
 from holdout.cli import app as holdout_app
@@ -48,6 +49,7 @@ app = typer.Typer(
 )
 app.command("import")(import_command)
 app.command("verify", help=VERIFY_HELP)(verify_command)
+app.command("repair")(repair_command)
 app.add_typer(holdout_app, name="holdout")
 app.add_typer(action_app, name="action")
 

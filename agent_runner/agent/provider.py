@@ -130,6 +130,14 @@ class Conversation:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     def add_user(self, text: str) -> None:
+        last = self.messages[-1] if self.messages else {}
+        if (
+            self.provider.kind == "anthropic"
+            and last.get("role") == "user"
+            and isinstance(last["content"], list)
+        ):
+            last["content"].append({"type": "text", "text": text})  # after tool results: one user turn
+            return
         self.messages.append({"role": "user", "content": text})
 
     def request(self) -> dict[str, Any]:
