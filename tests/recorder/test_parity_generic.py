@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 from recorder.parity import Credential, generic, profile_for
-from recorder.parity.replay import pair_values
+from recorder.parity.replay import Replay, pair_values
+from recorder.parity.session import Session
 from recorder.parity.values import Comparison, compare, replace_id
 from recorder.trace import Body, Exchange, Request, Response
 
@@ -82,3 +84,14 @@ def test_services_without_a_profile_get_the_generic_one() -> None:
     assert profile_for("acme") is generic.PROFILE
     assert profile_for("values") is generic.PROFILE
     assert profile_for("../x") is generic.PROFILE
+
+
+def test_a_short_id_is_replaced_only_where_the_endpoint_has_a_parameter() -> None:
+    recorded = exchange("http://jira:8080/rest/api/2/issue/2?maxResults=2&issueId=2&jql=id+%3D+2")
+    replay = Replay(cast(Session, None), generic.PROFILE, [recorded], ids={"2": "7"})
+    rewritten = "http://jira:8080/rest/api/2/issue/7?maxResults=2&issueId=7&jql=id+%3D+2"
+    assert replay._rewrite_url(recorded.request.url, recorded) == rewritten
+    handed_out = "https://files.example.test/upload/v1/2"
+    replay.ids[handed_out] = "http://testserver/upload/v1/9"
+    upload = exchange(handed_out)
+    assert replay._rewrite_url(handed_out, upload) == "http://testserver/upload/v1/9"
