@@ -10,6 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agent_runner.agent.cli import repair_command
+from agent_runner.verify_cli import HELP as VERIFY_HELP
+from agent_runner.verify_cli import verify_command
 from holdout.cli import app as holdout_app
 from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
@@ -35,6 +38,7 @@ app = typer.Typer(
         "  twins record okta --upstream https://acme.okta.com --out traces/okta/   capture, redacted\n\n"
         "  twins replay traces/okta/ --port 8190   serve recorded answers\n\n"
         "  twins diff --real URL --twin URL --traces traces/okta/   drift report\n\n"
+        "  twins verify okta --traces cassettes/   fidelity of a twin on recorded traffic\n\n"
         "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
         "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
     ),
@@ -43,6 +47,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("import")(import_command)
+app.command("verify", help=VERIFY_HELP)(verify_command)
+app.command("repair")(repair_command)
 app.add_typer(holdout_app, name="holdout")
 app.add_typer(action_app, name="action")
 
