@@ -92,7 +92,15 @@ class Capture:
         """Serve until the server is told to stop (Ctrl-C / SIGTERM); returns the closed writer."""
         proxy, writer = self.build()
         config = uvicorn.Config(
-            proxy, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False
+            proxy,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            http="httptools",
+            server_header=False,  # the upstream's own Server and Date headers pass through
+            date_header=False,
         )
         server = QuietServer(config)
 

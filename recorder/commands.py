@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +25,7 @@ from recorder.replay_server import ReplayTable, start
 from recorder.trace import Exchange, TraceFormatError
 from recorder.writer import RotatingTraceWriter
 
+T = TypeVar("T")
 console = Console()
 err = Console(stderr=True)
 
@@ -124,7 +125,7 @@ def record_command(
                 await shadowing.finish(out)
 
     try:
-        writer = asyncio.run(main())
+        writer = _run_fast(main())
     except (OSError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -228,14 +229,13 @@ def replay_command(
     console.print(summary)
 
 
-def _run_fast(main: Coroutine[Any, Any, None]) -> None:
+def _run_fast(main: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop when it is installed (it comes with uvicorn[standard]), else asyncio's loop."""
     try:
         import uvloop
     except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 async def _serve_replay(table: ReplayTable, host: str, port: int) -> None:

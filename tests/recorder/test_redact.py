@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from recorder.redact import Redactor
@@ -103,6 +103,10 @@ def forms(secret: str) -> set[str]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CORE, min_size=15, max_size=15, unique=True))
 def test_no_planted_secret_reaches_the_output(secrets: list[str]) -> None:
+    # Hypothesis also draws strings from the source (e.g. "Authorizatio"): a "secret" that is part
+    # of the fixed text around the planted values (a header name) cannot count as a leak.
+    skeleton = "\n".join(e.json_line() for e in planted(["\x00"] * 15))
+    assume(not any(secret in skeleton for secret in secrets))
     redactor = Redactor(b"test-key")
     out = "\n".join(redactor.exchange(e).json_line() for e in planted(secrets))
     for secret in secrets:
