@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import time
 from collections.abc import Coroutine
 from pathlib import Path
@@ -21,7 +22,7 @@ from recorder.importers import load_recording
 from recorder.match import MATCHERS
 from recorder.redact import Redactor
 from recorder.redact_rules import Rules, RulesError, key_path, redaction_key
-from recorder.replay_server import ReplayTable, start
+from recorder.replay_server import ReplayTable, base_url, bind, start
 from recorder.trace import Exchange, TraceFormatError
 from recorder.writer import RotatingTraceWriter
 
@@ -202,19 +203,24 @@ def replay_command(
     repeats). A request no recording matches gets the vendor's error shape, with the closest
     recorded requests and the matchers they failed (body field `replay`, header X-Twins-Replay-Miss)."""
     exchanges = _load(traces)
-    base_url = f"http://{host}:{port}"
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        return
     try:
         table = ReplayTable(
             exchanges,
             service=service,
             matchers=match or None,
-            base_url=base_url,
+            base_url=base_url(sock, host),
             redactor=Redactor(redaction_key(key)),
         )
     except ValueError as exc:
+        sock.close()
         _fail(str(exc))
         return
-    _run_fast(_serve_replay(table, host, port))
+    _run_fast(_serve_replay(table, host, sock))
     summary = Table(title="twins replay")
     summary.add_column("", style="bold")
     summary.add_column("value", justify="right")
@@ -238,13 +244,13 @@ def _run_fast(main: Coroutine[Any, Any, T]) -> T:
     return uvloop.run(main)
 
 
-async def _serve_replay(table: ReplayTable, host: str, port: int) -> None:
-    server = await start(table, host, port)
+async def _serve_replay(table: ReplayTable, host: str, sock: socket.socket) -> None:
+    url = base_url(sock, host)
+    server = await start(table, sock=sock)
     stopped = asyncio.Event()
     on_signals(stopped.set)
-    bound = server.sockets[0].getsockname()[1]
     err.print(
-        f"replaying {len(table.recorded)} {table.service} exchanges on http://{host}:{bound} "
+        f"replaying {len(table.recorded)} {table.service} exchanges on {url} "
         f"(matchers: {', '.join(table.names)}); Ctrl-C stops"
     )
     async with server:
