@@ -167,3 +167,15 @@ def test_bad_rules_file_is_reported(tmp_path: Path) -> None:
     path.write_text("colour: red\n")
     with pytest.raises(RulesError, match="unknown keys"):
         Rules.load(path)
+
+
+def test_texts_skip_only_the_patterns_they_cannot_match() -> None:
+    """Each credential scheme is still found (the pattern is tried when any of its words is in the
+    text), and addresses that run into each other are all replaced."""
+    redactor = Redactor(b"k")
+    scrub = redactor._scrubber({})
+    for scheme in ("SSWS ", "SSWS", "Bearer ", "basic ", "Token "):
+        out = scrub(f"auth was {scheme}abcdefgh12345678 ok")
+        assert "abcdefgh12345678" not in out and "REDACTED-" in out, out
+    out = scrub("mail a@b.com.x@c.org and " + "x" * 5000 + " end")
+    assert "a@b.com" not in out and "x@c.org" not in out and out.count("@example.invalid") == 2
