@@ -225,17 +225,24 @@ def run(args: argparse.Namespace, loads: list[tuple[str, Exchange]], work: Path)
     results: dict[str, Any] = {name: {load: [] for load, _ in loads} for name in servers}
     probe = loads[1][1].request.url.split("://", 1)[1]
     probe = probe[probe.index("/") :]
-    for name, (cmd, port, warm) in servers.items():
-        proc = start(cmd, port, probe, work / f"{name}.log")
-        try:
-            url = f"http://{HOST}:{port}"
-            check(url, loads)
-            measure(url, loads, args, warm)
-            for _ in range(args.repeats):
-                for load, result in measure(url, loads, args, args.duration, proc.pid).items():
+    procs: dict[str, Any] = {}
+    try:
+        # Both servers run side by side on core 1 (the idle one waits in accept) and the measured
+        # rounds alternate between them, so a change in the machine's load hits both alike.
+        for name, (cmd, port, _) in servers.items():
+            procs[name] = start(cmd, port, probe, work / f"{name}.log")
+        urls = {name: f"http://{HOST}:{port}" for name, (_, port, _) in servers.items()}
+        for name, (_, _, warm) in servers.items():
+            check(urls[name], loads)
+            measure(urls[name], loads, args, warm)
+        for _ in range(args.repeats):
+            for name in servers:
+                for load, result in measure(urls[name], loads, args, args.duration, procs[name].pid).items():
                     results[name][load].append(result)
-            check(url, loads)
-        finally:
+        for name in servers:
+            check(urls[name], loads)
+    finally:
+        for proc in procs.values():
             stop(proc)
     return results
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from rich.live import Live
 from rich.table import Table
 
 from recorder.classify import endpoint
+from recorder.loop import on_signals
 from recorder.proxy import RecordingProxy
 from recorder.redact import Redactor
 from recorder.trace import Exchange
@@ -92,7 +92,15 @@ class Capture:
         """Serve until the server is told to stop (Ctrl-C / SIGTERM); returns the closed writer."""
         proxy, writer = self.build()
         config = uvicorn.Config(
-            proxy, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False
+            proxy,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            http="httptools",
+            server_header=False,  # the upstream's own Server and Date headers pass through
+            date_header=False,
         )
         server = QuietServer(config)
 
@@ -137,14 +145,6 @@ class QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-def on_signals(stop: Callable[[], None]) -> None:
-    """Call `stop` on Ctrl-C and SIGTERM (where the loop supports signal handlers)."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop)
 
 
 def _listen_url(server: uvicorn.Server, host: str) -> str:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -18,9 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from recorder.classify import endpoint
-from recorder.har import export_har
-from recorder.importers import FORMATS, load_recording_as, session_names
-from recorder.trace import Exchange, TraceFormatError, TraceWriter, read_jsonl
+
+if TYPE_CHECKING:  # imported by the command itself, so `twins --help` stays quick
+    from recorder.trace import Exchange
 
 
 class OutputFormat(StrEnum):
@@ -50,6 +51,8 @@ class Summary:
             self.endpoints.setdefault(exchange.service, set()).add(key)
 
     def table(self) -> Table:
+        from recorder.importers import FORMATS
+
         table = Table(title="twins import")
         table.add_column("", style="bold")
         table.add_column("exchanges", justify="right")
@@ -95,6 +98,8 @@ def _output_format(output: Path, chosen: OutputFormat) -> OutputFormat:
 
 
 def _existing(output: Path, append: bool, fmt: OutputFormat) -> list[Exchange]:
+    from recorder.trace import read_jsonl
+
     if not output.exists():
         return []
     if not append:
@@ -105,6 +110,10 @@ def _existing(output: Path, append: bool, fmt: OutputFormat) -> list[Exchange]:
 
 
 def _import(files: list[Path], output: Path, append: bool, fmt: OutputFormat, console: Console) -> Summary:
+    from recorder.har import export_har
+    from recorder.importers import load_recording_as, session_names
+    from recorder.trace import TraceWriter
+
     existing = _existing(output, append, fmt)
     summary = Summary()
     names = session_names(files)
@@ -151,6 +160,8 @@ def import_command(
     Sessions are file stems (widened with folder names where stems collide); seq runs through
     the output; the output appears only when every file imported.
     """
+    from recorder.trace import TraceFormatError
+
     fmt = _output_format(output, output_format)
     try:
         summary = _import(files, output, append, fmt, Console(stderr=True))

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
-from recorder.capture import Capture, on_signals
-from recorder.diff import Side, run_drift
-from recorder.importers import load_recording
 from recorder.match import MATCHERS
-from recorder.redact import Redactor
-from recorder.redact_rules import Rules, RulesError, key_path, redaction_key
-from recorder.replay_server import ReplayTable, start
-from recorder.trace import Exchange, TraceFormatError
-from recorder.writer import RotatingTraceWriter
+
+if TYPE_CHECKING:  # the commands import what they run only when they run (a quick `--help`)
+    import socket
+
+    from recorder.redact import Redactor
+    from recorder.replay_server import ReplayTable
+    from recorder.trace import Exchange
+    from recorder.writer import RotatingTraceWriter
 
 console = Console()
 err = Console(stderr=True)
@@ -35,6 +31,9 @@ def _fail(message: str) -> None:
 
 
 def _redactor(rules: Path | None, key: str | None) -> Redactor:
+    from recorder.redact import Redactor
+    from recorder.redact_rules import Rules, RulesError, redaction_key
+
     try:
         return Redactor(redaction_key(key), Rules.load(rules) if rules else None)
     except RulesError as exc:
@@ -50,6 +49,9 @@ def _listen(value: str) -> tuple[str, int]:
 
 
 def _load(paths: list[Path]) -> list[Exchange]:
+    from recorder.importers import load_recording
+    from recorder.trace import TraceFormatError
+
     files = [p for path in paths for p in (sorted(path.glob("*.jsonl")) if path.is_dir() else [path])]
     if not files:
         _fail("no trace files given (pass .jsonl files, folders of them, HAR or VCR cassettes)")
@@ -105,9 +107,12 @@ def record_command(
         return
     if not upstream:
         _fail("--upstream is required (or --mitm for a forward proxy)")
+    from recorder.capture import Capture
+
     capture = Capture(service, upstream, out, host, port, redactor, fsync, int(rotate_mb * 1024 * 1024))
     shadowing = None
     if shadow:
+        from recorder.diff import Side
         from recorder.shadow import Shadow
 
         shadowing = Shadow(Side(shadow, _headers(shadow_header)), upstream)
@@ -123,8 +128,10 @@ def record_command(
             if shadowing is not None:
                 await shadowing.finish(out)
 
+    from recorder.loop import run_fast
+
     try:
-        writer = asyncio.run(main())
+        writer = run_fast(main())
     except (OSError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -144,6 +151,7 @@ def _record_mitm(
     import subprocess
 
     from recorder.capture import CaptureStats
+    from recorder.importers import load_recording
     from recorder.mitm import mitmdump_argv
 
     if shutil.which(mitmdump) is None:
@@ -200,20 +208,31 @@ def replay_command(
     """Serve recorded responses: the nth identical request gets the nth recorded answer (the last
     repeats). A request no recording matches gets the vendor's error shape, with the closest
     recorded requests and the matchers they failed (body field `replay`, header X-Twins-Replay-Miss)."""
+    from recorder.redact import Redactor
+    from recorder.redact_rules import redaction_key
+    from recorder.replay_server import ReplayTable, base_url, bind
+
     exchanges = _load(traces)
-    base_url = f"http://{host}:{port}"
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        return
     try:
         table = ReplayTable(
             exchanges,
             service=service,
             matchers=match or None,
-            base_url=base_url,
+            base_url=base_url(sock, host),
             redactor=Redactor(redaction_key(key)),
         )
     except ValueError as exc:
+        sock.close()
         _fail(str(exc))
         return
-    _run_fast(_serve_replay(table, host, port))
+    from recorder.loop import run_fast
+
+    run_fast(_serve_replay(table, host, sock))
     summary = Table(title="twins replay")
     summary.add_column("", style="bold")
     summary.add_column("value", justify="right")
@@ -228,23 +247,19 @@ def replay_command(
     console.print(summary)
 
 
-def _run_fast(main: Coroutine[Any, Any, None]) -> None:
-    """Run on uvloop when it is installed (it comes with uvicorn[standard]), else asyncio's loop."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+async def _serve_replay(table: ReplayTable, host: str, sock: socket.socket) -> None:
+    import asyncio
+    import contextlib
 
+    from recorder.loop import on_signals
+    from recorder.replay_server import base_url, start
 
-async def _serve_replay(table: ReplayTable, host: str, port: int) -> None:
-    server = await start(table, host, port)
+    url = base_url(sock, host)
+    server = await start(table, sock=sock)
     stopped = asyncio.Event()
     on_signals(stopped.set)
-    bound = server.sockets[0].getsockname()[1]
     err.print(
-        f"replaying {len(table.recorded)} {table.service} exchanges on http://{host}:{bound} "
+        f"replaying {len(table.recorded)} {table.service} exchanges on {url} "
         f"(matchers: {', '.join(table.names)}); Ctrl-C stops"
     )
     async with server:
@@ -266,6 +281,10 @@ def redact_command(
 ) -> None:
     """Scrub secrets and personal data from an existing trace or imported cassette, with the same
     consistent pseudonyms `twins record` uses."""
+    from rich.progress import Progress
+
+    from recorder.redact_rules import key_path
+
     if output.exists():
         _fail(f"{output} exists; pick another -o (redaction never overwrites)")
     redactor = _redactor(rules, key)
@@ -297,6 +316,10 @@ def diff_command(
     """Detect drift: send the traces' requests to both services in order, map ids pairwise,
     normalise timestamps and request ids, and report per endpoint the statuses, fields and
     headers that differ. Exit code 1 when anything drifted."""
+    import asyncio
+
+    from recorder.diff import Side, run_drift
+
     exchanges = _load(traces)
     began = time.perf_counter()
     with err.status(f"sending {len(exchanges)} requests to both services"):

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from recorder.classify import path_template
-from recorder.trace import Exchange
+
+if TYPE_CHECKING:
+    from recorder.trace import Exchange
 
 MATCH_HEADERS = ("content-type",)
 

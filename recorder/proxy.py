@@ -1,5 +1,6 @@
-"""The recording reverse proxy: an ASGI app that forwards every request to one upstream over
-httpx, streams bodies both ways, and hands each finished exchange to a sink.
+"""The recording reverse proxy: an ASGI app that forwards every request to one upstream over a
+pool of keep-alive connections (`recorder.upstream`), streams bodies both ways, and hands each
+finished exchange to a sink.
 
 Hop-by-hop headers are dropped in both directions; redirects are passed back (not followed)
 with `Location`, `Content-Location` and `Link` rewritten to the proxy's own origin so clients
@@ -11,16 +12,14 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from recorder.codec import iso_timestamp
 from recorder.trace import Body, Exchange, Request, Response
-from recorder.upstream import upstream_client
+from recorder.upstream import UpstreamConnection, UpstreamError, UpstreamPool
 from recorder.wire import ENCODING_NOTE, forwardable
 
 Scope = MutableMapping[str, Any]
@@ -57,34 +56,19 @@ class RecordingProxy:
     """ASGI reverse proxy to `upstream`; every completed exchange goes to `sink` before the last
     byte of its response reaches the client, so an answered request is a recorded one."""
 
-    def __init__(
-        self,
-        upstream: str,
-        sink: Sink,
-        *,
-        client: httpx.AsyncClient | None = None,
-        timeout: float = 60.0,
-    ) -> None:
+    def __init__(self, upstream: str, sink: Sink, *, timeout: float = 60.0) -> None:
         parts = urlsplit(upstream.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"upstream {upstream!r} is not an http(s) URL")
         self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.netloc = parts.netloc
         self.prefix = parts.path
         self.sink = sink
         self.failures = 0
-        self._client = client
-        self._timeout = timeout
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = upstream_client(self._timeout)
-        return self._client
+        self.pool = UpstreamPool(self.origin, timeout)
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        self.pool.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -108,96 +92,119 @@ class RecordingProxy:
         started, clock = datetime.now(UTC), time.perf_counter()
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
-        url = (
-            self.origin
-            + self.prefix
-            + raw_path.decode("latin-1")
-            + (f"?{query.decode('latin-1')}" if query else "")
-        )
+        target = self.prefix + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         incoming = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         proxy_origin = _origin(scope, incoming)
-        headers = [(k, v) for k, v in forwardable(incoming) if k.lower() != "host"]
+        chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in incoming)
+        headers = [("host", self.netloc)]
+        headers += [(k, v) for k, v in forwardable(incoming) if k.lower() != "host"]
+        has_body = chunked or any(k.lower() == "content-length" for k, _ in headers)
+        if chunked:
+            headers.append(("transfer-encoding", "chunked"))
+        method = scope["method"]
+        head = _request_head(method, target, headers)
         sent = bytearray()
-        request = self.client.build_request(
-            scope["method"], url, headers=headers, content=_tee_request(receive, sent)
-        )
+        pool = self.pool
         try:
-            response = await self.client.send(request, stream=True)
-        except httpx.HTTPError as exc:
+            conn = await self._send_request(head, receive, sent, has_body, chunked, method == "HEAD")
+        except UpstreamError as exc:
             self.failures += 1
-            await _bad_gateway(send, f"upstream {self.origin} failed: {type(exc).__name__}: {exc}")
+            await _bad_gateway(send, f"upstream {self.origin} failed: {exc}")
             return
         received = bytearray()
         try:
-            out_headers = self._client_headers(response, proxy_origin)
             await send(
-                {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
+                {
+                    "type": "http.response.start",
+                    "status": conn.status,
+                    "headers": self._client_headers(conn.headers, proxy_origin),
+                }
             )
             held = b""  # the last chunk waits until the exchange is on disk
-            async for chunk in response.aiter_raw():
+            async for chunk in conn.body(pool.timeout):
                 if held:
                     await send({"type": "http.response.body", "body": held, "more_body": True})
                 received += chunk
                 held = chunk
-            self.sink(self._exchange(scope, request, response, bytes(sent), bytes(received), started, clock))
+            request = Request(
+                method=method,
+                url=self.origin + target,
+                headers=[(k, v) for k, v in headers if k != "transfer-encoding"],
+                body=Body.from_bytes(bytes(sent)),
+            )
+            self.sink(
+                Exchange(
+                    ts=iso_timestamp(started),
+                    request=request,
+                    response=_recorded_response(conn.status, conn.headers, bytes(received)),
+                    duration_ms=round((time.perf_counter() - clock) * 1000, 3),
+                )
+            )
             await send({"type": "http.response.body", "body": held, "more_body": False})
+        except UpstreamError:
+            self.failures += 1  # broke off mid-body: the client sees a cut response, nothing is recorded
+            raise
         finally:
-            await response.aclose()
+            pool.release(conn)
 
-    def _exchange(
-        self,
-        scope: Scope,
-        request: httpx.Request,
-        response: httpx.Response,
-        sent: bytes,
-        received: bytes,
-        started: datetime,
-        clock: float,
-    ) -> Exchange:
-        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
-        if "content-length" in request.headers:
-            headers.append(("content-length", request.headers["content-length"]))
-        return Exchange(
-            ts=iso_timestamp(started),
-            request=Request(
-                method=scope["method"], url=str(request.url), headers=headers, body=Body.from_bytes(sent)
-            ),
-            response=_recorded_response(response, received),
-            duration_ms=round((time.perf_counter() - clock) * 1000, 3),
-        )
+    async def _send_request(
+        self, head: bytes, receive: Receive, sent: bytearray, has_body: bool, chunked: bool, head_only: bool
+    ) -> UpstreamConnection:
+        """Write the request (its body streamed as it arrives) and wait for the response head.
+        A kept-alive connection the upstream had closed meanwhile is retried once on a new one."""
+        pending = has_body
+        if pending:  # the first piece of the body goes out with the head, in one write
+            message = await receive()
+            sent += message.get("body", b"") if message["type"] == "http.request" else b""
+            pending = message["type"] == "http.request" and message.get("more_body", False)
+        while True:
+            conn, reused = await self.pool.acquire(head_only)
+            try:
+                await conn.write(head + _frame(bytes(sent), chunked) if sent else head)
+                while pending:
+                    message = await receive()
+                    chunk = message.get("body", b"") if message["type"] == "http.request" else b""
+                    pending = message["type"] == "http.request" and message.get("more_body", False)
+                    if chunk:
+                        sent += chunk
+                        await conn.write(_frame(chunk, chunked))
+                if chunked:
+                    await conn.write(b"0\r\n\r\n")
+                await conn.head(self.pool.timeout)
+                return conn
+            except UpstreamError:
+                conn.close()
+                if not reused or pending or conn.headers_done:
+                    raise
 
-    def _client_headers(self, response: httpx.Response, proxy_origin: str) -> list[tuple[bytes, bytes]]:
+    def _client_headers(self, headers: list[tuple[str, str]], proxy_origin: str) -> list[tuple[bytes, bytes]]:
         out = []
-        for name, value in forwardable(response.headers.multi_items()):
+        for name, value in forwardable(headers):
             if name.lower() in REWRITTEN:
                 value = value.replace(self.origin, proxy_origin)
             out.append((name.encode("latin-1"), value.encode("latin-1")))
         return out
 
 
-def _recorded_response(response: httpx.Response, raw: bytes) -> Response:
-    headers = forwardable(response.headers.multi_items())
-    encoding = response.headers.get("content-encoding", "")
+def _request_head(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:
+    lines = [f"{method} {target or '/'} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _frame(data: bytes, chunked: bool) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data) if chunked and data else data
+
+
+def _recorded_response(status: int, received: list[tuple[str, str]], raw: bytes) -> Response:
+    headers = forwardable(received)
+    encoding = next((v for k, v in received if k.lower() == "content-encoding"), "")
     if encoding and encoding.lower() != "identity":
         decoded = decode_body(raw, encoding)
         if decoded is not raw:
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-encoding", "content-length")]
             headers += [("content-length", str(len(decoded))), (ENCODING_NOTE, encoding)]
             raw = decoded
-    return Response(status=response.status_code, headers=headers, body=Body.from_bytes(raw))
-
-
-async def _tee_request(receive: Receive, sent: bytearray) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        chunk = message.get("body", b"")
-        if chunk:
-            sent += chunk
-            yield chunk
-        if not message.get("more_body", False):
-            return
+    return Response(status=status, headers=headers, body=Body.from_bytes(raw))
 
 
 def _origin(scope: Scope, headers: list[tuple[str, str]]) -> str:

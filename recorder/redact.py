@@ -25,7 +25,9 @@ from recorder.wire import (
     edit_query,
 )
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# The local part is matched possessively (`++`): it cannot contain "@", so giving characters back
+# never helps, and without backtracking a long run of letters costs one pass instead of many.
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]++@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 AUTH_SCHEME = re.compile(r"^(?P<scheme>(?i:ssws)|\S+)(?P<sep>\s*)(?P<secret>\S.*)$")
 PSEUDO_DOMAIN = "example.invalid"
 SEPARATOR = "\x00"
@@ -40,6 +42,7 @@ class Redactor:
         self.rules = rules or Rules.builtin()
         self._headers = {name.lower() for name in self.rules.headers}
         self._fields = {name.lower() for name in self.rules.fields}
+        self._quoted_fields = tuple(f'"{name}"' for name in self._fields)
         self._seen: dict[str, str] = {}
         self.redacted = 0
 
@@ -88,7 +91,7 @@ class Redactor:
 
     def _field_editor(self, found: dict[str, str]) -> Callable[[str, str], str]:
         def edit(name: str, value: str) -> str:
-            if name.lower() in self._fields and value and value not in self._seen.values():
+            if name.lower() in self._fields and value and self._seen.get(value) != value:
                 fake = self.pseudonym(value)
                 found[value] = fake
                 return fake
@@ -135,13 +138,21 @@ class Redactor:
         kind = raw_kind.lower()
         edit = self._field_editor(found)
         text, binary = _as_text(body)
-        if "json" in kind or text.lstrip()[:1] in ("{", "["):
+        if ("json" in kind or text.lstrip()[:1] in ("{", "[")) and self._may_name_a_field(text):
             text = edit_json(text, edit)
         if "x-www-form-urlencoded" in kind:
             text = edit_form(text, edit)
         if "multipart/form-data" in kind:
             text = edit_multipart(text, raw_kind, edit)
         return _from_text(text, binary)
+
+    def _may_name_a_field(self, text: str) -> bool:
+        """False only when no JSON key can be a secret field: then walking the document could
+        change nothing but e-mail addresses, which the scrubber replaces in place anyway."""
+        if "\\u" in text:  # a \u escape could spell a key or an address: take the certain path
+            return True
+        lowered = text.lower()
+        return any(quoted in lowered for quoted in self._quoted_fields)
 
     def _scrubber(self, found: dict[str, str]) -> Callable[[str], str]:
         """Replace every known secret (raw, URL- and JSON-escaped) and every pattern match."""
@@ -159,8 +170,8 @@ class Redactor:
             if known is not None:
                 text = known.sub(lambda m: variants[m.group(0)], text)
             lowered = text.lower()
-            for pattern, hint in patterns:
-                if hint in lowered:
+            for pattern, hints in patterns:
+                if any(hint in lowered for hint in hints):
                     text = pattern.sub(self._replace_match, text)
             if self.rules.emails and "@" in text:
                 text = EMAIL.sub(lambda m: self._email(m.group(0)), text)

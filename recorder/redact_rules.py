@@ -64,9 +64,22 @@ PATTERNS = (
     r"https://hooks\.slack\.com/(?:services|workflows)/(?P<secret>[A-Za-z0-9/_-]+)",
     r"\bATATT[A-Za-z0-9_=-]{20,}",  # Atlassian API token
 )
-# A literal (lower case) a text must contain for the pattern to be tried: most texts skip most.
-HINTS = dict(
-    zip(PATTERNS, ("xox", "xapp-", "eyj", "private key", "", "00", "hooks.slack.com", "atatt"), strict=True)
+# Literals (lower case) a text must contain one of for the pattern to be tried: most texts skip most.
+HINTS: dict[str, tuple[str, ...]] = dict(
+    zip(
+        PATTERNS,
+        (
+            ("xox",),
+            ("xapp-",),
+            ("eyj",),
+            ("private key",),
+            ("ssws", "bearer", "basic", "token"),
+            ("00",),
+            ("hooks.slack.com",),
+            ("atatt",),
+        ),
+        strict=True,
+    )
 )
 KEEP_PREFIXES = ("xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxr-", "xoxs-", "xapp-", "00")
 AUTH_SCHEMES = ("ssws", "bearer", "basic", "token", "digest", "jwt")
@@ -103,9 +116,9 @@ class Rules:
     def compiled(self) -> tuple[re.Pattern[str], ...]:
         return self._compiled
 
-    def hints(self) -> tuple[str, ...]:
-        """Per pattern, a lower-case literal its matches contain ("" = always try it)."""
-        return tuple(HINTS.get(pattern, "") for pattern in self.patterns)
+    def hints(self) -> tuple[tuple[str, ...], ...]:
+        """Per pattern, lower-case literals one of which each match contains ("" = always try it)."""
+        return tuple(HINTS.get(pattern, ("",)) for pattern in self.patterns)
 
     @classmethod
     def load(cls, path: Path) -> Rules:

@@ -10,6 +10,7 @@ error shape explaining which recordings came closest and which matchers failed.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -189,7 +190,32 @@ class ReplayProtocol(asyncio.Protocol):
             self.transport = None
 
 
-async def start(table: ReplayTable, host: str, port: int) -> asyncio.Server:
-    """Listen on host:port (0 = any free port) and serve `table` until the server is closed."""
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (0 = any free port), so the real port is known before the
+    traces load and `Location`/`Link` can be rewritten to it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def base_url(sock: socket.socket, host: str) -> str:
+    """The URL clients reach a bound socket at."""
+    port = sock.getsockname()[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def start(
+    table: ReplayTable, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+) -> asyncio.Server:
+    """Serve `table` on `sock` (bound with `bind`) or on host:port until the server is closed."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: ReplayProtocol(table), host, port, backlog=2048)
+    factory = lambda: ReplayProtocol(table)  # noqa: E731
+    if sock is not None:
+        return await loop.create_server(factory, sock=sock, backlog=2048)
+    return await loop.create_server(factory, host, port, backlog=2048)

@@ -2,31 +2,81 @@
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from agent_runner.agent.cli import repair_command
-from agent_runner.verify_cli import HELP as VERIFY_HELP
-from agent_runner.verify_cli import verify_command
-from holdout.cli import app as holdout_app
 from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
-from twins import registry
 from twins._runtime.errors import ConfigError
-from twins._runtime.serve import (
-    Running,
-    build_running,
-    check_settings,
-    serve_all,
-    serve_workers,
-)
-from twins._runtime.settings import Settings, origins, parse_size
-from twins.action_cli import app as action_app
+
+if TYPE_CHECKING:  # the runtime is imported by the commands that run it, not by `twins --help`
+    from twins._runtime.serve import Running
+    from twins._runtime.settings import Settings
+
+# Command groups imported only when used: name -> (module, Typer attribute, one-line help).
+LAZY_GROUPS = {
+    "holdout": (
+        "holdout.cli",
+        "app",
+        "Holdout scenarios: drive an app against the twins with sealed stories; score satisfaction.",
+    ),
+    "action": (
+        "twins.action_cli",
+        "app",
+        "Twins as background processes on a CI runner: start, export URLs and credentials, stop.",
+    ),
+    # single commands: the attribute is the command's function
+    "verify": (
+        "agent_runner.verify_cli",
+        "verify_command",
+        "Fidelity of a twin on recorded traffic: replay each recording against a fresh tenant.",
+    ),
+    "repair": (
+        "agent_runner.agent.cli",
+        "repair_command",
+        "Let a model repair a generated twin with tools, until verify reaches the target.",
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group whose `holdout` and `action` groups load on first use: `twins --help`
+    and the recorder's commands then start without importing the twins' runtime."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in LAZY_GROUPS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
+            module, attribute, _ = LAZY_GROUPS[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            if not isinstance(target, typer.Typer):  # a single command's function
+                single = typer.Typer(add_completion=False, rich_markup_mode=None)
+                single.command(cmd_name, help=getattr(importlib.import_module(module), "HELP", None))(target)
+                target = single
+            group = typer.main.get_command(target)
+            group.name = cmd_name
+            self.commands[cmd_name] = group
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            loaded = self.commands.get(name)
+            if loaded is None:
+                rows.append((name, LAZY_GROUPS[name][2]))
+            elif not loaded.hidden:
+                rows.append((name, loaded.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 app = typer.Typer(
     help=(
@@ -45,12 +95,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    cls=LazyGroup,
 )
 app.command("import")(import_command)
-app.command("verify", help=VERIFY_HELP)(verify_command)
-app.command("repair")(repair_command)
-app.add_typer(holdout_app, name="holdout")
-app.add_typer(action_app, name="action")
 
 for _name, _command in (
     ("record", record_command),
@@ -117,6 +164,8 @@ def make_settings(
     cors_origins: list[str] | None = None,
 ) -> Settings:
     """Settings from the options (ConfigError for a size that is not one)."""
+    from twins._runtime.settings import Settings, origins, parse_size
+
     try:
         body = None if max_body is None else parse_size(max_body)
         upload = None if max_upload is None else parse_size(max_upload)
@@ -158,6 +207,11 @@ def serve(
     cors_origin: CorsOpt = None,
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
+    import asyncio
+
+    from twins import registry
+    from twins._runtime.serve import build_running, check_settings, serve_all, serve_workers
+
     try:
         spec = registry.load(service)
         settings = make_settings(
@@ -197,6 +251,12 @@ def up(
     cors_origin: CorsOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
+    import asyncio
+
+    from twins import registry
+    from twins._runtime.serve import build_running, check_settings, serve_all
+    from twins._runtime.settings import Settings
+
     names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
     try:
         if not names:
@@ -225,8 +285,10 @@ def coverage(
     output: Annotated[Path, typer.Option("-o", "--output", help="Markdown file to write")],
 ) -> None:
     """Write COVERAGE.md: the operations of the official spec and which the twin implements."""
+    from twins import registry
     from twins._runtime.app import build_app
     from twins._runtime.coverage import load_spec, operations, render, route_matcher
+    from twins._runtime.settings import Settings
 
     try:
         svc = registry.load(service)
@@ -248,6 +310,8 @@ def coverage(
 @app.command("services")
 def list_services() -> None:
     """List the twins this installation has."""
+    from twins import registry
+
     for name in registry.available():
         spec = registry.load(name)
         console.print(f"{name:8} {spec.title} (default port {spec.default_port})")

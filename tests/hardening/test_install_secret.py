@@ -36,7 +36,7 @@ def up(monkeypatch: pytest.MonkeyPatch) -> Any:
         for server in servers:
             server.config.app.state.twin.store.stop()
 
-    monkeypatch.setattr(cli, "serve_all", stop_at_once)
+    monkeypatch.setattr("twins._runtime.serve.serve_all", stop_at_once)  # `twins up` imports it when run
 
     def run(data_dir: Path, *extra: str) -> dict[str, str]:
         args = ["up", "-s", "slack,okta", "--data-dir", str(data_dir), *extra]

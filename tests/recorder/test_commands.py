@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -100,3 +101,98 @@ def test_diff_needs_traces(tmp_path: Path) -> None:
         ["diff", "--real", "http://127.0.0.1:1", "--twin", "http://127.0.0.1:2", "--traces", str(tmp_path)],
     )
     assert result.exit_code == 2 and "no trace files" in result.output
+
+
+def test_replay_on_port_0_rewrites_links_to_the_port_it_got(tmp_path: Path) -> None:
+    trace = tmp_path / "okta.jsonl"
+    origin = "https://acme.okta.com"
+    with TraceWriter(trace) as writer:
+        writer.write(
+            Exchange(
+                service="okta",
+                request=Request(method="GET", url=f"{origin}/api/v1/users?limit=1"),
+                response=Response(
+                    status=200,
+                    headers=[
+                        ("Content-Type", "application/json"),
+                        ("Link", f'<{origin}/api/v1/users?after=00u2&limit=1>; rel="next"'),
+                    ],
+                    body=Body(text="[]"),
+                ),
+            )
+        )
+        writer.write(
+            Exchange(
+                service="okta",
+                request=Request(method="GET", url=f"{origin}/moved"),
+                response=Response(status=302, headers=[("Location", f"{origin}/api/v1/users")]),
+            )
+        )
+    proc = subprocess.Popen(
+        [*TWINS, "replay", str(trace), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        started = proc.stderr.readline()  # "replaying 2 okta exchanges on http://127.0.0.1:PORT ..."
+        base = started.split(" on ", 1)[1].split()[0]
+        port = int(base.rsplit(":", 1)[1])
+        assert port != 0, started
+        listed = httpx.get(f"{base}/api/v1/users?limit=1")
+        moved = httpx.get(f"{base}/moved")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert listed.headers["link"] == f'<http://127.0.0.1:{port}/api/v1/users?after=00u2&limit=1>; rel="next"'
+    assert moved.status_code == 302 and moved.headers["location"] == f"http://127.0.0.1:{port}/api/v1/users"
+
+
+LOADED = """
+import json, sys
+import recorder.loop
+recorder.loop.run_fast = lambda coro: coro.close()  # `twins replay` loads its traces, then stops
+from twins.cli import app
+try:
+    app(sys.argv[1:], prog_name="twins")
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+RUNTIME = {"fastapi", "starlette", "sqlalchemy", "sqlmodel", "psycopg", "uvicorn", "httpx", "holdout"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["record", "--help"],
+        ["replay", "--help"],
+        ["diff", "--help"],
+        ["replay", "TRACE", "--port", "0"],
+    ],
+)
+def test_commands_start_without_importing_the_runtime(tmp_path: Path, args: list[str]) -> None:
+    trace = tmp_path / "t.jsonl"
+    with TraceWriter(trace) as writer:
+        writer.write(
+            Exchange(
+                service="okta",
+                request=Request(method="GET", url="https://x.test/a"),
+                response=Response(status=200),
+            )
+        )
+    argv = [str(trace) if arg == "TRACE" else arg for arg in args]
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *argv], capture_output=True, text=True, timeout=120, check=True
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert not loaded & RUNTIME, f"twins {' '.join(args)} imported {sorted(loaded & RUNTIME)}"
+
+
+def test_lazy_groups_still_run_and_list_their_commands() -> None:
+    result = CliRunner().invoke(app, ["holdout", "--help"])
+    assert result.exit_code == 0 and "seal" in result.output
+    top = CliRunner().invoke(app, ["--help"])
+    assert "holdout" in top.output and "action" in top.output
