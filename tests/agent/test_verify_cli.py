@@ -8,12 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from tests.parity.conftest import REFERENCE
+from tests.support.servers import serve_app
+from twins._runtime.app import build_app
+from twins._runtime.settings import Settings
 from twins.cli import app
+from twins.twin_dir import load_service
 
 HERE = Path(__file__).parent
 NOTES_TWIN = HERE / "notes_twin"
@@ -88,3 +93,17 @@ def test_a_builtin_twin_is_verified_with_its_vendor_profile(tmp_path: Path) -> N
     assert report["service"] == "slack" and report["figures"]["recordings"] == 3
     assert report["fidelity"] == 1.0, result.output
     assert "slack fidelity 100.0%" in result.output
+
+
+def test_a_running_twin_is_verified_on_a_tenant_of_its_own() -> None:
+    service = load_service(NOTES_TWIN)
+    twin = build_app(service, Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off"))
+    try:
+        with serve_app(twin) as url:
+            result = runner.invoke(app, ["verify", "notes", "--url", url, "--traces", str(RECORDINGS)])
+            tenants = httpx.get(f"{url}/_twin/tenants").json()
+    finally:
+        twin.state.twin.store.stop()
+    assert result.exit_code == 0, result.output
+    assert "notes fidelity 87.5% (7/8 replayed exchanges match" in result.output
+    assert not [t for t in json.dumps(tenants).split('"') if t.startswith("parity-")]  # removed after
