@@ -147,9 +147,7 @@ def endpoint_table(report: Report, rows: int) -> Table:
             name, str(row["exchanges"]), str(row["passed"]), f"[{style}]{row['fidelity']:.0%}[/]", cause
         )
     if len(endpoints) > rows:
-        table.caption = f"{len(endpoints) - rows} more endpoints, every one at 100% or listed in the reports"
-        if endpoints[rows][1]["fidelity"] < 1:
-            table.caption = f"{len(endpoints) - rows} more endpoints in --json/--markdown"
+        table.caption = f"{len(endpoints) - rows} more endpoints in --json/--markdown"
     return table
 
 

@@ -8,12 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from tests.parity.conftest import REFERENCE
+from tests.support.servers import serve_app
+from twins._runtime.app import build_app
+from twins._runtime.settings import Settings
 from twins.cli import app
+from twins.twin_dir import load_service
 
 HERE = Path(__file__).parent
 NOTES_TWIN = HERE / "notes_twin"
@@ -88,3 +93,32 @@ def test_a_builtin_twin_is_verified_with_its_vendor_profile(tmp_path: Path) -> N
     assert report["service"] == "slack" and report["figures"]["recordings"] == 3
     assert report["fidelity"] == 1.0, result.output
     assert "slack fidelity 100.0%" in result.output
+
+
+def test_a_running_twin_is_verified_on_a_tenant_of_its_own() -> None:
+    service = load_service(NOTES_TWIN)
+    twin = build_app(service, Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off"))
+    try:
+        with serve_app(twin) as url:
+            result = runner.invoke(app, ["verify", "notes", "--url", url, "--traces", str(RECORDINGS)])
+            tenants = httpx.get(f"{url}/_twin/tenants").json()
+    finally:
+        twin.state.twin.store.stop()
+    assert result.exit_code == 0, result.output
+    assert "notes fidelity 87.5% (7/8 replayed exchanges match" in result.output
+    assert not [t for t in json.dumps(tenants).split('"') if t.startswith("parity-")]  # removed after
+
+
+def test_the_github_profile_pairs_issue_numbers(tmp_path: Path) -> None:
+    """A Betamax cassette whose note is number 42: the twin's first note is number 1, and the
+    GitHub profile pairs the two (later requests go to /notes/1); the generic one compares them."""
+    numbered = HERE / "numbered"
+    out = tmp_path / "github.json"
+    github = runner.invoke(app, ["verify", "--twin", str(NOTES_TWIN), "--profile", "github", str(numbered)])
+    assert "notes fidelity 83.3% (5/6" in github.output, github.output
+    generic = runner.invoke(app, ["verify", "--twin", str(NOTES_TWIN), str(numbered), "--json", str(out)])
+    assert "notes fidelity 33.3% (2/6" in generic.output, generic.output
+    causes = json.loads(out.read_text())["endpoints"]["GET /notes/{id}"]["causes"]
+    assert causes == {"`number`: 42 recorded, 1 from the twin": 2}
+    unknown = runner.invoke(app, ["verify", "--twin", str(NOTES_TWIN), "--profile", "acme", str(numbered)])
+    assert unknown.exit_code == 2 and "no parity profile 'acme'" in unknown.output
