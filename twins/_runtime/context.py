@@ -64,7 +64,13 @@ class TwinContext:
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
         scope = request.scope
-        key = (scope.get("scheme"), raw_header(scope, b"host"), scope.get("server"), scope.get("root_path"))
+        server = scope.get("server")  # a tuple from servers, a list from Starlette's TestClient
+        key = (
+            scope.get("scheme"),
+            raw_header(scope, b"host"),
+            server and tuple(server),
+            scope.get("root_path"),
+        )
         cache: dict[Any, str] = self.extras.setdefault("base_urls", {})
         url = cache.get(key)
         if url is None:
