@@ -14,7 +14,7 @@ TOKEN = "admin-token-for-tests-0123456789"
 
 def test_okta_links_under_testclient(tmp_path: Path) -> None:
     with warnings.catch_warnings():  # newer Starlette would rather run its TestClient on httpx2
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
     app = build_app(registry.load("okta"), Settings(data_dir=tmp_path, admin_token=TOKEN, seed=1))
