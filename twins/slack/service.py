@@ -14,6 +14,7 @@ from twins._runtime.service import Service
 from twins.slack import errors, events, response_urls, scheduler
 from twins.slack.admin import build_admin_routes
 from twins.slack.methods import load_all
+from twins.slack.migrations import MIGRATIONS
 from twins.slack.models import COLLECTIONS
 from twins.slack.routes import build_routes
 from twins.slack.seed import seed
@@ -113,4 +114,5 @@ def create_service() -> Service:
         on_reset=on_reset,
         implements=implements,
         upload_paths=("/upload/",),
+        migrations=MIGRATIONS,
     )

@@ -131,7 +131,5 @@ def delete(call: Call) -> dict[str, Any]:
             "message",
             {**deleted, "previous_message": previous, "channel_type": schemas.channel_type(chan)},
         )
-    pins = dict(call.state.meta.get("pins", {}))
-    if pins.pop(row["id"], None) is not None:
-        call.state.meta["pins"] = pins
+    call.state["pins"].delete(row["id"])
     return {"channel": chan["id"], "ts": row["ts"]}
