@@ -46,7 +46,10 @@ def item(call: Call, row: Row) -> dict[str, Any]:
         "created": info["created"],
         "created_by": info["created_by"],
         "channel": row["channel"],
-        "message": {**schemas.message(row, call.state), "permalink": permalink(call.state, row)},
+        "message": {
+            **schemas.message(row, call.state, base=call.base_url),
+            "permalink": permalink(call.state, row),
+        },
     }
 
 
