@@ -16,6 +16,7 @@ import binascii
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -90,9 +91,15 @@ def split_auth(headers: Mapping[str, str]) -> tuple[str, str]:
 
 
 def as_scopes(value: Any) -> frozenset[str]:
+    """The scopes of a token row's field: a list, or a string separated by commas or spaces."""
     if isinstance(value, str):
-        return frozenset(s for s in value.replace(",", " ").split() if s)
-    return frozenset(str(s) for s in value or ())
+        return _scopes(tuple(value.replace(",", " ").split()))
+    return _scopes(tuple(value or ()))
+
+
+@lru_cache(maxsize=4096)
+def _scopes(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(str(s) for s in names if s)  # a token's set, made once (every call checks it)
 
 
 def _named_other(cred: Credential, state: TenantState) -> bool:

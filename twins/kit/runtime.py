@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from twins._runtime import untrusted
@@ -40,6 +40,19 @@ def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, li
         single[key] = value
         multi.setdefault(key, []).append(value)
     return single, multi
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, as `request.body()` reads it, without its async generator (a body is read
+    once, here; forms go through `request.form()` instead)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class KitRuntime:
@@ -110,13 +123,10 @@ class KitRuntime:
             return await self._answer(op, request, style, [None])
         seen: list[Caller | None] = [None]
         try:
-            response = await self._answer(op, request, style, seen)
+            return await self._answer(op, request, style, seen)
         except TwinError as error:  # the answer's own headers win
             error.headers = {**stamp(op, seen[0]), **error.headers}
             raise
-        for name, value in stamp(op, seen[0]).items():
-            response.headers.setdefault(name, value)
-        return response
 
     async def _answer(
         self, op: Operation, request: Request, style: ErrorStyle, seen: list[Caller | None]
@@ -139,13 +149,15 @@ class KitRuntime:
         if self.kit.before_call is not None:  # time-driven work that is due (scheduled messages)
             state = await self.kit.before_call(self.ctx, state)
         headers: dict[str, str] = {}
+        if self.kit.answer_headers is not None:
+            headers.update(self.kit.answer_headers(op, caller))
         if op.rate is not None:
             decision = self._rate(op, state, caller, style, args)
             if decision is not None and style.rate_headers_always:
                 headers.update(style.rate_limit_headers(decision))
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
-            self.extensions, self.ctx.base_url(request), request.url.path, has_body,
+            self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
         )  # fmt: skip
         result = await self._run(op, call)
         if self.outbox is not None:
@@ -192,7 +204,7 @@ class KitRuntime:
                     upload = Upload(value.filename or "", value.content_type or "", await value.read())
                     values.setdefault(name, []).append(upload)
             return values, True
-        raw = await request.body()
+        raw = await read_body(request)
         if not raw.strip():
             return {}, False
         if forms and ctype != "application/json":
@@ -235,7 +247,7 @@ class KitRuntime:
     ) -> Decision | None:
         bucket = op.rate or ""
         limit: Limit | None = self.kit.limits.get(bucket)
-        if limit is None:
+        if limit is None or (self.limiter.mode == "off" and not style.rate_headers_always):
             return None
         who = caller.subject if self.kit.rate_subject is None else self.kit.rate_subject(caller)
         key = f"{state.id}:{who}:{bucket}"

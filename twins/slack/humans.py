@@ -2,7 +2,7 @@
 
 An action runs the Web API method the Slack client would call (`chat.postMessage`,
 `reactions.add`, ...) with that person's identity, in one committed store operation, so it makes
-exactly the rows and events the Web API makes; then the events go to the Events API dispatcher.
+exactly the rows and events the Web API makes; its events go out through the outbox once it is durable.
 """
 
 from __future__ import annotations

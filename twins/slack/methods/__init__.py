@@ -59,7 +59,10 @@ def served(name: str, fn: Handler) -> Callable[[KitCall], dict[str, Any]]:
     warnings) out, the events it queued (and the app mentions they imply) emitted."""
 
     def handle(kit: KitCall) -> dict[str, Any]:
-        params = Params({k: _bytes(v) for k, v in kit.args.items()})
+        params = Params(kit.args.to_dict())
+        for key, value in params.items():
+            if value.__class__ is list and value and isinstance(value[0], Upload):
+                params[key] = value[0].data  # a file field: the bytes of its (first) upload
         caller = kit.caller
         if caller.kind == "client" and caller.token:  # oauth.v2.access: HTTP Basic credentials
             for key, value in caller.token.items():
@@ -67,9 +70,10 @@ def served(name: str, fn: Handler) -> Callable[[KitCall], dict[str, Any]]:
         token = caller.token if caller.kind == "token" else None
         call = Call(name, params, kit.state, token, kit.base_url, kit=kit)
         body = fn(call)
-        for event_type, event in with_mentions(call.events):
-            kit.emit(event_type, event)
-        return with_warnings(body, call.warnings)
+        if call.events:
+            for event_type, event in with_mentions(call.events):
+                kit.emit(event_type, event)
+        return with_warnings(body, call.warnings) if call.warnings else body
 
     handle.__name__ = fn.__name__
     handle.__doc__ = fn.__doc__
@@ -82,13 +86,6 @@ def with_warnings(body: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
         return body
     meta = {**(body.get("response_metadata") or {}), "warnings": list(warnings)}
     return {**body, "warning": ",".join(warnings), "response_metadata": meta}
-
-
-def _bytes(value: Any) -> Any:
-    """A multipart file field as the handlers read it: the bytes of its (first) upload."""
-    if isinstance(value, list) and value and isinstance(value[0], Upload):
-        return value[0].data
-    return value
 
 
 def load_all() -> dict[str, Method]:
