@@ -6,7 +6,7 @@
 
 The app is the one `bench.twin_servers:slack_app` serves (rate limits off, admin auth off, a SQLite
 file database in a temporary directory, seed size 1, request journal on), started with its
-lifespan (so the Events API dispatcher and the scheduler run, as under uvicorn). Setup is
+lifespan (so the Events API outbox and the scheduler run, as under uvicorn). Setup is
 bench/slack_bench.py's: the bot token from the tenant's credentials, #engineering filled to exactly
 100 messages through `chat.postMessage`. The requests are the benchmark's:
 

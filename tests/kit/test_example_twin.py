@@ -151,7 +151,7 @@ async def test_rpc_errors_are_slacks(example: Example) -> None:
     assert resp.json() == {"ok": False, "error": "invalid_auth"}
     reader = example.creds["U2_token"]
     resp = await example.http.post("/api/tasks.complete", data={"token": reader, "task": "T-1"})
-    provided = "example.users.read,read:tasks"
+    provided = "read:tasks,example.users.read"  # as the token lists them
     assert resp.json() == {
         "ok": False,
         "error": "missing_scope",

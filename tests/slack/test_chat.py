@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
 from twins._runtime.collection import TenantState
+from twins.slack.outbox import watch
 
 pytestmark = pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
 
@@ -36,7 +37,7 @@ class Recorder:
 @pytest.fixture
 def events(slack_app: FastAPI) -> Recorder:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     return recorder
 
 

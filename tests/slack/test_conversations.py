@@ -17,6 +17,7 @@ from tests.slack.conftest import channel_id
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins.slack import scopes
+from twins.slack.outbox import watch
 
 T = TypeVar("T")
 
@@ -37,7 +38,7 @@ class Recorder:
 @pytest.fixture
 def events(slack_app: FastAPI) -> Recorder:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     return recorder
 
 

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.slack.test_conversations import Recorder
+from twins.slack.outbox import watch
 
 
 def error_of(call: Any) -> str:
@@ -59,7 +60,7 @@ async def test_admin_adds_and_removes_custom_emoji(
     client: httpx.AsyncClient, creds: dict[str, Any], slack_app: FastAPI
 ) -> None:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     bot = {"Authorization": f"Bearer {creds['bot_token']}"}
     url = "https://example.com/emoji/lgtm.png"
     made = await client.post("/_twin/slack/emoji", json={"name": ":lgtm:", "url": url})

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from twins._runtime.collection import Row, TenantState
 from twins.slack import schemas
+from twins.slack.outbox import watch
 
 
 class Recorder:
@@ -34,7 +35,7 @@ class Recorder:
 @pytest.fixture
 def events(slack_app: FastAPI) -> Recorder:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     return recorder
 
 

@@ -17,6 +17,7 @@ from slack_sdk.webhook import WebhookClient
 
 from tests.support.state import default_state as tenant
 from twins._runtime.collection import TenantState
+from twins.slack.outbox import watch
 from twins.slack.seed import new_webhook
 
 T = TypeVar("T")
@@ -190,7 +191,7 @@ class Recorder:
 
 def test_seeded_webhook(base_url: str, creds: dict[str, Any], slack_app: FastAPI) -> None:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     url = creds["webhook_url"].replace("http://testserver", base_url)
     general = next(c for c in tenant(slack_app)["conversations"] if c["is_general"])
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*build* passed"}}]

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
+from twins.slack.outbox import watch
 
 
 class Recorder:
@@ -29,7 +30,7 @@ class Recorder:
 @pytest.fixture
 def events(slack_app: FastAPI) -> Recorder:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     return recorder
 
 

@@ -35,14 +35,13 @@ def conv_id(app: FastAPI, name: str) -> str:
 def fresh_history(state: TenantState, channel: str, limit: int = 100) -> bytes:
     """conversations.history's answer as the twin made it before renderings were remembered:
     every message rendered anew, timestamps parsed with Decimal, the channel sorted per call."""
-    schemas.use_base_url("http://testserver")
     rows = state["messages"].where("channel", channel)
     shown = [r for r in rows if not r["thread_ts"] or r["thread_ts"] == r["ts"] or r["reply_broadcast"]]
     shown.sort(key=lambda r: Decimal(r["ts"]), reverse=True)
     assert len(shown) <= limit
     payload = {
         "ok": True,
-        "messages": [schemas.message(r, state) for r in shown],
+        "messages": [schemas.message(r, state, base="http://testserver") for r in shown],
         "has_more": False,
         "pin_count": sum(1 for r in rows if channel in r["pinned_to"]),
         "channel_actions_ts": None,

@@ -16,6 +16,7 @@ from tests.slack.conftest import make_app
 from tests.slack.test_events import Receiver, register
 from tests.slack.test_interactivity import App, reply, setup_app
 from tests.support.admin_views import admin_views, differences, wait_until
+from twins.slack.outbox import journal_of
 
 # Every admin view that shows something of the tenant. Left out: /_twin/health (the process),
 # /_twin/slack/delivery-settings (timeouts of the process, not of a workspace).
@@ -196,6 +197,6 @@ async def test_seed_and_delete_forget_the_logs_too(
         "deliveries"
     ]
     assert (await dirty.delete("/_twin/tenants/other")).status_code == 200
-    events = apps[0].state.twin.extras["slack_events"]
-    assert events.journal.matching("other") == []
-    assert events.journal.matching("default")  # the default workspace keeps its own
+    journal = journal_of(apps[0].state.twin)
+    assert journal.matching("other") == []
+    assert journal.matching("default")  # the default workspace keeps its own

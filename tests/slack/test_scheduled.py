@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from twins._runtime.collection import TenantState
 from twins.slack import scheduler
+from twins.slack.outbox import watch
 
 pytestmark = pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
 
@@ -139,7 +140,7 @@ def test_due_messages_are_posted_on_the_next_call(
     bot: WebClient, base_url: str, slack_app: FastAPI, creds: dict[str, Any]
 ) -> None:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     t0 = int(now(slack_app))
     scheduled = bot.chat_scheduleMessage(channel="#general", text="tick", post_at=t0 + 60)
     parent = bot.chat_postMessage(channel="#general", text="thread")
@@ -169,7 +170,7 @@ def test_delivery_skips_archived_channels(slack_app: FastAPI, bot: WebClient) ->
     def archive_and_deliver(st: TenantState) -> list[Any]:
         st["conversations"].update(resp["channel"], is_archived=True)
         st.clock.advance(120)
-        return scheduler.deliver_due(st)
+        return scheduler.deliver_due(st, [])
 
     posted = asyncio.run(ctx.store.run(ctx.settings.default_tenant, archive_and_deliver))
     assert posted == []

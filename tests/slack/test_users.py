@@ -13,12 +13,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from tests.slack.conftest import channel_id
 from tests.slack.test_conversations import Recorder, error_of, people, state_of, user_token, write
 from twins._runtime.collection import TenantState
+from twins.slack.outbox import watch
 
 
 @pytest.fixture
 def events(slack_app: FastAPI) -> Recorder:
     recorder = Recorder()
-    slack_app.state.twin.extras["events"] = recorder
+    watch(slack_app.state.twin, recorder.publish)
     return recorder
 
 

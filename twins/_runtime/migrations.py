@@ -43,15 +43,20 @@ def _keep(_collection: str, row: Row) -> Row:
     return row
 
 
+Dump = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Migration:
     """Version `version` of a twin's tables: `tables` changes the live tables, `rows` makes the
-    same change to one row (of the named collection) of a snapshot."""
+    same change to one row (of the named collection) of a snapshot, and `snapshot`, when given, to
+    the whole dump after its rows (for what moves between `meta` and collections)."""
 
     version: int
     description: str
     tables: Callable[[Connection], None]
     rows: Callable[[str, Row], Row] = _keep
+    snapshot: Callable[[Dump], Dump] | None = None
 
 
 def add_column(
@@ -117,9 +122,15 @@ def upgrade_dump(dump: dict[str, Any], migrations: Sequence[Migration]) -> dict[
     current = latest(migrations)
     if version >= current:
         return dump
-    collections = {name: [dict(r) for r in rows] for name, rows in dump["collections"].items()}
+    out: Dump = {
+        **dump,
+        "collections": {name: [dict(r) for r in rows] for name, rows in dump["collections"].items()},
+    }
     for migration in migrations:
         if migration.version > version:
+            collections = out["collections"]
             for name, rows in collections.items():
                 collections[name] = [migration.rows(name, row) for row in rows]
-    return {**dump, "collections": collections, "schema": current}
+            if migration.snapshot is not None:
+                out = migration.snapshot(out)
+    return {**out, "schema": current}

@@ -45,6 +45,10 @@ class Args(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The arguments as a plain dict (a copy)."""
+        return dict(self._values)
+
     def files(self, name: str) -> list[Upload]:
         """The uploads of a multipart field (none when it is not a file field)."""
         value = self._values.get(name)

@@ -16,6 +16,7 @@ import binascii
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -90,9 +91,15 @@ def split_auth(headers: Mapping[str, str]) -> tuple[str, str]:
 
 
 def as_scopes(value: Any) -> frozenset[str]:
+    """The scopes of a token row's field: a list, or a string separated by commas or spaces."""
     if isinstance(value, str):
-        return frozenset(s for s in value.replace(",", " ").split() if s)
-    return frozenset(str(s) for s in value or ())
+        return _scopes(tuple(value.replace(",", " ").split()))
+    return _scopes(tuple(value or ()))
+
+
+@lru_cache(maxsize=4096)
+def _scopes(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(str(s) for s in names if s)  # a token's set, made once (every call checks it)
 
 
 def _named_other(cred: Credential, state: TenantState) -> bool:
@@ -111,6 +118,8 @@ class SlackTokens:
     vocabulary: frozenset[str] | None = None
     name: str = "slack"
     scoped: bool = True
+    # The error code refusing a live token (Slack: `account_inactive` for a deactivated user's).
+    refuse: Callable[[TenantState, Row], str | None] | None = None
 
     def authenticate(self, cred: Credential) -> Caller:
         scheme, rest = split_auth(cred.headers)
@@ -123,6 +132,9 @@ class SlackTokens:
         state, row = found
         if self.revoked_field and row.get(self.revoked_field):
             raise TwinError(code="token_revoked", status=200)
+        refused = self.refuse(state, row) if self.refuse is not None else None
+        if refused:
+            raise TwinError(code=refused, status=200)
         return Caller(
             state.id, str(row.get(self.subject, "")), "token", as_scopes(row.get(self.scopes_field)), row
         )
@@ -131,7 +143,9 @@ class SlackTokens:
         accepted = (scope,) if isinstance(scope, str) else scope
         if caller.scopes is None or not accepted or caller.scopes.intersection(accepted):
             return
-        provided = ",".join(sorted(caller.scopes))
+        granted = caller.token.get(self.scopes_field) if caller.token is not None else None
+        # As the token lists them (Slack keeps the order they were granted in).
+        provided = ",".join(granted) if isinstance(granted, list) else ",".join(sorted(caller.scopes))
         raise TwinError(code="missing_scope", status=200, needed=accepted[0], provided=provided)
 
 

@@ -67,6 +67,9 @@ class ErrorStyle:
     # The summary of a refused argument, from its name and what is wrong with it.
     invalid_summary: Callable[[str, str], str] = field(default=lambda name, message: f"{name}: {message}")
     media_type: str = JSON_TYPE  # Jira spells it `application/json;charset=UTF-8`, and clients check
+    # The code of a body problem other than malformed JSON, where the vendor has its own:
+    # "not_object" (JSON, not an object), "nul" (a NUL character), "form" (a form not UTF-8).
+    body_codes: Mapping[str, str] = field(default_factory=dict)
 
     def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
         """A vendor error; its status comes from the map unless given."""
@@ -81,8 +84,10 @@ class ErrorStyle:
             self.invalid_code, summary, field=name, reason=message, causes=[f"{name}: {message}"]
         )
 
-    def bad_body(self) -> TwinError:
-        return self.error(self.bad_body_code, "The request body was not well-formed.")
+    def bad_body(self, problem: str = "json") -> TwinError:
+        """The refusal of a body that is malformed (or has `problem`, see `body_codes`)."""
+        code = self.body_codes.get(problem, self.bad_body_code)
+        return self.error(code, "The request body was not well-formed.")
 
     def rate_limited(self, decision: Decision) -> TwinError:
         error = self.error(self.rate_limit_code, "rate limit exceeded", status=429)

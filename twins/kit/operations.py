@@ -66,6 +66,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ("",)
     style: ErrorStyle | None = None  # None: the twin's
+    rate_by: str | None = None  # an argument whose value keys the rate window too (per channel)
 
     @property
     def paths(self) -> list[str]:
@@ -139,9 +140,12 @@ class Registry:
         write: bool = False,
         page: Pager | None = None,
         rate: str | None = None,
+        rate_by: str | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Register the decorated handler as the RPC method `name` (e.g. `chat.postMessage`)."""
-        return self._register(RPC, name, auth, scope, write, page, 200, "form", rate)
+        """Register the decorated handler as the RPC method `name` (e.g. `chat.postMessage`);
+        `rate_by` names an argument whose value has a rate window of its own (Slack limits
+        chat.postMessage per channel)."""
+        return self._register(RPC, name, auth, scope, write, page, 200, "form", rate, rate_by)
 
     def _register(
         self,
@@ -154,6 +158,7 @@ class Registry:
         status: int,
         body: str,
         rate: str | None,
+        rate_by: str | None = None,
     ) -> Callable[[Handler], Handler]:
         strategy = self.auth if isinstance(auth, Inherit) else auth
         rate = rate or self.rate
@@ -173,6 +178,7 @@ class Registry:
                 self.tags,
                 self.prefixes,
                 self.style,
+                rate_by,
             )
             if any(o.method == method and o.path == path for o in self.ops):
                 raise ValueError(f"{method} {path} is registered twice")

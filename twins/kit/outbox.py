@@ -51,6 +51,7 @@ class Delivery:
     kind: str = "event"
     event_id: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, Any] = field(default_factory=dict)  # more of the attempt log's record
 
     @classmethod
     def json(cls, target: str, url: str, payload: Any, **kw: Any) -> Delivery:
@@ -61,6 +62,7 @@ class Delivery:
 
 
 Router = Callable[[TenantState, Event], list[Delivery]]
+Watcher = Callable[[str, list[Event]], None]
 
 
 class Signer(Protocol):
@@ -115,12 +117,20 @@ class Retry:
     delays: tuple[float, ...]
     timeout: float = 3.0
     retry_headers: Callable[[int, str], dict[str, str]] = no_retry_headers
+    decline_header: str | None = None  # a receiver's answer with it is final (X-Slack-No-Retry)
+    timeout_error: str = "timeout"  # the attempt log's error (and retry reason) of a timeout
 
     def retries(self, status: int | None) -> bool:
         return status is None or status >= 500 or status in (408, 429)
 
 
-SLACK_RETRY = Retry((60.0, 300.0), timeout=3.0, retry_headers=slack_retry_headers)  # now, 1 min, 5 min
+SLACK_RETRY = Retry(  # now, after 1 min and 5 min
+    (60.0, 300.0),
+    timeout=3.0,
+    retry_headers=slack_retry_headers,
+    decline_header="X-Slack-No-Retry",
+    timeout_error="http_timeout",
+)
 OKTA_RETRY = Retry((0.0,), timeout=3.0)  # one retry, at once
 JIRA_RETRY = Retry((10.0, 30.0, 90.0), timeout=10.0)
 
@@ -137,19 +147,33 @@ class Outbox:
         limit: int = 1000,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
+        log: AttemptLog | None = None,
     ) -> None:
         self.router = router
         self.signer = signer
         self.retry = retry
         self.time_scale = time_scale
         self.clock = clock
-        self.log = AttemptLog(limit)
+        self.log = log if log is not None else AttemptLog(limit)
+        self.watchers: list[Watcher] = []  # told of every durable event, delivered or not
         self._queues: dict[tuple[str, str], deque[Delivery]] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     def route(self, state: TenantState, events: list[Event]) -> list[Delivery]:
         """The deliveries of `events` (inside the write, on its state)."""
         return [d for event in events for d in self.router(state, event)]
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call `watcher(tenant, events)` with the events of each durable write (tests, tools)."""
+        self.watchers.append(watcher)
+
+    def committed(self, tenant: str, events: list[Event], deliveries: list[Delivery]) -> None:
+        """A write is durable: tell the watchers of its events, queue its deliveries."""
+        if events:
+            for watcher in self.watchers:
+                watcher(tenant, list(events))
+        if deliveries:
+            self.enqueue(tenant, list(deliveries))
 
     def enqueue(self, tenant: str, deliveries: list[Delivery]) -> None:
         """Queue durable deliveries; a worker per (tenant, target) sends them in order."""
@@ -210,11 +234,19 @@ class Outbox:
             record = self._attempt(client, tenant, delivery, attempt, reason)
             status = await self._send(client, delivery, record, attempt, reason)
             last = attempt == len(self.retry.delays)
-            if record["status"] == "delivered" or not self.retry.retries(status) or last:
+            declined = self._declined(record)
+            if record["status"] == "delivered" or not self.retry.retries(status) or declined or last:
                 record["final"] = True
                 return bool(record["status"] == "delivered")
-            reason = "http_timeout" if status is None else "http_error"
+            reason = str(record.get("error") or "http_error")
         return False
+
+    def _declined(self, record: dict[str, Any]) -> bool:
+        name = self.retry.decline_header
+        response = record.get("response") or {}
+        if name is None or not response:
+            return False
+        return name.lower() in {key.lower() for key in response.get("headers") or {}}
 
     def _attempt(
         self, client: httpx.AsyncClient, tenant: str, delivery: Delivery, attempt: int, reason: str
@@ -239,6 +271,7 @@ class Outbox:
             "attempt": attempt,
             "retry_reason": reason or None,
             **self.log.pending_fields(now, headers, text, payload, BODY_LIMIT),
+            **delivery.fields,
         }
         self.log.records.append(record)
         return record
@@ -253,10 +286,10 @@ class Outbox:
                 delivery.url, content=delivery.body, headers=headers, timeout=self.retry.timeout
             )
         except httpx.TimeoutException:
-            record.update(status="failed", error="timeout")
+            record.update(status="failed", error=self.retry.timeout_error)
             return None
-        except httpx.HTTPError as exc:
-            record.update(status="failed", error="connection_failed", detail=type(exc).__name__)
+        except (httpx.HTTPError, OSError, ValueError) as exc:  # ValueError: a URL httpx refuses
+            record.update(status="failed", error="connection_failed", detail=f"{type(exc).__name__}: {exc}")
             return None
         finally:
             record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from twins._runtime import untrusted
@@ -23,12 +23,13 @@ from twins.kit.call import Call
 from twins.kit.errors import ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
-from twins.kit.outbox import Outbox
+from twins.kit.outbox import Delivery, Event, Outbox
 
 if TYPE_CHECKING:
     from twins.kit.twin import Mount
 
 Endpoint = Callable[[Request], Any]
+T = TypeVar("T")
 
 
 def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -39,6 +40,19 @@ def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, li
         single[key] = value
         multi.setdefault(key, []).append(value)
     return single, multi
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, as `request.body()` reads it, without its async generator (a body is read
+    once, here; forms go through `request.form()` instead)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class KitRuntime:
@@ -85,7 +99,10 @@ class KitRuntime:
             op = self.rpc.get(name)
             if op is None:
                 style = self.rpc_style
-                return style.render(style.error(style.http_codes[404], f"unknown method {name}", status=404))
+                error = style.error(
+                    style.http_codes[404], f"unknown method {name}", status=404, req_method=name
+                )
+                return style.render(error)
             return await self.serve(op, request)
 
         return rpc_method
@@ -101,8 +118,23 @@ class KitRuntime:
 
     async def _serve(self, op: Operation, request: Request, style: ErrorStyle) -> Response:
         self.start()
+        stamp = self.kit.answer_headers
+        if stamp is None:
+            return await self._answer(op, request, style, [None])
+        seen: list[Caller | None] = [None]
+        try:
+            return await self._answer(op, request, style, seen)
+        except TwinError as error:  # the answer's own headers win
+            error.headers = {**stamp(op, seen[0]), **error.headers}
+            raise
+
+    async def _answer(
+        self, op: Operation, request: Request, style: ErrorStyle, seen: list[Caller | None]
+    ) -> Response:
         query, multi = _parse_query(request.scope)
         if op.method == RPC:  # the credential may be in the body: read it first
+            if any("\x00" in value for value in query.values()):
+                raise style.bad_body("nul")
             body, has_body = await self._body(op, request, style)
             args = Args({**query, **body}, style, multi)
             caller = self._caller(op, request, args)
@@ -110,22 +142,47 @@ class KitRuntime:
             args = Args(query, style, multi)
             caller = self._caller(op, request, args)
             body, has_body = await self._body(op, request, style)
+        seen[0] = caller
         state = self.ctx.store.get(caller.tenant)
         if state is None:
             raise style.error(style.http_codes[404], f"tenant {caller.tenant!r} does not exist", status=404)
+        if self.kit.before_call is not None:  # time-driven work that is due (scheduled messages)
+            state = await self.kit.before_call(self.ctx, state)
         headers: dict[str, str] = {}
+        if self.kit.answer_headers is not None:
+            headers.update(self.kit.answer_headers(op, caller))
         if op.rate is not None:
-            decision = self._rate(op.rate, state, caller, style)
+            decision = self._rate(op, state, caller, style, args)
             if decision is not None and style.rate_headers_always:
                 headers.update(style.rate_limit_headers(decision))
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
-            self.extensions, self.ctx.base_url(request), request.url.path, has_body,
+            self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
         )  # fmt: skip
         result = await self._run(op, call)
-        if call.deliveries and self.outbox is not None:
-            self.outbox.enqueue(state.id, list(call.deliveries))  # the write is durable by now
+        if self.outbox is not None:
+            self.outbox.committed(state.id, call.events, call.deliveries)  # the write is durable by now
         return self._reply(op, call, result, headers, style)
+
+    async def write(self, tenant: str, fn: Callable[[TenantState, list[Event]], T]) -> T:
+        """Run `fn` as a write outside a request (a scheduled message, an admin action): the
+        events it appends go out, as a handler's do, once the write is durable."""
+        events: list[Event] = []
+        deliveries: list[Delivery] = []
+        outbox = self.outbox
+
+        def run(state: TenantState) -> T:
+            events.clear()
+            deliveries.clear()
+            result = fn(state, events)
+            if outbox is not None and events:
+                deliveries.extend(outbox.route(state, events))
+            return result
+
+        result = await self.ctx.store.run(tenant, run)
+        if outbox is not None:
+            outbox.committed(tenant, events, deliveries)
+        return result
 
     async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
         """The body as an object: JSON for `body="json"`, a form (or JSON, by its type) for forms
@@ -140,30 +197,37 @@ class KitRuntime:
             values: dict[str, Any] = {}
             for name, value in form.multi_items():
                 if isinstance(value, str):
+                    if op.method == RPC and "\x00" in value:
+                        raise style.bad_body("nul")
                     values[name] = value
                 else:  # a file part: every upload of one field name, read whole
                     upload = Upload(value.filename or "", value.content_type or "", await value.read())
                     values.setdefault(name, []).append(upload)
             return values, True
-        raw = await request.body()
+        raw = await read_body(request)
         if not raw.strip():
             return {}, False
         if forms and ctype != "application/json":
+            if op.method == RPC and (b"\x00" in raw or b"%00" in raw):
+                raise style.bad_body("nul")  # no database stores it
             try:
                 return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), True
             except UnicodeDecodeError:
-                raise style.bad_body() from None
+                raise style.bad_body("form") from None
         try:
             data = json.loads(raw)
             # Nested past the stack, or text no database stores (NUL, unpaired surrogates).
-            if untrusted.unstorable(raw, data) is not None:
-                raise style.bad_body()
+            problem = untrusted.unstorable(raw, data)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise style.bad_body() from None
+        if problem == "surrogate":
+            raise style.bad_body()
         if not isinstance(data, dict):
             if op.body == "any":  # a bare JSON value (Jira's watcher POST): under "value"
                 return {"value": data}, True
-            raise style.bad_body()
+            raise style.bad_body("not_object")
+        if problem is not None:
+            raise style.bad_body(problem)
         return data, True
 
     def _caller(self, op: Operation, request: Request, args: Args) -> Caller:
@@ -178,11 +242,18 @@ class KitRuntime:
         self.ctx.use_tenant(request, caller.tenant)
         return caller
 
-    def _rate(self, bucket: str, state: TenantState, caller: Caller, style: ErrorStyle) -> Decision | None:
+    def _rate(
+        self, op: Operation, state: TenantState, caller: Caller, style: ErrorStyle, args: Args
+    ) -> Decision | None:
+        bucket = op.rate or ""
         limit: Limit | None = self.kit.limits.get(bucket)
-        if limit is None:
+        if limit is None or (self.limiter.mode == "off" and not style.rate_headers_always):
             return None
-        decision = self.limiter.check(f"{state.id}:{caller.subject}:{bucket}", limit, state.clock.now())
+        who = caller.subject if self.kit.rate_subject is None else self.kit.rate_subject(caller)
+        key = f"{state.id}:{who}:{bucket}"
+        if op.rate_by is not None:
+            key += f":{args.get(op.rate_by, '')}"
+        decision = self.limiter.check(key, limit, state.clock.now())
         if not decision.allowed:
             raise style.rate_limited(decision)
         return decision

@@ -9,7 +9,7 @@ document (`GET /_twin/<service>/openapi.json`), the outbox's admin view
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from twins._runtime.errors import AdminError
 from twins._runtime.migrations import Migration
 from twins._runtime.ratelimit import Limit
 from twins._runtime.service import Service
-from twins.kit.auth import check_declared
+from twins.kit.auth import Caller, check_declared
 from twins.kit.errors import ErrorStyle, compact
 from twins.kit.extensions import Factory
 from twins.kit.openapi import document, implements
@@ -54,6 +54,14 @@ class Mount:
     extensions: Sequence[Factory] = ()
     limits: Mapping[str, Limit] = field(default_factory=dict)
     env: Callable[[str, dict[str, Any]], dict[str, str]] = field(default=lambda url, creds: {})
+    # Headers of every answer of an operation, error or not, from who called (None: not known
+    # yet): Slack's X-OAuth-Scopes and X-Accepted-OAuth-Scopes.
+    answer_headers: Callable[[Operation, Caller | None], Mapping[str, str]] | None = None
+    # Work that has come due by the tenant clock, done before a call reads the state (Slack's
+    # scheduled messages); returns the state the call then uses.
+    before_call: Callable[[TwinContext, TenantState], Awaitable[TenantState]] | None = None
+    # Whose rate windows a caller counts in (default: its subject; Slack counts per app).
+    rate_subject: Callable[[Caller], str] | None = None
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -89,7 +97,7 @@ class Mount:
         if any(op.method == RPC for op in ops):
             param = self.rpc_path.rsplit("{", 1)[1].rstrip("}")
             router.add_api_route(
-                self.rpc_path, runtime.rpc_endpoint(param), methods=["GET", "POST"], include_in_schema=False
+                self.rpc_path, runtime.rpc_endpoint(param), methods=["GET", "POST"], include_in_schema=True
             )
         return router
 

@@ -24,14 +24,15 @@ from twins._runtime.errors import AdminError
 from twins.slack import (
     apps,
     emoji,
-    events,
     humans,
     interactivity,
+    outbox,
     response_urls,
     slash_commands,
     url_verification,
 )
 from twins.slack.apps import AppIn, app_row
+from twins.slack.call import EventList, emit
 from twins.slack.methods import views
 
 
@@ -53,10 +54,9 @@ def add_emoji(state: TenantState, body: EmojiIn) -> Row:
     return emoji.add(state, name, body.url, alias_for, user_id)
 
 
-def publish_emoji_change(ctx: TwinContext, tenant_id: str, change: dict[str, Any]) -> None:
-    """Send `emoji_changed` to the apps subscribed to it (through whatever publishes events)."""
-    events.install(ctx)
-    ctx.extras["events"].publish(tenant_id, [("emoji_changed", {"type": "emoji_changed", **change})])
+def emoji_changed(events: EventList, change: dict[str, Any]) -> None:
+    """Queue `emoji_changed` for the apps subscribed to it."""
+    emit(events, "emoji_changed", change)
 
 
 def emoji_view(row: Row) -> dict[str, Any]:
@@ -92,8 +92,8 @@ async def open_home(
     }
     if home is not None:
         event["view"] = views.render(state, home)
-    jobs = events.install(ctx).publish(state.id, [("app_home_opened", event)], app_id=app["id"])
-    return {"event": event, "event_ids": [j.event_id for j in jobs]}
+    sent = await outbox.publish(ctx, state.id, [("app_home_opened", event)], app_id=app["id"])
+    return {"event": event, "event_ids": [d.event_id for d in sent]}
 
 
 INTERACTIONS = {
@@ -108,8 +108,7 @@ INTERACTIONS = {
 
 # --- routes --------------------------------------------------------------------------------------
 def build_admin_routes(ctx: TwinContext) -> APIRouter:
-    """Mounted by the runtime at /_twin/slack; creates the dispatcher and the hook registry."""
-    events.install(ctx)
+    """Mounted by the runtime at /_twin/slack; creates the hook registry."""
     response_urls.install(ctx)
     router = APIRouter(tags=["slack"])
 
@@ -173,30 +172,23 @@ def build_admin_routes(ctx: TwinContext) -> APIRouter:
         after: int = 0,
     ) -> dict[str, Any]:
         state = tenant_state(ctx, request, tenant)
-        dispatcher = events.install(ctx)
-        found = dispatcher.journal.find(
+        found = outbox.journal_of(ctx).find(
             state.id, app_id=app_id, status=status, kind=kind, event_type=event_type, after=after
         )
-        return {"tenant": state.id, "deliveries": found, "pending": dispatcher.pending(state.id)}
+        return {"tenant": state.id, "deliveries": found, "pending": outbox.outbox_of(ctx).pending(state.id)}
 
     @router.delete("/deliveries")
     async def clear_deliveries(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
         state = tenant_state(ctx, request, tenant)
-        return {"removed": events.install(ctx).journal.clear(state.id)}
+        return {"removed": outbox.journal_of(ctx).clear(state.id)}
 
     @router.get("/delivery-settings")
     async def get_settings(ctx: Admin) -> dict[str, Any]:
-        settings = events.install(ctx).settings
-        return {"timeout": settings.timeout, "retry_delays": list(settings.retry_delays)}
+        return outbox.set_delivery(ctx, None, None)
 
     @router.put("/delivery-settings")
     async def put_settings(body: SettingsIn, ctx: Admin) -> dict[str, Any]:
-        settings = events.install(ctx).settings
-        if body.timeout is not None:
-            settings.timeout = body.timeout
-        if body.retry_delays is not None:
-            settings.retry_delays = tuple(max(0.0, d) for d in body.retry_delays)
-        return {"timeout": settings.timeout, "retry_delays": list(settings.retry_delays)}
+        return outbox.set_delivery(ctx, body.timeout, body.retry_delays)
 
     @router.get("/ephemeral")
     async def ephemeral(
@@ -224,12 +216,20 @@ def build_admin_routes(ctx: TwinContext) -> APIRouter:
         body: EmojiIn, request: Request, ctx: Admin, tenant: TenantParam = None
     ) -> dict[str, Any]:
         state = tenant_state(ctx, request, tenant)
-        row = await ctx.store.run(state.id, lambda st: add_emoji(st, body))
-        value = f"alias:{row['alias_for']}" if row["alias_for"] else row["url"]
-        when = f"{row['created']}.000000"
-        publish_emoji_change(
-            ctx, state.id, {"subtype": "add", "name": row["id"], "value": value, "event_ts": when}
-        )
+
+        def add(st: TenantState, events: EventList) -> Row:
+            row = add_emoji(st, body)
+            value = f"alias:{row['alias_for']}" if row["alias_for"] else row["url"]
+            change = {
+                "subtype": "add",
+                "name": row["id"],
+                "value": value,
+                "event_ts": f"{row['created']}.000000",
+            }
+            emoji_changed(events, change)
+            return row
+
+        row = await outbox.write(ctx, state.id, add)
         return emoji_view(row)
 
     @router.delete("/emoji/{name}")
@@ -239,9 +239,13 @@ def build_admin_routes(ctx: TwinContext) -> APIRouter:
         state = tenant_state(ctx, request, tenant)
         if emoji.custom(state, name) is None:
             raise AdminError(404, "emoji_not_found", f"no custom emoji {name!r}")
-        names = await ctx.store.run(state.id, lambda st: emoji.remove(st, name))
-        now = f"{state.clock.now():.6f}"
-        publish_emoji_change(ctx, state.id, {"subtype": "remove", "names": names, "event_ts": now})
+
+        def remove(st: TenantState, events: EventList) -> list[str]:
+            names = emoji.remove(st, name)
+            emoji_changed(events, {"subtype": "remove", "names": names, "event_ts": f"{st.clock.now():.6f}"})
+            return names
+
+        names = await outbox.write(ctx, state.id, remove)
         return {"removed": names}
 
     @router.post("/humans/{user_id}/{action}")

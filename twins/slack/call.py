@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
+from twins.kit.call import Call as KitCall
 from twins.slack.errors import SlackError
 from twins.slack.schemas import team_id
 
+T = TypeVar("T")
 TRUE = {"1", "true", "yes", "on"}
 EventList = list[tuple[str, dict[str, Any]]]  # (event type, event), in order
-
-
-class Events(EventList):
-    """The Events API events a call queues, delivered once it has committed. `wanted` is False
-    when the Web API knows that no app can receive any event of the workspace: the hottest
-    producers (new messages) then skip building them."""
-
-    wanted = True
-
-
-def wanted(events: EventList) -> bool:
-    """Whether events queued on `events` can reach anyone (any plain list: yes)."""
-    return getattr(events, "wanted", True) is not False
 
 
 class Params(dict[str, Any]):
@@ -105,17 +93,17 @@ def emit(events: EventList, event_type: str, event: dict[str, Any]) -> None:
 
 @dataclass
 class Call:
-    """The context a method handler gets; handlers return the response body (without `ok`)."""
+    """What a method handler gets (the kit's call, in Slack's terms); handlers return the response
+    body (without `ok`). Events the handler queues go out once the call's write is durable."""
 
-    ctx: TwinContext
     method: str
     params: Params
     state: TenantState
     token: Row | None = None
     base_url: str = ""
-    events: Events = field(default_factory=Events)
+    events: EventList = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    kit: KitCall | None = None  # None for a handler run by the twin itself (simulated humans)
 
     @property
     def now(self) -> float:
@@ -142,3 +130,10 @@ class Call:
     def emit(self, event_type: str, event: dict[str, Any]) -> None:
         """Queue an Events API event; delivered to subscribed apps once the call has committed."""
         emit(self.events, event_type, event)
+
+    def page(self, rows: Sequence[T]) -> list[T]:
+        """The page of `rows` (a stable order) the request asks for, by the method's pager
+        (`cursor`, `limit`; `response_metadata.next_cursor` is added to the answer)."""
+        if self.kit is None:
+            raise TypeError(f"{self.method} pages only when called through the Web API")
+        return self.kit.page(rows)

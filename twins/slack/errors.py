@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
-from starlette.responses import Response
 
 from twins._runtime.errors import TwinError
+from twins.kit.errors import SLACK, ErrorStyle
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -55,11 +55,32 @@ def error_body(error: TwinError) -> dict[str, Any]:
     return body
 
 
-def render(error: TwinError, _request: Request | None = None) -> Response:
-    headers = {"X-Slack-Req-Id": error.extra.pop("req_id", "")} if "req_id" in error.extra else {}
-    headers.update(error.headers)
-    body = json.dumps(error_body(error), separators=(",", ":")).encode()
-    return Response(body, status_code=error.status, headers=headers, media_type=JSON_TYPE)
+# Slack's error style on the kit: every extra of an error goes into the body (`needed`,
+# `provided`, `args`, `req_method`…), warnings and messages under `response_metadata`.
+def style_body(error: TwinError) -> dict[str, Any]:
+    """`error_body`, with a refused argument (the kit's typed readers) as Slack words it."""
+    if "reason" not in error.extra:
+        return error_body(error)
+    kept = {k: v for k, v in error.extra.items() if k not in ("field", "reason", "causes")}
+    kept.setdefault("messages", [f"[ERROR] {error.message}"])
+    return error_body(TwinError(error.message, code=error.code, status=error.status, **kept))
+
+
+def _summary(name: str, message: str) -> str:
+    return (
+        f"missing required field: {name}" if message == "is required" else f"invalid value for field: {name}"
+    )
+
+
+STYLE: ErrorStyle = replace(
+    SLACK,
+    body=style_body,
+    invalid_summary=_summary,
+    media_type=JSON_TYPE,
+    body_codes={"not_object": "json_not_object", "nul": "invalid_arguments", "form": "invalid_form_data"},
+    error_class=SlackError,
+)
+render = STYLE.render
 
 
 def http_error(status: int, request: Request, detail: str) -> TwinError:
@@ -80,5 +101,4 @@ def http_error(status: int, request: Request, detail: str) -> TwinError:
     return SlackError(detail, code="internal_error", status=status if status >= 500 else 500)
 
 
-def rate_limited(retry_after: int, _request: Request) -> TwinError:
-    return RateLimited("rate limited", headers={"Retry-After": str(int(retry_after))})
+rate_limited = STYLE.retry_after

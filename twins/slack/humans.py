@@ -2,7 +2,7 @@
 
 An action runs the Web API method the Slack client would call (`chat.postMessage`,
 `reactions.add`, ...) with that person's identity, in one committed store operation, so it makes
-exactly the rows and events the Web API makes; then the events go to the Events API dispatcher.
+exactly the rows and events the Web API makes; its events go out through the outbox once it is durable.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
-from twins.slack.api import publish
-from twins.slack.call import Call, Params
+from twins.slack import outbox
+from twins.slack.call import Call, EventList, Params
 from twins.slack.errors import SlackError
 from twins.slack.lookup import find_conversation, live_bot_token
 from twins.slack.methods import Handler, load_all
@@ -120,20 +120,16 @@ async def run_as(
     """Run a handler with a token in one committed operation, then deliver its events."""
     holder: dict[str, Call] = {}
 
-    def op(state: TenantState) -> dict[str, Any]:
-        call = Call(ctx, name, Params(params), state, token, base_url)
+    def op(state: TenantState, events: EventList) -> dict[str, Any]:
+        call = Call(name, Params(params), state, token, base_url, events=events)
         holder["call"] = call
         return fn(call)
 
     try:
-        body = await ctx.store.run(tenant, op)
+        body = await outbox.write(ctx, tenant, op)
     except SlackError as error:
         raise slack_failure(error) from None
-    call = holder["call"]
-    publish(ctx, call)
-    for hook in call.after_commit:
-        hook()
-    return body, call
+    return body, holder["call"]
 
 
 async def act(

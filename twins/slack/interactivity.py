@@ -11,10 +11,11 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from twins._runtime.attempts import Attempted
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
-from twins.slack import events, humans, response_urls, schemas
+from twins.slack import humans, outbox, response_urls, schemas
 from twins.slack.apps import app_row
 from twins.slack.block_kit import element_value, find_element, state_values
 from twins.slack.envelopes import FORM_CONTENT, dumps, verification_token
@@ -82,16 +83,13 @@ def base_payload(state: TenantState, app: Row, user: Row, kind: str) -> dict[str
 
 async def deliver(
     ctx: TwinContext, state: TenantState, app: Row, kind: str, url: str, form: dict[str, str]
-) -> events.Outcome:
+) -> Attempted:
     body = urlencode(form).encode()
-    outcome = await events.install(ctx).send(
-        None, state.id, app["id"], kind, url, app["signing_secret"], body, FORM_CONTENT
-    )
-    outcome.record["final"] = True  # interactions are never retried
-    return outcome
+    # interactions are never retried
+    return await outbox.send(ctx, state.id, app["id"], kind, url, app["signing_secret"], body, FORM_CONTENT)
 
 
-def app_answer(outcome: events.Outcome) -> dict[str, Any]:
+def app_answer(outcome: Attempted) -> dict[str, Any]:
     """What the app answered, for the admin response."""
     record = outcome.record
     body = (record.get("response") or {}).get("body", "")
@@ -110,9 +108,7 @@ def app_answer(outcome: events.Outcome) -> dict[str, Any]:
     }
 
 
-async def send_payload(
-    ctx: TwinContext, state: TenantState, app: Row, payload: dict[str, Any]
-) -> events.Outcome:
+async def send_payload(ctx: TwinContext, state: TenantState, app: Row, payload: dict[str, Any]) -> Attempted:
     """POST an interaction payload (`payload=<json>`) to the app's interactivity URL."""
     form = {"payload": dumps(payload)}
     return await deliver(ctx, state, app, str(payload["type"]), app["interactivity_url"], form)

@@ -212,6 +212,27 @@ class SlackEmoji(TenantRow, table=True):
     created: int = 0
 
 
+class SlackPin(TenantRow, table=True):
+    """Who pinned a message and when (the message lists the conversation in `pinned_to`)."""
+
+    __tablename__ = "slack_pins"
+    id: str = Field(primary_key=True)  # the message's id, "<channel>/<ts>"
+    channel: str = ""
+    created: int = 0
+    created_by: str = ""
+
+
+class SlackViewTrigger(TenantRow, table=True):
+    """A trigger id an interaction handed out: one views.open/push within 3 s of tenant time."""
+
+    __tablename__ = "slack_view_triggers"
+    id: str = Field(primary_key=True)  # the trigger id
+    user: str = ""
+    app: str | None = None
+    expires: float = 0.0
+    used: bool = False
+
+
 COLLECTIONS = [
     CollectionSpec.of(SlackUser, "users", unique=("email", "name")),
     CollectionSpec.of(SlackConversation, "conversations", unique=("name",), index=("kind",)),
@@ -226,4 +247,6 @@ COLLECTIONS = [
     CollectionSpec.of(SlackOAuthCode, "oauth_codes"),
     CollectionSpec.of(SlackWebhook, "webhooks"),
     CollectionSpec.of(SlackEmoji, "emoji"),
+    CollectionSpec.of(SlackPin, "pins", index=("channel",)),
+    CollectionSpec.of(SlackViewTrigger, "view_triggers"),
 ]

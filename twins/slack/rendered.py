@@ -19,9 +19,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from twins._runtime.collection import Row, TenantState
+from twins.kit.ready import Encoded, EncodedObject, encode
 from twins.slack import schemas
 from twins.slack.errors import SlackError
-from twins.slack.wire import Encoded, EncodedObject, encode
 
 
 def ts_micros(value: str, error: str) -> int:
@@ -112,7 +112,7 @@ def bot_profile(state: TenantState, bot_id: str, cache: TenantCache | None = Non
     return profile
 
 
-def rendering(state: TenantState, row: Row, cache: TenantCache | None = None) -> Rendering:
+def rendering(state: TenantState, row: Row, cache: TenantCache | None = None, base: str = "") -> Rendering:
     """The rendering of this version of the message (made now if none is remembered)."""
     cache = cache or cache_of(state)
     parent = None
@@ -122,7 +122,7 @@ def rendering(state: TenantState, row: Row, cache: TenantCache | None = None) ->
     if found is not None and found.row is row and found.parent is parent:
         return found
     profile = bot_profile(state, row["bot_id"], cache) if row["bot_id"] else None
-    made = Rendering(row, parent, schemas.message(row, state, profile=profile))
+    made = Rendering(row, parent, schemas.message(row, state, profile=profile, base=base))
     if row["files"] or state["messages"].get(row["id"]) is not row:
         # File rows and the request's base URL go into it; or it is an old version (the
         # previous message of an edit): not remembered.
@@ -133,21 +133,21 @@ def rendering(state: TenantState, row: Row, cache: TenantCache | None = None) ->
     return made
 
 
-def message(row: Row, state: TenantState) -> dict[str, Any]:
+def message(row: Row, state: TenantState, base: str = "") -> dict[str, Any]:
     """`schemas.message(row, state)`, from the remembered rendering (a copy the caller may change)."""
-    return dict(rendering(state, row).wire)
+    return dict(rendering(state, row, base=base).wire)
 
 
-def encoded_message(row: Row, state: TenantState) -> EncodedObject:
+def encoded_message(row: Row, state: TenantState, base: str = "") -> EncodedObject:
     """`message`, with its JSON text (read-only, as `EncodedObject` says)."""
-    made = rendering(state, row)
+    made = rendering(state, row, base=base)
     return EncodedObject(made.wire, made.json())
 
 
-def messages(state: TenantState, rows: list[Row]) -> Encoded:
+def messages(state: TenantState, rows: list[Row], base: str = "") -> Encoded:
     """The rendered messages of `rows`, in order, with their JSON text."""
     cache = cache_of(state)
-    made = [rendering(state, row, cache) for row in rows]
+    made = [rendering(state, row, cache, base) for row in rows]
     return Encoded([m.wire for m in made], b"[" + b",".join([m.json() for m in made]) + b"]")
 
 
@@ -199,7 +199,7 @@ def history_range(
     return first, max(first, end)
 
 
-def history_page(state: TenantState, view: HistoryView, first: int, end: int) -> Encoded:
+def history_page(state: TenantState, view: HistoryView, first: int, end: int, base: str = "") -> Encoded:
     """The rendered history messages `first` to `end` of the view (the view's last page again
     when it is the same one)."""
     if view.page is not None and view.page[:2] == (first, end):
@@ -210,7 +210,7 @@ def history_page(state: TenantState, view: HistoryView, first: int, end: int) ->
     for i in range(first, end):
         one = view.renderings[i]
         if one is None:
-            one = rendering(state, view.history[i], cache)
+            one = rendering(state, view.history[i], cache, base)
             if view.history[i]["files"]:
                 keep = False
             else:

@@ -8,6 +8,7 @@ import logging
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
+from twins.slack import outbox
 from twins.slack.call import EventList
 from twins.slack.methods.chat import post
 
@@ -23,13 +24,11 @@ def has_due(state: TenantState) -> bool:
     return any(r["post_at"] <= now for r in state["scheduled"].where("state", "pending"))
 
 
-def deliver_due(state: TenantState, events: EventList | None = None) -> list[Row]:
+def deliver_due(state: TenantState, sink: EventList) -> list[Row]:
     """Post every due scheduled message as its scheduler; the posted message rows, oldest first.
 
-    Runs inside a store operation; the message events are appended to `events`.
+    Runs inside a store operation; the message events are appended to `sink`.
     """
-    sink: EventList = events if events is not None else []
-    sink.clear()  # a retried store operation starts over
     now = state.clock.now()
     due = [r for r in state["scheduled"].where("state", "pending") if r["post_at"] <= now]
     due.sort(key=lambda r: (r["post_at"], r["twin_seq"]))
@@ -50,16 +49,11 @@ async def deliver(ctx: TwinContext, tenant_id: str) -> list[Row]:
     state = ctx.store.get(tenant_id)
     if state is None or not has_due(state):
         return []
-    events: EventList = []
     try:
-        posted = await ctx.store.run(tenant_id, lambda st: deliver_due(st, events))
+        return await outbox.write(ctx, tenant_id, deliver_due)
     except Exception:  # a failed delivery is undone; it must not fail the caller's own request
         log.exception("scheduled delivery failed for tenant %s", tenant_id)
         return []
-    dispatcher = ctx.extras.get("events")
-    if dispatcher is not None and events:
-        dispatcher.publish(tenant_id, list(events))
-    return posted
 
 
 async def run(ctx: TwinContext) -> None:

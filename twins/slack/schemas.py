@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from contextvars import ContextVar
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 
 AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
 CHANNEL_TYPES = {"public": "channel", "private": "group", "im": "im", "mpim": "mpim"}
-
-# The base URL of the request being served: file URLs (url_private...) point back at the twin.
-FILES_BASE: ContextVar[str] = ContextVar("slack_files_base", default="")
-
-
-def use_base_url(url: str) -> None:
-    """Make file URLs rendered during this request point at `url` (the twin's own base URL)."""
-    FILES_BASE.set(url)
 
 
 def make_ts(state: TenantState, at: float | None = None) -> str:
@@ -138,10 +129,16 @@ def conversation(row: Row, team_id: str, viewer: str | None = None) -> dict[str,
 
 
 def message(
-    row: Row, state: TenantState, *, thread_view: bool = False, profile: dict[str, Any] | None = None
+    row: Row,
+    state: TenantState,
+    *,
+    thread_view: bool = False,
+    profile: dict[str, Any] | None = None,
+    base: str = "",
 ) -> dict[str, Any]:
     """A message as history/replies/postMessage render it; keys appear only where Slack has them.
-    `profile` is the message's `bot_profile` when the caller has it already."""
+    `profile` is the message's `bot_profile` when the caller has it already; `base` the twin's
+    base URL that file URLs point at."""
     out: dict[str, Any] = {"type": "message"}
     if row["subtype"]:
         out["subtype"] = row["subtype"]
@@ -166,7 +163,7 @@ def message(
         out["attachments"] = row["attachments"]
     if row["files"]:
         files = [state["files"].get(f) for f in row["files"]]
-        out["files"] = [file(f, state) for f in files if f is not None]
+        out["files"] = [file(f, state, base) for f in files if f is not None]
         out["upload"] = False
         out["display_as_bot"] = False
     if row["edited"]:
@@ -215,12 +212,14 @@ def bot_profile(state: TenantState, bot_id: str) -> dict[str, Any]:
     }
 
 
-def file(row: Row, state: TenantState) -> dict[str, Any]:
+def file(row: Row, state: TenantState, base: str = "") -> dict[str, Any]:
+    """A file; its URLs (url_private…) point at `base`, the twin's own base URL when a request
+    renders it (else the workspace's `files_base`)."""
     if row["state"] == "deleted":
         return {"id": row["id"], "mode": "tombstone"}
     team_id = str(state.meta.get("team", {}).get("id", ""))
     domain = str(state.meta.get("team", {}).get("domain", "workspace"))
-    base = FILES_BASE.get() or str(state.meta.get("files_base", "https://files.slack.com"))
+    base = base or str(state.meta.get("files_base", "https://files.slack.com"))
     name = row["name"] or row["id"]
     kinds = {c: _kind(state, c) for c in row["channels"]}
     return {

@@ -9,11 +9,12 @@ from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
-from twins._runtime.ratelimit import RateLimiter
 from twins._runtime.service import Service
-from twins.slack import errors, events, response_urls, scheduler
+from twins.kit.twin import runtime_of
+from twins.slack import errors, response_urls, scheduler
 from twins.slack.admin import build_admin_routes
 from twins.slack.methods import load_all
+from twins.slack.migrations import MIGRATIONS
 from twins.slack.models import COLLECTIONS
 from twins.slack.routes import build_routes
 from twins.slack.seed import seed
@@ -69,27 +70,22 @@ def implements(_verb: str, path: str) -> bool:
 
 
 def on_start(ctx: TwinContext) -> None:
+    runtime_of(ctx).start()
     scheduler.start(ctx)
-    events.install(ctx)
 
 
 def on_stop(ctx: TwinContext) -> None:
-    events.uninstall(ctx)
     scheduler.stop(ctx)
+    runtime_of(ctx).stop()
 
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
-    """Forget the tenant's event deliveries and queues, response URLs, ephemeral messages and
-    rate-limit windows: the twin keeps them outside the store."""
-    dispatcher = ctx.extras.get(events.KEY)
-    if isinstance(dispatcher, events.EventDispatcher):
-        dispatcher.forget(tenant_id)
+    """Forget the tenant's event deliveries and queues, rate-limit windows (the kit's), response
+    URLs and ephemeral messages: the twin keeps them outside the store."""
+    runtime_of(ctx).forget(tenant_id)
     interactions = ctx.extras.get("interactivity")
     if isinstance(interactions, response_urls.Interactions):
         interactions.forget(tenant_id)
-    limiter = ctx.extras.get("limiter")
-    if isinstance(limiter, RateLimiter):
-        limiter.reset(f"{tenant_id}:")
 
 
 def create_service() -> Service:
@@ -113,4 +109,5 @@ def create_service() -> Service:
         on_reset=on_reset,
         implements=implements,
         upload_paths=("/upload/",),
+        migrations=MIGRATIONS,
     )

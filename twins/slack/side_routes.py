@@ -17,9 +17,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from twins._runtime import untrusted
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext, context_of
-from twins.slack import api
-from twins.slack.call import Call, Params
-from twins.slack.errors import SlackError
+from twins._runtime.errors import TwinError
+from twins.kit.auth import Credential
+from twins.kit.twin import runtime_of
+from twins.slack import outbox
+from twins.slack.auth import TOKENS
+from twins.slack.call import EventList
 from twins.slack.methods import chat, files, oauth
 
 MAX_WEBHOOK_TEXT = 40_000
@@ -96,13 +99,14 @@ def _sign_in(ctx: TwinContext, request: Request) -> Response:
 
 async def download(ref: str, name: str, request: Request, attachment: bool) -> Response:
     ctx = context_of(request)
-    auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-    try:
-        tenant, row = api.authenticate(ctx, request, token)
-    except SlackError:
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
         return _sign_in(ctx, request)
-    state = ctx.store.get(tenant)
+    cred = Credential(request.headers, {}, None, ctx.store, runtime_of(ctx).extensions, request)
+    try:
+        caller = TOKENS.authenticate(cred)
+    except TwinError:
+        return _sign_in(ctx, request)
+    state, row = ctx.store.get(caller.tenant), caller.token or {}
     if state is None or (row["kind"] == "bot" and "files:read" not in row["scopes"]):
         return _sign_in(ctx, request)
     team_id, _, file_id = ref.partition("-")
@@ -207,20 +211,17 @@ async def incoming_webhook(team: str, service: str, secret: str, request: Reques
         fields = _hook_message(payload)
     except HookError as error:
         return _text(error.status, error.code)
-    call = Call(ctx, "incoming-webhook", Params(), state, None, ctx.base_url(request))
+    base = ctx.base_url(request)
 
-    def post(st: TenantState) -> None:
-        call.state = st
-        call.events.clear()
+    def post(st: TenantState, events: EventList) -> None:
         _, app, chan = _hook_target(st, service, secret)
         message = {"subtype": "bot_message", "bot_id": app["bot_id"], "app_id": app["id"], **fields}
-        chat.post(st, chan, message, call.events)
+        chat.post(st, chan, message, events, base=base)
 
     try:
-        await ctx.store.run(state.id, post)
+        await outbox.write(ctx, state.id, post)
     except HookError as error:
         return _text(error.status, error.code)
-    api.publish(ctx, call)
     return Response("ok", media_type="text/html")
 
 
@@ -241,7 +242,7 @@ async def authorize(request: Request) -> Response:
     ctx.use_tenant(request, tenant)
     try:
         code, redirect = await ctx.store.run(tenant, lambda st: oauth.issue_code(st, query))
-    except SlackError as error:
+    except TwinError as error:
         return _page(400, "Slack", error.code)
     extra = {"code": code}
     if "state" in query:

@@ -13,7 +13,7 @@ import httpx
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.slack import events
+from twins.slack import outbox
 from twins.slack.envelopes import JSON_CONTENT, dumps, verification_token
 
 
@@ -29,21 +29,21 @@ def echoed(response: httpx.Response, challenge: str) -> bool:
     return dict(parse_qsl(text)).get("challenge") == challenge
 
 
-async def handshake(dispatcher: events.EventDispatcher, state: TenantState, app: Row) -> dict[str, Any]:
+async def handshake(ctx: TwinContext, state: TenantState, app: Row) -> dict[str, Any]:
     """Send the challenge to the app's request URL; whether the app echoed it."""
     challenge = secrets.token_urlsafe(39)
     payload = {"token": verification_token(app), "challenge": challenge, "type": "url_verification"}
-    outcome = await dispatcher.send(
-        None,
+    body = dumps(payload).encode()
+    outcome = await outbox.send(
+        ctx,
         state.id,
         app["id"],
         "url_verification",
         app["event_url"],
         app["signing_secret"],
-        dumps(payload).encode(),
+        body,
         JSON_CONTENT,
     )
-    outcome.record["final"] = True
     verified = outcome.ok and outcome.response is not None and echoed(outcome.response, challenge)
     error = outcome.record["error"] or (None if verified else "challenge_mismatch")
     return {
@@ -59,6 +59,6 @@ async def verify(ctx: TwinContext, state: TenantState, app_id: str) -> dict[str,
     app = state["apps"].get(app_id)
     if app is None or not app["event_url"]:
         return None
-    result = await handshake(events.install(ctx), state, app)
+    result = await handshake(ctx, state, app)
     await ctx.store.run(state.id, lambda st: st["apps"].update(app_id, url_verified=result["verified"]))
     return result

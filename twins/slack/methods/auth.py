@@ -10,7 +10,7 @@ from twins.slack.methods import method
 from twins.slack.schemas import team
 
 
-@method("api.test", auth=False)
+@method("api.test", auth=None)
 def api_test(call: Call) -> dict[str, Any]:
     if call.params.text("error"):
         raise SlackError(code=call.params.text("error"), args=dict(call.params))

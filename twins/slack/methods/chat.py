@@ -9,7 +9,7 @@ from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.slack import lookup, rendered, schemas
-from twins.slack.call import Call, EventList, emit, wanted
+from twins.slack.call import Call, EventList, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
 from twins.slack.methods.chat_content import check_text, read_content
@@ -88,14 +88,14 @@ def read_thread(call: Call) -> dict[str, Any]:
 
 
 # --- writing ----------------------------------------------------------------------------------
-def render(row: Row, state: TenantState) -> dict[str, Any]:
+def render(row: Row, state: TenantState, base: str = "") -> dict[str, Any]:
     """A message as chat.* responses show it; a thread broadcast carries its root. Read-only:
-    it may carry its JSON text (`wire.EncodedObject`)."""
+    it may carry its JSON text (`twins.kit.ready.EncodedObject`)."""
     if row["reply_broadcast"] and row["thread_ts"]:
         parent = state["messages"].get(lookup.message_key(row["channel"], row["thread_ts"]))
         if parent is not None:
-            return {**rendered.message(row, state), "root": rendered.message(parent, state)}
-    return rendered.encoded_message(row, state)
+            return {**rendered.message(row, state, base), "root": rendered.message(parent, state, base)}
+    return rendered.encoded_message(row, state, base)
 
 
 def post(
@@ -105,6 +105,7 @@ def post(
     events: EventList,
     *,
     at: float | None = None,
+    base: str = "",
 ) -> Row:
     """Store a new message in `chan` (a reply when fields has thread_ts) and queue its events."""
     messages = state["messages"]
@@ -137,9 +138,7 @@ def post(
             reply_users=users,
             latest_reply=ts,
         )
-    if not wanted(events):  # no app can receive them: the events are not built
-        return row
-    body = render(row, state)
+    body = render(row, state, base)
     emit(
         events,
         "message",
@@ -166,8 +165,8 @@ def post_message(call: Call) -> dict[str, Any]:
     chan = target(call)
     check_can_post(call, chan)
     fields = {**read_content(call), **read_author(call), **read_thread(call)}
-    row = post(call.state, chan, fields, call.events)
-    return {"channel": chan["id"], "ts": row["ts"], "message": render(row, call.state)}
+    row = post(call.state, chan, fields, call.events, base=call.base_url)
+    return {"channel": chan["id"], "ts": row["ts"], "message": render(row, call.state, call.base_url)}
 
 
 @method("chat.meMessage", write=True)
@@ -178,7 +177,13 @@ def me_message(call: Call) -> dict[str, Any]:
         raise SlackError(code="no_text")
     check_text(text)
     check_can_post(call, chan)
-    row = post(call.state, chan, {"text": text, "subtype": "me_message", **read_author(call)}, call.events)
+    row = post(
+        call.state,
+        chan,
+        {"text": text, "subtype": "me_message", **read_author(call)},
+        call.events,
+        base=call.base_url,
+    )
     return {"channel": chan["id"], "ts": row["ts"]}
 
 

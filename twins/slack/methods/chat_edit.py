@@ -62,15 +62,20 @@ def update(call: Call) -> dict[str, Any]:
         {
             "subtype": "message_changed",
             "hidden": True,
-            "message": render(new, call.state),
-            "previous_message": render(row, call.state),
+            "message": render(new, call.state, call.base_url),
+            "previous_message": render(row, call.state, call.base_url),
             "channel": chan["id"],
             "ts": event_ts,
             "event_ts": event_ts,
             "channel_type": schemas.channel_type(chan),
         },
     )
-    return {"channel": chan["id"], "ts": new["ts"], "text": new["text"], "message": render(new, call.state)}
+    return {
+        "channel": chan["id"],
+        "ts": new["ts"],
+        "text": new["text"],
+        "message": render(new, call.state, call.base_url),
+    }
 
 
 def _can_delete(call: Call, row: Row) -> bool:
@@ -110,12 +115,12 @@ def delete(call: Call) -> dict[str, Any]:
     messages = call.state["messages"]
     event_ts = schemas.make_ts(call.state)
     common = {"hidden": True, "channel": chan["id"], "ts": event_ts, "event_ts": event_ts}
-    previous = render(row, call.state)
+    previous = render(row, call.state, call.base_url)
     if row["thread_ts"] == row["ts"] and row["reply_count"] > 0:
         # A thread parent leaves a tombstone so that its replies stay reachable.
         cleared = {**TOMBSTONE_FIELDS, **({"extra": {"hidden": True}} if "extra" in row else {})}
         tomb = messages.update(row["id"], **cleared)
-        changed = {"subtype": "message_changed", **common, "message": render(tomb, call.state)}
+        changed = {"subtype": "message_changed", **common, "message": render(tomb, call.state, call.base_url)}
         emit(
             call.events,
             "message",
@@ -131,7 +136,5 @@ def delete(call: Call) -> dict[str, Any]:
             "message",
             {**deleted, "previous_message": previous, "channel_type": schemas.channel_type(chan)},
         )
-    pins = dict(call.state.meta.get("pins", {}))
-    if pins.pop(row["id"], None) is not None:
-        call.state.meta["pins"] = pins
+    call.state["pins"].delete(row["id"])
     return {"channel": chan["id"], "ts": row["ts"]}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import lookup, paging, schemas
+from twins.kit.pagers import BodyCursor
+from twins.slack import lookup, schemas
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import chat, method
@@ -34,7 +35,7 @@ def read_post_at(call: Call) -> int:
 def preview(call: Call, chan: Row, fields: dict[str, Any]) -> dict[str, Any]:
     """The `message` of a scheduleMessage response: the future message, type delayed_message."""
     row = call.state["messages"].spec.complete({"id": "", "channel": chan["id"], "ts": "", **fields})
-    out = schemas.message(row, call.state)
+    out = schemas.message(row, call.state, base=call.base_url)
     out.pop("ts", None)
     out["type"] = "delayed_message"
     return out
@@ -76,7 +77,7 @@ def _bound(call: Call, name: str) -> float | None:
         raise SlackError(code=f"invalid_ts_{name}") from None
 
 
-@method("chat.scheduledMessages.list")
+@method("chat.scheduledMessages.list", page=BodyCursor(kind="scheduled"))
 def list_scheduled(call: Call) -> dict[str, Any]:
     wanted = call.params.text("channel").strip()
     channel_id = ""
@@ -95,7 +96,7 @@ def list_scheduled(call: Call) -> dict[str, Any]:
         and (latest is None or r["post_at"] <= latest)
     ]
     rows.sort(key=lambda r: (r["post_at"], r["twin_seq"]))
-    chunk, cursor = paging.page(rows, call.params)
+    chunk = call.page(rows)
     items = [
         {
             "id": r["id"],
@@ -106,7 +107,7 @@ def list_scheduled(call: Call) -> dict[str, Any]:
         }
         for r in chunk
     ]
-    return {"scheduled_messages": items, **paging.metadata(cursor)}
+    return {"scheduled_messages": items}
 
 
 @method("chat.deleteScheduledMessage", write=True)

@@ -6,7 +6,8 @@ import base64
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import lookup, paging, rendered, schemas
+from twins.kit.pagers import BodyCursor
+from twins.slack import lookup, rendered, schemas
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -103,7 +104,7 @@ def limit_of(call: Call, default: int, high: int) -> int:
     return default if call.params.get("limit") in (0, "0") else limit
 
 
-@method("conversations.list")
+@method("conversations.list", page=BodyCursor(kind="channels", default=100, most=1000))
 def conversations_list(call: Call) -> dict[str, Any]:
     kinds = kinds_of(call)
     exclude_archived = call.params.flag("exclude_archived")
@@ -114,11 +115,7 @@ def conversations_list(call: Call) -> dict[str, Any]:
         and lookup.can_see(call, row)
         and not (exclude_archived and row["is_archived"])
     ]
-    chunk, next_cursor = paging.page(rows, call.params, default_limit=100, max_limit=1000)
-    return {
-        "channels": [render(call, row, num_members=True) for row in chunk],
-        **paging.metadata(next_cursor),
-    }
+    return {"channels": [render(call, row, num_members=True) for row in call.page(rows)]}
 
 
 @method("conversations.info")
@@ -130,11 +127,10 @@ def conversations_info(call: Call) -> dict[str, Any]:
     return {"channel": out}
 
 
-@method("conversations.members")
+@method("conversations.members", page=BodyCursor(kind="members", default=100, most=1000))
 def conversations_members(call: Call) -> dict[str, Any]:
     chan = conversation(call)
-    chunk, next_cursor = paging.page(chan["members"], call.params, default_limit=100, max_limit=1000)
-    return {"members": list(chunk), **paging.metadata(next_cursor)}
+    return {"members": call.page(list(chan["members"]))}
 
 
 @method("conversations.history")
@@ -148,7 +144,7 @@ def conversations_history(call: Call) -> dict[str, Any]:
     first, end = rendered.history_range(view, oldest, latest, inclusive, start)
     has_more = end - first > limit
     out: dict[str, Any] = {
-        "messages": rendered.history_page(call.state, view, first, min(end, first + limit)),
+        "messages": rendered.history_page(call.state, view, first, min(end, first + limit), call.base_url),
         "has_more": has_more,
         "pin_count": view.pin_count,
         "channel_actions_ts": None,
@@ -158,7 +154,9 @@ def conversations_history(call: Call) -> dict[str, Any]:
         out["latest"] = call.params.text("latest").strip()
     if call.params.text("oldest").strip():
         out["oldest"] = call.params.text("oldest").strip()
-    out.update(paging.metadata(encode_cursor(view.history[first + limit]["ts"]) if has_more else ""))
+    out["response_metadata"] = {
+        "next_cursor": encode_cursor(view.history[first + limit]["ts"]) if has_more else ""
+    }
     return out
 
 
@@ -194,8 +192,8 @@ def conversations_replies(call: Call) -> dict[str, Any]:
         chunk.insert(0, row)
     has_more = len(replies) > room
     out: dict[str, Any] = {
-        "messages": rendered.messages(call.state, chunk),
+        "messages": rendered.messages(call.state, chunk, call.base_url),
         "has_more": has_more,
     }
-    out.update(paging.metadata(encode_cursor(replies[room][1]["ts"]) if has_more else ""))
+    out["response_metadata"] = {"next_cursor": encode_cursor(replies[room][1]["ts"]) if has_more else ""}
     return out

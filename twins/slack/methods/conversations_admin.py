@@ -65,7 +65,7 @@ def notice(call: Call, chan: Row, subtype: str, user: str, text: str, **extra: A
     call.emit(
         "message",
         {
-            **schemas.message(row, call.state),
+            **schemas.message(row, call.state, base=call.base_url),
             "channel": chan["id"],
             "event_ts": ts,
             "channel_type": schemas.channel_type(chan),

@@ -233,23 +233,24 @@ def complete_upload(call: Call) -> dict[str, Any]:
                 "thread_ts": thread_ts,
             },
             call.events,
+            base=call.base_url,
         )
         for done in rows:
             current = files.get(done["id"]) or done
-            was_public = schemas.file(current, call.state)["is_public"]
+            was_public = schemas.file(current, call.state, call.base_url)["is_public"]
             row = _share(call, current, chan, msg)
             shared = {"file_id": row["id"], "user_id": call.user_id, "file": {"id": row["id"]}}
             call.emit("file_shared", {**shared, "channel_id": chan["id"], "event_ts": event_ts(call)})
             if chan["kind"] == "public" and not was_public:
                 call.emit("file_public", {**shared, "event_ts": event_ts(call)})
-    return {"files": [schemas.file(files.get(r["id"]) or r, call.state) for r in rows]}
+    return {"files": [schemas.file(files.get(r["id"]) or r, call.state, call.base_url) for r in rows]}
 
 
 @method("files.info")
 def files_info(call: Call) -> dict[str, Any]:
     row = visible_file(call)
     return {
-        "file": schemas.file(row, call.state),
+        "file": schemas.file(row, call.state, call.base_url),
         "comments": [],
         "response_metadata": {"next_cursor": ""},
     }
@@ -299,7 +300,7 @@ def files_list(call: Call) -> dict[str, Any]:
     rows = sorted(reversed(state["files"].filter(wanted)), key=lambda r: -int(r["created"]))
     chunk = rows[(page - 1) * count : page * count]
     return {
-        "files": [schemas.file(r, state) for r in chunk],
+        "files": [schemas.file(r, state, call.base_url) for r in chunk],
         "paging": {"count": count, "total": len(rows), "page": page, "pages": math.ceil(len(rows) / count)},
     }
 

@@ -10,8 +10,8 @@ from fastapi import Request
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins.slack import lookup, scopes
-from twins.slack.api import basic_credentials
-from twins.slack.call import Call, Params
+from twins.slack.auth import ClientApp, tenant_of_client
+from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
 from twins.slack.seed import DIGITS, new_webhook
@@ -66,24 +66,7 @@ KNOWN_SCOPES = (
 
 def find_tenant(ctx: TwinContext, request: Request, client_id: str) -> str | None:
     """The tenant whose app has `client_id`: the request's own tenant first, then any other."""
-    if not client_id:
-        return None
-    picked = ctx.store.get(ctx.tenant_id(request))
-    if picked is not None and picked["apps"].by("client_id", client_id) is not None:
-        return picked.id
-    for state in list(ctx.store.tenants.values()):
-        if state["apps"].by("client_id", client_id) is not None:
-            return state.id
-    return None
-
-
-def client_tenant(ctx: TwinContext, request: Request, params: Params) -> str | None:
-    """Resolve the tenant of oauth.v2.access; HTTP Basic credentials count as client_id/secret."""
-    basic = basic_credentials(request)
-    if basic is not None:
-        params.setdefault("client_id", basic[0])
-        params.setdefault("client_secret", basic[1])
-    return find_tenant(ctx, request, params.text("client_id").strip())
+    return tenant_of_client(ctx.store, ctx.tenant_id(request), client_id)
 
 
 def split_scopes(value: str) -> list[str]:
@@ -210,7 +193,7 @@ def _code(call: Call, app: Row) -> Row:
     return row
 
 
-@method("oauth.v2.access", write=True, auth=False, tenant=client_tenant)
+@method("oauth.v2.access", write=True, auth=ClientApp())
 def oauth_v2_access(call: Call) -> dict[str, Any]:
     grant_type = call.params.text("grant_type").strip()
     if grant_type == "refresh_token":

@@ -1,7 +1,7 @@
 """pins.add, pins.remove, pins.list (messages pinned to a conversation).
 
-A pinned message lists the conversation in `pinned_to`; who pinned it and when is kept in the
-tenant meta under "pins", keyed by message id.
+A pinned message lists the conversation in `pinned_to`; who pinned it and when is a row of the
+`pins` collection, keyed by message id.
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ def pinned_item(call: Call) -> tuple[Row, Row]:
 
 
 def pin_info(call: Call, row: Row) -> dict[str, Any]:
-    return dict(call.state.meta.get("pins", {}).get(row["id"]) or {"created": 0, "created_by": ""})
+    pin = call.state["pins"].get(row["id"])
+    return (
+        {"created": pin["created"], "created_by": pin["created_by"]}
+        if pin
+        else {"created": 0, "created_by": ""}
+    )
 
 
 def item(call: Call, row: Row) -> dict[str, Any]:
@@ -41,7 +46,10 @@ def item(call: Call, row: Row) -> dict[str, Any]:
         "created": info["created"],
         "created_by": info["created_by"],
         "channel": row["channel"],
-        "message": {**schemas.message(row, call.state), "permalink": permalink(call.state, row)},
+        "message": {
+            **schemas.message(row, call.state, base=call.base_url),
+            "permalink": permalink(call.state, row),
+        },
     }
 
 
@@ -70,7 +78,8 @@ def add(call: Call) -> dict[str, Any]:
         raise SlackError(code="already_pinned")
     row = call.state["messages"].update(row["id"], pinned_to=[*row["pinned_to"], chan["id"]])
     info = {"created": int(call.now), "created_by": call.user_id}
-    call.state.meta["pins"] = {**call.state.meta.get("pins", {}), row["id"]: info}
+    call.state["pins"].delete(row["id"])
+    call.state["pins"].insert({"id": row["id"], "channel": chan["id"], **info})
     emit(call.events, "pin_added", pin_event(call, chan, row, info))
     return {}
 
@@ -83,9 +92,7 @@ def remove(call: Call) -> dict[str, Any]:
     info = pin_info(call, row)
     row = call.state["messages"].update(row["id"], pinned_to=[c for c in row["pinned_to"] if c != chan["id"]])
     event = pin_event(call, chan, row, info)
-    pins = dict(call.state.meta.get("pins", {}))
-    pins.pop(row["id"], None)
-    call.state.meta["pins"] = pins
+    call.state["pins"].delete(row["id"])
     emit(call.events, "pin_removed", {**event, "has_pins": event["pin_count"] > 0})
     return {}
 

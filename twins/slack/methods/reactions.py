@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import emoji, lookup, paging, schemas
+from twins.kit.pagers import BodyCursor
+from twins.slack import emoji, lookup, schemas
 from twins.slack.call import Call, emit
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -89,7 +90,10 @@ def message_item(call: Call, row: Row) -> dict[str, Any]:
     return {
         "type": "message",
         "channel": row["channel"],
-        "message": {**schemas.message(row, call.state), "permalink": permalink(call.state, row)},
+        "message": {
+            **schemas.message(row, call.state, base=call.base_url),
+            "permalink": permalink(call.state, row),
+        },
     }
 
 
@@ -99,7 +103,7 @@ def get(call: Call) -> dict[str, Any]:
     return message_item(call, row)
 
 
-@method("reactions.list")
+@method("reactions.list", page=BodyCursor(kind="items"))
 def list_reactions(call: Call) -> dict[str, Any]:
     user_id = call.params.text("user").strip() or call.user_id
     if call.state["users"].get(user_id) is None:
@@ -119,5 +123,4 @@ def list_reactions(call: Call) -> dict[str, Any]:
         pages = max(1, -(-len(rows) // count))
         paging_info = {"count": count, "total": len(rows), "page": page, "pages": pages}
         return {"items": [message_item(call, m) for m in chunk], "paging": paging_info}
-    chunk, cursor = paging.page(rows, params)
-    return {"items": [message_item(call, m) for m in chunk], **paging.metadata(cursor)}
+    return {"items": [message_item(call, m) for m in call.page(rows)]}

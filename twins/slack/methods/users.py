@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from twins._runtime.collection import Row
-from twins.slack import lookup, paging, schemas
+from twins.kit.pagers import BodyCursor
+from twins.slack import lookup, schemas
 from twins.slack.call import Call
 from twins.slack.errors import SlackError
 from twins.slack.methods import method
@@ -35,10 +36,10 @@ def shape(call: Call, row: Row) -> dict[str, Any]:
     return out
 
 
-@method("users.list")
+@method("users.list", page=BodyCursor(kind="users", default=1000, most=1000))
 def users_list(call: Call) -> dict[str, Any]:
     rows = list(call.state["users"])
-    chunk, next_cursor = paging.page(rows, call.params, default_limit=1000, max_limit=1000)
+    chunk = call.page(rows)
     presence = call.params.flag("presence")
     members = []
     for row in chunk:
@@ -46,7 +47,7 @@ def users_list(call: Call) -> dict[str, Any]:
         if presence:
             out["presence"] = effective_presence(row)
         members.append(out)
-    return {"members": members, "cache_ts": int(call.now), **paging.metadata(next_cursor)}
+    return {"members": members, "cache_ts": int(call.now)}
 
 
 @method("users.info")
@@ -70,7 +71,7 @@ def users_lookup_by_email(call: Call) -> dict[str, Any]:
     return {"user": shape(call, row)}
 
 
-@method("users.conversations")
+@method("users.conversations", page=BodyCursor(kind="channels", default=100, most=1000))
 def users_conversations(call: Call) -> dict[str, Any]:
     target = lookup.user(call) if call.params.text("user").strip() else None
     uid = target["id"] if target else call.user_id
@@ -84,11 +85,7 @@ def users_conversations(call: Call) -> dict[str, Any]:
         and lookup.can_see(call, row)
         and not (exclude_archived and row["is_archived"])
     ]
-    chunk, next_cursor = paging.page(rows, call.params, default_limit=100, max_limit=1000)
-    return {
-        "channels": [render(call, row, member_view=False) for row in chunk],
-        **paging.metadata(next_cursor),
-    }
+    return {"channels": [render(call, row, member_view=False) for row in call.page(rows)]}
 
 
 def effective_presence(row: Row) -> str:

@@ -14,7 +14,7 @@ from twins.slack.errors import SlackError
 from twins.slack.methods import method
 from twins.slack.seed import DIGITS, slack_id
 
-TRIGGERS = "trigger_ids"  # state.meta key: trigger id -> {user, app, expires, used}
+TRIGGERS = "view_triggers"  # the collection: trigger id -> user, app, expires, used
 TRIGGER_TTL = 3.0  # seconds a trigger id can be exchanged for a view
 TRIGGER_FORMAT = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")
 MAX_STACK = 3
@@ -39,10 +39,10 @@ def issue_trigger_id(state: TenantState, user_id: str, app_id: str | None = None
         f"{state.ids.chars('trigger', 11, DIGITS)}.{state.ids.chars('trigger', 9, DIGITS)}."
         f"{state.ids.hex('trigger', 32)}"
     )
-    kept = {k: v for k, v in state.meta.get(TRIGGERS, {}).items() if v["expires"] > now - 60}
-    kept[trigger] = {"user": user_id, "app": app_id, "expires": now + TRIGGER_TTL, "used": False}
-    state.meta[TRIGGERS] = kept
-    state.mark_dirty()
+    triggers = state[TRIGGERS]
+    for stale in triggers.filter(lambda t: t["expires"] <= now - 60):
+        triggers.delete(stale["id"])
+    triggers.insert({"id": trigger, "user": user_id, "app": app_id, "expires": now + TRIGGER_TTL})
     return trigger
 
 
@@ -50,7 +50,7 @@ def _trigger(call: Call) -> tuple[str, dict[str, Any]]:
     value = call.params.required("trigger_id")
     if not TRIGGER_FORMAT.match(value):
         raise invalid("invalid `trigger_id` [json-pointer:/trigger_id]")
-    entry = call.state.meta.get(TRIGGERS, {}).get(value)
+    entry = call.state[TRIGGERS].get(value)
     app = call.app
     if entry is None or (entry.get("app") and app is not None and entry["app"] != app["id"]):
         raise SlackError(code="invalid_trigger_id")
@@ -62,9 +62,7 @@ def _trigger(call: Call) -> tuple[str, dict[str, Any]]:
 
 
 def _consume(state: TenantState, trigger: str) -> None:
-    triggers = dict(state.meta.get(TRIGGERS, {}))
-    triggers[trigger] = {**triggers[trigger], "used": True}
-    state.meta[TRIGGERS] = triggers
+    state[TRIGGERS].update(trigger, used=True)
 
 
 def _text_object(view: dict[str, Any], key: str, errors: list[str]) -> None:

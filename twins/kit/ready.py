@@ -1,16 +1,14 @@
-"""Writing Web API answers: `json.dumps(payload, separators=(",", ":"))` byte for byte, with parts
-whose JSON is ready (rendered messages) spliced in rather than encoded again."""
+"""Ready JSON: values a twin's render cache made together with their JSON text (`Encoded`, a list;
+`EncodedObject`, an object), and `dumps`, which writes an answer holding them as
+`json.dumps(answer, separators=(",", ":"))` would, byte for byte, splicing their text in instead of
+encoding them again. A mount that takes them says `Mount(encode=ready.dumps)`; the values are
+read-only by contract (their text is not updated if they are changed)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from twins._runtime import jsontext
-from twins.slack import errors
-
-JSON_TYPE = errors.JSON_TYPE.encode()
 
 # json.dumps(value, separators=(",", ":")), with its C encoder built once.
 encode = jsontext.compact
@@ -36,22 +34,6 @@ class EncodedObject(dict[str, Any]):
         super().__init__(items)
         self.raw = raw
         self.answer: Answer | None = None
-
-
-class JSONAnswer(Response):
-    """A 200 JSON answer from ready bytes and raw headers, as `Response(body, headers=...,
-    media_type=JSON)` would make it (the headers given, then length and type), without building
-    and encoding the headers again."""
-
-    media_type = JSON_TYPE.decode()
-
-    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
-        self.status_code = 200
-        self.background = None
-        self.body = body
-        raw_headers.append((b"content-length", str(len(body)).encode()))
-        raw_headers.append((b"content-type", JSON_TYPE))
-        self.raw_headers = raw_headers
 
 
 READY = (Encoded, EncodedObject)

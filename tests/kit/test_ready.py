@@ -1,4 +1,4 @@
-"""twins.slack.wire: answers written with ready JSON spliced in are json.dumps' bytes exactly."""
+"""twins.kit.ready: answers written with ready JSON spliced in are json.dumps' bytes exactly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from twins.slack import wire
+from twins.kit import ready as wire
 
 
 def dumped(value: Any) -> bytes:
