@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.requests import Request
 
 from tests.okta.org_support import org as tenant
 from twins._runtime.collection import Row, TenantState
+from twins.kit import Args, Call, Caller, Extensions
 from twins.okta.backend.user_search import (
     FILTER_ATTRIBUTES,
     FILTER_OPERATORS,
@@ -23,9 +23,10 @@ from twins.okta.backend.user_search import (
     search_predicate,
     searchable,
 )
-from twins.okta.common import page
 from twins.okta.errors import OktaError
 from twins.okta.filter import compile_expression, resolve
+from twins.okta.kit import STYLE
+from twins.okta.routes import users
 
 PATHS = [
     "id",
@@ -172,33 +173,34 @@ def counting(rows: list[Row], seen: list[str]) -> Iterator[Row]:
         yield row
 
 
-def request_for(app: FastAPI, query: str) -> Request:
-    scope: dict[str, Any] = {
-        "type": "http",
-        "app": app,
-        "method": "GET",
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "path": "/api/v1/users",
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"testserver")],
-    }
-    return Request(scope)
+def page(okta_app: FastAPI, query: str, rows: Iterator[Row]) -> tuple[list[Row], dict[str, str]]:
+    """The page the users list's pager (the kit's LinkAfter) picks, and the headers it adds."""
+    state = tenant(okta_app)
+    op = next(o for o in users.ops.ops if o.name == "list_users")
+    args = Args(dict(parse_qsl(query)), STYLE)
+    caller = Caller(state.id, "", "ssws")
+    call = Call(
+        op, state, {}, args, Args({}, STYLE), caller, STYLE, Extensions([]), "http://t", "/api/v1/users"
+    )
+    chunk = call.page(rows)
+    headers: dict[str, str] = {}
+    assert op.page is not None and call.paged is not None
+    op.page.finish(call, chunk, headers, call.paged)
+    return chunk, headers
 
 
 def test_page_reads_a_lazy_listing_only_up_to_one_row_past_the_page(okta_app: FastAPI) -> None:
     rows = [{"id": f"u{i:02d}"} for i in range(20)]
     seen: list[str] = []
-    chunk, headers = page(request_for(okta_app, "limit=4&after=u05"), counting(rows, seen))
+    chunk, headers = page(okta_app, "limit=4&after=u05", counting(rows, seen))
     assert [r["id"] for r in chunk] == ["u06", "u07", "u08", "u09"]
     assert seen == [f"u{i:02d}" for i in range(11)]  # up to the cursor, the page, one more
     assert 'rel="next"' in headers["Link"] and "after=u09" in headers["Link"]
     seen.clear()
-    chunk, headers = page(request_for(okta_app, "limit=4&after=u15"), counting(rows, seen))
+    chunk, headers = page(okta_app, "limit=4&after=u15", counting(rows, seen))
     assert [r["id"] for r in chunk] == ["u16", "u17", "u18", "u19"]
     assert 'rel="next"' not in headers["Link"]
-    chunk, headers = page(request_for(okta_app, "limit=4&after=nobody"), counting(rows, []))
+    chunk, headers = page(okta_app, "limit=4&after=nobody", counting(rows, []))
     assert chunk == [] and 'rel="next"' not in headers["Link"]
 
 

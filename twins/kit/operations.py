@@ -14,10 +14,11 @@ reply's body (or a `Reply` with a status and headers of its own).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from twins._runtime.errors import TwinError
 from twins.kit.auth import AuthStrategy, Scope
 from twins.kit.errors import ErrorStyle
 from twins.kit.pagers import Pager
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from twins.kit.call import Call
 
 Handler = Callable[["Call"], Any]
+Before = Callable[["Call"], Awaitable[Any]]  # the I/O an operation needs first (see `before=`)
 RPC = "RPC"
 VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -40,18 +42,23 @@ INHERIT = Inherit()
 
 @dataclass(frozen=True)
 class Reply:
-    """A reply with a status or headers of its own; a handler may also return just the body."""
+    """A reply with a status or headers of its own; a handler may also return just the body.
+    `error`: the write is kept (made durable) and this error is the answer, as when Okta counts
+    a failed sign-in and refuses it."""
 
     body: Any = None
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    error: TwinError | None = None
 
 
 @dataclass(frozen=True)
 class Operation:
     """One vendor operation: `method` is an HTTP verb (or RPC), `path` its path template (or the
     RPC method's name). `body` is what the request body may be: "json", "form", "none", or
-    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`)."""
+    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`).
+    `before` is I/O the operation needs (a call to a hook the twin verifies): it runs once,
+    outside the store, and the handler finds its result in `call.fetched`."""
 
     method: str
     path: str
@@ -66,6 +73,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ("",)
     style: ErrorStyle | None = None  # None: the twin's
+    before: Before | None = None
 
     @property
     def paths(self) -> list[str]:
@@ -120,6 +128,7 @@ class Registry:
         status: int = 200,
         body: str | None = None,
         rate: str | None = None,
+        before: Before | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register the decorated handler as `METHOD path`."""
         verb = method.upper()
@@ -128,7 +137,7 @@ class Registry:
         if not path.startswith("/"):
             raise ValueError(f"{method} {path}: a path starts with /")
         chosen = body or ("json" if verb in ("POST", "PUT", "PATCH") else "none")
-        return self._register(verb, path, auth, scope, write, page, status, chosen, rate)
+        return self._register(verb, path, auth, scope, write, page, status, chosen, rate, before)
 
     def rpc(
         self,
@@ -154,6 +163,7 @@ class Registry:
         status: int,
         body: str,
         rate: str | None,
+        before: Before | None = None,
     ) -> Callable[[Handler], Handler]:
         strategy = self.auth if isinstance(auth, Inherit) else auth
         rate = rate or self.rate
@@ -173,6 +183,7 @@ class Registry:
                 self.tags,
                 self.prefixes,
                 self.style,
+                before,
             )
             if any(o.method == method and o.path == path for o in self.ops):
                 raise ValueError(f"{method} {path} is registered twice")

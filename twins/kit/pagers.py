@@ -55,6 +55,7 @@ class PageState:
     """What a pager found while paging, for `finish` to add to the reply."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    default: int | None = None  # the page size the handler asked for, when not the pager's
 
 
 class Pager(Protocol):
@@ -114,11 +115,12 @@ class LinkAfter:
     params: tuple[str, ...] = ("after", "limit")
 
     def page(self, call: Call, rows: Iterable[Row], state: PageState) -> list[Row]:
+        default = state.default or self.default
         try:
-            limit = int(call.args.get("limit", self.default))
+            limit = int(call.args.get("limit", default))
         except (TypeError, ValueError):
             raise call.style.invalid("limit", "must be a number") from None
-        limit = max(1, min(limit, self.most)) if limit > 0 else self.default
+        limit = max(1, min(limit, self.most)) if limit > 0 else default
         after = call.args.text("after")
         remaining = iter(rows)
         if after:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import context_of
+from twins._runtime.context import TwinContext
 from twins.kit import OKTA, Caller, Credential, OktaTokens
-from twins.okta.errors import OktaError
+from twins.okta import tokens
+from twins.okta.backend import oidc
+from twins.okta.errors import OktaError, invalid_token
 
 ACTIVE = ("ACTIVE", "PASSWORD_EXPIRED", "RECOVERY")  # the owner statuses an API token works for
 
@@ -21,13 +23,32 @@ def owner_active(state: TenantState, token: Row) -> bool:
     return owner is not None and owner["status"] in ACTIVE
 
 
+class OrgBearer:
+    """The management API's check of `Bearer` tokens (an extension built when the twin starts):
+    access tokens of the org authorization server, signed by the org key, unexpired, unrevoked."""
+
+    def __init__(self, ctx: TwinContext) -> None:
+        self.ctx = ctx
+
+    def verify(self, cred: Credential, token: str) -> Caller:
+        jti = (tokens.unverified_claims(token) or {}).get("jti")
+        if not isinstance(jti, str):
+            raise invalid_token()
+        store = self.ctx.store
+        first = cred.named_tenant or self.ctx.settings.default_tenant
+        for tenant_id in [first, *(t for t in list(store.tenants) if t != first)]:
+            state = store.get(tenant_id)
+            if state is None or state["tokens"].get(jti) is None:
+                continue
+            found = oidc.management_caller(state, token)
+            if found is None:
+                break
+            return Caller(state.id, found[0], "bearer", frozenset(found[1]))
+        raise invalid_token()
+
+
 def org_bearer(cred: Credential, token: str) -> Caller | None:
-    """An access token of the org authorization server (checked by routes/oauth.py's verifier)."""
-    verify = context_of(cred.request).extras.get("okta_bearer")
-    if verify is None:
-        return None
-    found = verify(cred.request, token)
-    return Caller(found.tenant, found.user_id, "bearer", frozenset(found.scopes or ()))
+    return cred.extensions.get(OrgBearer).verify(cred, token)
 
 
 AUTH = OktaTokens(collection="api_tokens", subject="user_id", bearer=org_bearer, active=owner_active)

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
 from twins.kit import Call, LinkAfter, Registry
-from twins.kit.twin import Mount
 from twins.okta import schemas, user_json
 from twins.okta.backend import apps, groups
-from twins.okta.common import encode
-from twins.okta.kit import AUTH, STYLE
+from twins.okta.kit import AUTH
 from twins.okta.routes.apps import render_app
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
@@ -88,7 +83,3 @@ def list_group_apps(call: Call) -> list[dict[str, Any]]:
     groups.get_group(call.state, call.path["group_id"])
     chunk = call.page(apps.apps_for_group(call.state, call.path["group_id"]))
     return [render_app(call.state, a, call.base_url) for a in chunk]
-
-
-def build_router(ctx: TwinContext) -> APIRouter:
-    return Mount(style=STYLE, registries=[ops], encode=encode).routes(ctx)
