@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from tests.okta.org_support import org as tenant
 from twins._runtime.collection import Row, TenantState
+from twins._runtime.errors import TwinError
 from twins.kit import Args, Call, Caller, Extensions
 from twins.okta.backend.user_search import (
     FILTER_ATTRIBUTES,
@@ -189,19 +190,28 @@ def page(okta_app: FastAPI, query: str, rows: Iterator[Row]) -> tuple[list[Row],
     return chunk, headers
 
 
+def uid(n: int) -> str:
+    return f"00u{n:017d}"
+
+
 def test_page_reads_a_lazy_listing_only_up_to_one_row_past_the_page(okta_app: FastAPI) -> None:
-    rows = [{"id": f"u{i:02d}"} for i in range(20)]
+    rows = [{"id": uid(i)} for i in range(20)]
     seen: list[str] = []
-    chunk, headers = page(okta_app, "limit=4&after=u05", counting(rows, seen))
-    assert [r["id"] for r in chunk] == ["u06", "u07", "u08", "u09"]
-    assert seen == [f"u{i:02d}" for i in range(11)]  # up to the cursor, the page, one more
-    assert 'rel="next"' in headers["Link"] and "after=u09" in headers["Link"]
+    chunk, headers = page(okta_app, f"limit=4&after={uid(5)}", counting(rows, seen))
+    assert [r["id"] for r in chunk] == [uid(6), uid(7), uid(8), uid(9)]
+    assert seen == [uid(i) for i in range(11)]  # up to the cursor, the page, one more
+    assert 'rel="next"' in headers["Link"] and f"after={uid(9)}" in headers["Link"]
     seen.clear()
-    chunk, headers = page(okta_app, "limit=4&after=u15", counting(rows, seen))
-    assert [r["id"] for r in chunk] == ["u16", "u17", "u18", "u19"]
+    chunk, headers = page(okta_app, f"limit=4&after={uid(15)}", counting(rows, seen))
+    assert [r["id"] for r in chunk] == [uid(16), uid(17), uid(18), uid(19)]
     assert 'rel="next"' not in headers["Link"]
-    chunk, headers = page(okta_app, "limit=4&after=nobody", counting(rows, []))
+    # An id of the right shape that is not in the list (a user deleted since): an empty last page.
+    chunk, headers = page(okta_app, f"limit=4&after={uid(99)}", counting(rows, []))
     assert chunk == [] and 'rel="next"' not in headers["Link"]
+    # A cursor that is no Okta id was never handed out: refused.
+    with pytest.raises(TwinError) as info:
+        page(okta_app, "limit=4&after=nobody", counting(rows, []))
+    assert info.value.code == "E0000001" and info.value.status == 400
 
 
 def expected_pages(ids: list[str], limit: int) -> list[list[str]]:

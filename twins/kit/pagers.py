@@ -107,12 +107,15 @@ class BodyCursor:
 
 @dataclass(frozen=True)
 class LinkAfter:
-    """Okta pages by the key of the last row seen; an unknown `after` is an empty last page."""
+    """Okta pages by the key of the last row seen. An `after` that `cursor` (the shape of the
+    keys) refuses is answered with the style's invalid-argument error; an unknown one of the
+    right shape (a row deleted since) is an empty last page."""
 
     default: int = 200
     most: int = 200
     key: str = "id"
     params: tuple[str, ...] = ("after", "limit")
+    cursor: Callable[[str], object] | None = None
 
     def page(self, call: Call, rows: Iterable[Row], state: PageState) -> list[Row]:
         default = state.default or self.default
@@ -122,6 +125,8 @@ class LinkAfter:
             raise call.style.invalid("limit", "must be a number") from None
         limit = max(1, min(limit, self.most)) if limit > 0 else default
         after = call.args.text("after")
+        if after and self.cursor is not None and not self.cursor(after):
+            raise call.style.invalid("after", "The cursor is not valid")
         remaining = iter(rows)
         if after:
             for row in remaining:

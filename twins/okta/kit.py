@@ -3,15 +3,17 @@ active admins, or the org server's bearer tokens with `okta.*` scopes) and its e
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins.kit import OKTA, Caller, Credential, OktaTokens
+from twins.kit import OKTA, Call, Caller, Credential, LinkAfter, OktaTokens
 from twins.okta import tokens
 from twins.okta.backend import oidc
 from twins.okta.errors import OktaError, invalid_token
 
+OKTA_ID = re.compile(r"[0-9A-Za-z]{20}")  # what Okta's ids (and so its `after` cursors) look like
 ACTIVE = ("ACTIVE", "PASSWORD_EXPIRED", "RECOVERY")  # the owner statuses an API token works for
 
 # The Okta twin renders every error itself (errors.py); OktaError carries the errorCauses.
@@ -52,3 +54,25 @@ def org_bearer(cred: Credential, token: str) -> Caller | None:
 
 
 AUTH = OktaTokens(collection="api_tokens", subject="user_id", bearer=org_bearer, active=owner_active)
+
+
+def pages(default: int = 200, most: int = 200, key: str = "id") -> LinkAfter:
+    """Okta's `after`/`limit` paging by object ids; an `after` that is no Okta id is refused."""
+    return LinkAfter(default=default, most=most, key=key, cursor=OKTA_ID.fullmatch)
+
+
+def expand(
+    call: Call, supported: tuple[str, ...], *, known: tuple[str, ...] = (), several: bool = False
+) -> str:
+    """The `expand` argument: values the twin supports, or that Okta knows and the twin does not
+    model (`known`: accepted, no effect; LIMITATIONS.md says which). Any other value is refused
+    as an invalid argument. `several`: a comma-separated list (groups); a supported value ending
+    in "/" takes an id after it (`user/{userId}`)."""
+    value = call.args.text("expand")
+    parts = (value.split(",") if several else [value]) if value else []
+    for part in parts:
+        exact = part in known or (part in supported and not part.endswith("/"))
+        if not exact and not any(s.endswith("/") and part.startswith(s) and part != s for s in supported):
+            choices = ", ".join(s + "{id}" if s.endswith("/") else s for s in (*supported, *known))
+            raise call.args.refuse("expand", f"Unsupported expand value {part!r}; valid values: {choices}")
+    return value

@@ -11,6 +11,7 @@ from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.ratelimit import RateLimiter
 from twins._runtime.service import Service
+from twins.kit import runtime_of
 from twins.okta import errors, hooks_delivery
 from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
@@ -69,9 +70,8 @@ def on_stop(ctx: TwinContext) -> None:
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
     """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
-    delivery = ctx.extras.get(hooks_delivery.KEY)
-    if isinstance(delivery, hooks_delivery.HookDelivery):
-        delivery.forget(tenant_id)
+    hooks_delivery.install(ctx).forget(tenant_id)
+    runtime_of(ctx).forget(tenant_id)
     limiter = ctx.extras.get("okta_limiter")
     if isinstance(limiter, RateLimiter):
         limiter.reset(f"{tenant_id}:")

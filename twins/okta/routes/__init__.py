@@ -50,7 +50,7 @@ ROUTERS = [oauth, discovery]
 
 def mount() -> Mount:
     return Mount(
-        style=STYLE, registries=REGISTRIES, encode=encode, extensions=[OrgBearer, hooks_delivery.install]
+        style=STYLE, registries=REGISTRIES, encode=encode, extensions=[OrgBearer, hooks_delivery.build]
     )
 
 

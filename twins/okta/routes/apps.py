@@ -6,11 +6,12 @@ import copy
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.kit import Call, LinkAfter, Registry
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta import schemas
 from twins.okta.backend import app_credentials, apps
 from twins.okta.errors import not_found
-from twins.okta.kit import AUTH
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.apps.read", "okta.apps.manage"
 APP = "/api/v1/apps/{app_id}"
@@ -140,11 +141,11 @@ def _status(action: str) -> str:
     return status
 
 
-@ops.operation("GET", "/api/v1/apps", scope=READ, page=LinkAfter(default=20, most=200))
+@ops.operation("GET", "/api/v1/apps", scope=READ, page=pages(default=20, most=200))
 def list_apps(call: Call) -> list[dict[str, Any]]:
     """Apps by `q` or `filter`; `expand=user/{id}` embeds that user's assignment."""
     chunk = call.page(apps.list_apps(call.state, call.args))
-    expand = call.args.text("expand")
+    expand = okta.expand(call, ("user/",))
     return [_expand_user(call.state, a, call.base_url, expand) for a in chunk]
 
 
@@ -161,7 +162,7 @@ def create_app(call: Call) -> dict[str, Any]:
 @ops.operation("GET", APP, scope=READ)
 def get_app(call: Call) -> dict[str, Any]:
     row = apps.get_app(call.state, call.path["app_id"])
-    return _expand_user(call.state, row, call.base_url, call.args.text("expand"))
+    return _expand_user(call.state, row, call.base_url, okta.expand(call, ("user/",)))
 
 
 @ops.operation("PUT", APP, scope=MANAGE, write=True)
@@ -185,10 +186,10 @@ def app_lifecycle(call: Call) -> dict[str, Any]:
 
 
 # -- users ------------------------------------------------------------------------------------
-@ops.operation("GET", APP + "/users", scope=READ, page=LinkAfter(default=50, most=500, key="user_id"))
+@ops.operation("GET", APP + "/users", scope=READ, page=pages(default=50, most=500, key="user_id"))
 def list_app_users(call: Call) -> list[dict[str, Any]]:
     chunk = call.page(apps.app_users(call.state, call.path["app_id"], call.args.get("q")))
-    expand = call.args.text("expand")
+    expand = okta.expand(call, ("user",))
     return [render_app_user(call.state, r, call.base_url, expand) for r in chunk]
 
 
@@ -207,7 +208,7 @@ def get_app_user(call: Call) -> dict[str, Any]:
     row = apps.app_user(call.state, app_id, user_id)
     if row is None:
         raise not_found(user_id, "AppUser")
-    return render_app_user(call.state, row, call.base_url, call.args.text("expand"))
+    return render_app_user(call.state, row, call.base_url, okta.expand(call, ("user",)))
 
 
 @ops.operation("POST", APP + "/users/{user_id}", scope=MANAGE, write=True)
@@ -224,17 +225,19 @@ def unassign_user(call: Call) -> None:
 
 
 # -- groups -----------------------------------------------------------------------------------
-@ops.operation("GET", APP + "/groups", scope=READ, page=LinkAfter(default=20, most=200, key="group_id"))
+@ops.operation("GET", APP + "/groups", scope=READ, page=pages(default=20, most=200, key="group_id"))
 def list_assignments(call: Call) -> list[dict[str, Any]]:
     chunk = call.page(apps.group_assignments(call.state, call.path["app_id"], call.args.get("q")))
-    expand = call.args.text("expand")
+    expand = okta.expand(call, ("group",), known=("metadata",))
     return [render_assignment(call.state, r, call.base_url, expand) for r in chunk]
 
 
 @ops.operation("GET", APP + "/groups/{group_id}", scope=READ)
 def get_assignment(call: Call) -> dict[str, Any]:
     row = apps.get_group_assignment(call.state, call.path["app_id"], call.path["group_id"])
-    return render_assignment(call.state, row, call.base_url, call.args.text("expand"))
+    return render_assignment(
+        call.state, row, call.base_url, okta.expand(call, ("group",), known=("metadata",))
+    )
 
 
 @ops.operation("PUT", APP + "/groups/{group_id}", scope=MANAGE, write=True)

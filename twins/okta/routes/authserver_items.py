@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from twins.kit import Call, LinkAfter, Registry
+from twins.kit import Call, Registry
 from twins.okta.backend import authserver_items as items_backend
 from twins.okta.backend import authservers
-from twins.okta.kit import AUTH
+from twins.okta.kit import AUTH, pages
 from twins.okta.routes.authservers import MANAGE, READ, SERVER, hinted, me
 
 ops = Registry(auth=AUTH, tags=("authorizationServers",))
@@ -58,7 +58,7 @@ def save(call: Call, kind: str, item_id: str | None) -> dict[str, Any]:
 
 
 # --- scopes
-@ops.operation("GET", SERVER + "/scopes", scope=READ, page=LinkAfter())
+@ops.operation("GET", SERVER + "/scopes", scope=READ, page=pages())
 def list_scopes(call: Call) -> list[dict[str, Any]]:
     """The server's scopes, by name prefix `q`."""
     found, q = items(call, "scopes"), call.args.text("q").lower()

@@ -15,12 +15,12 @@ from twins._runtime.admin import Admin, TenantParam, tenant_state
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
-from twins.kit import Call, LinkAfter, Registry
+from twins.kit import Call, Registry
 from twins.okta import keys
 from twins.okta.backend import authserver_policies as policies
 from twins.okta.backend import authservers
 from twins.okta.errors import not_found
-from twins.okta.kit import AUTH
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.authorizationServers.read", "okta.authorizationServers.manage"
 PREFIX = "/api/v1/authorizationServers"
@@ -143,7 +143,7 @@ def switch(call: Call) -> bool:
 
 
 # --- servers
-@ops.operation("GET", PREFIX, scope=READ, page=LinkAfter())
+@ops.operation("GET", PREFIX, scope=READ, page=pages())
 def list_servers(call: Call) -> list[dict[str, Any]]:
     """Servers whose name or an audience starts with `q`."""
     q = call.args.text("q").lower()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.kit import Call, LinkAfter, Registry
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta.backend import group_rules
 from twins.okta.backend.group_rules import EXPRESSION_TYPE
-from twins.okta.kit import AUTH
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
 PREFIX = "/api/v1/groups/rules"
@@ -37,10 +38,10 @@ def render_rule(state: TenantState, row: Row, expand: str = "") -> dict[str, Any
     return out
 
 
-@ops.operation("GET", PREFIX, scope=READ, page=LinkAfter(default=50, most=200))
+@ops.operation("GET", PREFIX, scope=READ, page=pages(default=50, most=200))
 def list_rules(call: Call) -> list[dict[str, Any]]:
     chunk = call.page(group_rules.list_rules(call.state, call.args.get("search")))
-    expand = call.args.text("expand")
+    expand = okta.expand(call, ("groupIdToGroupNameMap",))
     return [render_rule(call.state, r, expand) for r in chunk]
 
 
@@ -53,7 +54,7 @@ def create_rule(call: Call) -> dict[str, Any]:
 @ops.operation("GET", PREFIX + "/{rule_id}", scope=READ)
 def get_rule(call: Call) -> dict[str, Any]:
     row = group_rules.get_rule(call.state, call.path["rule_id"])
-    return render_rule(call.state, row, call.args.text("expand"))
+    return render_rule(call.state, row, okta.expand(call, ("groupIdToGroupNameMap",)))
 
 
 @ops.operation("PUT", PREFIX + "/{rule_id}", scope=MANAGE, write=True)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from twins.kit import Call, LinkAfter, Registry
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta import schemas, user_json
 from twins.okta.backend import user_search
 from twins.okta.backend import users as backend
-from twins.okta.kit import AUTH
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.users.read", "okta.users.manage"
 ops = Registry(auth=AUTH, tags=("users",))
 
 
-@ops.operation("GET", "/api/v1/users", scope=READ, page=LinkAfter(default=200, most=200))
+@ops.operation("GET", "/api/v1/users", scope=READ, page=pages(default=200, most=200))
 def list_users(call: Call) -> bytes:
     """Users by `q` (10 a page unless `limit` says), `filter` or `search`, sorted as asked."""
     args = call.args
@@ -26,6 +27,7 @@ def list_users(call: Call) -> bytes:
         sort_by=args.get("sortBy"),
         sort_order=args.get("sortOrder"),
     )
+    okta.expand(call, (), known=("classification",))
     chunk = call.page(rows, default=10 if args.get("q") is not None else None)
     return user_json.users(call.state, chunk, call.base_url)
 
@@ -46,6 +48,7 @@ def create_user(call: Call) -> dict[str, Any]:
 
 @ops.operation("GET", "/api/v1/users/{id_or_login}", scope=READ)
 def get_user(call: Call) -> bytes:
+    okta.expand(call, (), known=("blocks", "classification"))
     row = backend.get_user(call.state, call.path["id_or_login"], caller_id=call.caller.subject)
     return user_json.user(call.state, row, call.base_url)
 
