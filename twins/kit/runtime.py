@@ -120,7 +120,7 @@ class KitRuntime:
                 headers.update(style.rate_limit_headers(decision))
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
-            self.extensions, self.ctx.base_url(request), request.url.path, has_body,
+            self.extensions, self.ctx.base_url(request), request.scope["path"], has_body,
         )  # fmt: skip
         if op.before is not None:
             call.fetched = await op.before(call)

@@ -11,6 +11,7 @@ from twins.kit.twin import Mount
 from twins.okta import hooks_delivery
 from twins.okta.common import encode
 from twins.okta.kit import STYLE, OrgBearer
+from twins.okta.ratelimits import OrgRateWindows
 from twins.okta.routes import (
     apps,
     authn,
@@ -50,7 +51,10 @@ ROUTERS = [oauth, discovery]
 
 def mount() -> Mount:
     return Mount(
-        style=STYLE, registries=REGISTRIES, encode=encode, extensions=[OrgBearer, hooks_delivery.build]
+        style=STYLE,
+        registries=REGISTRIES,
+        encode=encode,
+        extensions=[OrgBearer, hooks_delivery.build, OrgRateWindows.build],
     )
 
 
