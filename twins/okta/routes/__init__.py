@@ -1,6 +1,6 @@
 """The Okta twin's operations, one module per resource family: each holds a `Registry` (`ops`) of
-operations on the twin kit, served together by one `Mount`. The OAuth and discovery endpoints
-(HTML sign-in, redirects, form bodies) keep routers of their own."""
+operations on the twin kit, served together by one `Mount`. The OAuth endpoints (HTML sign-in,
+redirects, cookies, form bodies) keep a router of their own."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ REGISTRIES = [
     logs.ops,
     authn.ops,
     eventhooks.ops,
+    discovery.ops,
 ]
-ROUTERS = [oauth, discovery]
+ROUTERS = [oauth]
 
 
 def mount() -> Mount:
