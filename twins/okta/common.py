@@ -62,19 +62,11 @@ def encode(data: Any) -> bytes:
 
 
 def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer of the OAuth endpoints (the rest answer through the kit)."""
     if status == 204:
         return Response(status_code=204, headers=headers)
-    return respond_encoded(encode(data), status, headers)
-
-
-def respond_encoded(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer whose body is already encoded (see `encode`)."""
-    return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE)
+    return Response(encode(data), status_code=status, headers=headers, media_type=JSON_TYPE)
 
 
 def base_url(request: Request) -> str:
     return context_of(request).base_url(request)
-
-
-def link(href: str, **extra: Any) -> dict[str, Any]:
-    return {"href": href, **extra}
