@@ -1,7 +1,8 @@
 """CPU per request of the Okta twin's group endpoints, in process, as served by the twin kit;
 `--groups-module FILE` serves them from another implementation of `twins/okta/routes/groups.py`
-instead (e.g. the one before the kit: `git show <commit>:twins/okta/routes/groups.py > old.py`),
-so that both are measured the same way, each against a bare endpoint in the same run.
+instead (one that defines its operation table `ops`, as every Okta route module now does), so
+that both are measured the same way, each against a bare endpoint in the same run. To compare
+with the twin before the kit, run `bench.okta_inproc` on an older tree instead (RESULTS.md, 7).
 
     python -m bench.kit_groups [--users 2000] [--seconds 2] [--concurrency 16] [--groups-module FILE]
 

@@ -469,11 +469,11 @@ async def test_worker_runs_with_the_app_lifespan(receiver: Any) -> None:
     okta = make_app()
     ctx = okta.state.twin
     async with okta.router.lifespan_context(okta):
-        delivery = ctx.extras["okta_hooks"]
-        assert isinstance(delivery, HookDelivery)
+        delivery = hooks_delivery.install(ctx)
         assert delivery._poller is not None and not delivery._poller.done()
-    assert "okta_hooks" not in ctx.extras
+        assert delivery.observe in ctx.store.tenants.watchers
     assert delivery._poller is None
+    assert delivery.observe not in ctx.store.tenants.watchers
 
 
 async def test_reload_and_restore_neither_repeat_nor_lose_events(

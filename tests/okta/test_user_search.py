@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.requests import Request
 
 from tests.okta.org_support import org as tenant
 from twins._runtime.collection import Row, TenantState
+from twins._runtime.errors import TwinError
+from twins.kit import Args, Call, Caller, Extensions
 from twins.okta.backend.user_search import (
     FILTER_ATTRIBUTES,
     FILTER_OPERATORS,
@@ -23,9 +24,10 @@ from twins.okta.backend.user_search import (
     search_predicate,
     searchable,
 )
-from twins.okta.common import page
 from twins.okta.errors import OktaError
 from twins.okta.filter import compile_expression, resolve
+from twins.okta.kit import STYLE
+from twins.okta.routes import users
 
 PATHS = [
     "id",
@@ -172,34 +174,44 @@ def counting(rows: list[Row], seen: list[str]) -> Iterator[Row]:
         yield row
 
 
-def request_for(app: FastAPI, query: str) -> Request:
-    scope: dict[str, Any] = {
-        "type": "http",
-        "app": app,
-        "method": "GET",
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "path": "/api/v1/users",
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"testserver")],
-    }
-    return Request(scope)
+def page(okta_app: FastAPI, query: str, rows: Iterator[Row]) -> tuple[list[Row], dict[str, str]]:
+    """The page the users list's pager (the kit's LinkAfter) picks, and the headers it adds."""
+    state = tenant(okta_app)
+    op = next(o for o in users.ops.ops if o.name == "list_users")
+    args = Args(dict(parse_qsl(query)), STYLE)
+    caller = Caller(state.id, "", "ssws")
+    call = Call(
+        op, state, {}, args, Args({}, STYLE), caller, STYLE, Extensions([]), "http://t", "/api/v1/users"
+    )
+    chunk = call.page(rows)
+    headers: dict[str, str] = {}
+    assert op.page is not None and call.paged is not None
+    op.page.finish(call, chunk, headers, call.paged)
+    return chunk, headers
+
+
+def uid(n: int) -> str:
+    return f"00u{n:017d}"
 
 
 def test_page_reads_a_lazy_listing_only_up_to_one_row_past_the_page(okta_app: FastAPI) -> None:
-    rows = [{"id": f"u{i:02d}"} for i in range(20)]
+    rows = [{"id": uid(i)} for i in range(20)]
     seen: list[str] = []
-    chunk, headers = page(request_for(okta_app, "limit=4&after=u05"), counting(rows, seen))
-    assert [r["id"] for r in chunk] == ["u06", "u07", "u08", "u09"]
-    assert seen == [f"u{i:02d}" for i in range(11)]  # up to the cursor, the page, one more
-    assert 'rel="next"' in headers["Link"] and "after=u09" in headers["Link"]
+    chunk, headers = page(okta_app, f"limit=4&after={uid(5)}", counting(rows, seen))
+    assert [r["id"] for r in chunk] == [uid(6), uid(7), uid(8), uid(9)]
+    assert seen == [uid(i) for i in range(11)]  # up to the cursor, the page, one more
+    assert 'rel="next"' in headers["Link"] and f"after={uid(9)}" in headers["Link"]
     seen.clear()
-    chunk, headers = page(request_for(okta_app, "limit=4&after=u15"), counting(rows, seen))
-    assert [r["id"] for r in chunk] == ["u16", "u17", "u18", "u19"]
+    chunk, headers = page(okta_app, f"limit=4&after={uid(15)}", counting(rows, seen))
+    assert [r["id"] for r in chunk] == [uid(16), uid(17), uid(18), uid(19)]
     assert 'rel="next"' not in headers["Link"]
-    chunk, headers = page(request_for(okta_app, "limit=4&after=nobody"), counting(rows, []))
+    # An id of the right shape that is not in the list (a user deleted since): an empty last page.
+    chunk, headers = page(okta_app, f"limit=4&after={uid(99)}", counting(rows, []))
     assert chunk == [] and 'rel="next"' not in headers["Link"]
+    # A cursor that is no Okta id was never handed out: refused.
+    with pytest.raises(TwinError) as info:
+        page(okta_app, "limit=4&after=nobody", counting(rows, []))
+    assert info.value.code == "E0000001" and info.value.status == 400
 
 
 def expected_pages(ids: list[str], limit: int) -> list[list[str]]:

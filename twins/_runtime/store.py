@@ -239,6 +239,11 @@ class Store:
         if ops:
             await self._submit(state, ops)
 
+    async def durable(self) -> None:
+        """Return once every write handed to the store before this call is durable (a reader of
+        committed state, such as an outbound delivery, waits here before it sends)."""
+        await asyncio.wrap_future(self.committer.submit([]))
+
     async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
         """Run a domain operation and commit it; returns once its writes are durable. In shared
         mode it runs under the tenant's lock in the database, after other processes' writes."""

@@ -39,6 +39,7 @@ class Call:
     events: list[Event] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     paged: PageState | None = None
+    fetched: Any = None  # what the operation's `before` step found
 
     @property
     def clock(self) -> Clock:
@@ -74,12 +75,13 @@ class Call:
         """An outbound event, delivered to its subscribers once this call's writes are durable."""
         self.events.append(Event(event_type, payload))
 
-    def page(self, rows: Any) -> list[Any]:
-        """The page of `rows` (a stable order) this request asks for, by the operation's pager."""
+    def page(self, rows: Any, *, default: int | None = None) -> list[Any]:
+        """The page of `rows` (a stable order) this request asks for, by the operation's pager;
+        `default` is the page size when the request names none, if it is not the pager's."""
         pager = self.op.page
         if pager is None:
             raise TypeError(f"{self.op.method} {self.op.path} has no pager; give it page=…")
-        self.paged = PageState()
+        self.paged = PageState(default=default)
         return pager.page(self, rows, self.paged)
 
     def ext(self, cls: type[T]) -> T:

@@ -14,10 +14,11 @@ reply's body (or a `Reply` with a status and headers of its own).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from twins._runtime.errors import TwinError
 from twins.kit.auth import AuthStrategy, Scope
 from twins.kit.errors import ErrorStyle
 from twins.kit.pagers import Pager
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from twins.kit.call import Call
 
 Handler = Callable[["Call"], Any]
+Before = Callable[["Call"], Awaitable[Any]]  # the I/O an operation needs first (see `before=`)
 RPC = "RPC"
 VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -40,18 +42,23 @@ INHERIT = Inherit()
 
 @dataclass(frozen=True)
 class Reply:
-    """A reply with a status or headers of its own; a handler may also return just the body."""
+    """A reply with a status or headers of its own; a handler may also return just the body.
+    `error`: the write is kept (made durable) and this error is the answer, as when Okta counts
+    a failed sign-in and refuses it."""
 
     body: Any = None
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    error: TwinError | None = None
 
 
 @dataclass(frozen=True)
 class Operation:
     """One vendor operation: `method` is an HTTP verb (or RPC), `path` its path template (or the
     RPC method's name). `body` is what the request body may be: "json", "form", "none", or
-    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`)."""
+    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`).
+    `before` is I/O the operation needs (a call to a hook the twin verifies): it runs once,
+    outside the store, and the handler finds its result in `call.fetched`."""
 
     method: str
     path: str
@@ -67,6 +74,7 @@ class Operation:
     prefixes: tuple[str, ...] = ("",)
     style: ErrorStyle | None = None  # None: the twin's
     rate_by: str | None = None  # an argument whose value keys the rate window too (per channel)
+    before: Before | None = None
 
     @property
     def paths(self) -> list[str]:
@@ -121,6 +129,7 @@ class Registry:
         status: int = 200,
         body: str | None = None,
         rate: str | None = None,
+        before: Before | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register the decorated handler as `METHOD path`."""
         verb = method.upper()
@@ -129,7 +138,7 @@ class Registry:
         if not path.startswith("/"):
             raise ValueError(f"{method} {path}: a path starts with /")
         chosen = body or ("json" if verb in ("POST", "PUT", "PATCH") else "none")
-        return self._register(verb, path, auth, scope, write, page, status, chosen, rate)
+        return self._register(verb, path, auth, scope, write, page, status, chosen, rate, before=before)
 
     def rpc(
         self,
@@ -145,7 +154,7 @@ class Registry:
         """Register the decorated handler as the RPC method `name` (e.g. `chat.postMessage`);
         `rate_by` names an argument whose value has a rate window of its own (Slack limits
         chat.postMessage per channel)."""
-        return self._register(RPC, name, auth, scope, write, page, 200, "form", rate, rate_by)
+        return self._register(RPC, name, auth, scope, write, page, 200, "form", rate, rate_by=rate_by)
 
     def _register(
         self,
@@ -159,6 +168,7 @@ class Registry:
         body: str,
         rate: str | None,
         rate_by: str | None = None,
+        before: Before | None = None,
     ) -> Callable[[Handler], Handler]:
         strategy = self.auth if isinstance(auth, Inherit) else auth
         rate = rate or self.rate
@@ -179,6 +189,7 @@ class Registry:
                 self.prefixes,
                 self.style,
                 rate_by,
+                before,
             )
             if any(o.method == method and o.path == path for o in self.ops):
                 raise ValueError(f"{method} {path} is registered twice")

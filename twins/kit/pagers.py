@@ -55,6 +55,7 @@ class PageState:
     """What a pager found while paging, for `finish` to add to the reply."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    default: int | None = None  # the page size the handler asked for, when not the pager's
 
 
 class Pager(Protocol):
@@ -106,20 +107,26 @@ class BodyCursor:
 
 @dataclass(frozen=True)
 class LinkAfter:
-    """Okta pages by the key of the last row seen; an unknown `after` is an empty last page."""
+    """Okta pages by the key of the last row seen. An `after` that `cursor` (the shape of the
+    keys) refuses is answered with the style's invalid-argument error; an unknown one of the
+    right shape (a row deleted since) is an empty last page."""
 
     default: int = 200
     most: int = 200
     key: str = "id"
     params: tuple[str, ...] = ("after", "limit")
+    cursor: Callable[[str], object] | None = None
 
     def page(self, call: Call, rows: Iterable[Row], state: PageState) -> list[Row]:
+        default = state.default or self.default
         try:
-            limit = int(call.args.get("limit", self.default))
+            limit = int(call.args.get("limit", default))
         except (TypeError, ValueError):
             raise call.style.invalid("limit", "must be a number") from None
-        limit = max(1, min(limit, self.most)) if limit > 0 else self.default
+        limit = max(1, min(limit, self.most)) if limit > 0 else default
         after = call.args.text("after")
+        if after and self.cursor is not None and not self.cursor(after):
+            raise call.style.invalid("after", "The cursor is not valid")
         remaining = iter(rows)
         if after:
             for row in remaining:

@@ -159,9 +159,13 @@ class KitRuntime:
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
         )  # fmt: skip
+        if op.before is not None:
+            call.fetched = await op.before(call)
         result = await self._run(op, call)
         if self.outbox is not None:
             self.outbox.committed(state.id, call.events, call.deliveries)  # the write is durable by now
+        if isinstance(result, Reply) and result.error is not None:
+            raise result.error  # the write is kept; the answer is the error
         return self._reply(op, call, result, headers, style)
 
     async def write(self, tenant: str, fn: Callable[[TenantState, list[Event]], T]) -> T:

@@ -18,7 +18,6 @@ from twins.okta import hooks_delivery
 
 def hook_delivery_routes(ctx: TwinContext) -> APIRouter:
     """GET/DELETE /_twin/okta/hook-deliveries: every attempt to reach an event hook."""
-    hooks_delivery.install(ctx)
     router = APIRouter()
 
     @router.get("/hook-deliveries")

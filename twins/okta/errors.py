@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 
 from twins._runtime.errors import TwinError
+from twins.kit.errors import okta_body
 
 JSON_TYPE = "application/json"
 
@@ -53,15 +53,7 @@ def illegal_transition(message: str) -> OktaError:
     return OktaError(message, code="E0000001", status=400)
 
 
-def error_body(error: TwinError) -> dict[str, Any]:
-    causes = getattr(error, "causes", [])
-    return {
-        "errorCode": error.code,
-        "errorSummary": error.message,
-        "errorLink": error.code,
-        "errorId": "oae" + secrets.token_urlsafe(16)[:22],
-        "errorCauses": [{"errorSummary": c} for c in causes],
-    }
+error_body = okta_body  # the kit's Okta style: causes from OktaError or the error's extras
 
 
 def render(error: TwinError, _request: Request | None = None) -> Response:

@@ -25,6 +25,7 @@ import httpx
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.ids import IdSource
+from twins.kit import runtime_of
 from twins.okta.backend.eventhooks import receives, record_delivery_failure
 from twins.okta.common import now_iso
 from twins.okta.hooks_requests import (
@@ -38,9 +39,17 @@ from twins.okta.hooks_requests import (
     hook_headers,
 )
 
-__all__ = ["Call", "DeliverySettings", "HookDelivery", "envelope", "hook_headers", "install", "start", "stop"]
-
-KEY = "okta_hooks"
+__all__ = [
+    "Call",
+    "DeliverySettings",
+    "HookDelivery",
+    "build",
+    "envelope",
+    "hook_headers",
+    "install",
+    "start",
+    "stop",
+]
 
 log = logging.getLogger("twins.okta.hooks")
 
@@ -80,7 +89,8 @@ class Cursor:
 
 
 class HookDelivery(AttemptJournal):
-    """Put in `ctx.extras["okta_hooks"]` by `install`; the routes call `ensure_running`."""
+    """An extension of the Okta twin (`build` makes it when the twin starts); the event hook
+    operations call `ensure_running`."""
 
     def __init__(self, ctx: TwinContext, settings: DeliverySettings | None = None) -> None:
         super().__init__(ctx, settings)
@@ -104,6 +114,12 @@ class HookDelivery(AttemptJournal):
         except RuntimeError:
             return
         self._poller = loop.create_task(self._poll())
+
+    def close(self) -> None:
+        """Stop, and watch the store no more (the twin is shutting down)."""
+        self.stop()
+        if self.observe in self.ctx.store.tenants.watchers:
+            self.ctx.store.tenants.watchers.remove(self.observe)
 
     def stop(self) -> None:
         """Cancel the poller and every worker; queued requests are dropped."""
@@ -175,9 +191,8 @@ class HookDelivery(AttemptJournal):
             return 0
         # Deliver only what is durable: wait for the writes queued so far, then check that the
         # rows are still those of the live state (a failed write reloads the tenant).
-        barrier = asyncio.wrap_future(self.ctx.store.committer.submit([]))
         try:
-            await asyncio.wait_for(barrier, timeout=10)
+            await asyncio.wait_for(self.ctx.store.durable(), timeout=10)
         except TimeoutError:
             return 0
         if self.ctx.store.tenants.get(tenant_id) is not state:
@@ -303,16 +318,20 @@ def _after(state: TenantState, seq: int) -> list[Row]:
     return out
 
 
-def install(ctx: TwinContext) -> HookDelivery:
-    """The context's delivery worker, created on first use."""
-    delivery = ctx.extras.get(KEY)
-    if not isinstance(delivery, HookDelivery):
-        delivery = HookDelivery(ctx, DeliverySettings.from_env())
-        ctx.extras[KEY] = delivery
-        ctx.store.tenants.watchers.append(delivery.observe)
-        for state in list(ctx.store.tenants.values()):
-            delivery.observe(state)
+def build(ctx: TwinContext) -> HookDelivery:
+    """The twin's delivery worker (an extension, built when the twin starts), watching every tenant."""
+    delivery = HookDelivery(ctx, DeliverySettings.from_env())
+    ctx.store.tenants.watchers.append(delivery.observe)
+    for state in list(ctx.store.tenants.values()):
+        delivery.observe(state)
     return delivery
+
+
+def install(ctx: TwinContext) -> HookDelivery:
+    """The running twin's delivery worker."""
+    runtime = runtime_of(ctx)
+    runtime.start()
+    return runtime.extensions.get(HookDelivery)
 
 
 def start(ctx: TwinContext) -> None:
@@ -321,9 +340,5 @@ def start(ctx: TwinContext) -> None:
 
 
 def stop(ctx: TwinContext) -> None:
-    """Service `on_stop`."""
-    delivery = ctx.extras.pop(KEY, None)
-    if isinstance(delivery, HookDelivery):
-        delivery.stop()
-        if delivery.observe in ctx.store.tenants.watchers:
-            ctx.store.tenants.watchers.remove(delivery.observe)
+    """Service `on_stop`: the twin's extensions (this worker among them) are closed."""
+    runtime_of(ctx).stop()

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from twins._runtime.context import TwinContext
 from twins._runtime.journal import ADMIN_PREFIX
 from twins._runtime.ratelimit import Limit, RateLimiter
+from twins.kit import runtime_of
 
 # (method or "*", path pattern, requests per minute): the first match names the bucket.
 BUCKETS: list[tuple[str, re.Pattern[str], int]] = [
@@ -58,14 +59,33 @@ def reset_headers(request: Request, retry_after: int) -> dict[str, str]:
     }
 
 
+class OrgRateWindows(RateLimiter):
+    """The org-wide windows of Okta's buckets: an extension of the Okta twin, so that a reset
+    forgets a tenant's windows (`service.on_reset`)."""
+
+    @classmethod
+    def build(cls, ctx: TwinContext) -> OrgRateWindows:
+        return cls(ctx.settings.rate_limits)
+
+
 class OktaRateLimitMiddleware:
-    """Counts each call in its bucket; answers 429 E0000047 past the limit; stamps the headers."""
+    """Counts each call in its bucket; answers 429 E0000047 past the limit; stamps the headers.
+
+    Okta counts every call, answered or not (unknown paths, bad credentials too), and stamps the
+    headers on every answer, so this runs before routing rather than per operation."""
 
     def __init__(self, app: ASGIApp, ctx: TwinContext) -> None:
         self.app = app
         self.ctx = ctx
-        self.limiter = RateLimiter(ctx.settings.rate_limits)
-        ctx.extras["okta_limiter"] = self.limiter
+        self._limiter: OrgRateWindows | None = None
+
+    @property
+    def limiter(self) -> OrgRateWindows:
+        if self._limiter is None:  # the twin's extensions exist once its routes are built
+            runtime = runtime_of(self.ctx)
+            runtime.start()
+            self._limiter = runtime.extensions.get(OrgRateWindows)
+        return self._limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):

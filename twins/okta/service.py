@@ -9,12 +9,12 @@ from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
-from twins._runtime.ratelimit import RateLimiter
 from twins._runtime.service import Service
+from twins.kit import runtime_of
 from twins.okta import errors, hooks_delivery
 from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
-from twins.okta.ratelimits import OktaRateLimitMiddleware
+from twins.okta.ratelimits import OktaRateLimitMiddleware, OrgRateWindows
 from twins.okta.routes import build_routes
 from twins.okta.seed import seed, seed_password
 
@@ -69,12 +69,10 @@ def on_stop(ctx: TwinContext) -> None:
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
     """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
-    delivery = ctx.extras.get(hooks_delivery.KEY)
-    if isinstance(delivery, hooks_delivery.HookDelivery):
-        delivery.forget(tenant_id)
-    limiter = ctx.extras.get("okta_limiter")
-    if isinstance(limiter, RateLimiter):
-        limiter.reset(f"{tenant_id}:")
+    hooks_delivery.install(ctx).forget(tenant_id)
+    runtime = runtime_of(ctx)
+    runtime.forget(tenant_id)
+    runtime.extensions.get(OrgRateWindows).reset(f"{tenant_id}:")
 
 
 def create_service() -> Service:

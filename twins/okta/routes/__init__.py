@@ -1,21 +1,68 @@
-"""All HTTP routes of the Okta twin, one module per resource family."""
+"""The Okta twin's operations, one module per resource family: each holds a `Registry` (`ops`) of
+operations on the twin kit, served together by one `Mount`. The OAuth endpoints (HTML sign-in,
+redirects, cookies, form bodies) keep a router of their own."""
 
 from __future__ import annotations
-
-import importlib
-import pkgutil
 
 from fastapi import APIRouter
 
 from twins._runtime.context import TwinContext
+from twins.kit.twin import Mount
+from twins.okta import hooks_delivery
+from twins.okta.common import encode
+from twins.okta.kit import STYLE, OrgBearer
+from twins.okta.ratelimits import OrgRateWindows
+from twins.okta.routes import (
+    apps,
+    authn,
+    authserver_items,
+    authservers,
+    credentials,
+    discovery,
+    eventhooks,
+    group_rules,
+    groups,
+    lifecycle,
+    logs,
+    oauth,
+    schema,
+    sessions,
+    users,
+)
+
+# /groups/rules before /groups/{id}: the first match wins.
+REGISTRIES = [
+    users.ops,
+    lifecycle.ops,
+    credentials.ops,
+    sessions.ops,
+    schema.ops,
+    group_rules.ops,
+    groups.ops,
+    apps.ops,
+    authservers.ops,
+    authserver_items.ops,
+    logs.ops,
+    authn.ops,
+    eventhooks.ops,
+    discovery.ops,
+]
+ROUTERS = [oauth]
+
+
+def mount() -> Mount:
+    return Mount(
+        style=STYLE,
+        registries=REGISTRIES,
+        encode=encode,
+        extensions=[OrgBearer, hooks_delivery.build, OrgRateWindows.build],
+    )
 
 
 def build_routes(ctx: TwinContext) -> APIRouter:
-    """Include the `router` of every module in this package (each builds its own)."""
+    """The kit's operations, then the routers not on the kit yet."""
     router = APIRouter()
-    for name in sorted(info.name for info in pkgutil.iter_modules(__path__)):
-        module = importlib.import_module(f"{__name__}.{name}")
-        build = getattr(module, "build_router", None)
-        if build is not None:
-            router.include_router(build(ctx))
+    router.include_router(mount().routes(ctx))
+    for module in ROUTERS:
+        router.include_router(module.build_router(ctx))
     return router

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta import schemas
 from twins.okta.backend import app_credentials, apps
-from twins.okta.common import authenticate, base_url, page, read_json, respond
-from twins.okta.errors import bad_request_body, http_error, not_found
+from twins.okta.errors import not_found
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.apps.read", "okta.apps.manage"
 APP = "/api/v1/apps/{app_id}"
 OIDC_USER_PROFILE = ("given_name", "family_name", "email")
+ops = Registry(auth=AUTH, tags=("apps",))
 
 
 def render_app(state: TenantState, row: Row, base: str, *, show_secret: bool = False) -> dict[str, Any]:
@@ -135,210 +133,184 @@ def _expand_user(state: TenantState, app: Row, base: str, expand: str) -> dict[s
     return out
 
 
-def build_router(_ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["apps"])
+def _status(action: str) -> str:
+    """The status a `lifecycle/{action}` sets; any other action is an unknown path."""
+    status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(action)
+    if status is None:
+        raise not_found(action, "GenericResource")
+    return status
 
-    @router.get("/api/v1/apps")
-    async def list_apps(request: Request) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        rows = apps.list_apps(state, request.query_params)
-        chunk, headers = page(request, rows, default_limit=20, max_limit=200)
-        base, expand = base_url(request), request.query_params.get("expand", "")
-        return respond([_expand_user(state, a, base, expand) for a in chunk], headers=headers)
 
-    @router.post("/api/v1/apps")
-    async def create_app(request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        activate = request.query_params.get("activate", "true").lower() != "false"
-        row = await ctx.run(
-            request, lambda st: apps.create_app(st, body, actor_id=caller.user_id, activate=activate)
-        )
-        return respond(render_app(ctx.state(request), row, base_url(request), show_secret=True))
+@ops.operation("GET", "/api/v1/apps", scope=READ, page=pages(default=20, most=200))
+def list_apps(call: Call) -> list[dict[str, Any]]:
+    """Apps by `q` or `filter`; `expand=user/{id}` embeds that user's assignment."""
+    chunk = call.page(apps.list_apps(call.state, call.args))
+    expand = okta.expand(call, ("user/",))
+    return [_expand_user(call.state, a, call.base_url, expand) for a in chunk]
 
-    @router.get(APP)
-    async def get_app(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        row = apps.get_app(state, app_id)
-        return respond(_expand_user(state, row, base_url(request), request.query_params.get("expand", "")))
 
-    @router.put(APP)
-    async def replace_app(request: Request, app_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(request, lambda st: apps.replace_app(st, app_id, body, actor_id=caller.user_id))
-        return respond(render_app(ctx.state(request), row, base_url(request)))
+@ops.operation("POST", "/api/v1/apps", scope=MANAGE, write=True)
+def create_app(call: Call) -> dict[str, Any]:
+    """A new app, active unless `activate=false`; its client secret is shown this once."""
+    activate = call.args.flag("activate", True)
+    row = apps.create_app(
+        call.state, dict(call.require_body()), actor_id=call.caller.subject, activate=activate
+    )
+    return render_app(call.state, row, call.base_url, show_secret=True)
 
-    @router.delete(APP)
-    async def delete_app(request: Request, app_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: apps.delete_app(st, app_id, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    @router.post(APP + "/lifecycle/{action}")
-    async def lifecycle(request: Request, app_id: str, action: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(action)
-        if status is None:
-            raise http_error(404, request, "")
-        await ctx.run(request, lambda st: apps.set_status(st, app_id, status, actor_id=caller.user_id))
-        return respond({})
+@ops.operation("GET", APP, scope=READ)
+def get_app(call: Call) -> dict[str, Any]:
+    row = apps.get_app(call.state, call.path["app_id"])
+    return _expand_user(call.state, row, call.base_url, okta.expand(call, ("user/",)))
 
-    # -- users ------------------------------------------------------------------------------
 
-    @router.get(APP + "/users")
-    async def list_app_users(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        rows = apps.app_users(state, app_id, request.query_params.get("q"))
-        chunk, headers = page(request, rows, key="user_id", default_limit=50, max_limit=500)
-        base, expand = base_url(request), request.query_params.get("expand", "")
-        return respond([render_app_user(state, r, base, expand) for r in chunk], headers=headers)
+@ops.operation("PUT", APP, scope=MANAGE, write=True)
+def replace_app(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = apps.replace_app(call.state, call.path["app_id"], body, actor_id=call.caller.subject)
+    return render_app(call.state, row, call.base_url)
 
-    @router.post(APP + "/users")
-    async def assign_user(request: Request, app_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(request, lambda st: apps.assign_user(st, app_id, body, actor_id=caller.user_id))
-        return respond(render_app_user(ctx.state(request), row, base_url(request)))
 
-    @router.get(APP + "/users/{user_id}")
-    async def get_app_user(request: Request, app_id: str, user_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        apps.get_app(state, app_id)
-        row = apps.app_user(state, app_id, user_id)
-        if row is None:
-            raise not_found(user_id, "AppUser")
-        return respond(render_app_user(state, row, base_url(request), request.query_params.get("expand", "")))
+@ops.operation("DELETE", APP, scope=MANAGE, write=True, status=204)
+def delete_app(call: Call) -> None:
+    apps.delete_app(call.state, call.path["app_id"], actor_id=call.caller.subject)
 
-    @router.post(APP + "/users/{user_id}")
-    async def update_app_user(request: Request, app_id: str, user_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request, lambda st: apps.update_app_user(st, app_id, user_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_app_user(ctx.state(request), row, base_url(request)))
 
-    @router.delete(APP + "/users/{user_id}")
-    async def unassign_user(request: Request, app_id: str, user_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: apps.unassign_user(st, app_id, user_id, actor_id=caller.user_id))
-        return respond(None, 204)
+@ops.operation("POST", APP + "/lifecycle/{action}", scope=MANAGE, write=True, body="none")
+def app_lifecycle(call: Call) -> dict[str, Any]:
+    """activate or deactivate."""
+    status = _status(call.path["action"])
+    apps.set_status(call.state, call.path["app_id"], status, actor_id=call.caller.subject)
+    return {}
 
-    # -- groups -----------------------------------------------------------------------------
 
-    @router.get(APP + "/groups")
-    async def list_assignments(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        rows = apps.group_assignments(state, app_id, request.query_params.get("q"))
-        chunk, headers = page(request, rows, key="group_id", default_limit=20, max_limit=200)
-        base, expand = base_url(request), request.query_params.get("expand", "")
-        return respond([render_assignment(state, r, base, expand) for r in chunk], headers=headers)
+# -- users ------------------------------------------------------------------------------------
+@ops.operation("GET", APP + "/users", scope=READ, page=pages(default=50, most=500, key="user_id"))
+def list_app_users(call: Call) -> list[dict[str, Any]]:
+    chunk = call.page(apps.app_users(call.state, call.path["app_id"], call.args.get("q")))
+    expand = okta.expand(call, ("user",))
+    return [render_app_user(call.state, r, call.base_url, expand) for r in chunk]
 
-    @router.get(APP + "/groups/{group_id}")
-    async def get_assignment(request: Request, app_id: str, group_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        row = apps.get_group_assignment(state, app_id, group_id)
-        return respond(
-            render_assignment(state, row, base_url(request), request.query_params.get("expand", ""))
-        )
 
-    @router.put(APP + "/groups/{group_id}")
-    async def assign_group(request: Request, app_id: str, group_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request, required=False)
-        row = await ctx.run(
-            request, lambda st: apps.assign_group(st, app_id, group_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_assignment(ctx.state(request), row, base_url(request)))
+@ops.operation("POST", APP + "/users", scope=MANAGE, write=True)
+def assign_user(call: Call) -> dict[str, Any]:
+    row = apps.assign_user(
+        call.state, call.path["app_id"], dict(call.require_body()), actor_id=call.caller.subject
+    )
+    return render_app_user(call.state, row, call.base_url)
 
-    @router.patch(APP + "/groups/{group_id}")
-    async def patch_assignment(request: Request, app_id: str, group_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        try:
-            ops = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            raise bad_request_body() from None
-        row = await ctx.run(
-            request,
-            lambda st: apps.patch_group_assignment(st, app_id, group_id, ops, actor_id=caller.user_id),
-        )
-        return respond(render_assignment(ctx.state(request), row, base_url(request)))
 
-    @router.delete(APP + "/groups/{group_id}")
-    async def unassign_group(request: Request, app_id: str, group_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: apps.unassign_group(st, app_id, group_id, actor_id=caller.user_id))
-        return respond(None, 204)
+@ops.operation("GET", APP + "/users/{user_id}", scope=READ)
+def get_app_user(call: Call) -> dict[str, Any]:
+    app_id, user_id = call.path["app_id"], call.path["user_id"]
+    apps.get_app(call.state, app_id)
+    row = apps.app_user(call.state, app_id, user_id)
+    if row is None:
+        raise not_found(user_id, "AppUser")
+    return render_app_user(call.state, row, call.base_url, okta.expand(call, ("user",)))
 
-    # -- OIDC client credentials ------------------------------------------------------------
 
-    @router.get(APP + "/credentials/secrets")
-    async def list_secrets(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        base = base_url(request)
-        rows = app_credentials.list_secrets(apps.get_app(ctx.state(request), app_id))
-        return respond([render_secret(app_id, s, base) for s in rows])
+@ops.operation("POST", APP + "/users/{user_id}", scope=MANAGE, write=True)
+def update_app_user(call: Call) -> dict[str, Any]:
+    app_id, user_id = call.path["app_id"], call.path["user_id"]
+    body = dict(call.require_body())
+    row = apps.update_app_user(call.state, app_id, user_id, body, actor_id=call.caller.subject)
+    return render_app_user(call.state, row, call.base_url)
 
-    @router.post(APP + "/credentials/secrets")
-    async def create_secret(request: Request, app_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request, required=False)
-        secret = await ctx.run(
-            request,
-            lambda st: app_credentials.create_secret(
-                st, apps.get_app(st, app_id), body, actor_id=caller.user_id
-            ),
-        )
-        return respond(render_secret(app_id, secret, base_url(request)), 201)
 
-    @router.get(APP + "/credentials/secrets/{secret_id}")
-    async def get_secret(request: Request, app_id: str, secret_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        secret = app_credentials.get_secret(apps.get_app(ctx.state(request), app_id), secret_id)
-        return respond(render_secret(app_id, secret, base_url(request)))
+@ops.operation("DELETE", APP + "/users/{user_id}", scope=MANAGE, write=True, status=204)
+def unassign_user(call: Call) -> None:
+    apps.unassign_user(call.state, call.path["app_id"], call.path["user_id"], actor_id=call.caller.subject)
 
-    @router.delete(APP + "/credentials/secrets/{secret_id}")
-    async def delete_secret(request: Request, app_id: str, secret_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(
-            request,
-            lambda st: app_credentials.delete_secret(
-                st, apps.get_app(st, app_id), secret_id, actor_id=caller.user_id
-            ),
-        )
-        return respond(None, 204)
 
-    @router.post(APP + "/credentials/secrets/{secret_id}/lifecycle/{action}")
-    async def secret_lifecycle(request: Request, app_id: str, secret_id: str, action: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(action)
-        if status is None:
-            raise http_error(404, request, "")
-        secret = await ctx.run(
-            request,
-            lambda st: app_credentials.set_secret_status(
-                st, apps.get_app(st, app_id), secret_id, status, actor_id=caller.user_id
-            ),
-        )
-        return respond(render_secret(app_id, secret, base_url(request)))
+# -- groups -----------------------------------------------------------------------------------
+@ops.operation("GET", APP + "/groups", scope=READ, page=pages(default=20, most=200, key="group_id"))
+def list_assignments(call: Call) -> list[dict[str, Any]]:
+    chunk = call.page(apps.group_assignments(call.state, call.path["app_id"], call.args.get("q")))
+    expand = okta.expand(call, ("group",), known=("metadata",))
+    return [render_assignment(call.state, r, call.base_url, expand) for r in chunk]
 
-    @router.get(APP + "/credentials/keys")
-    async def list_keys(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        apps.get_app(ctx.state(request), app_id)
-        return respond([])
 
-    @router.get(APP + "/credentials/jwks")
-    async def list_jwks(request: Request, app_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        app = apps.get_app(ctx.state(request), app_id)
-        return respond((apps.client_jwks(app) or {"keys": []})["keys"])
+@ops.operation("GET", APP + "/groups/{group_id}", scope=READ)
+def get_assignment(call: Call) -> dict[str, Any]:
+    row = apps.get_group_assignment(call.state, call.path["app_id"], call.path["group_id"])
+    return render_assignment(
+        call.state, row, call.base_url, okta.expand(call, ("group",), known=("metadata",))
+    )
 
-    return router
+
+@ops.operation("PUT", APP + "/groups/{group_id}", scope=MANAGE, write=True)
+def assign_group(call: Call) -> dict[str, Any]:
+    """Assign a group (the body, optional, gives priority and profile)."""
+    app_id, group_id = call.path["app_id"], call.path["group_id"]
+    row = apps.assign_group(call.state, app_id, group_id, dict(call.body), actor_id=call.caller.subject)
+    return render_assignment(call.state, row, call.base_url)
+
+
+@ops.operation("PATCH", APP + "/groups/{group_id}", scope=MANAGE, write=True, body="any")
+def patch_assignment(call: Call) -> dict[str, Any]:
+    """A JSON Patch (a list of operations) of the assignment."""
+    app_id, group_id = call.path["app_id"], call.path["group_id"]
+    patch = call.body.get("value", dict(call.body) if call.has_body else None)
+    row = apps.patch_group_assignment(call.state, app_id, group_id, patch, actor_id=call.caller.subject)
+    return render_assignment(call.state, row, call.base_url)
+
+
+@ops.operation("DELETE", APP + "/groups/{group_id}", scope=MANAGE, write=True, status=204)
+def unassign_group(call: Call) -> None:
+    apps.unassign_group(call.state, call.path["app_id"], call.path["group_id"], actor_id=call.caller.subject)
+
+
+# -- OIDC client credentials ------------------------------------------------------------------
+SECRETS = APP + "/credentials/secrets"
+
+
+@ops.operation("GET", SECRETS, scope=READ)
+def list_secrets(call: Call) -> list[dict[str, Any]]:
+    app_id = call.path["app_id"]
+    rows = app_credentials.list_secrets(apps.get_app(call.state, app_id))
+    return [render_secret(app_id, s, call.base_url) for s in rows]
+
+
+@ops.operation("POST", SECRETS, scope=MANAGE, write=True, status=201)
+def create_secret(call: Call) -> dict[str, Any]:
+    app_id = call.path["app_id"]
+    app = apps.get_app(call.state, app_id)
+    secret = app_credentials.create_secret(call.state, app, dict(call.body), actor_id=call.caller.subject)
+    return render_secret(app_id, secret, call.base_url)
+
+
+@ops.operation("GET", SECRETS + "/{secret_id}", scope=READ)
+def get_secret(call: Call) -> dict[str, Any]:
+    app_id = call.path["app_id"]
+    secret = app_credentials.get_secret(apps.get_app(call.state, app_id), call.path["secret_id"])
+    return render_secret(app_id, secret, call.base_url)
+
+
+@ops.operation("DELETE", SECRETS + "/{secret_id}", scope=MANAGE, write=True, status=204)
+def delete_secret(call: Call) -> None:
+    app = apps.get_app(call.state, call.path["app_id"])
+    app_credentials.delete_secret(call.state, app, call.path["secret_id"], actor_id=call.caller.subject)
+
+
+@ops.operation("POST", SECRETS + "/{secret_id}/lifecycle/{action}", scope=MANAGE, write=True, body="none")
+def secret_lifecycle(call: Call) -> dict[str, Any]:
+    app_id, status = call.path["app_id"], _status(call.path["action"])
+    app = apps.get_app(call.state, app_id)
+    secret = app_credentials.set_secret_status(
+        call.state, app, call.path["secret_id"], status, actor_id=call.caller.subject
+    )
+    return render_secret(app_id, secret, call.base_url)
+
+
+@ops.operation("GET", APP + "/credentials/keys", scope=READ)
+def list_keys(call: Call) -> list[Any]:
+    apps.get_app(call.state, call.path["app_id"])
+    return []
+
+
+@ops.operation("GET", APP + "/credentials/jwks", scope=READ)
+def list_jwks(call: Call) -> Any:
+    app = apps.get_app(call.state, call.path["app_id"])
+    return (apps.client_jwks(app) or {"keys": []})["keys"]

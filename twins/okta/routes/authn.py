@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row
-from twins._runtime.context import TwinContext, context_of
+from twins.kit import Call, Registry, Reply
 from twins.okta.backend import authn
 from twins.okta.backend.authn import AuthnResult
-from twins.okta.common import base_url, iso, read_json, respond
+from twins.okta.common import iso
 
+ops = Registry(auth=None, tags=("authn",))  # no API token: the body carries the credentials
 COMPLEXITY = {"minLength": 8, "minLowerCase": 1, "minUpperCase": 1, "minNumber": 1, "minSymbol": 0}
 
 
@@ -64,36 +62,26 @@ def transaction(result: AuthnResult, base: str) -> dict[str, Any]:
     }
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/authn", tags=["okta-authn"])
+@ops.operation("POST", "/api/v1/authn", write=True)
+def primary(call: Call) -> Reply:
+    """Primary authentication; a failed attempt is counted (kept) and refused."""
+    body = call.require_body()
+    result = authn.primary_authn(call.state, body.get("username"), body.get("password"))
+    if result.error is not None:
+        return Reply(error=result.error)
+    return Reply(transaction(result, call.base_url))
 
-    @router.post("")
-    async def primary(request: Request) -> Response:
-        ctx = context_of(request)
-        body = await read_json(request)
-        username, password = body.get("username"), body.get("password")
-        result = await ctx.run(request, lambda st: authn.primary_authn(st, username, password))
-        if result.error is not None:
-            raise result.error
-        return respond(transaction(result, base_url(request)))
 
-    @router.post("/credentials/change_password")
-    async def change_password(request: Request) -> Response:
-        ctx = context_of(request)
-        body = await read_json(request)
-        result = await ctx.run(
-            request,
-            lambda st: authn.change_expired_password(
-                st, body.get("stateToken"), body.get("oldPassword"), body.get("newPassword")
-            ),
-        )
-        return respond(transaction(result, base_url(request)))
+@ops.operation("POST", "/api/v1/authn/credentials/change_password", write=True)
+def change_password(call: Call) -> dict[str, Any]:
+    body = call.require_body()
+    result = authn.change_expired_password(
+        call.state, body.get("stateToken"), body.get("oldPassword"), body.get("newPassword")
+    )
+    return transaction(result, call.base_url)
 
-    @router.post("/cancel")
-    async def cancel(request: Request) -> Response:
-        ctx = context_of(request)
-        body = await read_json(request)
-        await ctx.run(request, lambda st: authn.cancel(st, body.get("stateToken")))
-        return respond({})
 
-    return router
+@ops.operation("POST", "/api/v1/authn/cancel", write=True)
+def cancel(call: Call) -> dict[str, Any]:
+    authn.cancel(call.state, call.require_body().get("stateToken"))
+    return {}

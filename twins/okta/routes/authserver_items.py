@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
-from twins._runtime.collection import TenantState
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
 from twins.okta.backend import authserver_items as items_backend
 from twins.okta.backend import authservers
-from twins.okta.common import authenticate, base_url, page, read_json, respond
-from twins.okta.routes.authservers import MANAGE, PREFIX, READ, hinted
+from twins.okta.kit import AUTH, pages
+from twins.okta.routes.authservers import MANAGE, READ, SERVER, hinted, me
 
+ops = Registry(auth=AUTH, tags=("authorizationServers",))
 SCOPE_KEYS = (
     "id",
     "name",
@@ -48,64 +45,79 @@ def render_item(item: dict[str, Any], kind: str, me: str) -> dict[str, Any]:
     return out
 
 
-def me(request: Request, state: TenantState, server_id: str) -> str:
-    row = authservers.get_server(state, server_id)
-    return f"{base_url(request)}{PREFIX}/{authservers.path_id(row)}"
+def items(call: Call, kind: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = authservers.get_server(call.state, call.path["server_id"])["data"][kind]
+    return found
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["authorizationServers"])
-    for kind in ("scopes", "claims"):
-        _items(router, ctx, kind)
-    return router
+def save(call: Call, kind: str, item_id: str | None) -> dict[str, Any]:
+    fn = items_backend.save_scope if kind == "scopes" else items_backend.save_claim
+    body = dict(call.require_body())
+    item = fn(call.state, call.path["server_id"], body, item_id, actor_id=call.caller.subject)
+    return render_item(item, kind, me(call))
 
 
-def _items(router: APIRouter, ctx: TwinContext, kind: str) -> None:
-    """GET/POST …/{scopes|claims} and GET/PUT/DELETE …/{scopes|claims}/{id}."""
-    path = PREFIX + "/{server_id}/" + kind
-    save = items_backend.save_scope if kind == "scopes" else items_backend.save_claim
+# --- scopes
+@ops.operation("GET", SERVER + "/scopes", scope=READ, page=pages())
+def list_scopes(call: Call) -> list[dict[str, Any]]:
+    """The server's scopes, by name prefix `q`."""
+    found, q = items(call, "scopes"), call.args.text("q").lower()
+    if q:
+        found = [i for i in found if str(i["name"]).lower().startswith(q)]
+    href = me(call)
+    return [render_item(i, "scopes", href) for i in call.page(found)]
 
-    async def list_items(request: Request, server_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        href = me(request, state, server_id)
-        items = authservers.get_server(state, server_id)["data"][kind]
-        q = request.query_params.get("q") if kind == "scopes" else None
-        if q:
-            items = [i for i in items if str(i["name"]).lower().startswith(q.lower())]
-        if kind == "scopes":
-            items, headers = page(request, items)
-            return respond([render_item(i, kind, href) for i in items], headers=headers)
-        return respond([render_item(i, kind, href) for i in items])
 
-    async def create_item(request: Request, server_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        item = await ctx.run(request, lambda st: save(st, server_id, body, None, actor_id=caller.user_id))
-        return respond(render_item(item, kind, me(request, ctx.state(request), server_id)), 201)
+@ops.operation("POST", SERVER + "/scopes", scope=MANAGE, write=True, status=201)
+def create_scope(call: Call) -> dict[str, Any]:
+    return save(call, "scopes", None)
 
-    async def get_item(request: Request, server_id: str, item_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        item = items_backend.get_item(state, server_id, kind, item_id)
-        return respond(render_item(item, kind, me(request, state, server_id)))
 
-    async def replace_item(request: Request, server_id: str, item_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        item = await ctx.run(request, lambda st: save(st, server_id, body, item_id, actor_id=caller.user_id))
-        return respond(render_item(item, kind, me(request, ctx.state(request), server_id)))
+@ops.operation("GET", SERVER + "/scopes/{item_id}", scope=READ)
+def get_scope(call: Call) -> dict[str, Any]:
+    item = items_backend.get_item(call.state, call.path["server_id"], "scopes", call.path["item_id"])
+    return render_item(item, "scopes", me(call))
 
-    async def delete_item(request: Request, server_id: str, item_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        await ctx.run(
-            request,
-            lambda st: items_backend.delete_item(st, server_id, kind, item_id, actor_id=caller.user_id),
-        )
-        return respond(None, 204)
 
-    router.add_api_route(path, list_items, methods=["GET"])
-    router.add_api_route(path, create_item, methods=["POST"])
-    router.add_api_route(path + "/{item_id}", get_item, methods=["GET"])
-    router.add_api_route(path + "/{item_id}", replace_item, methods=["PUT"])
-    router.add_api_route(path + "/{item_id}", delete_item, methods=["DELETE"])
+@ops.operation("PUT", SERVER + "/scopes/{item_id}", scope=MANAGE, write=True)
+def replace_scope(call: Call) -> dict[str, Any]:
+    return save(call, "scopes", call.path["item_id"])
+
+
+@ops.operation("DELETE", SERVER + "/scopes/{item_id}", scope=MANAGE, write=True, status=204)
+def delete_scope(call: Call) -> None:
+    path = call.path
+    items_backend.delete_item(
+        call.state, path["server_id"], "scopes", path["item_id"], actor_id=call.caller.subject
+    )
+
+
+# --- claims
+@ops.operation("GET", SERVER + "/claims", scope=READ)
+def list_claims(call: Call) -> list[dict[str, Any]]:
+    href = me(call)
+    return [render_item(i, "claims", href) for i in items(call, "claims")]
+
+
+@ops.operation("POST", SERVER + "/claims", scope=MANAGE, write=True, status=201)
+def create_claim(call: Call) -> dict[str, Any]:
+    return save(call, "claims", None)
+
+
+@ops.operation("GET", SERVER + "/claims/{item_id}", scope=READ)
+def get_claim(call: Call) -> dict[str, Any]:
+    item = items_backend.get_item(call.state, call.path["server_id"], "claims", call.path["item_id"])
+    return render_item(item, "claims", me(call))
+
+
+@ops.operation("PUT", SERVER + "/claims/{item_id}", scope=MANAGE, write=True)
+def replace_claim(call: Call) -> dict[str, Any]:
+    return save(call, "claims", call.path["item_id"])
+
+
+@ops.operation("DELETE", SERVER + "/claims/{item_id}", scope=MANAGE, write=True, status=204)
+def delete_claim(call: Call) -> None:
+    path = call.path
+    items_backend.delete_item(
+        call.state, path["server_id"], "claims", path["item_id"], actor_id=call.caller.subject
+    )

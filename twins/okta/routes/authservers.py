@@ -10,20 +10,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from starlette.responses import Response
 
 from twins._runtime.admin import Admin, TenantParam, tenant_state
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
+from twins.kit import Call, Registry
 from twins.okta import keys
 from twins.okta.backend import authserver_policies as policies
 from twins.okta.backend import authservers
-from twins.okta.common import authenticate, base_url, page, read_json, respond
 from twins.okta.errors import not_found
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.authorizationServers.read", "okta.authorizationServers.manage"
 PREFIX = "/api/v1/authorizationServers"
+SERVER = PREFIX + "/{server_id}"
+ops = Registry(auth=AUTH, tags=("authorizationServers",))
 
 
 def hinted(href: str, *allow: str) -> dict[str, Any]:
@@ -126,218 +128,184 @@ def render_key(row: Row, me: str) -> dict[str, Any]:
     }
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["authorizationServers"])
+def me(call: Call) -> str:
+    """The server's own URL (by its path id: `default` for the default server)."""
+    row = authservers.get_server(call.state, call.path["server_id"])
+    return f"{call.base_url}{PREFIX}/{authservers.path_id(row)}"
 
-    def me(request: Request, state: TenantState, server_id: str) -> str:
-        row = authservers.get_server(state, server_id)
-        return f"{base_url(request)}{PREFIX}/{authservers.path_id(row)}"
 
-    async def write(request: Request, fn: Any) -> Any:
-        return await ctx.run(request, fn)
+def switch(call: Call) -> bool:
+    """`lifecycle/activate` (True) or `lifecycle/deactivate` (False); any other is unknown."""
+    action = call.path["action"]
+    if action not in ("activate", "deactivate"):
+        raise not_found(call.url_path, "GenericResource")
+    return action == "activate"
 
-    # --- servers
-    @router.get(PREFIX)
-    async def list_servers(request: Request) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        q = (request.query_params.get("q") or "").lower()
-        rows = [
-            r
-            for r in state["auth_servers"]
-            if not q
-            or r["name"].lower().startswith(q)
-            or any(a.lower().startswith(q) for a in r["audiences"])
-        ]
-        chunk, headers = page(request, rows)
-        return respond([render_server(state, r, base_url(request)) for r in chunk], headers=headers)
 
-    @router.post(PREFIX)
-    async def create_server(request: Request) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await write(request, lambda st: authservers.create_server(st, body, actor_id=caller.user_id))
-        return respond(render_server(ctx.state(request), row, base_url(request)), 201)
+# --- servers
+@ops.operation("GET", PREFIX, scope=READ, page=pages())
+def list_servers(call: Call) -> list[dict[str, Any]]:
+    """Servers whose name or an audience starts with `q`."""
+    q = call.args.text("q").lower()
+    rows = [
+        r
+        for r in call.state["auth_servers"]
+        if not q or r["name"].lower().startswith(q) or any(a.lower().startswith(q) for a in r["audiences"])
+    ]
+    return [render_server(call.state, r, call.base_url) for r in call.page(rows)]
 
-    @router.get(PREFIX + "/{server_id}")
-    async def get_server(request: Request, server_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        return respond(render_server(state, authservers.get_server(state, server_id), base_url(request)))
 
-    @router.put(PREFIX + "/{server_id}")
-    async def replace_server(request: Request, server_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await write(
-            request, lambda st: authservers.replace_server(st, server_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_server(ctx.state(request), row, base_url(request)))
+@ops.operation("POST", PREFIX, scope=MANAGE, write=True, status=201)
+def create_server(call: Call) -> dict[str, Any]:
+    row = authservers.create_server(call.state, dict(call.require_body()), actor_id=call.caller.subject)
+    return render_server(call.state, row, call.base_url)
 
-    @router.delete(PREFIX + "/{server_id}")
-    async def delete_server(request: Request, server_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        await write(request, lambda st: authservers.delete_server(st, server_id, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    @router.post(PREFIX + "/{server_id}/lifecycle/{action}")
-    async def lifecycle(request: Request, server_id: str, action: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        if action not in ("activate", "deactivate"):
-            raise not_found(request.url.path, "GenericResource")
-        active = action == "activate"
-        await write(
-            request, lambda st: authservers.set_status(st, server_id, active, actor_id=caller.user_id)
-        )
-        return respond(None, 204)
+@ops.operation("GET", SERVER, scope=READ)
+def get_server(call: Call) -> dict[str, Any]:
+    return render_server(
+        call.state, authservers.get_server(call.state, call.path["server_id"]), call.base_url
+    )
 
-    # --- keys
-    @router.get(PREFIX + "/{server_id}/credentials/keys")
-    async def list_keys(request: Request, server_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        row, href = authservers.get_server(state, server_id), me(request, state, server_id)
-        return respond([render_key(k, href) for k in keys.server_keys(state, row["id"])])
 
-    @router.get(PREFIX + "/{server_id}/credentials/keys/{kid}")
-    async def get_key(request: Request, server_id: str, kid: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        row, href = authservers.get_server(state, server_id), me(request, state, server_id)
-        key = state["keys"].get(kid)
-        if key is None or key["server_id"] != row["id"]:
-            raise not_found(kid, "JsonWebKey")
-        return respond(render_key(key, href))
+@ops.operation("PUT", SERVER, scope=MANAGE, write=True)
+def replace_server(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = authservers.replace_server(call.state, call.path["server_id"], body, actor_id=call.caller.subject)
+    return render_server(call.state, row, call.base_url)
 
-    @router.post(PREFIX + "/{server_id}/credentials/lifecycle/keyRotate")
-    async def rotate(request: Request, server_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        use = (await read_json(request, required=False)).get("use")
-        rotated = await write(
-            request, lambda st: authservers.rotate_keys(st, server_id, use, actor_id=caller.user_id)
-        )
-        href = me(request, ctx.state(request), server_id)
-        return respond([render_key(k, href) for k in rotated])
 
-    # --- policies and rules
-    @router.get(PREFIX + "/{server_id}/policies")
-    async def list_policies(request: Request, server_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        href = me(request, state, server_id)
-        return respond([render_policy(p, href) for p in policies.policies(state, server_id)])
+@ops.operation("DELETE", SERVER, scope=MANAGE, write=True, status=204)
+def delete_server(call: Call) -> None:
+    authservers.delete_server(call.state, call.path["server_id"], actor_id=call.caller.subject)
 
-    @router.post(PREFIX + "/{server_id}/policies")
-    async def create_policy(request: Request, server_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        made = await write(
-            request, lambda st: policies.create_policy(st, server_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_policy(made, me(request, ctx.state(request), server_id)), 201)
 
-    @router.get(PREFIX + "/{server_id}/policies/{policy_id}")
-    async def get_policy(request: Request, server_id: str, policy_id: str) -> Response:
-        authenticate(request, READ)
-        state = ctx.state(request)
-        return respond(
-            render_policy(policies.get_policy(state, server_id, policy_id), me(request, state, server_id))
-        )
+@ops.operation("POST", SERVER + "/lifecycle/{action}", scope=MANAGE, write=True, status=204, body="none")
+def server_lifecycle(call: Call) -> None:
+    active = switch(call)
+    authservers.set_status(call.state, call.path["server_id"], active, actor_id=call.caller.subject)
 
-    @router.put(PREFIX + "/{server_id}/policies/{policy_id}")
-    async def replace_policy(request: Request, server_id: str, policy_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        made = await write(
-            request,
-            lambda st: policies.replace_policy(st, server_id, policy_id, body, actor_id=caller.user_id),
-        )
-        return respond(render_policy(made, me(request, ctx.state(request), server_id)))
 
-    @router.delete(PREFIX + "/{server_id}/policies/{policy_id}")
-    async def delete_policy(request: Request, server_id: str, policy_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        await write(
-            request, lambda st: policies.delete_policy(st, server_id, policy_id, actor_id=caller.user_id)
-        )
-        return respond(None, 204)
+# --- keys
+@ops.operation("GET", SERVER + "/credentials/keys", scope=READ)
+def list_keys(call: Call) -> list[dict[str, Any]]:
+    row, href = authservers.get_server(call.state, call.path["server_id"]), me(call)
+    return [render_key(k, href) for k in keys.server_keys(call.state, row["id"])]
 
-    @router.post(PREFIX + "/{server_id}/policies/{policy_id}/lifecycle/{action}")
-    async def policy_lifecycle(request: Request, server_id: str, policy_id: str, action: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        if action not in ("activate", "deactivate"):
-            raise not_found(request.url.path, "GenericResource")
-        on = action == "activate"
-        await write(
-            request,
-            lambda st: policies.set_policy_status(st, server_id, policy_id, on, actor_id=caller.user_id),
-        )
-        return respond(None, 204)
 
-    rules = PREFIX + "/{server_id}/policies/{policy_id}/rules"
+@ops.operation("GET", SERVER + "/credentials/keys/{kid}", scope=READ)
+def get_key(call: Call) -> dict[str, Any]:
+    row, href = authservers.get_server(call.state, call.path["server_id"]), me(call)
+    key = call.state["keys"].get(call.path["kid"])
+    if key is None or key["server_id"] != row["id"]:
+        raise not_found(call.path["kid"], "JsonWebKey")
+    return render_key(key, href)
 
-    def rule_href(request: Request, server_id: str, policy_id: str, rule_id: str) -> str:
-        return f"{me(request, ctx.state(request), server_id)}/policies/{policy_id}/rules/{rule_id}"
 
-    @router.get(rules)
-    async def list_rules(request: Request, server_id: str, policy_id: str) -> Response:
-        authenticate(request, READ)
-        found = policies.get_policy(ctx.state(request), server_id, policy_id)["rules"]
-        return respond([render_rule(r, rule_href(request, server_id, policy_id, r["id"])) for r in found])
+@ops.operation("POST", SERVER + "/credentials/lifecycle/keyRotate", scope=MANAGE, write=True)
+def rotate(call: Call) -> list[dict[str, Any]]:
+    """A new signing key (the body's `use`, optional, must be "sig")."""
+    use = call.body.get("use")
+    rotated = authservers.rotate_keys(call.state, call.path["server_id"], use, actor_id=call.caller.subject)
+    href = me(call)
+    return [render_key(k, href) for k in rotated]
 
-    @router.post(rules)
-    async def create_rule(request: Request, server_id: str, policy_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        made = await write(
-            request, lambda st: policies.create_rule(st, server_id, policy_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_rule(made, rule_href(request, server_id, policy_id, made["id"])), 201)
 
-    @router.get(rules + "/{rule_id}")
-    async def get_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-        authenticate(request, READ)
-        rule = policies.get_rule(ctx.state(request), server_id, policy_id, rule_id)
-        return respond(render_rule(rule, rule_href(request, server_id, policy_id, rule_id)))
+# --- policies and rules
+POLICY = SERVER + "/policies/{policy_id}"
+RULES = POLICY + "/rules"
 
-    @router.put(rules + "/{rule_id}")
-    async def replace_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        made = await write(
-            request,
-            lambda st: policies.replace_rule(
-                st, server_id, policy_id, rule_id, body, actor_id=caller.user_id
-            ),
-        )
-        return respond(render_rule(made, rule_href(request, server_id, policy_id, rule_id)))
 
-    @router.delete(rules + "/{rule_id}")
-    async def delete_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        await write(
-            request,
-            lambda st: policies.delete_rule(st, server_id, policy_id, rule_id, actor_id=caller.user_id),
-        )
-        return respond(None, 204)
+@ops.operation("GET", SERVER + "/policies", scope=READ)
+def list_policies(call: Call) -> list[dict[str, Any]]:
+    href = me(call)
+    return [render_policy(p, href) for p in policies.policies(call.state, call.path["server_id"])]
 
-    @router.post(rules + "/{rule_id}/lifecycle/{action}")
-    async def rule_lifecycle(
-        request: Request, server_id: str, policy_id: str, rule_id: str, action: str
-    ) -> Response:
-        _, caller = authenticate(request, MANAGE)
-        if action not in ("activate", "deactivate"):
-            raise not_found(request.url.path, "GenericResource")
-        on = action == "activate"
-        await write(
-            request,
-            lambda st: policies.set_rule_status(
-                st, server_id, policy_id, rule_id, on, actor_id=caller.user_id
-            ),
-        )
-        return respond(None, 204)
 
-    return router
+@ops.operation("POST", SERVER + "/policies", scope=MANAGE, write=True, status=201)
+def create_policy(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    made = policies.create_policy(call.state, call.path["server_id"], body, actor_id=call.caller.subject)
+    return render_policy(made, me(call))
+
+
+@ops.operation("GET", POLICY, scope=READ)
+def get_policy(call: Call) -> dict[str, Any]:
+    return render_policy(
+        policies.get_policy(call.state, call.path["server_id"], call.path["policy_id"]), me(call)
+    )
+
+
+@ops.operation("PUT", POLICY, scope=MANAGE, write=True)
+def replace_policy(call: Call) -> dict[str, Any]:
+    server_id, policy_id, body = call.path["server_id"], call.path["policy_id"], dict(call.require_body())
+    made = policies.replace_policy(call.state, server_id, policy_id, body, actor_id=call.caller.subject)
+    return render_policy(made, me(call))
+
+
+@ops.operation("DELETE", POLICY, scope=MANAGE, write=True, status=204)
+def delete_policy(call: Call) -> None:
+    policies.delete_policy(
+        call.state, call.path["server_id"], call.path["policy_id"], actor_id=call.caller.subject
+    )
+
+
+@ops.operation("POST", POLICY + "/lifecycle/{action}", scope=MANAGE, write=True, status=204, body="none")
+def policy_lifecycle(call: Call) -> None:
+    on = switch(call)
+    server_id, policy_id = call.path["server_id"], call.path["policy_id"]
+    policies.set_policy_status(call.state, server_id, policy_id, on, actor_id=call.caller.subject)
+
+
+def rule_href(call: Call, rule_id: str) -> str:
+    return f"{me(call)}/policies/{call.path['policy_id']}/rules/{rule_id}"
+
+
+@ops.operation("GET", RULES, scope=READ)
+def list_policy_rules(call: Call) -> list[dict[str, Any]]:
+    found = policies.get_policy(call.state, call.path["server_id"], call.path["policy_id"])["rules"]
+    return [render_rule(r, rule_href(call, r["id"])) for r in found]
+
+
+@ops.operation("POST", RULES, scope=MANAGE, write=True, status=201)
+def create_policy_rule(call: Call) -> dict[str, Any]:
+    server_id, policy_id, body = call.path["server_id"], call.path["policy_id"], dict(call.require_body())
+    made = policies.create_rule(call.state, server_id, policy_id, body, actor_id=call.caller.subject)
+    return render_rule(made, rule_href(call, made["id"]))
+
+
+@ops.operation("GET", RULES + "/{rule_id}", scope=READ)
+def get_policy_rule(call: Call) -> dict[str, Any]:
+    path = call.path
+    rule = policies.get_rule(call.state, path["server_id"], path["policy_id"], path["rule_id"])
+    return render_rule(rule, rule_href(call, path["rule_id"]))
+
+
+@ops.operation("PUT", RULES + "/{rule_id}", scope=MANAGE, write=True)
+def replace_policy_rule(call: Call) -> dict[str, Any]:
+    path, body = call.path, dict(call.require_body())
+    made = policies.replace_rule(
+        call.state, path["server_id"], path["policy_id"], path["rule_id"], body, actor_id=call.caller.subject
+    )
+    return render_rule(made, rule_href(call, path["rule_id"]))
+
+
+@ops.operation("DELETE", RULES + "/{rule_id}", scope=MANAGE, write=True, status=204)
+def delete_policy_rule(call: Call) -> None:
+    path = call.path
+    policies.delete_rule(
+        call.state, path["server_id"], path["policy_id"], path["rule_id"], actor_id=call.caller.subject
+    )
+
+
+@ops.operation(
+    "POST", RULES + "/{rule_id}/lifecycle/{action}", scope=MANAGE, write=True, status=204, body="none"
+)
+def policy_rule_lifecycle(call: Call) -> None:
+    on, path = switch(call), call.path
+    policies.set_rule_status(
+        call.state, path["server_id"], path["policy_id"], path["rule_id"], on, actor_id=call.caller.subject
+    )
 
 
 class OAuthSettings(BaseModel):

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
 from twins.okta import schemas
 from twins.okta.backend import credentials
-from twins.okta.common import authenticate, base_url, read_json, respond
-from twins.okta.routes.lifecycle import flag
+from twins.okta.kit import AUTH
 
 SCOPE = "okta.users.manage"
+PREFIX = "/api/v1/users/{user_id}/credentials"
+ops = Registry(auth=AUTH, tags=("credentials",))
 
 
 def credentials_view(row: Row) -> dict[str, Any]:
@@ -23,52 +21,37 @@ def credentials_view(row: Row) -> dict[str, Any]:
     return view
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/users/{user_id}/credentials", tags=["okta-credentials"])
+@ops.operation("POST", f"{PREFIX}/change_password", scope=SCOPE, write=True)
+def change_password(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = credentials.change_password(call.state, call.path["user_id"], body, actor_id=call.caller.subject)
+    return credentials_view(row)
 
-    @router.post("/change_password")
-    async def change_password(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request, lambda st: credentials.change_password(st, user_id, body, actor_id=caller.user_id)
-        )
-        return respond(credentials_view(row))
 
-    @router.post("/change_recovery_question")
-    async def change_recovery_question(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request,
-            lambda st: credentials.change_recovery_question(st, user_id, body, actor_id=caller.user_id),
-        )
-        return respond(credentials_view(row))
+@ops.operation("POST", f"{PREFIX}/change_recovery_question", scope=SCOPE, write=True)
+def change_recovery_question(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = credentials.change_recovery_question(
+        call.state, call.path["user_id"], body, actor_id=call.caller.subject
+    )
+    return credentials_view(row)
 
-    @router.post("/forgot_password")
-    async def forgot_password(request: Request, user_id: str) -> Response:
-        """Bodyless: a reset link. With {password, recovery_question}: set the password."""
-        ctx, caller = authenticate(request, SCOPE)
-        body = await read_json(request, required=False)
-        if "password" in body or "recovery_question" in body:
-            row = await ctx.run(
-                request,
-                lambda st: credentials.forgot_password_set(st, user_id, body, actor_id=caller.user_id),
-            )
-            return respond(credentials_view(row))
-        send_email, base = flag(request, "sendEmail", True), base_url(request)
-        result = await ctx.run(
-            request, lambda st: credentials.forgot_password(st, user_id, send_email=send_email, base=base)
-        )
-        return respond(result)
 
-    @router.post("/forgot_password_recovery_question")
-    async def forgot_password_recovery_question(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request, lambda st: credentials.forgot_password_set(st, user_id, body, actor_id=caller.user_id)
-        )
-        return respond(credentials_view(row))
+@ops.operation("POST", f"{PREFIX}/forgot_password", scope=SCOPE, write=True)
+def forgot_password(call: Call) -> dict[str, Any]:
+    """Bodyless: a reset link. With {password, recovery_question}: set the password."""
+    body, user_id = dict(call.body), call.path["user_id"]
+    if "password" in body or "recovery_question" in body:
+        row = credentials.forgot_password_set(call.state, user_id, body, actor_id=call.caller.subject)
+        return credentials_view(row)
+    send_email = call.args.flag("sendEmail", True)
+    return credentials.forgot_password(call.state, user_id, send_email=send_email, base=call.base_url)
 
-    return router
+
+@ops.operation("POST", f"{PREFIX}/forgot_password_recovery_question", scope=SCOPE, write=True)
+def forgot_password_recovery_question(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = credentials.forgot_password_set(
+        call.state, call.path["user_id"], body, actor_id=call.caller.subject
+    )
+    return credentials_view(row)

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry, Reply
 from twins.okta import keys
 from twins.okta.backend import oauth
-from twins.okta.common import base_url, respond
 from twins.okta.tokens import Issuer
 
 RESPONSE_TYPES = ["code", "id_token", "code id_token", "code token", "id_token token", "code id_token token"]
@@ -92,6 +88,7 @@ OKTA_SCOPES = [
     if not (family in ("logs", "events") and verb == "manage")
 ]
 KEYS_CACHE = "max-age=300, must-revalidate"
+ops = Registry(auth=None, tags=("oauth2-discovery",))  # public documents: no credential
 
 
 def metadata(state_scopes: list[str], iss: Issuer, *, openid: bool) -> dict[str, Any]:
@@ -133,56 +130,47 @@ def metadata(state_scopes: list[str], iss: Issuer, *, openid: bool) -> dict[str,
     return doc
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["oauth2-discovery"])
+def document(call: Call, openid: bool) -> dict[str, Any]:
+    """The metadata of the org server, or of the custom server named in the path."""
+    iss = oauth.resolve(call.state, call.path.get("server"), call.base_url)
+    if iss.row is None:
+        scopes = ["openid", "email", "profile", "address", "phone", "offline_access", "groups", *OKTA_SCOPES]
+    else:
+        scopes = [s["name"] for s in iss.row["data"]["scopes"] if s.get("metadataPublish") == "ALL_CLIENTS"]
+    return metadata(scopes, iss, openid=openid)
 
-    def document(request: Request, server: str | None, openid: bool) -> Response:
-        state = ctx.state(request)
-        iss = oauth.resolve(state, server, base_url(request))
-        if iss.row is None:
-            scopes = [
-                "openid",
-                "email",
-                "profile",
-                "address",
-                "phone",
-                "offline_access",
-                "groups",
-                *OKTA_SCOPES,
-            ]
-        else:
-            scopes = [
-                s["name"] for s in iss.row["data"]["scopes"] if s.get("metadataPublish") == "ALL_CLIENTS"
-            ]
-        return respond(metadata(scopes, iss, openid=openid))
 
-    def key_set(request: Request, server: str | None) -> Response:
-        state = ctx.state(request)
-        iss = oauth.resolve(state, server, base_url(request))
-        return respond(keys.jwks(state, iss.server_id), headers={"Cache-Control": KEYS_CACHE})
+@ops.operation("GET", "/.well-known/openid-configuration")
+def org_openid(call: Call) -> dict[str, Any]:
+    return document(call, True)
 
-    @router.get("/.well-known/openid-configuration")
-    async def org_openid(request: Request) -> Response:
-        return document(request, None, True)
 
-    @router.get("/.well-known/oauth-authorization-server")
-    async def org_oauth(request: Request) -> Response:
-        return document(request, None, False)
+@ops.operation("GET", "/.well-known/oauth-authorization-server")
+def org_oauth(call: Call) -> dict[str, Any]:
+    return document(call, False)
 
-    @router.get("/oauth2/{server}/.well-known/openid-configuration")
-    async def custom_openid(request: Request, server: str) -> Response:
-        return document(request, server, True)
 
-    @router.get("/oauth2/{server}/.well-known/oauth-authorization-server")
-    async def custom_oauth(request: Request, server: str) -> Response:
-        return document(request, server, False)
+@ops.operation("GET", "/oauth2/{server}/.well-known/openid-configuration")
+def custom_openid(call: Call) -> dict[str, Any]:
+    return document(call, True)
 
-    @router.get("/oauth2/v1/keys")
-    async def org_keys(request: Request) -> Response:
-        return key_set(request, None)
 
-    @router.get("/oauth2/{server}/v1/keys")
-    async def custom_keys(request: Request, server: str) -> Response:
-        return key_set(request, server)
+@ops.operation("GET", "/oauth2/{server}/.well-known/oauth-authorization-server")
+def custom_oauth(call: Call) -> dict[str, Any]:
+    return document(call, False)
 
-    return router
+
+def key_set(call: Call) -> Reply:
+    """The server's public keys (ACTIVE, NEXT and the last EXPIRED), cacheable for 5 minutes."""
+    iss = oauth.resolve(call.state, call.path.get("server"), call.base_url)
+    return Reply(keys.jwks(call.state, iss.server_id), headers={"Cache-Control": KEYS_CACHE})
+
+
+@ops.operation("GET", "/oauth2/v1/keys")
+def org_keys(call: Call) -> Reply:
+    return key_set(call)
+
+
+@ops.operation("GET", "/oauth2/{server}/v1/keys")
+def custom_keys(call: Call) -> Reply:
+    return key_set(call)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
-from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
-from twins.okta import hooks_delivery
+from twins._runtime.collection import Row
+from twins.kit import Call, Registry, Reply
 from twins.okta.backend import eventhooks as backend
-from twins.okta.common import authenticate, base_url, read_json, respond
+from twins.okta.hooks_delivery import HookDelivery
+from twins.okta.kit import AUTH
 
 READ = "okta.eventHooks.read"
 MANAGE = "okta.eventHooks.manage"
 POST_HINT = {"allow": ["POST"]}
+HOOK = "/api/v1/eventHooks/{hook_id}"
+ops = Registry(auth=AUTH, tags=("eventHooks",))
 
 
 def render(row: Row, base: str) -> dict[str, Any]:
@@ -52,80 +51,68 @@ def render(row: Row, base: str) -> dict[str, Any]:
     }
 
 
-def _watch(ctx: TwinContext, request: Request, state: TenantState) -> hooks_delivery.HookDelivery:
+async def watch(call: Call) -> HookDelivery:
     """The delivery worker, running on this loop, knowing the org URL hooks see as `source`."""
-    delivery = hooks_delivery.install(ctx)
-    delivery.base_urls[state.id] = base_url(request)
-    delivery.ensure_running(state)
+    delivery = call.ext(HookDelivery)
+    delivery.base_urls[call.state.id] = call.base_url
+    delivery.ensure_running(call.state)
     return delivery
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/eventHooks", tags=["eventHooks"])
-
-    @router.get("")
-    async def list_hooks(request: Request) -> Response:
-        ctx, _ = authenticate(request, READ)
-        state = ctx.state(request)
-        base = base_url(request)
-        return respond([render(r, base) for r in state["event_hooks"]])
-
-    @router.post("")
-    async def create_hook(request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        _watch(ctx, request, ctx.state(request))
-        row = await ctx.run(request, lambda st: backend.create_hook(st, body, actor_id=caller.user_id))
-        return respond(render(row, base_url(request)))
-
-    @router.get("/{hook_id}")
-    async def get_hook(hook_id: str, request: Request) -> Response:
-        ctx, _ = authenticate(request, READ)
-        row = backend.get_hook(ctx.state(request), hook_id)
-        return respond(render(row, base_url(request)))
-
-    @router.put("/{hook_id}")
-    async def replace_hook(hook_id: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        _watch(ctx, request, ctx.state(request))
-        row = await ctx.run(
-            request, lambda st: backend.replace_hook(st, hook_id, body, actor_id=caller.user_id)
-        )
-        return respond(render(row, base_url(request)))
-
-    @router.delete("/{hook_id}")
-    async def delete_hook(hook_id: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: backend.delete_hook(st, hook_id, actor_id=caller.user_id))
-        return respond(None, 204)
-
-    @router.post("/{hook_id}/lifecycle/activate")
-    async def activate(hook_id: str, request: Request) -> Response:
-        return await _set_status(request, hook_id, "ACTIVE")
-
-    @router.post("/{hook_id}/lifecycle/deactivate")
-    async def deactivate(hook_id: str, request: Request) -> Response:
-        return await _set_status(request, hook_id, "INACTIVE")
-
-    @router.post("/{hook_id}/lifecycle/verify")
-    async def verify(hook_id: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        state = ctx.state(request)
-        hook = backend.get_hook(state, hook_id)
-        ok = await _watch(ctx, request, state).verify(state, hook)
-        row = await ctx.run(
-            request, lambda st: backend.record_verification(st, hook_id, ok, actor_id=caller.user_id)
-        )
-        if not ok:
-            raise backend.verification_failed(row)
-        return respond(render(row, base_url(request)))
-
-    return router
+async def verify_hook(call: Call) -> bool:
+    """The one-time verification request to the hook (I/O, before the write records it)."""
+    hook = backend.get_hook(call.state, call.path["hook_id"])
+    return await (await watch(call)).verify(call.state, hook)
 
 
-async def _set_status(request: Request, hook_id: str, status: str) -> Response:
-    ctx, caller = authenticate(request, MANAGE)
-    _watch(ctx, request, ctx.state(request))
-    row = await ctx.run(request, lambda st: backend.set_status(st, hook_id, status, actor_id=caller.user_id))
-    return respond(render(row, base_url(request)))
+@ops.operation("GET", "/api/v1/eventHooks", scope=READ)
+def list_hooks(call: Call) -> list[dict[str, Any]]:
+    return [render(r, call.base_url) for r in call.state["event_hooks"]]
+
+
+@ops.operation("POST", "/api/v1/eventHooks", scope=MANAGE, write=True, before=watch)
+def create_hook(call: Call) -> dict[str, Any]:
+    row = backend.create_hook(call.state, dict(call.require_body()), actor_id=call.caller.subject)
+    return render(row, call.base_url)
+
+
+@ops.operation("GET", HOOK, scope=READ)
+def get_hook(call: Call) -> dict[str, Any]:
+    return render(backend.get_hook(call.state, call.path["hook_id"]), call.base_url)
+
+
+@ops.operation("PUT", HOOK, scope=MANAGE, write=True, before=watch)
+def replace_hook(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = backend.replace_hook(call.state, call.path["hook_id"], body, actor_id=call.caller.subject)
+    return render(row, call.base_url)
+
+
+@ops.operation("DELETE", HOOK, scope=MANAGE, write=True, status=204)
+def delete_hook(call: Call) -> None:
+    backend.delete_hook(call.state, call.path["hook_id"], actor_id=call.caller.subject)
+
+
+def _set_status(call: Call, status: str) -> dict[str, Any]:
+    row = backend.set_status(call.state, call.path["hook_id"], status, actor_id=call.caller.subject)
+    return render(row, call.base_url)
+
+
+@ops.operation("POST", HOOK + "/lifecycle/activate", scope=MANAGE, write=True, body="none", before=watch)
+def activate(call: Call) -> dict[str, Any]:
+    return _set_status(call, "ACTIVE")
+
+
+@ops.operation("POST", HOOK + "/lifecycle/deactivate", scope=MANAGE, write=True, body="none", before=watch)
+def deactivate(call: Call) -> dict[str, Any]:
+    return _set_status(call, "INACTIVE")
+
+
+@ops.operation("POST", HOOK + "/lifecycle/verify", scope=MANAGE, write=True, body="none", before=verify_hook)
+def verify(call: Call) -> Reply:
+    """Records the outcome of the verification request; a failed one is refused once recorded."""
+    ok = bool(call.fetched)
+    row = backend.record_verification(call.state, call.path["hook_id"], ok, actor_id=call.caller.subject)
+    if not ok:
+        return Reply(error=backend.verification_failed(row))
+    return Reply(render(row, call.base_url))

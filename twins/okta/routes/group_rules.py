@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta.backend import group_rules
 from twins.okta.backend.group_rules import EXPRESSION_TYPE
-from twins.okta.common import authenticate, page, read_json, respond
+from twins.okta.kit import AUTH, pages
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
 PREFIX = "/api/v1/groups/rules"
+ops = Registry(auth=AUTH, tags=("group rules",))
 
 
 def render_rule(state: TenantState, row: Row, expand: str = "") -> dict[str, Any]:
@@ -39,61 +38,51 @@ def render_rule(state: TenantState, row: Row, expand: str = "") -> dict[str, Any
     return out
 
 
-def build_router(_ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["group rules"])
+@ops.operation("GET", PREFIX, scope=READ, page=pages(default=50, most=200))
+def list_rules(call: Call) -> list[dict[str, Any]]:
+    chunk = call.page(group_rules.list_rules(call.state, call.args.get("search")))
+    expand = okta.expand(call, ("groupIdToGroupNameMap",))
+    return [render_rule(call.state, r, expand) for r in chunk]
 
-    @router.get(PREFIX)
-    async def list_rules(request: Request) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        rows = group_rules.list_rules(state, request.query_params.get("search"))
-        chunk, headers = page(request, rows, default_limit=50, max_limit=200)
-        expand = request.query_params.get("expand", "")
-        return respond([render_rule(state, r, expand) for r in chunk], headers=headers)
 
-    @router.post(PREFIX)
-    async def create_rule(request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(request, lambda st: group_rules.create_rule(st, body, actor_id=caller.user_id))
-        return respond(render_rule(ctx.state(request), row))
+@ops.operation("POST", PREFIX, scope=MANAGE, write=True)
+def create_rule(call: Call) -> dict[str, Any]:
+    row = group_rules.create_rule(call.state, dict(call.require_body()), actor_id=call.caller.subject)
+    return render_rule(call.state, row)
 
-    @router.get(PREFIX + "/{rule_id}")
-    async def get_rule(request: Request, rule_id: str) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state = ctx.state(request)
-        row = group_rules.get_rule(state, rule_id)
-        return respond(render_rule(state, row, request.query_params.get("expand", "")))
 
-    @router.put(PREFIX + "/{rule_id}")
-    async def replace_rule(request: Request, rule_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        row = await ctx.run(
-            request, lambda st: group_rules.replace_rule(st, rule_id, body, actor_id=caller.user_id)
-        )
-        return respond(render_rule(ctx.state(request), row))
+@ops.operation("GET", PREFIX + "/{rule_id}", scope=READ)
+def get_rule(call: Call) -> dict[str, Any]:
+    row = group_rules.get_rule(call.state, call.path["rule_id"])
+    return render_rule(call.state, row, okta.expand(call, ("groupIdToGroupNameMap",)))
 
-    @router.delete(PREFIX + "/{rule_id}")
-    async def delete_rule(request: Request, rule_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        remove = request.query_params.get("removeUsers", "false").lower() == "true"
-        await ctx.run(
-            request,
-            lambda st: group_rules.delete_rule(st, rule_id, remove_users=remove, actor_id=caller.user_id),
-        )
-        return respond({}, 202)
 
-    @router.post(PREFIX + "/{rule_id}/lifecycle/activate")
-    async def activate_rule(request: Request, rule_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: group_rules.activate_rule(st, rule_id, actor_id=caller.user_id))
-        return respond(None, 204)
+@ops.operation("PUT", PREFIX + "/{rule_id}", scope=MANAGE, write=True)
+def replace_rule(call: Call) -> dict[str, Any]:
+    body = dict(call.require_body())
+    row = group_rules.replace_rule(call.state, call.path["rule_id"], body, actor_id=call.caller.subject)
+    return render_rule(call.state, row)
 
-    @router.post(PREFIX + "/{rule_id}/lifecycle/deactivate")
-    async def deactivate_rule(request: Request, rule_id: str) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: group_rules.deactivate_rule(st, rule_id, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    return router
+@ops.operation("DELETE", PREFIX + "/{rule_id}", scope=MANAGE, write=True, status=202)
+def delete_rule(call: Call) -> dict[str, Any]:
+    """Deletes the rule; `removeUsers=true` also removes the users it added."""
+    remove = call.args.flag("removeUsers", False)
+    group_rules.delete_rule(
+        call.state, call.path["rule_id"], remove_users=remove, actor_id=call.caller.subject
+    )
+    return {}
+
+
+@ops.operation(
+    "POST", PREFIX + "/{rule_id}/lifecycle/activate", scope=MANAGE, write=True, status=204, body="none"
+)
+def activate_rule(call: Call) -> None:
+    group_rules.activate_rule(call.state, call.path["rule_id"], actor_id=call.caller.subject)
+
+
+@ops.operation(
+    "POST", PREFIX + "/{rule_id}/lifecycle/deactivate", scope=MANAGE, write=True, status=204, body="none"
+)
+def deactivate_rule(call: Call) -> None:
+    group_rules.deactivate_rule(call.state, call.path["rule_id"], actor_id=call.caller.subject)

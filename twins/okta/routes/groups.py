@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext
-from twins.kit import Call, LinkAfter, Registry
-from twins.kit.twin import Mount
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta import schemas, user_json
 from twins.okta.backend import apps, groups
-from twins.okta.common import encode
-from twins.okta.kit import AUTH, STYLE
+from twins.okta.kit import AUTH, pages
 from twins.okta.routes.apps import render_app
 
 READ, MANAGE = "okta.groups.read", "okta.groups.manage"
@@ -29,11 +25,11 @@ def render_group(state: TenantState, row: Row, base: str, expand: str = "") -> d
     return out
 
 
-@ops.operation("GET", "/api/v1/groups", scope=READ, page=LinkAfter(default=10000, most=10000))
+@ops.operation("GET", "/api/v1/groups", scope=READ, page=pages(default=10000, most=10000))
 def list_groups(call: Call) -> list[dict[str, Any]]:
     """Groups by `q`, `filter` or `search`, sorted as asked."""
     chunk = call.page(groups.list_groups(call.state, call.args))
-    expand = call.args.text("expand")
+    expand = okta.expand(call, ("stats",), known=("app",), several=True)
     return [render_group(call.state, g, call.base_url, expand) for g in chunk]
 
 
@@ -46,7 +42,9 @@ def add_group(call: Call) -> dict[str, Any]:
 @ops.operation("GET", "/api/v1/groups/{group_id}", scope=READ)
 def get_group(call: Call) -> dict[str, Any]:
     row = groups.get_group(call.state, call.path["group_id"])
-    return render_group(call.state, row, call.base_url, call.args.text("expand"))
+    return render_group(
+        call.state, row, call.base_url, okta.expand(call, ("stats",), known=("app",), several=True)
+    )
 
 
 @ops.operation("PUT", "/api/v1/groups/{group_id}", scope=MANAGE, write=True)
@@ -61,7 +59,7 @@ def delete_group(call: Call) -> None:
     groups.delete_group(call.state, call.path["group_id"], actor_id=call.caller.subject)
 
 
-@ops.operation("GET", "/api/v1/groups/{group_id}/users", scope=READ, page=LinkAfter(default=1000, most=10000))
+@ops.operation("GET", "/api/v1/groups/{group_id}/users", scope=READ, page=pages(default=1000, most=10000))
 def list_group_users(call: Call) -> bytes:
     """The group's members, rendered from the users' render cache."""
     groups.get_group(call.state, call.path["group_id"])
@@ -83,12 +81,8 @@ def unassign_user(call: Call) -> None:
     groups.unassign_user(call.state, group_id, user_id, actor_id=call.caller.subject)
 
 
-@ops.operation("GET", "/api/v1/groups/{group_id}/apps", scope=READ, page=LinkAfter(default=20, most=200))
+@ops.operation("GET", "/api/v1/groups/{group_id}/apps", scope=READ, page=pages(default=20, most=200))
 def list_group_apps(call: Call) -> list[dict[str, Any]]:
     groups.get_group(call.state, call.path["group_id"])
     chunk = call.page(apps.apps_for_group(call.state, call.path["group_id"]))
     return [render_app(call.state, a, call.base_url) for a in chunk]
-
-
-def build_router(ctx: TwinContext) -> APIRouter:
-    return Mount(style=STYLE, registries=[ops], encode=encode).routes(ctx)

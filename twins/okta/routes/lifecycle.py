@@ -2,111 +2,105 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from collections.abc import Callable
+from typing import Any
 
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
+from twins.kit.operations import Handler
 from twins.okta import schemas
 from twins.okta.backend import lifecycle
-from twins.okta.common import authenticate, base_url, respond
+from twins.okta.kit import AUTH
 
 SCOPE = "okta.users.manage"
+ops = Registry(auth=AUTH, tags=("lifecycle",))
+PREFIX = "/api/v1/users/{user_id}/lifecycle"
 
 
-def flag(request: Request, name: str, default: bool) -> bool:
-    """A boolean query parameter as the SDK sends it (`true`/`false`)."""
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() == "true" if default is False else value.strip().lower() != "false"
+def transition(path: str) -> Callable[[Handler], Handler]:
+    """A bodyless lifecycle POST that writes."""
+    return ops.operation("POST", f"{PREFIX}/{path}", scope=SCOPE, write=True, body="none")
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/users/{user_id}/lifecycle", tags=["okta-lifecycle"])
+@transition("activate")
+def activate(call: Call) -> dict[str, Any]:
+    """-> ACTIVE; the activation link unless `sendEmail` (default true)."""
+    send_email = call.args.flag("sendEmail", True)
+    return lifecycle.activate(
+        call.state,
+        call.path["user_id"],
+        send_email=send_email,
+        base=call.base_url,
+        actor_id=call.caller.subject,
+    )
 
-    @router.post("/activate")
-    async def activate(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        send_email, base = flag(request, "sendEmail", True), base_url(request)
-        result = await ctx.run(
-            request,
-            lambda st: lifecycle.activate(
-                st, user_id, send_email=send_email, base=base, actor_id=caller.user_id
-            ),
-        )
-        return respond(result)
 
-    @router.post("/reactivate")
-    async def reactivate(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        send_email, base = flag(request, "sendEmail", False), base_url(request)
-        result = await ctx.run(
-            request,
-            lambda st: lifecycle.reactivate(
-                st, user_id, send_email=send_email, base=base, actor_id=caller.user_id
-            ),
-        )
-        return respond(result)
+@transition("reactivate")
+def reactivate(call: Call) -> dict[str, Any]:
+    send_email = call.args.flag("sendEmail", False)
+    return lifecycle.reactivate(
+        call.state,
+        call.path["user_id"],
+        send_email=send_email,
+        base=call.base_url,
+        actor_id=call.caller.subject,
+    )
 
-    @router.post("/deactivate")
-    async def deactivate(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        await ctx.run(request, lambda st: lifecycle.deactivate(st, user_id, actor_id=caller.user_id))
-        return respond({})
 
-    @router.post("/suspend")
-    async def suspend(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        await ctx.run(request, lambda st: lifecycle.suspend(st, user_id, actor_id=caller.user_id))
-        return respond({})
+@transition("deactivate")
+def deactivate(call: Call) -> dict[str, Any]:
+    lifecycle.deactivate(call.state, call.path["user_id"], actor_id=call.caller.subject)
+    return {}
 
-    @router.post("/unsuspend")
-    async def unsuspend(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        await ctx.run(request, lambda st: lifecycle.unsuspend(st, user_id, actor_id=caller.user_id))
-        return respond({})
 
-    @router.post("/unlock")
-    async def unlock(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        await ctx.run(request, lambda st: lifecycle.unlock(st, user_id, actor_id=caller.user_id))
-        return respond({})
+@transition("suspend")
+def suspend(call: Call) -> dict[str, Any]:
+    lifecycle.suspend(call.state, call.path["user_id"], actor_id=call.caller.subject)
+    return {}
 
-    @router.post("/reset_password")
-    async def reset_password(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        send_email, base = flag(request, "sendEmail", True), base_url(request)
-        revoke = flag(request, "revokeSessions", False)
-        result = await ctx.run(
-            request,
-            lambda st: lifecycle.reset_password(
-                st, user_id, send_email=send_email, revoke_sessions=revoke, base=base, actor_id=caller.user_id
-            ),
-        )
-        return respond(result)
 
-    @router.post("/expire_password")
-    async def expire_password(request: Request, user_id: str) -> Response:
-        """The User, or {tempPassword} with `?tempPassword=true`."""
-        ctx, caller = authenticate(request, SCOPE)
-        temp = flag(request, "tempPassword", False)
-        row, password = await ctx.run(
-            request, lambda st: lifecycle.expire_password(st, user_id, temp=temp, actor_id=caller.user_id)
-        )
-        if password is not None:
-            return respond({"tempPassword": password})
-        return respond(schemas.user(row, base_url(request)))
+@transition("unsuspend")
+def unsuspend(call: Call) -> dict[str, Any]:
+    lifecycle.unsuspend(call.state, call.path["user_id"], actor_id=call.caller.subject)
+    return {}
 
-    @router.post("/expire_password_with_temp_password")
-    async def expire_with_temp(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, SCOPE)
-        revoke = flag(request, "revokeSessions", False)
-        _, password = await ctx.run(
-            request,
-            lambda st: lifecycle.expire_password(
-                st, user_id, temp=True, revoke_sessions=revoke, actor_id=caller.user_id
-            ),
-        )
-        return respond({"tempPassword": password})
 
-    return router
+@transition("unlock")
+def unlock(call: Call) -> dict[str, Any]:
+    lifecycle.unlock(call.state, call.path["user_id"], actor_id=call.caller.subject)
+    return {}
+
+
+@transition("reset_password")
+def reset_password(call: Call) -> dict[str, Any]:
+    return lifecycle.reset_password(
+        call.state,
+        call.path["user_id"],
+        send_email=call.args.flag("sendEmail", True),
+        revoke_sessions=call.args.flag("revokeSessions", False),
+        base=call.base_url,
+        actor_id=call.caller.subject,
+    )
+
+
+@transition("expire_password")
+def expire_password(call: Call) -> dict[str, Any]:
+    """The User, or {tempPassword} with `?tempPassword=true`."""
+    temp = call.args.flag("tempPassword", False)
+    row, password = lifecycle.expire_password(
+        call.state, call.path["user_id"], temp=temp, actor_id=call.caller.subject
+    )
+    if password is not None:
+        return {"tempPassword": password}
+    return schemas.user(row, call.base_url)
+
+
+@transition("expire_password_with_temp_password")
+def expire_with_temp(call: Call) -> dict[str, Any]:
+    _, password = lifecycle.expire_password(
+        call.state,
+        call.path["user_id"],
+        temp=True,
+        revoke_sessions=call.args.flag("revokeSessions", False),
+        actor_id=call.caller.subject,
+    )
+    return {"tempPassword": password}

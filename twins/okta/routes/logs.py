@@ -8,14 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row
-from twins._runtime.context import TwinContext
-from twins.okta.common import authenticate, base_url, respond
+from twins.kit import Call, Registry, Reply
 from twins.okta.errors import OktaError, validation
 from twins.okta.filter import OPERATORS, compile_expression
+from twins.okta.kit import AUTH
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -23,6 +20,7 @@ WINDOW = 7 * 24 * 3600  # since defaults to 7 days before until
 CURSOR = re.compile(r"^(\d{1,15})_(\d{1,15})$")
 # Each page's position: (published, twin_seq), as an opaque "<published ms>_<seq>" cursor.
 Key = tuple[str, int]
+ops = Registry(auth=AUTH, tags=("logs",))
 
 
 def invalid_date() -> OktaError:
@@ -105,62 +103,57 @@ def keyword_match(q: str) -> Callable[[Row], bool]:
     return match
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["logs"])
+@ops.operation("GET", "/api/v1/logs", scope="okta.logs.read")
+def list_logs(call: Call) -> Reply:
+    """System Log events between `since` and `until` (or polling, oldest first), by `filter`
+    and keywords `q`, paged by an opaque `after` cursor (Okta's own: no kit pager fits)."""
+    state, params = call.state, call.args
+    order = (params.text("sortOrder") or "ASCENDING").upper()
+    if order not in ("ASCENDING", "DESCENDING"):
+        raise validation("sortOrder", "sortOrder: must be ASCENDING or DESCENDING")
+    limit = parse_limit(params.get("limit"))
+    since = params.text("since") or None
+    until = params.text("until") or None
+    until_ts = parse_date(until) if until else state.clock.now()
+    since_ts = parse_date(since) if since else until_ts - WINDOW
+    lower, upper = iso_ms(millis(since_ts)), iso_ms(millis(until_ts))
+    # Polling: no `until` and oldest first; the next link is always there, to be followed later.
+    polling = until is None and order == "ASCENDING"
+    after = parse_cursor(params["after"]) if params.get("after") else None
 
-    @router.get("/api/v1/logs")
-    async def list_logs(request: Request) -> Response:
-        ctx, _ = authenticate(request, "okta.logs.read")
-        state = ctx.state(request)
-        params = request.query_params
-        order = (params.get("sortOrder") or "ASCENDING").upper()
-        if order not in ("ASCENDING", "DESCENDING"):
-            raise validation("sortOrder", "sortOrder: must be ASCENDING or DESCENDING")
-        limit = parse_limit(params.get("limit"))
-        since = params.get("since") or None
-        until = params.get("until") or None
-        until_ts = parse_date(until) if until else state.clock.now()
-        since_ts = parse_date(since) if since else until_ts - WINDOW
-        lower, upper = iso_ms(millis(since_ts)), iso_ms(millis(until_ts))
-        # Polling: no `until` and oldest first; the next link is always there, to be followed later.
-        polling = until is None and order == "ASCENDING"
-        after = parse_cursor(params["after"]) if params.get("after") else None
+    checks: list[Callable[[Row], bool]] = []
+    expr = params.text("filter")
+    if expr:
+        predicate = compile_expression(expr, mode="filter", operators=OPERATORS, allow_not=True)
+        checks.append(lambda row: predicate(row["data"]))
+    if params.get("q"):
+        checks.append(keyword_match(params["q"]))
 
-        checks: list[Callable[[Row], bool]] = []
-        expr = params.get("filter")
-        if expr:
-            predicate = compile_expression(expr, mode="filter", operators=OPERATORS, allow_not=True)
-            checks.append(lambda row: predicate(row["data"]))
-        if params.get("q"):
-            checks.append(keyword_match(params["q"]))
+    def wanted(row: Row) -> bool:
+        published = row["published"]
+        if published < lower or (not polling and published >= upper):
+            return False
+        key = (published, row["twin_seq"])
+        if after is not None and (key <= after if order == "ASCENDING" else key >= after):
+            return False
+        return all(check(row) for check in checks)
 
-        def wanted(row: Row) -> bool:
-            published = row["published"]
-            if published < lower or (not polling and published >= upper):
-                return False
-            key = (published, row["twin_seq"])
-            if after is not None and (key <= after if order == "ASCENDING" else key >= after):
-                return False
-            return all(check(row) for check in checks)
-
-        rows = sorted(
-            state["log_events"].filter(wanted),
-            key=lambda r: (r["published"], r["twin_seq"]),
-            reverse=order == "DESCENDING",
-        )
-        chunk = rows[:limit]
-        url = f"{base_url(request)}{request.url.path}"
-        query = {k: v for k, v in params.items() if k != "after"}
-        links = [f'<{url}?{urlencode(query)}>; rel="self"' if query else f'<{url}>; rel="self"']
-        if chunk and (polling or len(rows) > limit):
-            nxt = cursor_of((chunk[-1]["published"], chunk[-1]["twin_seq"]))
-        elif polling:
-            # Nothing new: the same position again (the given cursor, or the start of the window).
-            nxt = params.get("after") or f"{millis(since_ts)}_0"
-        else:
-            nxt = None
-        if nxt is not None:
-            links.append(f'<{url}?{urlencode({**query, "after": nxt, "limit": str(limit)})}>; rel="next"')
-        return respond([r["data"] for r in chunk], headers={"Link": ", ".join(links)})
-
-    return router
+    rows = sorted(
+        state["log_events"].filter(wanted),
+        key=lambda r: (r["published"], r["twin_seq"]),
+        reverse=order == "DESCENDING",
+    )
+    chunk = rows[:limit]
+    url = f"{call.base_url}{call.url_path}"
+    query = {k: v for k, v in params.items() if k != "after"}
+    links = [f'<{url}?{urlencode(query)}>; rel="self"' if query else f'<{url}>; rel="self"']
+    if chunk and (polling or len(rows) > limit):
+        nxt = cursor_of((chunk[-1]["published"], chunk[-1]["twin_seq"]))
+    elif polling:
+        # Nothing new: the same position again (the given cursor, or the start of the window).
+        nxt = params.get("after") or f"{millis(since_ts)}_0"
+    else:
+        nxt = None
+    if nxt is not None:
+        links.append(f'<{url}?{urlencode({**query, "after": nxt, "limit": str(limit)})}>; rel="next"')
+    return Reply([r["data"] for r in chunk], headers={"Link": ", ".join(links)})

@@ -1,8 +1,7 @@
 """OAuth 2.0 / OIDC endpoints of the org server (/oauth2/v1/…) and custom ones (/oauth2/{server}/v1/…).
 
 /authorize (GET, and POST for the sign-in form), /token, /introspect, /revoke, /userinfo,
-/logout. Also installs the Bearer check of the management API (`ctx.extras["okta_bearer"]`):
-access tokens of the org server, signed by the org key, unexpired and unrevoked.
+/logout. (The management API's check of their access tokens is `kit.OrgBearer`.)
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
-from twins.okta import tokens
 from twins.okta.backend import oauth, oidc
-from twins.okta.common import Caller, base_url, respond
-from twins.okta.errors import invalid_token
+from twins.okta.common import base_url, respond
 
 SESSION_COOKIE = "sid"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -83,29 +80,7 @@ def redirect(target: str, mode: str, params: dict[str, str]) -> Response:
     return RedirectResponse(target + joiner + urlencode(params), status_code=302, headers=dict(NO_STORE))
 
 
-def install_bearer(ctx: TwinContext) -> None:
-    """`ctx.extras["okta_bearer"]`: Bearer tokens of the org server become a Caller with scopes."""
-
-    def verify(request: Request, token: str) -> Caller:
-        jti = (tokens.unverified_claims(token) or {}).get("jti")
-        if not isinstance(jti, str):
-            raise invalid_token()
-        first = ctx.tenant_id(request)
-        for tenant_id in [first, *(t for t in list(ctx.store.tenants) if t != first)]:
-            state = ctx.store.get(tenant_id)
-            if state is None or state["tokens"].get(jti) is None:
-                continue
-            found = oidc.management_caller(state, token)
-            if found is None:
-                break
-            return Caller(state.id, found[0], found[1])
-        raise invalid_token()
-
-    ctx.extras["okta_bearer"] = verify
-
-
 def build_router(ctx: TwinContext) -> APIRouter:
-    install_bearer(ctx)
     router = APIRouter(tags=["oauth2"])
 
     def routes(path: str, methods: list[str], handler: Handler) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from typing import Any
 
 from twins._runtime.collection import TenantState
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
 from twins.okta.backend import schema as backend
-from twins.okta.common import authenticate, base_url, read_json, respond
 from twins.okta.errors import not_found
+from twins.okta.kit import AUTH
+
+ops = Registry(auth=AUTH, tags=("schemas",))
 
 
 def _schema_exists(state: TenantState, schema_id: str) -> None:
@@ -17,35 +18,27 @@ def _schema_exists(state: TenantState, schema_id: str) -> None:
         raise not_found(schema_id, "UserSchema")
 
 
-def build_router(_ctx: TwinContext) -> APIRouter:
-    router = APIRouter()
+@ops.operation("GET", "/api/v1/meta/schemas/user/{schema_id}", scope="okta.schemas.read")
+def get_user_schema(call: Call) -> dict[str, Any]:
+    _schema_exists(call.state, call.path["schema_id"])
+    return backend.user_schema(call.state, call.base_url)
 
-    @router.get("/api/v1/meta/schemas/user/{schema_id}")
-    async def get_user_schema(schema_id: str, request: Request) -> Response:
-        ctx, _caller = authenticate(request, "okta.schemas.read")
-        state = ctx.state(request)
-        _schema_exists(state, schema_id)
-        return respond(backend.user_schema(state, base_url(request)))
 
-    @router.post("/api/v1/meta/schemas/user/{schema_id}")
-    async def update_user_schema(schema_id: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, "okta.schemas.manage")
-        _schema_exists(ctx.state(request), schema_id)
-        body = await read_json(request)
-        await ctx.run(request, lambda st: backend.update_user_schema(st, body, actor_id=caller.user_id))
-        return respond(backend.user_schema(ctx.state(request), base_url(request)))
+@ops.operation("POST", "/api/v1/meta/schemas/user/{schema_id}", scope="okta.schemas.manage", write=True)
+def update_user_schema(call: Call) -> dict[str, Any]:
+    """Add, change or remove (null) custom profile properties."""
+    _schema_exists(call.state, call.path["schema_id"])
+    backend.update_user_schema(call.state, dict(call.require_body()), actor_id=call.caller.subject)
+    return backend.user_schema(call.state, call.base_url)
 
-    @router.get("/api/v1/meta/types/user")
-    async def list_user_types(request: Request) -> Response:
-        ctx, _caller = authenticate(request, "okta.userTypes.read")
-        return respond([backend.user_type(ctx.state(request), base_url(request))])
 
-    @router.get("/api/v1/meta/types/user/{type_id}")
-    async def get_user_type(type_id: str, request: Request) -> Response:
-        ctx, _caller = authenticate(request, "okta.userTypes.read")
-        state = ctx.state(request)
-        if type_id not in ("default", state.meta.get("user_type_id")):
-            raise not_found(type_id, "UserType")
-        return respond(backend.user_type(state, base_url(request)))
+@ops.operation("GET", "/api/v1/meta/types/user", scope="okta.userTypes.read")
+def list_user_types(call: Call) -> list[dict[str, Any]]:
+    return [backend.user_type(call.state, call.base_url)]
 
-    return router
+
+@ops.operation("GET", "/api/v1/meta/types/user/{type_id}", scope="okta.userTypes.read")
+def get_user_type(call: Call) -> dict[str, Any]:
+    if call.path["type_id"] not in ("default", call.state.meta.get("user_type_id")):
+        raise not_found(call.path["type_id"], "UserType")
+    return backend.user_type(call.state, call.base_url)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
 from twins._runtime.collection import Row, TenantState
-from twins._runtime.context import TwinContext, context_of
+from twins.kit import Call, Registry
 from twins.okta import logs
 from twins.okta.backend import authn
-from twins.okta.common import authenticate, base_url, read_json, respond
-from twins.okta.routes.lifecycle import flag
+from twins.okta.kit import AUTH
+
+ops = Registry(auth=AUTH, tags=("sessions",))
 
 
 def session_view(row: Row, state: TenantState, base: str) -> dict[str, Any]:
@@ -43,46 +41,41 @@ def session_view(row: Row, state: TenantState, base: str) -> dict[str, Any]:
     }
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["okta-sessions"])
+@ops.operation("POST", "/api/v1/sessions", auth=None, write=True)
+def create_session(call: Call) -> dict[str, Any]:
+    """Anonymous: the sessionToken is the proof of authentication."""
+    row = authn.create_session(call.state, call.require_body().get("sessionToken"))
+    return session_view(row, call.state, call.base_url)
 
-    @router.post("/api/v1/sessions")
-    async def create_session(request: Request) -> Response:
-        """Anonymous: the sessionToken is the proof of authentication."""
-        ctx = context_of(request)
-        body = await read_json(request)
-        token = body.get("sessionToken")
-        row = await ctx.run(request, lambda st: authn.create_session(st, token))
-        return respond(session_view(row, ctx.state(request), base_url(request)))
 
-    @router.get("/api/v1/sessions/{session_id}")
-    async def get_session(request: Request, session_id: str) -> Response:
-        ctx, _ = authenticate(request, "okta.sessions.read")
-        state = ctx.state(request)
-        return respond(session_view(authn.get_session(state, session_id), state, base_url(request)))
+@ops.operation("GET", "/api/v1/sessions/{session_id}", scope="okta.sessions.read")
+def get_session(call: Call) -> dict[str, Any]:
+    return session_view(authn.get_session(call.state, call.path["session_id"]), call.state, call.base_url)
 
-    @router.post("/api/v1/sessions/{session_id}/lifecycle/refresh")
-    async def refresh_session(request: Request, session_id: str) -> Response:
-        ctx, _ = authenticate(request, "okta.sessions.manage")
-        row = await ctx.run(request, lambda st: authn.refresh_session(st, session_id))
-        return respond(session_view(row, ctx.state(request), base_url(request)))
 
-    @router.delete("/api/v1/sessions/{session_id}")
-    async def revoke_session(request: Request, session_id: str) -> Response:
-        ctx, caller = authenticate(request, "okta.sessions.manage")
-        await ctx.run(request, lambda st: authn.revoke_session(st, session_id, actor_id=caller.user_id))
-        return respond(None, 204)
+@ops.operation(
+    "POST", "/api/v1/sessions/{session_id}/lifecycle/refresh", scope="okta.sessions.manage", write=True
+)
+def refresh_session(call: Call) -> dict[str, Any]:
+    row = authn.refresh_session(call.state, call.path["session_id"])
+    return session_view(row, call.state, call.base_url)
 
-    @router.delete("/api/v1/users/{user_id}/sessions")
-    async def revoke_user_sessions(request: Request, user_id: str) -> Response:
-        ctx, caller = authenticate(request, "okta.users.manage")
-        oauth_tokens = flag(request, "oauthTokens", False)
-        await ctx.run(
-            request,
-            lambda st: authn.revoke_user_sessions(
-                st, user_id, oauth_tokens=oauth_tokens, actor_id=caller.user_id
-            ),
-        )
-        return respond(None, 204)
 
-    return router
+@ops.operation(
+    "DELETE", "/api/v1/sessions/{session_id}", scope="okta.sessions.manage", write=True, status=204
+)
+def revoke_session(call: Call) -> None:
+    authn.revoke_session(call.state, call.path["session_id"], actor_id=call.caller.subject)
+
+
+@ops.operation(
+    "DELETE", "/api/v1/users/{user_id}/sessions", scope="okta.users.manage", write=True, status=204
+)
+def revoke_user_sessions(call: Call) -> None:
+    """End the user's sessions; with `oauthTokens=true` also revoke their OAuth tokens."""
+    authn.revoke_user_sessions(
+        call.state,
+        call.path["user_id"],
+        oauth_tokens=call.args.flag("oauthTokens", False),
+        actor_id=call.caller.subject,
+    )

@@ -2,106 +2,92 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from typing import Any
 
-from twins._runtime.context import TwinContext
+from twins.kit import Call, Registry
+from twins.okta import kit as okta
 from twins.okta import schemas, user_json
 from twins.okta.backend import user_search
 from twins.okta.backend import users as backend
-from twins.okta.common import authenticate, base_url, page, read_json, respond, respond_encoded
+from twins.okta.kit import AUTH, pages
 
-READ = "okta.users.read"
-MANAGE = "okta.users.manage"
-
-
-def _flag(request: Request, name: str, default: bool) -> bool:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() not in ("false", "0", "no")
+READ, MANAGE = "okta.users.read", "okta.users.manage"
+ops = Registry(auth=AUTH, tags=("users",))
 
 
-def build_router(_ctx: TwinContext) -> APIRouter:
-    router = APIRouter()
+@ops.operation("GET", "/api/v1/users", scope=READ, page=pages(default=200, most=200))
+def list_users(call: Call) -> bytes:
+    """Users by `q` (10 a page unless `limit` says), `filter` or `search`, sorted as asked."""
+    args = call.args
+    rows = user_search.list_users(
+        call.state,
+        q=args.get("q"),
+        filter_expr=args.get("filter"),
+        search=args.get("search"),
+        sort_by=args.get("sortBy"),
+        sort_order=args.get("sortOrder"),
+    )
+    okta.expand(call, (), known=("classification",))
+    chunk = call.page(rows, default=10 if args.get("q") is not None else None)
+    return user_json.users(call.state, chunk, call.base_url)
 
-    @router.get("/api/v1/users")
-    async def list_users(request: Request) -> Response:
-        ctx, _caller = authenticate(request, READ)
-        state, params = ctx.state(request), request.query_params
-        rows = user_search.list_users(
-            state,
-            q=params.get("q"),
-            filter_expr=params.get("filter"),
-            search=params.get("search"),
-            sort_by=params.get("sortBy"),
-            sort_order=params.get("sortOrder"),
-        )
-        chunk, headers = page(request, rows, default_limit=10 if params.get("q") is not None else 200)
-        return respond_encoded(user_json.users(state, chunk, base_url(request)), headers=headers)
 
-    @router.post("/api/v1/users")
-    async def create_user(request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        activate = _flag(request, "activate", True)
-        provider = _flag(request, "provider", False)
-        next_login = request.query_params.get("nextLogin")
-        row = await ctx.run(
-            request,
-            lambda st: backend.create_user(
-                st, body, activate=activate, provider=provider, next_login=next_login, actor_id=caller.user_id
-            ),
-        )
-        return respond(schemas.user(row, base_url(request)))
+@ops.operation("POST", "/api/v1/users", scope=MANAGE, write=True)
+def create_user(call: Call) -> dict[str, Any]:
+    body, args = dict(call.require_body()), call.args
+    row = backend.create_user(
+        call.state,
+        body,
+        activate=args.flag("activate", True),
+        provider=args.flag("provider", False),
+        next_login=args.get("nextLogin"),
+        actor_id=call.caller.subject,
+    )
+    return schemas.user(row, call.base_url)
 
-    @router.get("/api/v1/users/{id_or_login}")
-    async def get_user(id_or_login: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, READ)
-        state = ctx.state(request)
-        row = backend.get_user(state, id_or_login, caller_id=caller.user_id)
-        return respond_encoded(user_json.user(state, row, base_url(request)))
 
-    async def update(id_or_login: str, request: Request, *, replace: bool) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        body = await read_json(request)
-        target = caller.user_id if id_or_login == "me" else id_or_login
-        strict = _flag(request, "strict", False)
-        row = await ctx.run(
-            request,
-            lambda st: backend.update_user(
-                st, target, body, replace=replace, strict=strict, actor_id=caller.user_id
-            ),
-        )
-        return respond(schemas.user(row, base_url(request)))
+@ops.operation("GET", "/api/v1/users/{id_or_login}", scope=READ)
+def get_user(call: Call) -> bytes:
+    okta.expand(call, (), known=("blocks", "classification"))
+    row = backend.get_user(call.state, call.path["id_or_login"], caller_id=call.caller.subject)
+    return user_json.user(call.state, row, call.base_url)
 
-    @router.post("/api/v1/users/{id_or_login}")
-    async def update_user(id_or_login: str, request: Request) -> Response:
-        return await update(id_or_login, request, replace=False)
 
-    @router.put("/api/v1/users/{id_or_login}")
-    async def replace_user(id_or_login: str, request: Request) -> Response:
-        return await update(id_or_login, request, replace=True)
+def _update(call: Call, *, replace: bool) -> dict[str, Any]:
+    body = dict(call.require_body())
+    id_or_login = call.path["id_or_login"]
+    target = call.caller.subject if id_or_login == "me" else id_or_login
+    strict = call.args.flag("strict", False)
+    row = backend.update_user(
+        call.state, target, body, replace=replace, strict=strict, actor_id=call.caller.subject
+    )
+    return schemas.user(row, call.base_url)
 
-    @router.delete("/api/v1/users/{id_or_login}")
-    async def delete_user(id_or_login: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, MANAGE)
-        await ctx.run(request, lambda st: backend.delete_user(st, id_or_login, actor_id=caller.user_id))
-        return respond(None, 204)
 
-    @router.get("/api/v1/users/{id_or_login}/groups")
-    async def list_user_groups(id_or_login: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, READ)
-        state = ctx.state(request)
-        user = backend.get_user(state, id_or_login, caller_id=caller.user_id)
-        base = base_url(request)
-        return respond([schemas.group(g, base) for g in backend.user_groups(state, user)])
+@ops.operation("POST", "/api/v1/users/{id_or_login}", scope=MANAGE, write=True)
+def update_user(call: Call) -> dict[str, Any]:
+    """Partial update: the profile and credentials given are merged."""
+    return _update(call, replace=False)
 
-    @router.get("/api/v1/users/{id_or_login}/appLinks")
-    async def list_app_links(id_or_login: str, request: Request) -> Response:
-        ctx, caller = authenticate(request, READ)
-        state = ctx.state(request)
-        user = backend.get_user(state, id_or_login, caller_id=caller.user_id)
-        return respond(backend.app_links(state, user, base_url(request)))
 
-    return router
+@ops.operation("PUT", "/api/v1/users/{id_or_login}", scope=MANAGE, write=True)
+def replace_user(call: Call) -> dict[str, Any]:
+    return _update(call, replace=True)
+
+
+@ops.operation("DELETE", "/api/v1/users/{id_or_login}", scope=MANAGE, write=True, status=204)
+def delete_user(call: Call) -> None:
+    """Deactivate, or delete a deactivated user."""
+    backend.delete_user(call.state, call.path["id_or_login"], actor_id=call.caller.subject)
+
+
+@ops.operation("GET", "/api/v1/users/{id_or_login}/groups", scope=READ)
+def list_user_groups(call: Call) -> list[dict[str, Any]]:
+    user = backend.get_user(call.state, call.path["id_or_login"], caller_id=call.caller.subject)
+    return [schemas.group(g, call.base_url) for g in backend.user_groups(call.state, user)]
+
+
+@ops.operation("GET", "/api/v1/users/{id_or_login}/appLinks", scope=READ)
+def list_app_links(call: Call) -> list[dict[str, Any]]:
+    user = backend.get_user(call.state, call.path["id_or_login"], caller_id=call.caller.subject)
+    return backend.app_links(call.state, user, call.base_url)
