@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import queue
 import threading
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 SKIP = ("tenant", "noop")  # what a batch writes as tenant rows and log entries, not as table rows
 Work = Callable[[TenantState | None], tuple[Any, list[Op]]]
+Logged = dict[str, list[tuple[int, changelog.Entry]]]  # log entries read with the locks, by tenant
 
 
 class Stopped(Exception):
@@ -87,6 +89,7 @@ class LockedWriter:
         self._queue: queue.Queue[list[Job] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="twin-locked-writer", daemon=True)
         self._pending: list[Job] = []
+        self._inflight: set[asyncio.Future[Any]] = set()  # loop side: writes not settled yet
         self._deferred: list[Job] = []  # thread side: jobs whose tenants another process held
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
@@ -121,7 +124,20 @@ class LockedWriter:
         if not self._pending:
             loop.call_soon(loop.call_soon, self._flush)  # at the end of the next turn
         self._pending.append(Job(tenant_id, work, future))
-        return await future
+        self._inflight.add(future)
+        future.add_done_callback(self._settled)
+        # Shielded: a request that goes away does not cancel the write, so `durable` still waits for it.
+        return await asyncio.shield(future)
+
+    def _settled(self, future: asyncio.Future[Any]) -> None:
+        self._inflight.discard(future)
+        if not future.cancelled():
+            future.exception()  # retrieved here too: its request may have gone away
+
+    async def durable(self) -> None:
+        """Return once the writes handed over so far are settled (durable, or failed)."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight))
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
@@ -167,9 +183,11 @@ class LockedWriter:
             with conn.begin():
                 if conn.dialect.name == "sqlite":
                     _begin_immediate(conn)
-                rows = self._lock(conn, tenants, wait=any(job.waited > 1 for job in batch))
+                since = self._held(tenants)
+                wait = any(job.waited > 1 for job in batch)
+                rows, logged = self._lock(conn, tenants, since, wait=wait)
                 if not rows:  # another process holds every one: wait for them, in order
-                    rows = self._lock(conn, tenants, wait=True)
+                    rows, logged = self._lock(conn, tenants, since, wait=True)
                 elif len(rows) < len(tenants):  # go ahead with the free ones, the rest next time
                     later = [job for job in batch if job.tenant_id not in rows]
                     for job in later:
@@ -177,7 +195,7 @@ class LockedWriter:
                     self._deferred.extend(later)
                     batch = [job for job in batch if job.tenant_id in rows]
                     tenants = sorted(rows)
-                plan = self._plan(conn, batch, rows)
+                plan = self._plan(conn, batch, rows, logged)
                 versions = self._write_ops(conn, plan, rows)
             self._written.update(versions)
             self.batches += 1
@@ -189,10 +207,27 @@ class LockedWriter:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._settle, batch, tenants, plan is not None, versions, outcome)
 
-    def _lock(self, conn: Connection, tenants: list[str], *, wait: bool) -> dict[str, Row]:
+    def _held(self, tenants: list[str]) -> dict[str, int]:
+        """The version of each tenant this process holds (a plain read of the loop's dict: a hint,
+        checked again under the lock), for the tenants it holds."""
+        since: dict[str, int] = {}
+        for tenant_id in tenants:
+            state = self.store.tenants.get(tenant_id)
+            if state is not None:
+                since[tenant_id] = max(state.version, self._written.get(tenant_id, -1))
+        return since
+
+    def _lock(
+        self, conn: Connection, tenants: list[str], since: dict[str, int], *, wait: bool
+    ) -> tuple[dict[str, Row], Logged | None]:
         """Lock the tenants' rows and return them. Waiting, it locks them in one fixed order (id),
         holding no other lock (no deadlock); else it takes the free ones only (SKIP LOCKED), so
-        that two processes write different tenants at once. Absent tenants are left out."""
+        that two processes write different tenants at once. Absent tenants are left out.
+
+        On PostgreSQL the change log entries after `since` come in the same round trip (a
+        pipeline: the log is read once the locks are held, so it holds every version up to the
+        locked rows' own): a turn under the lock is then this round trip, the operations on the
+        loop and the write's round trip."""
         t = tenants_table
         query = (
             sa.select(t)
@@ -200,9 +235,30 @@ class LockedWriter:
             .order_by(t.c.id)
             .with_for_update(skip_locked=not wait)
         )
-        return {row["id"]: dict(row) for row in conn.execute(query).mappings()}
+        if conn.dialect.name != "postgresql" or not since:
+            return {row["id"]: dict(row) for row in conn.execute(query).mappings()}, None
+        log_query = changelog.since_query(self.store.service, since)
+        driver: Any = conn.connection.dbapi_connection
+        cursors = [driver.cursor(), driver.cursor()]
+        with driver.pipeline():
+            for cursor, stmt in zip(cursors, (query, log_query), strict=True):
+                sql, params = _driver_sql(stmt, conn.dialect)
+                cursor.execute(sql, params)
+        names = [d.name for d in cursors[0].description]
+        rows = {row["id"]: row for row in (dict(zip(names, r, strict=True)) for r in cursors[0].fetchall())}
+        logged: Logged = {}
+        for tenant_id, version, ops in cursors[1].fetchall():
+            logged.setdefault(tenant_id, []).append(
+                (int(version), json.loads(ops) if isinstance(ops, str) else ops)
+            )
+        for cursor in cursors:
+            cursor.close()
+        for row in rows.values():
+            if isinstance(row["meta"], str):
+                row["meta"] = json.loads(row["meta"])
+        return rows, logged
 
-    def _plan(self, conn: Connection, batch: list[Job], rows: dict[str, Row]) -> Plan:
+    def _plan(self, conn: Connection, batch: list[Job], rows: dict[str, Row], logged: Logged | None) -> Plan:
         """Catch the tenants up (log entries, or whole tenants read here) and run the operations."""
         since: dict[str, int] = {}
         loaded: dict[str, TenantState] = {}
@@ -213,7 +269,10 @@ class LockedWriter:
             else:
                 since[tenant_id] = max(state.version, self._written.get(tenant_id, -1))
         upto = {t: int(rows[t]["version"]) for t in since}
-        entries = changelog.read_since(conn, self.store.service, since, upto)
+        if logged is not None and all(t in logged or upto[t] == since[t] for t in since):
+            entries = {t: [(v, e) for v, e in logged.get(t, []) if since[t] < v <= upto[t]] for t in since}
+        else:
+            entries = changelog.read_since(conn, self.store.service, since, upto)
         for tenant_id, found in entries.items():
             if not changelog.complete(found, since[tenant_id], upto[tenant_id]):
                 loaded[tenant_id] = self.store.read_state(conn, rows[tenant_id])
@@ -413,6 +472,12 @@ class LockedWriter:
                 _resolve(job, job.error)
             else:
                 self._queue.put([Job(job.tenant_id, job.work, job.future, alone=True)])
+
+
+def _driver_sql(stmt: Any, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """A statement as the driver takes it: SQL text and its parameters."""
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return compiled.string, dict(compiled.params)
 
 
 def _begin_immediate(conn: Connection) -> None:

@@ -175,9 +175,8 @@ class HookDelivery(AttemptJournal):
             return 0
         # Deliver only what is durable: wait for the writes queued so far, then check that the
         # rows are still those of the live state (a failed write reloads the tenant).
-        barrier = asyncio.wrap_future(self.ctx.store.committer.submit([]))
         try:
-            await asyncio.wait_for(barrier, timeout=10)
+            await asyncio.wait_for(self.ctx.store.durable(), timeout=10)
         except TimeoutError:
             return 0
         if self.ctx.store.tenants.get(tenant_id) is not state:
