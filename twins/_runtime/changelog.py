@@ -83,18 +83,6 @@ def read_since(
     return found
 
 
-def since_query(service: str, since: dict[str, int]) -> Any:
-    """The entries of each tenant after `since[t]`, oldest first (no upper bound: read under the
-    tenants' locks, the log holds nothing past their versions)."""
-    c = changes_table
-    where = sa.or_(*[(c.c.tenant_id == t) & (c.c.version > v) for t, v in since.items()])
-    return (
-        sa.select(c.c.tenant_id, c.c.version, c.c.ops)
-        .where((c.c.service == service) & where)
-        .order_by(c.c.tenant_id, c.c.version)
-    )
-
-
 def complete(entries: list[tuple[int, Entry]], since: int, upto: int) -> bool:
     """Whether `entries` are exactly since+1..upto, none of them a reset."""
     if len(entries) != upto - since:

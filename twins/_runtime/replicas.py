@@ -54,6 +54,21 @@ Work = Callable[[TenantState | None], tuple[Any, list[Op]]]
 Logged = dict[str, list[tuple[int, changelog.Entry]]]  # log entries read with the locks, by tenant
 
 
+# PostgreSQL's lock and log reads, as psycopg takes them (fixed text: prepared by the driver after
+# a few runs, nothing compiled per batch). Unqualified names: the connection's search_path decides.
+_LOCK = (
+    f"SELECT {', '.join(c.name for c in tenants_table.columns)} FROM {tenants_table.name} "
+    "WHERE service = %(service)s AND id = ANY(%(ids)s) ORDER BY id FOR UPDATE"
+)
+LOCK_WAIT, LOCK_FREE = _LOCK, _LOCK + " SKIP LOCKED"
+LOG_SINCE = (
+    f"SELECT c.tenant_id, c.version, c.ops FROM {changes_table.name} AS c "
+    "JOIN unnest(%(tids)s::varchar[], %(since)s::bigint[]) AS s(tenant_id, version) "
+    "ON c.tenant_id = s.tenant_id AND c.version > s.version "
+    "WHERE c.service = %(service)s ORDER BY c.tenant_id, c.version"
+)
+
+
 class Stopped(Exception):
     """The store stopped while a batch waited for the event loop."""
 
@@ -91,6 +106,7 @@ class LockedWriter:
         self._pending: list[Job] = []
         self._inflight: set[asyncio.Future[Any]] = set()  # loop side: writes not settled yet
         self._deferred: list[Job] = []  # thread side: jobs whose tenants another process held
+        self._held_back: list[list[Job] | None] = []  # thread side: taken from the queue, not joined
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
         self._stopping = threading.Event()
@@ -156,6 +172,8 @@ class LockedWriter:
                 batch, carry = carry, None
             elif stop:
                 return
+            elif self._held_back:
+                batch = self._held_back.pop(0)
             else:
                 batch = self._queue.get()
             if batch is None:
@@ -184,7 +202,8 @@ class LockedWriter:
                 if conn.dialect.name == "sqlite":
                     _begin_immediate(conn)
                 since = self._held(tenants)
-                wait = any(job.waited > 1 for job in batch)
+                # One tenant: nothing to gain from taking the free ones only; wait for it at once.
+                wait = len(tenants) == 1 or any(job.waited > 1 for job in batch)
                 rows, logged = self._lock(conn, tenants, since, wait=wait)
                 if not rows:  # another process holds every one: wait for them, in order
                     rows, logged = self._lock(conn, tenants, since, wait=True)
@@ -195,6 +214,7 @@ class LockedWriter:
                     self._deferred.extend(later)
                     batch = [job for job in batch if job.tenant_id in rows]
                     tenants = sorted(rows)
+                self._join(batch, rows)
                 plan = self._plan(conn, batch, rows, logged)
                 versions = self._write_ops(conn, plan, rows)
             self._written.update(versions)
@@ -206,6 +226,21 @@ class LockedWriter:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._settle, batch, tenants, plan is not None, versions, outcome)
+
+    def _join(self, batch: list[Job], locked: dict[str, Row]) -> None:
+        """Writes to the locked tenants handed over while the batch waited for their locks join it
+        (under contention a batch waits about as long as the other process holds the lock, and
+        each turn then writes what arrived meanwhile instead of waiting for the lock again)."""
+        while len(batch) < MAX_BATCH:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if more is None or more[0].alone:
+                self._held_back.append(more)
+                return
+            for job in more:
+                (batch if job.tenant_id in locked else self._deferred).append(job)
 
     def _held(self, tenants: list[str]) -> dict[str, int]:
         """The version of each tenant this process holds (a plain read of the loop's dict: a hint,
@@ -228,22 +263,23 @@ class LockedWriter:
         pipeline: the log is read once the locks are held, so it holds every version up to the
         locked rows' own): a turn under the lock is then this round trip, the operations on the
         loop and the write's round trip."""
-        t = tenants_table
-        query = (
-            sa.select(t)
-            .where((t.c.service == self.store.service) & t.c.id.in_(tenants))
-            .order_by(t.c.id)
-            .with_for_update(skip_locked=not wait)
-        )
         if conn.dialect.name != "postgresql" or not since:
+            t = tenants_table
+            query = (
+                sa.select(t)
+                .where((t.c.service == self.store.service) & t.c.id.in_(tenants))
+                .order_by(t.c.id)
+                .with_for_update(skip_locked=not wait)
+            )
             return {row["id"]: dict(row) for row in conn.execute(query).mappings()}, None
-        log_query = changelog.since_query(self.store.service, since)
+        service = self.store.service
+        lock_params = {"service": service, "ids": tenants}
+        log_params = {"service": service, "tids": list(since), "since": list(since.values())}
         driver: Any = conn.connection.dbapi_connection
         cursors = [driver.cursor(), driver.cursor()]
         with driver.pipeline():
-            for cursor, stmt in zip(cursors, (query, log_query), strict=True):
-                sql, params = _driver_sql(stmt, conn.dialect)
-                cursor.execute(sql, params)
+            cursors[0].execute(LOCK_WAIT if wait else LOCK_FREE, lock_params)
+            cursors[1].execute(LOG_SINCE, log_params)
         names = [d.name for d in cursors[0].description]
         rows = {row["id"]: row for row in (dict(zip(names, r, strict=True)) for r in cursors[0].fetchall())}
         logged: Logged = {}
@@ -428,6 +464,11 @@ class LockedWriter:
         if missing:
             return Plan(missing=missing)
         plan = Plan(ops={tenant_id: [] for tenant_id in sorted({job.tenant_id for job in batch})})
+        if self._pending:  # handed over since: the writes to these tenants join, as in `_join`
+            joining = [job for job in self._pending if job.tenant_id in plan.ops]
+            if joining:
+                self._pending = [job for job in self._pending if job.tenant_id not in plan.ops]
+                batch.extend(joining)
         self.writing.update(plan.ops)
         for job in batch:
             try:
@@ -472,12 +513,6 @@ class LockedWriter:
                 _resolve(job, job.error)
             else:
                 self._queue.put([Job(job.tenant_id, job.work, job.future, alone=True)])
-
-
-def _driver_sql(stmt: Any, dialect: Dialect) -> tuple[str, dict[str, Any]]:
-    """A statement as the driver takes it: SQL text and its parameters."""
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    return compiled.string, dict(compiled.params)
 
 
 def _begin_immediate(conn: Connection) -> None:
