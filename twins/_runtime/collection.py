@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from twins._runtime.clock import Clock
-from twins._runtime.frozen import LEAVES, FrozenDict, freeze, freeze_row, thaw
+from twins._runtime.frozen import LEAVES, FrozenDict, PlainCopies, freeze, freeze_row, thaw
 from twins._runtime.ids import IdSource
 
 Row = dict[str, Any]
@@ -260,7 +260,7 @@ class Collection:
         self._add_indexes(old)
 
 
-class Meta(dict[str, Any]):
+class Meta(PlainCopies):
     """A tenant's meta (`TenantState.meta`): a dict whose changes go through the tenant's undo log
     and mark the tenant row for writing; its values are frozen (`frozen.py`)."""
 
@@ -313,15 +313,6 @@ class Meta(dict[str, Any]):
         self._state.record(("noop", None, None), undo)
 
     clear = popitem = __ior__ = FrozenDict.clear  # refused: set or delete keys one by one
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return thaw(self)  # type: ignore[no-any-return]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (dict(self),))
 
 
 class TenantState:

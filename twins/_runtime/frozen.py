@@ -30,12 +30,10 @@ def _refuse(self: object, *_args: Any, **_kw: Any) -> NoReturn:
     )
 
 
-class FrozenDict(dict[str, Any]):
-    """A dict that refuses changes (see the module docstring)."""
+class PlainCopies(dict[str, Any]):
+    """A dict whose copies (`copy`, `deepcopy`, pickling) are plain, changeable dicts."""
 
     __slots__ = ()
-    __setitem__ = __delitem__ = _refuse
-    update = pop = popitem = clear = setdefault = __ior__ = _refuse
 
     def __copy__(self) -> dict[str, Any]:
         return dict(self)
@@ -45,6 +43,14 @@ class FrozenDict(dict[str, Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (dict(self),))
+
+
+class FrozenDict(PlainCopies):
+    """A dict that refuses changes (see the module docstring)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = _refuse
+    update = pop = popitem = clear = setdefault = __ior__ = _refuse
 
 
 class FrozenList(list[Any]):
