@@ -59,6 +59,12 @@ def shared_twins(make_app: AppFactory, url: str, count: int) -> list[Twin]:
     return [Twin(make_app(db_url=url, shared=True)) for _ in range(count)]
 
 
+def bounded_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change log that keeps 4 versions, compacted every 2: easy to fall behind."""
+    monkeypatch.setattr(changelog, "KEEP", 4)
+    monkeypatch.setattr(changelog, "COMPACT_EVERY", 2)
+
+
 class Loads:
     """Counts the whole-tenant reads of a store, and the threads they ran on."""
 
@@ -146,8 +152,7 @@ async def test_writes_elsewhere_are_caught_up_from_the_change_log(
 async def test_a_reset_or_a_compacted_log_means_a_whole_reload_off_the_loop(
     postgres_url: str, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(changelog, "KEEP", 4)
-    monkeypatch.setattr(changelog, "COMPACT_EVERY", 2)
+    bounded_log(monkeypatch)
     a, b = shared_twins(make_app, postgres_url, 2)
     auth = await a.auth()
     loads = Loads(b.ctx.store, monkeypatch)
@@ -222,3 +227,32 @@ async def test_one_bad_write_in_a_batch_fails_alone(
     assert responses[8].status_code == 500
     titles = {n["title"] for n in await a.notes()}
     assert {f"good{i}" for i in range(8)} <= titles
+
+
+async def test_a_read_that_needs_a_whole_reload_reads_it_off_the_loop(
+    postgres_url: str, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bounded_log(monkeypatch)
+    a, b = shared_twins(make_app, postgres_url, 2)
+    auth = await a.auth()
+    await a.create_note("before", auth)
+    assert (await b.http.get("/v1/notes", headers=auth)).status_code == 200  # B holds it now
+    loads = Loads(b.ctx.store, monkeypatch)
+    for reason in ("reset", "far behind"):
+        if reason == "reset":
+            await a.admin_json("POST", "/reset")
+        else:
+            for i in range(12):
+                await a.create_note(f"n{i}", auth)
+        expected = {n["title"] for n in await a.notes()}
+        # The read that finds it out is served from the state held (whole, as of its version)
+        # or the new one, never a mix; the tenant is read in a worker thread meanwhile.
+        first = await b.http.get("/v1/notes", headers={**auth, "X-Twin-Tenant": "default"})
+        assert first.status_code == 200
+        assert {n["title"] for n in first.json()["notes"]} == expected
+        await b.ctx.store.settled()
+        assert loads.threads and threading.main_thread().name not in loads.threads
+        got = await b.http.get("/v1/notes?limit=100", headers=auth)
+        assert {n["title"] for n in got.json()["notes"]} == expected
+        assert await b.state() == await a.state()
+        loads.threads.clear()

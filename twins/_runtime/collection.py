@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from twins._runtime.clock import Clock
+from twins._runtime.frozen import LEAVES, FrozenDict, PlainCopies, freeze, freeze_row, thaw
 from twins._runtime.ids import IdSource
 
 Row = dict[str, Any]
@@ -53,6 +53,11 @@ class CollectionSpec:
             factory = info.default_factory
             defaults.append((field_name, None if factory else info.default, factory))
         return cls(name=name or table.name, table=table, defaults=tuple(defaults), **kw)  # type: ignore[arg-type]
+
+    @cached_property
+    def containers(self) -> tuple[str, ...]:
+        """The columns whose values may be lists or dicts (JSON), frozen when a row is stored."""
+        return tuple(c.key for c in self.table.columns if isinstance(c.type, sa.JSON))
 
     @cached_property
     def columns(self) -> frozenset[str]:
@@ -97,6 +102,11 @@ def json_field(empty: list[Any] | dict[str, Any]) -> Any:
     if empty:
         raise ValueError("a JSON column's default is an empty list or dict")
     return Field(default_factory=dict if isinstance(empty, dict) else list, sa_column=sa.Column(sa.JSON))
+
+
+# How the store fills a row before it is stored (rows refuse `update` and `row[key] = …`).
+_update = dict.update
+_set = dict.__setitem__
 
 
 class StoreConflict(Exception):
@@ -176,6 +186,7 @@ class Collection:
 
     def load(self, row: Row) -> None:
         """Add a row read from the database (no write, no undo)."""
+        row = freeze_row(row, self.spec.containers)
         self.rows[row[self.spec.key]] = row
         self._add_indexes(row)
 
@@ -198,19 +209,23 @@ class Collection:
         if key is None or key in self.rows:
             raise StoreConflict(f"{self.spec.name} key {key!r} is missing or exists")
         self._check_unique(row, key)
-        row = self.spec.complete(row)
-        row["tenant_id"] = self._state.id
-        row["twin_seq"] = self._state.ids.sequence("twin_seq")
-        self.rows[key] = row
+        filled = self.spec.complete(row)
+        filled["tenant_id"] = self._state.id
+        filled["twin_seq"] = self._state.ids.sequence("twin_seq")
+        self.rows[key] = row = freeze_row(filled, self.spec.containers)
         self._add_indexes(row)
         self._state.record(("insert", self.spec.table, row), lambda: self._undo_insert(key))
         return row
 
     def update(self, key: Any, **changes: Any) -> Row:
-        """Replace a row by a copy with `changes`; callers never mutate rows in place."""
+        """Replace a row by a copy with `changes` (rows are read-only, `frozen.py`)."""
         old = self.rows[key]
-        new = {**old, **changes}
-        new[self.spec.key] = key
+        new = FrozenDict(old)
+        _update(new, changes)  # the new row is built here, then read-only like every stored row
+        _set(new, self.spec.key, key)
+        for field, value in changes.items():
+            if value.__class__ not in LEAVES:
+                _set(new, field, freeze(value))
         if len(new) != len(old):
             raise StoreConflict(f"{self.spec.name} has no field(s) {', '.join(sorted(set(new) - set(old)))}")
         self._check_unique(new, key)
@@ -245,6 +260,61 @@ class Collection:
         self._add_indexes(old)
 
 
+class Meta(PlainCopies):
+    """A tenant's meta (`TenantState.meta`): a dict whose changes go through the tenant's undo log
+    and mark the tenant row for writing; its values are frozen (`frozen.py`)."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: TenantState, values: dict[str, Any] | None = None) -> None:
+        dict.__init__(self, {k: freeze(v) for k, v in (values or {}).items()})
+        self._state = state
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._change(key, freeze(value), present=True)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._change(key, None, present=False)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key not in self:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        value = dict.__getitem__(self, key)
+        self._change(key, None, present=False)
+        return value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for key, value in dict(*args, **kw).items():
+            self[key] = value
+
+    def _change(self, key: str, value: Any, *, present: bool) -> None:
+        had = key in self
+        old = dict.get(self, key)
+
+        def undo() -> None:
+            if had:
+                dict.__setitem__(self, key, old)
+            else:
+                dict.pop(self, key, None)
+
+        if present:
+            dict.__setitem__(self, key, value)
+        else:
+            dict.pop(self, key, None)
+        self._state.record(("noop", None, None), undo)
+
+    clear = popitem = __ior__ = FrozenDict.clear  # refused: set or delete keys one by one
+
+
 class TenantState:
     """Everything of one tenant in memory: collections, clock, ids, service meta, pending writes."""
 
@@ -268,12 +338,24 @@ class TenantState:
         self.created_at = 0.0
         self.clock = Clock()
         self.ids = self.new_ids()
-        self.meta: dict[str, Any] = {}
-        self._on_credential = on_credential
-        self.collections = {spec.name: Collection(spec, self) for spec in specs}
         self.pending: list[Op] = []
         self._undo: list[Callable[[], None]] = []
+        self._meta = Meta(self)
+        self._on_credential = on_credential
+        self.collections = {spec.name: Collection(spec, self) for spec in specs}
         self._ids_before = dict(self.ids.counters)
+
+    @property
+    def meta(self) -> Meta:
+        """The service's own values of the tenant (JSON-able). Setting a key is a write like a row's:
+        undone when the operation fails, written with the tenant row at commit. Values are
+        read-only once set (assign a new value instead of changing one in place)."""
+        return self._meta
+
+    @meta.setter
+    def meta(self, values: dict[str, Any]) -> None:
+        """Put `values` in place of the meta held, outside the undo log (a load or a restore)."""
+        self._meta = Meta(self, values)
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
@@ -328,7 +410,7 @@ class TenantState:
             "size": self.size,
             "version": self.version,
             "created_at": self.created_at,
-            "meta": {"clock": self.clock.to_json(), "ids": self.ids.counters, "service": self.meta},
+            "meta": {"clock": self.clock.to_json(), "ids": self.ids.counters, "service": dict(self._meta)},
         }
 
     def apply_tenant_row(self, row: Row) -> None:
@@ -348,7 +430,7 @@ class TenantState:
             "tenant": self.id,
             "seed": self.seed,
             "size": self.size,
-            "meta": copy.deepcopy(self.meta),  # meta is changed in place; a snapshot must not be
+            "meta": thaw(self.meta),
             "ids": self.ids.to_json()["counters"],
             "collections": {
                 name: sorted(coll.rows.values(), key=lambda r: r["twin_seq"])

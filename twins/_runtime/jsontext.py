@@ -14,7 +14,10 @@ from collections.abc import Callable
 from json import encoder as _encoder
 from typing import Any
 
-EMPTY: dict[type, str] = {list: "[]", dict: "{}", str: '""'}  # the text of an empty value, by type
+from twins._runtime.frozen import FrozenDict, FrozenList
+
+# The text of an empty value, by type (stored rows hold read-only lists and dicts, frozen.py).
+EMPTY: dict[type, str] = {list: "[]", dict: "{}", str: '""', FrozenList: "[]", FrozenDict: "{}"}
 
 
 def _make(item_separator: str, key_separator: str) -> Callable[[Any], str]:

@@ -118,10 +118,14 @@ class TwinMiddleware:
             return
         state = scope.setdefault("state", {})
         if scope["path"].startswith(ADMIN_PREFIX):
+            if self.store.shared:  # admin reads and writes see every write committed before them
+                await self.store.fresh(self._admin_tenant(scope))
             await self.app(scope, receive, self._dated(send, scope, admin=True))
             return
         facts = RequestFacts(scope.get("headers") or [])
         tenant, problem = self.pick(scope, facts)
+        if self.store.reloading:  # shared mode: the tenant is being read whole (Store.refresh)
+            await self.store.settled(tenant or self.default_tenant)
         if problem:
             request = Request(scope, receive)
             error = self.ctx.service.http_error(400, request, problem)
@@ -185,6 +189,13 @@ class TwinMiddleware:
             return facts.host.decode("latin-1")
         server = scope.get("server")
         return f"{server[0]}:{server[1]}" if server else ""
+
+    def _admin_tenant(self, scope: Scope) -> str:
+        """The tenant an admin request names (`?tenant=`, `X-Twin-Tenant`), else the default."""
+        named = LazyQuery(scope.get("query_string", b"")).get("tenant")
+        if not named:
+            named = LazyHeaders(scope.get("headers") or []).get("x-twin-tenant")
+        return named or self.default_tenant
 
     # --- Date ---------------------------------------------------------------------------------
     def _dated(self, send: Send, scope: Scope, *, admin: bool) -> Send:

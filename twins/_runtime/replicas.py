@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import queue
 import threading
@@ -50,6 +51,22 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 SKIP = ("tenant", "noop")  # what a batch writes as tenant rows and log entries, not as table rows
 Work = Callable[[TenantState | None], tuple[Any, list[Op]]]
+Logged = dict[str, list[tuple[int, changelog.Entry]]]  # log entries read with the locks, by tenant
+
+
+# PostgreSQL's lock and log reads, as psycopg takes them (fixed text: prepared by the driver after
+# a few runs, nothing compiled per batch). Unqualified names: the connection's search_path decides.
+_LOCK = (
+    f"SELECT {', '.join(c.name for c in tenants_table.columns)} FROM {tenants_table.name} "
+    "WHERE service = %(service)s AND id = ANY(%(ids)s) ORDER BY id FOR UPDATE"
+)
+LOCK_WAIT, LOCK_FREE = _LOCK, _LOCK + " SKIP LOCKED"
+LOG_SINCE = (
+    f"SELECT c.tenant_id, c.version, c.ops FROM {changes_table.name} AS c "
+    "JOIN unnest(%(tids)s::varchar[], %(since)s::bigint[]) AS s(tenant_id, version) "
+    "ON c.tenant_id = s.tenant_id AND c.version > s.version "
+    "WHERE c.service = %(service)s ORDER BY c.tenant_id, c.version"
+)
 
 
 class Stopped(Exception):
@@ -87,7 +104,9 @@ class LockedWriter:
         self._queue: queue.Queue[list[Job] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="twin-locked-writer", daemon=True)
         self._pending: list[Job] = []
+        self._inflight: set[asyncio.Future[Any]] = set()  # loop side: writes not settled yet
         self._deferred: list[Job] = []  # thread side: jobs whose tenants another process held
+        self._held_back: list[list[Job] | None] = []  # thread side: taken from the queue, not joined
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
         self._stopping = threading.Event()
@@ -121,7 +140,20 @@ class LockedWriter:
         if not self._pending:
             loop.call_soon(loop.call_soon, self._flush)  # at the end of the next turn
         self._pending.append(Job(tenant_id, work, future))
-        return await future
+        self._inflight.add(future)
+        future.add_done_callback(self._settled)
+        # Shielded: a request that goes away does not cancel the write, so `durable` still waits for it.
+        return await asyncio.shield(future)
+
+    def _settled(self, future: asyncio.Future[Any]) -> None:
+        self._inflight.discard(future)
+        if not future.cancelled():
+            future.exception()  # retrieved here too: its request may have gone away
+
+    async def durable(self) -> None:
+        """Return once the writes handed over so far are settled (durable, or failed)."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight))
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
@@ -140,6 +172,8 @@ class LockedWriter:
                 batch, carry = carry, None
             elif stop:
                 return
+            elif self._held_back:
+                batch = self._held_back.pop(0)
             else:
                 batch = self._queue.get()
             if batch is None:
@@ -167,9 +201,12 @@ class LockedWriter:
             with conn.begin():
                 if conn.dialect.name == "sqlite":
                     _begin_immediate(conn)
-                rows = self._lock(conn, tenants, wait=any(job.waited > 1 for job in batch))
+                since = self._held(tenants)
+                # One tenant: nothing to gain from taking the free ones only; wait for it at once.
+                wait = len(tenants) == 1 or any(job.waited > 1 for job in batch)
+                rows, logged = self._lock(conn, tenants, since, wait=wait)
                 if not rows:  # another process holds every one: wait for them, in order
-                    rows = self._lock(conn, tenants, wait=True)
+                    rows, logged = self._lock(conn, tenants, since, wait=True)
                 elif len(rows) < len(tenants):  # go ahead with the free ones, the rest next time
                     later = [job for job in batch if job.tenant_id not in rows]
                     for job in later:
@@ -177,7 +214,8 @@ class LockedWriter:
                     self._deferred.extend(later)
                     batch = [job for job in batch if job.tenant_id in rows]
                     tenants = sorted(rows)
-                plan = self._plan(conn, batch, rows)
+                self._join(batch, rows)
+                plan = self._plan(conn, batch, rows, logged)
                 versions = self._write_ops(conn, plan, rows)
             self._written.update(versions)
             self.batches += 1
@@ -189,20 +227,74 @@ class LockedWriter:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._settle, batch, tenants, plan is not None, versions, outcome)
 
-    def _lock(self, conn: Connection, tenants: list[str], *, wait: bool) -> dict[str, Row]:
+    def _join(self, batch: list[Job], locked: dict[str, Row]) -> None:
+        """Writes to the locked tenants handed over while the batch waited for their locks join it
+        (under contention a batch waits about as long as the other process holds the lock, and
+        each turn then writes what arrived meanwhile instead of waiting for the lock again)."""
+        while len(batch) < MAX_BATCH:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if more is None or more[0].alone:
+                self._held_back.append(more)
+                return
+            for job in more:
+                (batch if job.tenant_id in locked else self._deferred).append(job)
+
+    def _held(self, tenants: list[str]) -> dict[str, int]:
+        """The version of each tenant this process holds (a plain read of the loop's dict: a hint,
+        checked again under the lock), for the tenants it holds."""
+        since: dict[str, int] = {}
+        for tenant_id in tenants:
+            state = self.store.tenants.get(tenant_id)
+            if state is not None:
+                since[tenant_id] = max(state.version, self._written.get(tenant_id, -1))
+        return since
+
+    def _lock(
+        self, conn: Connection, tenants: list[str], since: dict[str, int], *, wait: bool
+    ) -> tuple[dict[str, Row], Logged | None]:
         """Lock the tenants' rows and return them. Waiting, it locks them in one fixed order (id),
         holding no other lock (no deadlock); else it takes the free ones only (SKIP LOCKED), so
-        that two processes write different tenants at once. Absent tenants are left out."""
-        t = tenants_table
-        query = (
-            sa.select(t)
-            .where((t.c.service == self.store.service) & t.c.id.in_(tenants))
-            .order_by(t.c.id)
-            .with_for_update(skip_locked=not wait)
-        )
-        return {row["id"]: dict(row) for row in conn.execute(query).mappings()}
+        that two processes write different tenants at once. Absent tenants are left out.
 
-    def _plan(self, conn: Connection, batch: list[Job], rows: dict[str, Row]) -> Plan:
+        On PostgreSQL the change log entries after `since` come in the same round trip (a
+        pipeline: the log is read once the locks are held, so it holds every version up to the
+        locked rows' own): a turn under the lock is then this round trip, the operations on the
+        loop and the write's round trip."""
+        if conn.dialect.name != "postgresql" or not since:
+            t = tenants_table
+            query = (
+                sa.select(t)
+                .where((t.c.service == self.store.service) & t.c.id.in_(tenants))
+                .order_by(t.c.id)
+                .with_for_update(skip_locked=not wait)
+            )
+            return {row["id"]: dict(row) for row in conn.execute(query).mappings()}, None
+        service = self.store.service
+        lock_params = {"service": service, "ids": tenants}
+        log_params = {"service": service, "tids": list(since), "since": list(since.values())}
+        driver: Any = conn.connection.dbapi_connection
+        cursors = [driver.cursor(), driver.cursor()]
+        with driver.pipeline():
+            cursors[0].execute(LOCK_WAIT if wait else LOCK_FREE, lock_params)
+            cursors[1].execute(LOG_SINCE, log_params)
+        names = [d.name for d in cursors[0].description]
+        rows = {row["id"]: row for row in (dict(zip(names, r, strict=True)) for r in cursors[0].fetchall())}
+        logged: Logged = {}
+        for tenant_id, version, ops in cursors[1].fetchall():
+            logged.setdefault(tenant_id, []).append(
+                (int(version), json.loads(ops) if isinstance(ops, str) else ops)
+            )
+        for cursor in cursors:
+            cursor.close()
+        for row in rows.values():
+            if isinstance(row["meta"], str):
+                row["meta"] = json.loads(row["meta"])
+        return rows, logged
+
+    def _plan(self, conn: Connection, batch: list[Job], rows: dict[str, Row], logged: Logged | None) -> Plan:
         """Catch the tenants up (log entries, or whole tenants read here) and run the operations."""
         since: dict[str, int] = {}
         loaded: dict[str, TenantState] = {}
@@ -213,7 +305,10 @@ class LockedWriter:
             else:
                 since[tenant_id] = max(state.version, self._written.get(tenant_id, -1))
         upto = {t: int(rows[t]["version"]) for t in since}
-        entries = changelog.read_since(conn, self.store.service, since, upto)
+        if logged is not None and all(t in logged or upto[t] == since[t] for t in since):
+            entries = {t: [(v, e) for v, e in logged.get(t, []) if since[t] < v <= upto[t]] for t in since}
+        else:
+            entries = changelog.read_since(conn, self.store.service, since, upto)
         for tenant_id, found in entries.items():
             if not changelog.complete(found, since[tenant_id], upto[tenant_id]):
                 loaded[tenant_id] = self.store.read_state(conn, rows[tenant_id])
@@ -369,6 +464,11 @@ class LockedWriter:
         if missing:
             return Plan(missing=missing)
         plan = Plan(ops={tenant_id: [] for tenant_id in sorted({job.tenant_id for job in batch})})
+        if self._pending:  # handed over since: the writes to these tenants join, as in `_join`
+            joining = [job for job in self._pending if job.tenant_id in plan.ops]
+            if joining:
+                self._pending = [job for job in self._pending if job.tenant_id not in plan.ops]
+                batch.extend(joining)
         self.writing.update(plan.ops)
         for job in batch:
             try:

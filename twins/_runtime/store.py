@@ -75,6 +75,7 @@ class Store:
         self.replicas = LockedWriter(self) if shared else None
         self._tables = {spec.table.name: spec.name for spec in specs}
         self.lookup = CredentialLookup(engine, specs)  # shared mode: credentials not in memory
+        self.reloading: dict[str, asyncio.Future[None]] = {}  # tenants read whole in a worker thread
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -144,7 +145,7 @@ class Store:
             query = sa.select(t).where(t.c.tenant_id == state.id).order_by(t.c.twin_seq)
             coll = state.collections[spec.name]
             for r in conn.execute(query).mappings():
-                coll.load(dict(r))
+                coll.load(r)  # type: ignore[arg-type]  # a mapping: copied once, into a read-only row
         return state
 
     def adopt(self, state: TenantState) -> None:
@@ -202,9 +203,16 @@ class Store:
 
     def refresh(self, tenant_id: str) -> None:
         """Shared mode: bring a tenant up to date (one indexed read per request, and when another
-        process wrote to it, one read of the change log; the whole tenant only when that cannot tell)."""
+        process wrote to it, one read of the change log; the whole tenant only when that cannot tell).
+
+        A whole read of a tenant this process holds (another process reset it, or the log no longer
+        reaches back to the version held) runs in a worker thread, never on the event loop: the
+        state held stays in place, whole and consistent as of its version, until the new one is
+        put in its place in one step; requests that arrive meanwhile wait for it (`settled`)."""
         if self.replicas is not None and tenant_id in self.replicas.writing:
             return  # its lock is taken and memory is ahead of the database until the commit
+        if tenant_id in self.reloading:
+            return  # read whole in a worker thread right now
         state = self.tenants.get(tenant_id)
         with self.engine.connect() as conn:
             found = (
@@ -224,7 +232,56 @@ class Store:
                     if changelog.complete(entries, state.version, version):
                         self.catch_up(state, entries, row)
                         return
+        if state is not None and self._reload_later(state, row):
+            return
         self.adopt(self._load(row))
+
+    def _reload_later(self, held: TenantState, row: Row) -> bool:
+        """Read the tenant whole in a worker thread, then put it in place of `held` on the loop
+        (unless a write brought the tenant up to date meanwhile). False outside an event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        tenant_id = held.id
+        done: asyncio.Future[None] = loop.create_future()
+        self.reloading[tenant_id] = done
+
+        def finish(read: asyncio.Future[TenantState]) -> None:
+            del self.reloading[tenant_id]
+            try:
+                if not read.cancelled() and read.exception() is None:
+                    self._reloaded(held, read.result())
+            finally:
+                done.set_result(None)
+
+        loop.run_in_executor(None, self._load, row).add_done_callback(finish)
+        return True
+
+    def _reloaded(self, held: TenantState, loaded: TenantState) -> None:
+        now = self.tenants.get(held.id)
+        if now is not held or (self.replicas is not None and held.id in self.replicas.writing):
+            return  # a write read it under the tenant's lock meanwhile (replicas.py): newer
+        if now.created_at == loaded.created_at and now.version >= loaded.version:
+            return
+        self.adopt(loaded)
+
+    async def fresh(self, tenant_id: str) -> None:
+        """Shared mode: bring the tenant up to date, waiting (not blocking the loop) while it is
+        read whole; a read after this sees every write committed before it."""
+        self.refresh(tenant_id)
+        await self.settled(tenant_id)
+
+    async def settled(self, tenant_id: str | None = None) -> None:
+        """Wait until the tenant (every tenant, without one) is not being read whole in a worker
+        thread; the middleware waits here before it serves a request."""
+        while self.reloading:
+            if tenant_id is None:
+                await asyncio.wait(list(self.reloading.values()))
+            elif tenant_id in self.reloading:
+                await self.reloading[tenant_id]
+            else:
+                return
 
     def forget(self, state: TenantState) -> None:
         for token in [t for t, tid in self.credentials.items() if tid == state.id]:
@@ -240,13 +297,23 @@ class Store:
             await self._submit(state, ops)
 
     async def durable(self) -> None:
-        """Return once every write handed to the store before this call is durable (a reader of
-        committed state, such as an outbound delivery, waits here before it sends)."""
+        """Return once every write handed over before the call is durable (or has failed, and
+        memory was put back to what the database holds): what code that read rows from memory
+        awaits before acting on them outside the twin (an outbound delivery, say)."""
+        if self.replicas is not None:
+            await self.replicas.durable()
         await asyncio.wrap_future(self.committer.submit([]))
 
     async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T:
         """Run a domain operation and commit it; returns once its writes are durable. In shared
-        mode it runs under the tenant's lock in the database, after other processes' writes."""
+        mode it runs under the tenant's lock in the database, after other processes' writes.
+
+        `fn` may run more than once for one call (a batch the database refused is written again
+        one write at a time; a lost race in shared mode runs it again on the newer state), each time
+        on a state where the previous attempt left no trace. So `fn` changes the tenant state
+        only (rows, `state.meta`, ids, clock) and nothing outside it: no I/O, no appends to lists
+        or counters of its own, no events sent. What must happen once after the write goes
+        after `await store.run(...)` returns, with its result (docs/writing-a-twin.md)."""
         if self.replicas is None:
             return await self._run(tenant_id, fn)
 
@@ -312,10 +379,7 @@ class Store:
             for name, rows in dump["collections"].items():
                 coll = state.collections[name]
                 for row in rows:
-                    coll.load(dict(row))
-        for coll in state.collections.values():
-            for row in coll.rows.values():
-                row["tenant_id"] = state.id
+                    coll.load({**row, "tenant_id": state.id})
         state.take_pending()
         ops: list[Op] = [("wipe", None, state.id)]
         for spec in self.specs:
