@@ -1,7 +1,7 @@
 """The parity engine: replay recordings against a twin on fresh tenants and report its fidelity.
 
 `verify(app_factory or base_url, traces) -> Report`; vendor specifics live in profiles
-(`recorder.parity.okta`, `recorder.parity.slack`, `GENERIC` for the rest).
+(`recorder.parity.jira`, `recorder.parity.okta`, `recorder.parity.slack`, `GENERIC` for the rest).
 """
 
 from recorder.parity.engine import load_traces, profile_for, verify, verify_async

@@ -18,10 +18,10 @@ RecordingInput = tuple[str, list[Exchange]]
 
 
 def profile_for(service: str) -> Profile:
-    """The vendor profile of a service name (`okta`, `slack`), else the generic one."""
-    from recorder.parity import okta, slack
+    """The vendor profile of a service name (`jira`, `okta`, `slack`), else the generic one."""
+    from recorder.parity import jira, okta, slack
 
-    return {"okta": okta.PROFILE, "slack": slack.PROFILE}.get(service, GENERIC)
+    return {"jira": jira.PROFILE, "okta": okta.PROFILE, "slack": slack.PROFILE}.get(service, GENERIC)
 
 
 def load_traces(paths: Sequence[Path]) -> list[RecordingInput]:

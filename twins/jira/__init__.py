@@ -10,7 +10,9 @@ from twins.jira import (
     ops_comments,
     ops_extras,
     ops_issues,
+    ops_links,
     ops_meta,
+    ops_projects,
     ops_search,
     ops_site,
     seed,
@@ -36,6 +38,8 @@ def kit() -> Kit:
             ops_site.site_ops,
             ops_meta.meta,  # before issues: `/issue/createmeta` is not an issue key
             ops_issues.issues,
+            ops_links.links,
+            ops_projects.projects,
             ops_comments.work,
             ops_search.finder,
             webhooks.admin,

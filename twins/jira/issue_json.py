@@ -8,11 +8,12 @@ from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.jira import config, render
-from twins.jira.markup import to_html, to_wiki
+from twins.jira.markup import as_adf, as_wiki, to_html
 from twins.jira.render import Site, stamp
 from twins.jira.workflow import available
 
 NAVIGABLE = [f.id for f in config.SYSTEM_FIELDS if f.navigable]
+EVERY = [f.id for f in config.SYSTEM_FIELDS]
 CUSTOM_IDS = [c[0] for c in config.CUSTOM_FIELDS]
 TEXT_FIELDS = ("description", "environment")
 
@@ -21,7 +22,7 @@ def text(site: Site, doc: dict[str, Any] | None) -> Any:
     """A stored document as this API version speaks it (wiki markup on v2, ADF on v3)."""
     if not doc:
         return None
-    return doc if site.v3 else to_wiki(doc)
+    return as_adf(doc) if site.v3 else as_wiki(doc)
 
 
 def wanted_fields(requested: list[str]) -> list[str]:
@@ -29,7 +30,9 @@ def wanted_fields(requested: list[str]) -> list[str]:
     names = [n.strip() for item in requested for n in item.split(",") if n.strip()] or ["*navigable"]
     out: list[str] = []
     for name in names:
-        if name in ("*all", "*navigable"):
+        if name == "*all":
+            out.extend(EVERY + CUSTOM_IDS)
+        elif name == "*navigable":
             out.extend(NAVIGABLE + CUSTOM_IDS)
         elif name == "*none":
             continue
@@ -87,15 +90,16 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "statuscategorychangedate": stamp(row["status_changed"] or row["created"]),
         "issuetype": render.issue_type(site, row["type_id"]),
-        "timespent": None,
         "project": render.project_short(site, project),
         "fixVersions": _versions(site, state, row["fix_versions"]),
-        "aggregatetimespent": None,
         "resolution": render.resolution(site, row["resolution_id"]),
         "resolutiondate": stamp(row["resolved"]),
-        "workratio": -1,
         "lastViewed": None,
-        "watches": {"self": f"{issue_url}/watchers", "watchCount": len(row["watchers"]), "isWatching": False},
+        "watches": {
+            "self": f"{issue_url}/watchers",
+            "watchCount": len(row["watchers"]),
+            "isWatching": site.viewer in row["watchers"],
+        },
         "created": stamp(row["created"]),
         "priority": render.priority(site, row["priority_id"]),
         "labels": list(row["labels"]),
@@ -114,8 +118,11 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
         "reporter": render.user_of(site, state, row["reporter"]),
         "environment": text(site, row["environment"]),
         "duedate": row["duedate"],
-        "progress": {"progress": 0, "total": 0},
-        "votes": {"self": f"{issue_url}/votes", "votes": len(row["voters"]), "hasVoted": False},
+        "votes": {
+            "self": f"{issue_url}/votes",
+            "votes": len(row["voters"]),
+            "hasVoted": site.viewer in row["voters"],
+        },
         "comment": {
             "comments": comments,
             "self": f"{issue_url}/comment",
@@ -127,7 +134,9 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
         "attachment": [
             attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", row["id"])
         ],
-        "timetracking": {},
+        "statusCategory": render.category(site, render.STATUS[row["status_id"]][2]),
+        "security": None,
+        **time_tracking(sum(w["seconds"] for w in state["jira_worklogs"].where("issue_id", row["id"]))),
     }
     if row["parent_id"]:
         parent = state["jira_issues"].get(row["parent_id"])
@@ -136,6 +145,26 @@ def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
     for ident in CUSTOM_IDS:
         fields[ident] = custom_value(site, state, ident, row["custom"].get(ident))
     return fields
+
+
+def time_tracking(seconds: int) -> dict[str, Any]:
+    """The time-tracking fields of an issue with `seconds` logged and no estimates."""
+    progress: dict[str, Any] = {"progress": seconds, "total": seconds}
+    if seconds:
+        progress["percent"] = 100
+    tracking = {"timeSpent": spent(seconds), "timeSpentSeconds": seconds} if seconds else {}
+    return {
+        "timespent": seconds or None,
+        "aggregatetimespent": seconds or None,
+        "timeoriginalestimate": None,
+        "aggregatetimeoriginalestimate": None,
+        "timeestimate": None,
+        "aggregatetimeestimate": None,
+        "progress": progress,
+        "aggregateprogress": dict(progress),
+        "workratio": -1,
+        "timetracking": tracking,
+    }
 
 
 def custom_value(site: Site, state: TenantState, ident: str, value: Any) -> Any:
@@ -178,29 +207,32 @@ def brief(site: Site, row: Row) -> dict[str, Any]:
     }
 
 
+def link_type(site: Site, row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "inward": row["inward"],
+        "outward": row["outward"],
+        "self": f"{site.api}/issueLinkType/{row['id']}",
+    }
+
+
 def links(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    types = {t[0]: t for t in config.LINK_TYPES}
     for side, other_side, key in (
         ("outward_id", "inward_id", "inwardIssue"),
         ("inward_id", "outward_id", "outwardIssue"),
     ):
         for link in state["jira_links"].where(side, row["id"]):
             other = state["jira_issues"].get(link[other_side])
-            if other is None:
+            kind = state["jira_link_types"].get(link["type_id"])
+            if other is None or kind is None:
                 continue
-            ident, name, inward, outward = types[link["type_id"]]
             out.append(
                 {
                     "id": link["id"],
                     "self": f"{site.api}/issueLink/{link['id']}",
-                    "type": {
-                        "id": ident,
-                        "name": name,
-                        "inward": inward,
-                        "outward": outward,
-                        "self": f"{site.api}/issueLinkType/{ident}",
-                    },
+                    "type": link_type(site, kind),
                     key: brief(site, other),
                 }
             )

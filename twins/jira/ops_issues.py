@@ -73,6 +73,7 @@ def _insert(
         "priority_id": config.DEFAULT_PRIORITY,
         "reporter": call.caller.subject,
         "creator": call.caller.subject,
+        "watchers": [call.caller.subject],  # Jira has people watch the issues they create
         "created": now,
         "updated": now,
         "status_changed": now,
@@ -259,25 +260,6 @@ def remove_watcher(call: Call) -> None:
     row = find_issue(call, call.path["issueIdOrKey"])
     account = call.args.text("accountId", required=True)
     call.state["jira_issues"].update(row["id"], watchers=[a for a in row["watchers"] if a != account])
-
-
-@issues.operation("POST", "/issueLink", scope=WRITE, write=True, status=201)
-def link(call: Call) -> Reply:
-    body = call.require_body()
-    type_ref = body.obj("type", required=True)
-    wanted = str(type_ref.get("name") or type_ref.get("id") or "")
-    found = next((t for t in config.LINK_TYPES if wanted in (t[0], t[1])), None)
-    if found is None:
-        raise call.error("not_found", f"No issue link type with name '{wanted}' found.")
-    ends = []
-    for side in ("inwardIssue", "outwardIssue"):
-        ref = body.obj(side, required=True)
-        ends.append(find_issue(call, str(ref.get("key") or ref.get("id") or "")))
-    link_id = next_id(call.state, "link")
-    call.state["jira_links"].insert(
-        {"id": link_id, "type_id": found[0], "inward_id": ends[0]["id"], "outward_id": ends[1]["id"]}
-    )
-    return Reply(None, status=201)
 
 
 @issues.operation("GET", "/issue/{issueIdOrKey}/editmeta", scope=READ)
