@@ -7,7 +7,7 @@ document per issue, updated as issues change (`put` / `drop`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +56,7 @@ class MemorySite:
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # "ABC-1" -> ("ABC", 1)
     index: dict[str, dict[Hashable, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # sort key -> id -> dense rank
 
     # -- the Site protocol -------------------------------------------------------------
     def field(self, clause_name: str) -> FieldDef | None:
@@ -105,10 +106,24 @@ class MemorySite:
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
         return self.docs
 
+    def sort_rank(self, key: str, value_of: Callable[[str], Any]) -> Mapping[str, int]:
+        cached = self.ranks.get(key)
+        if cached is None:
+            values = {i: value_of(i) for i in self.docs}
+            cached = {}
+            rank, previous = -1, object()
+            for issue_id in sorted(values, key=values.__getitem__):
+                if values[issue_id] != previous:
+                    rank, previous = rank + 1, values[issue_id]
+                cached[issue_id] = rank
+            self.ranks[key] = cached
+        return cached
+
     # -- keeping it current ------------------------------------------------------------
     def put(self, issue_id: str, doc: dict[str, Any]) -> None:
         """Add or replace an issue's search document."""
         self.drop(issue_id)
+        self.ranks.clear()
         self.docs[issue_id] = doc
         project, number = doc["key"]
         self.keys[f"{project}-{number}".upper()] = doc["key"]
@@ -121,6 +136,7 @@ class MemorySite:
         old = self.docs.pop(issue_id, None)
         if old is None:
             return
+        self.ranks.clear()
         project, number = old["key"]
         self.keys.pop(f"{project}-{number}".upper(), None)
         for key in INDEXED:
