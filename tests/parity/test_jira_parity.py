@@ -47,7 +47,8 @@ FIELD = "GET /rest/api/2/field"
 DIFFERENCES: dict[tuple[str, str], str] = {
     ("GET /rest/api/2/serverInfo", "buildNumber"): "the build of Jira that answered; the twin names its own",
     **{
-        ("*", f"fields.customfield_{n}"): SITE_CUSTOM
+        ("*", f"{where}.customfield_{n}"): SITE_CUSTOM
+        for where in ("fields", "renderedFields")
         for n in range(10000, 10500)
         if f"customfield_{n}" not in TWIN_CUSTOM
     },

@@ -171,6 +171,24 @@ def categories(call: Call) -> list[dict[str, Any]]:
     return [render.category(site_of(call), c[1]) for c in config.CATEGORIES]
 
 
+@site_ops.operation("GET", "/statuscategory/{idOrKey}", scope=READ)
+def status_category(call: Call) -> dict[str, Any]:
+    wanted = call.path["idOrKey"].lower()
+    for number, key, _color, _name in config.CATEGORIES:
+        if wanted in (str(number), key.lower()):
+            return render.category(site_of(call), key)
+    raise call.error(
+        "not_found", f"The status category with id or key '{call.path['idOrKey']}' does not exist."
+    )
+
+
+@site_ops.operation("GET", "/resolution/{id}", scope=READ)
+def resolution(call: Call) -> dict[str, Any] | None:
+    if call.path["id"] not in render.RESOLUTION:
+        raise call.error("not_found", f"The resolution with ID '{call.path['id']}' does not exist.")
+    return render.resolution(site_of(call), call.path["id"])
+
+
 @site_ops.operation("GET", "/resolution", scope=READ)
 def resolutions(call: Call) -> list[dict[str, Any] | None]:
     return [render.resolution(site_of(call), r[0]) for r in config.RESOLUTIONS]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from twins.jira.jql import text
@@ -35,11 +36,19 @@ class Compiled:
     residual: Predicate | None = None
 
 
-def search(jql: str, site: Site, default_order: Sequence[SortKey] = ()) -> list[str]:
-    """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`)."""
+def search(jql: str, site: Site, default_order: Sequence[SortKey] = (), want: int | None = None) -> list[str]:
+    """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`).
+
+    With `want`, only the first `want` of them are needed (a page, and one more to tell whether
+    another follows): ordered by one plain field, the issues are walked in that field's cached
+    order and the walk stops there, so a page costs the same whatever the number of hits."""
     query = parse(jql)
     compiled, order = compile_query(query, site)
+    order = order or tuple(default_order)
     docs = site.issues()
+    walk = _sorted_walk(order, site, docs) if want is not None else None
+    if walk is not None and want is not None:
+        return _first_hits(compiled, walk, docs, want)
     if compiled.lookup is None:
         test = compiled.test
         hits = [i for i, doc in docs.items() if test(doc)]
@@ -52,7 +61,27 @@ def search(jql: str, site: Site, default_order: Sequence[SortKey] = ()) -> list[
             hits = sorted((i for i in found if i in docs), key=_id_order)
         if residual is not None:
             hits = [i for i in hits if residual(docs[i])]
-    return sort_ids(hits, docs, order or tuple(default_order), site)
+    return sort_ids(hits, docs, order, site)
+
+
+def _sorted_walk(order: Sequence[SortKey], site: Site, docs: Mapping[str, Doc]) -> Sequence[str] | None:
+    """Every issue in the order of a single plain sort key (the site caches it), else None."""
+    if len(order) != 1:
+        return None
+    field = site.field(order[0].field)
+    if field is None or field.kind not in PLAIN_KINDS or field.multi:
+        return None
+    return site.sort_order(field.key, _sort_value(field, site, docs), order[0].descending)
+
+
+def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc], want: int) -> list[str]:
+    if compiled.lookup is None:
+        test = compiled.test
+        return list(islice((i for i in walk if test(docs[i])), want))
+    found, residual = compiled.lookup(), compiled.residual
+    if residual is None:
+        return list(islice((i for i in walk if i in found), want))
+    return list(islice((i for i in walk if i in found and residual(docs[i])), want))
 
 
 def _position(docs: Mapping[str, Doc]) -> Callable[[str], int]:

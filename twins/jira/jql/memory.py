@@ -7,7 +7,7 @@ document per issue, updated as issues change (`put` / `drop`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +57,7 @@ class MemorySite:
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # "ABC-1" -> ("ABC", 1)
     index: dict[str, dict[Hashable, set[str]]] = field(default_factory=lambda: defaultdict(dict))
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # sort key -> id -> dense rank
+    orders: dict[tuple[str, bool], list[str]] = field(default_factory=dict)  # (key, descending) -> ids
 
     # -- the Site protocol -------------------------------------------------------------
     def field(self, clause_name: str) -> FieldDef | None:
@@ -119,11 +120,20 @@ class MemorySite:
             self.ranks[key] = cached
         return cached
 
+    def sort_order(self, key: str, value_of: Callable[[str], Any], descending: bool) -> Sequence[str]:
+        cached = self.orders.get((key, descending))
+        if cached is None:
+            rank = self.sort_rank(key, value_of)
+            cached = sorted(self.docs, key=rank.__getitem__, reverse=descending)
+            self.orders[(key, descending)] = cached
+        return cached
+
     # -- keeping it current ------------------------------------------------------------
     def put(self, issue_id: str, doc: dict[str, Any]) -> None:
         """Add or replace an issue's search document."""
         self.drop(issue_id)
         self.ranks.clear()
+        self.orders.clear()
         self.docs[issue_id] = doc
         project, number = doc["key"]
         self.keys[f"{project}-{number}".upper()] = doc["key"]
@@ -137,6 +147,7 @@ class MemorySite:
         if old is None:
             return
         self.ranks.clear()
+        self.orders.clear()
         project, number = old["key"]
         self.keys.pop(f"{project}-{number}".upper(), None)
         for key in INDEXED:
