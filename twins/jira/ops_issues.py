@@ -11,6 +11,7 @@ from twins.jira.issue_write import FieldErrors, Writer, find_project, record_cha
 from twins.jira.models import next_id
 from twins.jira.ops_site import site_of
 from twins.jira.render import stamp
+from twins.jira.search_site import JqlSites
 from twins.jira.webhooks import issue_event
 from twins.jira.workflow import initial_status
 from twins.kit import Call, Reply
@@ -31,7 +32,9 @@ def touch(call: Call, row: Row, **changes: Any) -> tuple[Row, str | None]:
     """Apply changes to an issue, stamp `updated` and write the changelog entry (its id, if any)."""
     now = call.now()
     new = call.state["jira_issues"].update(row["id"], **changes, updated=now)
-    return new, record_changes(call.state, row, new, call.caller.subject, now)
+    change = record_changes(call.state, row, new, call.caller.subject, now)
+    call.ext(JqlSites).note(call.state, new)
+    return new, change
 
 
 @issues.operation("POST", "/issue", scope=WRITE, write=True, status=201)
@@ -81,6 +84,7 @@ def _insert(
     }
     row = call.state["jira_issues"].insert(row)
     _comments_from_update(call, row, update)
+    call.ext(JqlSites).note(call.state, row)
     issue_event(call, "jira:issue_created", row)
     site = site_of(call)
     return {"id": issue_id, "key": row["key"], "self": f"{site.api}/issue/{issue_id}"}

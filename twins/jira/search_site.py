@@ -53,6 +53,17 @@ class JqlSites:
         self._seen_changes[state.id] = collection.changes
         return site
 
+    def note(self, state: TenantState, row: Row) -> None:
+        """Index an issue a write just made or changed, so that the next search need not: Jira
+        indexes as it writes. (Only a site already built; the next search still checks the rest.)"""
+        held = self._sites.get(state.id)
+        if held is None or held[0] != id(state):
+            return
+        _, site, seen = held
+        if seen.get(row["id"]) != id(row):
+            site.put(row["id"], document(state, row))
+            seen[row["id"]] = id(row)
+
 
 def history(state: TenantState, issue_id: str) -> list[Change]:
     """The changes of the fields WAS and CHANGED look at, oldest first."""
