@@ -18,6 +18,13 @@ REFERENCE = Path(
 PARITY_REPORTS = pytest.StashKey[list[Report]]()
 
 
+def summary(report: Report) -> str:
+    """A report's headline, coverage and its most frequent undeclared differences."""
+    lines = [report.headline(), report.coverage(), "main undeclared differences:"]
+    lines += [f"  {count:4} {cause}" for cause, count in report.causes(40)]
+    return "\n".join(lines)
+
+
 @pytest.fixture
 def parity_reports(request: pytest.FixtureRequest) -> list[Report]:
     return request.config.stash.setdefault(PARITY_REPORTS, [])

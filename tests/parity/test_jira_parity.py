@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from recorder.parity import Report, jira, load_traces, verify_async
-from tests.parity.conftest import REFERENCE
+from tests.parity.conftest import REFERENCE, summary
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
 from twins.jira import config, create_service
@@ -107,12 +107,6 @@ def recordings(folder: Path) -> list[tuple[str, list[Any]]]:
     if not paths:
         pytest.skip(f"no cassettes under {folder}")
     return [(name, jira.jira_traffic(exchanges)) for name, exchanges in load_traces(paths)]
-
-
-def summary(report: Report) -> str:
-    lines = [report.headline(), report.coverage(), "main undeclared differences:"]
-    lines += [f"  {count:4} {cause}" for cause, count in report.causes(40)]
-    return "\n".join(lines)
 
 
 @pytest.mark.reference

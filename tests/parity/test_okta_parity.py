@@ -15,7 +15,7 @@ import pytest
 
 from recorder.parity import Report, okta, verify_async
 from tests.okta.conftest import make_app
-from tests.parity.conftest import REFERENCE
+from tests.parity.conftest import REFERENCE, summary
 
 CASSETTES = REFERENCE / "okta" / "terraform-provider-okta" / "test" / "fixtures" / "vcr"
 
@@ -55,12 +55,6 @@ DIFFERENCES: dict[tuple[str, str], str] = {
         )
     },
 }
-
-
-def summary(report: Report) -> str:
-    lines = [report.headline(), report.coverage(), "main undeclared differences:"]
-    lines += [f"  {count:4} {cause}" for cause, count in report.causes(40)]
-    return "\n".join(lines)
 
 
 @pytest.mark.reference

@@ -12,6 +12,7 @@ from twins.jira.auth import READ, USERS, WRITE, registry
 from twins.jira.issue_write import FieldErrors, Writer
 from twins.jira.models import next_id
 from twins.jira.ops_issues import find_issue
+from twins.jira.ops_project_parts import path_component, path_version
 from twins.jira.ops_site import path_project, site_of
 from twins.kit import Call, OffsetTotal, Reply
 
@@ -303,18 +304,12 @@ def create_version(call: Call) -> dict[str, Any]:
 
 @extras.operation("GET", "/component/{id}", scope=READ)
 def component(call: Call) -> dict[str, Any]:
-    row = call.state["jira_components"].get(call.path["id"])
-    if row is None:
-        raise call.error("not_found", f"The component with id {call.path['id']} does not exist.")
-    return render.component(site_of(call), row)
+    return render.component(site_of(call), path_component(call))
 
 
 @extras.operation("GET", "/version/{id}", scope=READ)
 def version(call: Call) -> dict[str, Any]:
-    row = call.state["jira_versions"].get(call.path["id"])
-    if row is None:
-        raise call.error("not_found", f"Could not find version for id '{call.path['id']}'")
-    return render.version(site_of(call), row)
+    return render.version(site_of(call), path_version(call))
 
 
 @extras.operation("GET", "/group", scope=USERS)

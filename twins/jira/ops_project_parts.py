@@ -15,14 +15,14 @@ parts = registry("project parts")
 MANAGE = "manage:jira-project"
 
 
-def _component(call: Call) -> Row:
+def path_component(call: Call) -> Row:
     row = call.state["jira_components"].get(call.path["id"])
     if row is None:
         raise call.error("not_found", f"The component with id {call.path['id']} does not exist.")
     return row
 
 
-def _version(call: Call) -> Row:
+def path_version(call: Call) -> Row:
     row = call.state["jira_versions"].get(call.path["id"])
     if row is None:
         raise call.error("not_found", f"Could not find version for id '{call.path['id']}'")
@@ -50,16 +50,28 @@ def _other(call: Call, table: str, name: str, row: Row) -> str | None:
     return str(other["id"])
 
 
+TAKEN = {
+    "jira_components": "A component with the name {} already exists in this project.",
+    "jira_versions": "A version with this name already exists in this project.",
+}
+
+
+def _new_name(call: Call, table: str, row: Row, empty: str) -> str:
+    """The `name` of an update (else the current one), unless empty or another's in the project."""
+    name = call.require_body().text("name", row["name"]).strip()
+    if not name:
+        raise FieldErrors({"name": empty})
+    siblings = call.state[table].where("project_id", row["project_id"])
+    if any(other["name"] == name and other["id"] != row["id"] for other in siblings):
+        raise FieldErrors({"name": TAKEN[table].format(name)})
+    return name
+
+
 @parts.operation("PUT", "/component/{id}", scope=MANAGE, write=True)
 def update_component(call: Call) -> dict[str, Any]:
-    row = _component(call)
+    row = path_component(call)
     body = call.require_body()
-    name = body.text("name", row["name"]).strip()
-    if not name:
-        raise FieldErrors({"name": "The component name must not be empty."})
-    siblings = call.state["jira_components"].where("project_id", row["project_id"])
-    if any(c["name"] == name and c["id"] != row["id"] for c in siblings):
-        raise FieldErrors({"name": f"A component with the name {name} already exists in this project."})
+    name = _new_name(call, "jira_components", row, "The component name must not be empty.")
     row = call.state["jira_components"].update(
         row["id"], name=name, description=body.text("description", row["description"])
     )
@@ -69,21 +81,16 @@ def update_component(call: Call) -> dict[str, Any]:
 @parts.operation("DELETE", "/component/{id}", scope=MANAGE, write=True, status=204)
 def delete_component(call: Call) -> None:
     """Issues lose the component, or get `moveIssuesTo` instead."""
-    row = _component(call)
+    row = path_component(call)
     _replace_in_issues(call, "components", row, _other(call, "jira_components", "moveIssuesTo", row))
     call.state["jira_components"].delete(row["id"])
 
 
 @parts.operation("PUT", "/version/{id}", scope=MANAGE, write=True)
 def update_version(call: Call) -> dict[str, Any]:
-    row = _version(call)
+    row = path_version(call)
     body = call.require_body()
-    name = body.text("name", row["name"]).strip()
-    if not name:
-        raise FieldErrors({"name": "You must specify a valid version name"})
-    siblings = call.state["jira_versions"].where("project_id", row["project_id"])
-    if any(v["name"] == name and v["id"] != row["id"] for v in siblings):
-        raise FieldErrors({"name": "A version with this name already exists in this project."})
+    name = _new_name(call, "jira_versions", row, "You must specify a valid version name")
     row = call.state["jira_versions"].update(
         row["id"],
         name=name,
@@ -97,7 +104,7 @@ def update_version(call: Call) -> dict[str, Any]:
 @parts.operation("DELETE", "/version/{id}", scope=MANAGE, write=True, status=204)
 def delete_version(call: Call) -> None:
     """Issues lose the version as fix and affected version, or get the ones the request names."""
-    row = _version(call)
+    row = path_version(call)
     fixed = _other(call, "jira_versions", "moveFixIssuesTo", row)
     affected = _other(call, "jira_versions", "moveAffectedIssuesTo", row)
     _replace_in_issues(call, "fix_versions", row, fixed)
