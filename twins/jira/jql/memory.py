@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from twins.jira.jql.fields import SYSTEM_FIELDS, custom_field_key
+from twins.jira.jql.orders import SortedOrder
 from twins.jira.jql.site import FieldDef, Kind
 
 INDEXED = (
@@ -57,7 +58,7 @@ class MemorySite:
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # "ABC-1" -> ("ABC", 1)
     index: dict[str, dict[Hashable, set[str]]] = field(default_factory=lambda: defaultdict(dict))
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # sort key -> id -> dense rank
-    orders: dict[tuple[str, bool], list[str]] = field(default_factory=dict)  # (key, descending) -> ids
+    orders: dict[tuple[str, bool], SortedOrder] = field(default_factory=dict)  # (key, descending)
 
     # -- the Site protocol -------------------------------------------------------------
     def field(self, clause_name: str) -> FieldDef | None:
@@ -124,17 +125,18 @@ class MemorySite:
         cached = self.orders.get((key, descending))
         if cached is None:
             rank = self.sort_rank(key, value_of)
-            cached = sorted(self.docs, key=rank.__getitem__, reverse=descending)
+            cached = SortedOrder(self.docs, value_of, rank.__getitem__, descending)
             self.orders[(key, descending)] = cached
-        return cached
+        return cached.ids
 
     # -- keeping it current ------------------------------------------------------------
     def put(self, issue_id: str, doc: dict[str, Any]) -> None:
         """Add or replace an issue's search document."""
         self.drop(issue_id)
         self.ranks.clear()
-        self.orders.clear()
         self.docs[issue_id] = doc
+        for order in self.orders.values():
+            order.add(issue_id)
         project, number = doc["key"]
         self.keys[f"{project}-{number}".upper()] = doc["key"]
         for key in INDEXED:
@@ -147,7 +149,8 @@ class MemorySite:
         if old is None:
             return
         self.ranks.clear()
-        self.orders.clear()
+        for order in self.orders.values():
+            order.remove(issue_id)
         project, number = old["key"]
         self.keys.pop(f"{project}-{number}".upper(), None)
         for key in INDEXED:
