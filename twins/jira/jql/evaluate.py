@@ -75,13 +75,25 @@ def _sorted_walk(order: Sequence[SortKey], site: Site, docs: Mapping[str, Doc]) 
 
 
 def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc], want: int) -> list[str]:
+    """The first `want` issues of `walk` the query selects. The first stretch of the walk is tested
+    issue by issue (a page of a common query is found there, no index touched); past it, the
+    indexes narrow the rest (a rare value is found without testing every issue)."""
+    test = compiled.test
+    stretch = want * PROBE
+    hits = [i for i in islice(walk, stretch) if test(docs[i])]
+    if len(hits) >= want or len(walk) <= stretch:
+        return hits[:want]
+    rest = islice(walk, stretch, None)
     if compiled.lookup is None:
-        test = compiled.test
-        return list(islice((i for i in walk if test(docs[i])), want))
+        hits += islice((i for i in rest if test(docs[i])), want - len(hits))
+        return hits
     found, residual = compiled.lookup(), compiled.residual
-    if residual is None:
-        return list(islice((i for i in walk if i in found), want))
-    return list(islice((i for i in walk if i in found and residual(docs[i])), want))
+    more = (i for i in rest if i in found and (residual is None or residual(docs[i])))
+    hits += islice(more, want - len(hits))
+    return hits
+
+
+PROBE = 8  # issues tested one by one per hit wanted, before the indexes are asked
 
 
 def _position(docs: Mapping[str, Doc]) -> Callable[[str], int]:
