@@ -1,8 +1,8 @@
 """The parity engine: replay recordings against a twin on fresh tenants and report its fidelity.
 
 `verify(app_factory or base_url, traces) -> Report`; vendor specifics live in profiles
-(`recorder.parity.okta`, `recorder.parity.slack`, `recorder.parity.github`; `recorder.parity.generic`
-for any other service).
+(`recorder.parity.okta`, `recorder.parity.slack`, `recorder.parity.jira`, `recorder.parity.github`;
+`recorder.parity.generic` for any other service).
 """
 
 from recorder.parity.engine import load_traces, profile_for, verify, verify_async

@@ -107,9 +107,11 @@ def test_assign_watch_and_link(jira: JIRA, jira_site: JiraSite) -> None:
     assert jira.issue(one.key).fields.assignee.emailAddress == "ben@example.com"
     jira.assign_issue(one, None)
     assert jira.issue(one.key).fields.assignee is None
+    assert jira.issue(one.key).fields.watches.isWatching  # Jira has the creator watch the issue
     jira.add_watcher(one, "chloe@example.com")
     watchers = jira.watchers(one)
-    assert watchers.watchCount == 1 and watchers.watchers[0].displayName == "Chloe Chen"
+    assert watchers.watchCount == 2
+    assert [w.displayName for w in watchers.watchers] == ["Ada Admin", "Chloe Chen"]
     jira.create_issue_link("Blocks", one.key, two.key)
     links = jira.issue(two.key).fields.issuelinks
     assert links[0].type.name == "Blocks" and links[0].inwardIssue.key == one.key

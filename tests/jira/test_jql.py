@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.jira.jql_site import key_of, site
-from twins.jira.jql import JqlError, search
+from twins.jira.jql import JqlError, SortKey, evaluate, search
 
 ABC = "ABC-1 ABC-2 ABC-3 ABC-4 ABC-5"
 XYZ = "XYZ-1 XYZ-2 XYZ-3"
@@ -309,3 +309,16 @@ def test_error(jira_site, jql: str, message: str) -> None:  # type: ignore[no-un
     with pytest.raises(JqlError) as caught:
         search(jql, jira_site)
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("jql", "expected"), QUERIES, ids=[q or "<empty>" for q, _ in QUERIES])
+@pytest.mark.parametrize("probe", [0, 8])  # 0: past the first issue, the indexes find the page
+def test_a_page_is_the_start_of_the_whole_answer(
+    jira_site, jql: str, expected: str, probe: int, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A search asked for its first few hits (`search/jql` pages) starts as the full list does, in
+    the same order, whether or not the query's order lets it stop early (then it gives them all)."""
+    monkeypatch.setattr(evaluate, "PROBE", probe)
+    whole = search(jql, jira_site, (SortKey("created", True),))
+    for want in (1, 3, len(whole) + 1):
+        assert search(jql, jira_site, (SortKey("created", True),), want)[:want] == whole[:want]

@@ -126,6 +126,7 @@ class Collection:
         self.rows: dict[Any, Row] = {}
         self._unique: dict[str, dict[Any, Any]] = {f: {} for f in spec.unique}
         self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
+        self.changes = 0  # counts every row added or removed (a replaced row is both): caches compare it
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -153,6 +154,7 @@ class Collection:
         return [row for row in self.rows.values() if predicate(row)]
 
     def _add_indexes(self, row: Row) -> None:
+        self.changes += 1
         key = row[self.spec.key]
         for f, idx in self._unique.items():
             value = row.get(f)
@@ -164,6 +166,7 @@ class Collection:
             self._state.on_credential(row[self.spec.credential], True)
 
     def _drop_indexes(self, row: Row) -> None:
+        self.changes += 1
         key = row[self.spec.key]
         for f, idx in self._unique.items():
             value = row.get(f)

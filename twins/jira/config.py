@@ -99,12 +99,13 @@ class SystemField:
     navigable: bool = True
     searchable: bool = True
     required: bool = False
+    listed_schema: bool = True  # whether `GET /field` shows its schema (`parent`'s is only on screens)
 
 
-SYSTEM_FIELDS = [
+SYSTEM_FIELDS = [  # as Jira Cloud's `GET /field` lists them
     SystemField("summary", "Summary", "string", clause_names=("summary",), required=True),
     SystemField("issuetype", "Issue Type", "issuetype", clause_names=("issuetype", "type"), required=True),
-    SystemField("project", "Project", "project", clause_names=("project",), required=True),
+    SystemField("project", "Project", "project", clause_names=("project",), orderable=False, required=True),
     SystemField("description", "Description", "string", clause_names=("description",)),
     SystemField("status", "Status", "status", clause_names=("status",), orderable=False),
     SystemField("priority", "Priority", "priority", clause_names=("priority",)),
@@ -112,25 +113,44 @@ SYSTEM_FIELDS = [
     SystemField("assignee", "Assignee", "user", clause_names=("assignee",)),
     SystemField("reporter", "Reporter", "user", clause_names=("reporter",)),
     SystemField("creator", "Creator", "user", clause_names=("creator",), orderable=False),
-    SystemField("labels", "Labels", "array", "string", clause_names=("labels",)),
-    SystemField("components", "Components", "array", "component", clause_names=("component",)),
-    SystemField("fixVersions", "Fix versions", "array", "version", clause_names=("fixVersion",)),
-    SystemField("versions", "Affects versions", "array", "version", clause_names=("affectedVersion",)),
+    SystemField("labels", "Labels", "array", items="string", clause_names=("labels",)),
+    SystemField("components", "Components", "array", items="component", clause_names=("component",)),
+    SystemField("fixVersions", "Fix versions", "array", items="version", clause_names=("fixVersion",)),
+    SystemField("versions", "Affects versions", "array", items="version", clause_names=("affectedVersion",)),
     SystemField("duedate", "Due date", "date", clause_names=("due", "duedate")),
     SystemField("created", "Created", "datetime", clause_names=("created", "createdDate"), orderable=False),
     SystemField("updated", "Updated", "datetime", clause_names=("updated", "updatedDate"), orderable=False),
     SystemField(
-        "resolutiondate", "Resolved", "datetime", clause_names=("resolved", "resolutiondate"), orderable=False
+        "resolutiondate", "Resolved", "datetime", clause_names=("resolutiondate", "resolved"), orderable=False
     ),
     SystemField("environment", "Environment", "string", clause_names=("environment",)),
-    SystemField("parent", "Parent", "issuelink", clause_names=("parent",)),
-    SystemField("issuelinks", "Linked Issues", "array", "issuelinks", clause_names=("issueLink",)),
-    SystemField("subtasks", "Sub-tasks", "array", "issuelinks", clause_names=("subtasks",), orderable=False),
-    SystemField("comment", "Comment", "comments-page", clause_names=("comment",)),
-    SystemField("watches", "Watchers", "watches", clause_names=("watchers",), orderable=False),
-    SystemField("votes", "Votes", "votes", clause_names=("votes",), orderable=False),
-    SystemField("attachment", "Attachment", "array", "attachment", clause_names=("attachments",)),
-    SystemField("worklog", "Log Work", "array", "worklog", clause_names=("worklogDate",), orderable=False),
+    SystemField("parent", "Parent", "issuelink", clause_names=("parent",), listed_schema=False),
+    SystemField(
+        "issuelinks", "Linked Issues", "array", items="issuelinks", clause_names=("issueLink", "workItemLink")
+    ),
+    SystemField(
+        "subtasks",
+        "Sub-tasks",
+        "array",
+        items="issuelinks",
+        clause_names=("subtasks",),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField("comment", "Comment", "comments-page", clause_names=("comment",), navigable=False),
+    SystemField(
+        "watches", "Watchers", "watches", clause_names=("watchers",), orderable=False, searchable=False
+    ),
+    SystemField("votes", "Votes", "votes", clause_names=("votes",), orderable=False, searchable=False),
+    SystemField(
+        "attachment",
+        "Attachment",
+        "array",
+        items="attachment",
+        clause_names=("attachments",),
+        navigable=False,
+    ),
+    SystemField("worklog", "Log Work", "array", items="worklog", clause_names=(), navigable=False),
     SystemField(
         "statuscategorychangedate",
         "Status Category Changed",
@@ -138,12 +158,87 @@ SYSTEM_FIELDS = [
         clause_names=("statusCategoryChangedDate",),
         orderable=False,
     ),
-    SystemField("lastViewed", "Last Viewed", "datetime", clause_names=("lastViewed",), orderable=False),
+    SystemField(
+        "lastViewed",
+        "Last Viewed",
+        "datetime",
+        clause_names=("lastViewed",),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField(
+        "statusCategory",
+        "Status Category",
+        "statusCategory",
+        clause_names=("statusCategory",),
+        orderable=False,
+    ),
+    SystemField("security", "Security Level", "securitylevel", clause_names=("level",)),
+    SystemField(
+        "timespent", "Time Spent", "number", clause_names=("timespent",), orderable=False, searchable=False
+    ),
+    SystemField(
+        "aggregatetimespent", "Σ Time Spent", "number", clause_names=(), orderable=False, searchable=False
+    ),
+    SystemField(
+        "timeoriginalestimate",
+        "Original estimate",
+        "number",
+        clause_names=("originalEstimate", "timeoriginalestimate"),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField(
+        "aggregatetimeoriginalestimate",
+        "Σ Original Estimate",
+        "number",
+        clause_names=(),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField(
+        "timeestimate",
+        "Remaining Estimate",
+        "number",
+        clause_names=("remainingEstimate", "timeestimate"),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField(
+        "aggregatetimeestimate",
+        "Σ Remaining Estimate",
+        "number",
+        clause_names=(),
+        orderable=False,
+        searchable=False,
+    ),
+    SystemField(
+        "progress", "Progress", "progress", clause_names=("progress",), orderable=False, searchable=False
+    ),
+    SystemField(
+        "aggregateprogress", "Σ Progress", "progress", clause_names=(), orderable=False, searchable=False
+    ),
+    SystemField("workratio", "Work Ratio", "number", clause_names=("workratio",), orderable=False),
+    SystemField("timetracking", "Time tracking", "timetracking", clause_names=(), navigable=False),
+    SystemField("issuerestriction", "Restrict to", "issuerestriction", clause_names=(), navigable=False),
+    SystemField(
+        "issuekey",
+        "Key",
+        "",
+        clause_names=("id", "issue", "issuekey", "key", "workItem", "workItemKey"),
+        orderable=False,
+        searchable=False,
+        listed_schema=False,
+    ),
+    SystemField(
+        "thumbnail", "Images", "", clause_names=(), orderable=False, searchable=False, listed_schema=False
+    ),
 ]
 # Custom fields every seeded site has: id, name, schema.custom, schema.type, options
 GREENHOPPER = "com.pyxis.greenhopper.jira"
 CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes"
 CUSTOM_FIELDS = [
+    ("customfield_10011", "Epic Name", f"{GREENHOPPER}:gh-epic-label", "string", ()),
     ("customfield_10016", "Story point estimate", f"{GREENHOPPER}:jsw-story-points", "number", ()),
     ("customfield_10020", "Sprint", f"{GREENHOPPER}:gh-sprint", "array", ()),
     ("customfield_10030", "Team", f"{CUSTOM}:select", "option", ("Platform", "Web", "Mobile")),

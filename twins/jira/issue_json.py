@@ -3,16 +3,18 @@ or ADF (v3), and the expansions (renderedFields, names, schema, transitions, cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.jira import config, render
-from twins.jira.markup import to_html, to_wiki
+from twins.jira.markup import as_adf, as_wiki, to_html
 from twins.jira.render import Site, stamp
 from twins.jira.workflow import available
 
 NAVIGABLE = [f.id for f in config.SYSTEM_FIELDS if f.navigable]
+EVERY = [f.id for f in config.SYSTEM_FIELDS]
 CUSTOM_IDS = [c[0] for c in config.CUSTOM_FIELDS]
 TEXT_FIELDS = ("description", "environment")
 
@@ -21,7 +23,7 @@ def text(site: Site, doc: dict[str, Any] | None) -> Any:
     """A stored document as this API version speaks it (wiki markup on v2, ADF on v3)."""
     if not doc:
         return None
-    return doc if site.v3 else to_wiki(doc)
+    return as_adf(doc) if site.v3 else as_wiki(doc)
 
 
 def wanted_fields(requested: list[str]) -> list[str]:
@@ -29,7 +31,9 @@ def wanted_fields(requested: list[str]) -> list[str]:
     names = [n.strip() for item in requested for n in item.split(",") if n.strip()] or ["*navigable"]
     out: list[str] = []
     for name in names:
-        if name in ("*all", "*navigable"):
+        if name == "*all":
+            out.extend(EVERY + CUSTOM_IDS)
+        elif name == "*navigable":
             out.extend(NAVIGABLE + CUSTOM_IDS)
         elif name == "*none":
             continue
@@ -42,8 +46,7 @@ def wanted_fields(requested: list[str]) -> list[str]:
 def issue(
     site: Site, state: TenantState, row: Row, fields: Iterable[str], expand: set[str]
 ) -> dict[str, Any]:
-    values = all_fields(site, state, row)
-    chosen = {name: values[name] for name in fields if name in values}
+    chosen = all_fields(site, state, row, fields)
     out: dict[str, Any] = {
         "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
         "id": row["id"],
@@ -77,65 +80,137 @@ def issue(
     return out
 
 
-def all_fields(site: Site, state: TenantState, row: Row) -> dict[str, Any]:
-    """Every field of the issue, rendered."""
-    project = state["jira_projects"].get(row["project_id"])
-    assert project is not None
+def all_fields(
+    site: Site, state: TenantState, row: Row, wanted: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The issue's fields, rendered: the `wanted` ones (in that order), else every one. Only the
+    wanted ones are worked out (a search asking for `summary,status` renders no comments)."""
+    makers = _field_makers(site, state, row)
+    names = list(makers) if wanted is None else [n for n in wanted if n in makers]
+    return {name: makers[name]() for name in names}
+
+
+def _field_makers(site: Site, state: TenantState, row: Row) -> dict[str, Callable[[], Any]]:
     issue_url = f"{site.api}/issue/{row['key']}"
-    comments = [comment(site, state, c) for c in state["jira_comments"].where("issue_id", row["id"])]
-    logs = [worklog(site, state, w) for w in state["jira_worklogs"].where("issue_id", row["id"])]
-    fields: dict[str, Any] = {
-        "statuscategorychangedate": stamp(row["status_changed"] or row["created"]),
-        "issuetype": render.issue_type(site, row["type_id"]),
-        "timespent": None,
-        "project": render.project_short(site, project),
-        "fixVersions": _versions(site, state, row["fix_versions"]),
-        "aggregatetimespent": None,
-        "resolution": render.resolution(site, row["resolution_id"]),
-        "resolutiondate": stamp(row["resolved"]),
-        "workratio": -1,
-        "lastViewed": None,
-        "watches": {"self": f"{issue_url}/watchers", "watchCount": len(row["watchers"]), "isWatching": False},
-        "created": stamp(row["created"]),
-        "priority": render.priority(site, row["priority_id"]),
-        "labels": list(row["labels"]),
-        "versions": _versions(site, state, row["versions"]),
-        "issuelinks": links(site, state, row),
-        "assignee": render.user_of(site, state, row["assignee"]),
-        "updated": stamp(row["updated"]),
-        "status": render.status(site, row["status_id"]),
-        "components": [
+    issue_id = row["id"]
+
+    def project() -> dict[str, Any]:
+        found = state["jira_projects"].get(row["project_id"])
+        assert found is not None
+        return render.project_short(site, found)
+
+    def comments() -> dict[str, Any]:
+        found = [comment(site, state, c) for c in state["jira_comments"].where("issue_id", issue_id)]
+        total = len(found)
+        return {
+            "comments": found,
+            "self": f"{issue_url}/comment",
+            "maxResults": total,
+            "total": total,
+            "startAt": 0,
+        }
+
+    def worklogs() -> dict[str, Any]:
+        logs = [worklog(site, state, w) for w in state["jira_worklogs"].where("issue_id", issue_id)]
+        return {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]}
+
+    worked_out: list[dict[str, Any]] = []
+
+    def tracking() -> dict[str, Any]:
+        if not worked_out:
+            logs = state["jira_worklogs"].where("issue_id", issue_id)
+            worked_out.append(time_tracking(sum(w["seconds"] for w in logs)))
+        return worked_out[0]
+
+    makers: dict[str, Callable[[], Any]] = {
+        "statuscategorychangedate": lambda: stamp(row["status_changed"] or row["created"]),
+        "issuetype": lambda: render.issue_type(site, row["type_id"]),
+        "project": project,
+        "fixVersions": lambda: _versions(site, state, row["fix_versions"]),
+        "resolution": lambda: render.resolution(site, row["resolution_id"]),
+        "resolutiondate": lambda: stamp(row["resolved"]),
+        "lastViewed": lambda: None,
+        "watches": lambda: {
+            "self": f"{issue_url}/watchers",
+            "watchCount": len(row["watchers"]),
+            "isWatching": site.viewer in row["watchers"],
+        },
+        "created": lambda: stamp(row["created"]),
+        "priority": lambda: render.priority(site, row["priority_id"]),
+        "labels": lambda: list(row["labels"]),
+        "versions": lambda: _versions(site, state, row["versions"]),
+        "issuelinks": lambda: links(site, state, row),
+        "assignee": lambda: render.user_of(site, state, row["assignee"]),
+        "updated": lambda: stamp(row["updated"]),
+        "status": lambda: render.status(site, row["status_id"]),
+        "components": lambda: [
             render.component(site, c) for c in map(state["jira_components"].get, row["components"]) if c
         ],
-        "description": text(site, row["description"]),
-        "summary": row["summary"],
-        "creator": render.user_of(site, state, row["creator"]),
-        "subtasks": [brief(site, s) for s in state["jira_issues"].where("parent_id", row["id"])],
-        "reporter": render.user_of(site, state, row["reporter"]),
-        "environment": text(site, row["environment"]),
-        "duedate": row["duedate"],
-        "progress": {"progress": 0, "total": 0},
-        "votes": {"self": f"{issue_url}/votes", "votes": len(row["voters"]), "hasVoted": False},
-        "comment": {
-            "comments": comments,
-            "self": f"{issue_url}/comment",
-            "maxResults": len(comments),
-            "total": len(comments),
-            "startAt": 0,
+        "description": lambda: text(site, row["description"]),
+        "summary": lambda: row["summary"],
+        "creator": lambda: render.user_of(site, state, row["creator"]),
+        "subtasks": lambda: [brief(site, s) for s in state["jira_issues"].where("parent_id", issue_id)],
+        "reporter": lambda: render.user_of(site, state, row["reporter"]),
+        "environment": lambda: text(site, row["environment"]),
+        "duedate": lambda: row["duedate"],
+        "votes": lambda: {
+            "self": f"{issue_url}/votes",
+            "votes": len(row["voters"]),
+            "hasVoted": site.viewer in row["voters"],
         },
-        "worklog": {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]},
-        "attachment": [
-            attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", row["id"])
+        "comment": comments,
+        "worklog": worklogs,
+        "attachment": lambda: [
+            attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", issue_id)
         ],
-        "timetracking": {},
+        "statusCategory": lambda: render.category(site, render.STATUS[row["status_id"]][2]),
+        "security": lambda: None,
+        **{name: partial(_pick, tracking, name) for name in TIME_TRACKING},
     }
-    if row["parent_id"]:
-        parent = state["jira_issues"].get(row["parent_id"])
-        if parent is not None:
-            fields["parent"] = brief(site, parent)
+    parent = state["jira_issues"].get(row["parent_id"]) if row["parent_id"] else None
+    if parent is not None:
+        makers["parent"] = lambda: brief(site, parent)
     for ident in CUSTOM_IDS:
-        fields[ident] = custom_value(site, state, ident, row["custom"].get(ident))
-    return fields
+        makers[ident] = partial(custom_value, site, state, ident, row["custom"].get(ident))
+    return makers
+
+
+def _pick(values: Callable[[], dict[str, Any]], name: str) -> Any:
+    return values()[name]
+
+
+TIME_TRACKING = (
+    "timespent",
+    "aggregatetimespent",
+    "timeoriginalestimate",
+    "aggregatetimeoriginalestimate",
+    "timeestimate",
+    "aggregatetimeestimate",
+    "progress",
+    "aggregateprogress",
+    "workratio",
+    "timetracking",
+)
+
+
+def time_tracking(seconds: int) -> dict[str, Any]:
+    """The time-tracking fields of an issue with `seconds` logged and no estimates."""
+    progress: dict[str, Any] = {"progress": seconds, "total": seconds}
+    if seconds:
+        progress["percent"] = 100
+    tracking = {"timeSpent": spent(seconds), "timeSpentSeconds": seconds} if seconds else {}
+    return {
+        "timespent": seconds or None,
+        "aggregatetimespent": seconds or None,
+        "timeoriginalestimate": None,
+        "aggregatetimeoriginalestimate": None,
+        "timeestimate": None,
+        "aggregatetimeestimate": None,
+        "progress": progress,
+        "aggregateprogress": dict(progress),
+        "workratio": -1,
+        "timetracking": tracking,
+    }
 
 
 def custom_value(site: Site, state: TenantState, ident: str, value: Any) -> Any:
@@ -178,29 +253,32 @@ def brief(site: Site, row: Row) -> dict[str, Any]:
     }
 
 
+def link_type(site: Site, row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "inward": row["inward"],
+        "outward": row["outward"],
+        "self": f"{site.api}/issueLinkType/{row['id']}",
+    }
+
+
 def links(site: Site, state: TenantState, row: Row) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    types = {t[0]: t for t in config.LINK_TYPES}
     for side, other_side, key in (
         ("outward_id", "inward_id", "inwardIssue"),
         ("inward_id", "outward_id", "outwardIssue"),
     ):
         for link in state["jira_links"].where(side, row["id"]):
             other = state["jira_issues"].get(link[other_side])
-            if other is None:
+            kind = state["jira_link_types"].get(link["type_id"])
+            if other is None or kind is None:
                 continue
-            ident, name, inward, outward = types[link["type_id"]]
             out.append(
                 {
                     "id": link["id"],
                     "self": f"{site.api}/issueLink/{link['id']}",
-                    "type": {
-                        "id": ident,
-                        "name": name,
-                        "inward": inward,
-                        "outward": outward,
-                        "self": f"{site.api}/issueLinkType/{ident}",
-                    },
+                    "type": link_type(site, kind),
                     key: brief(site, other),
                 }
             )

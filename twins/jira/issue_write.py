@@ -10,7 +10,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.errors import TwinError
 from twins.jira import config, render
-from twins.jira.markup import check_document, from_wiki
+from twins.jira.markup import check_document, from_wiki, with_source
 from twins.jira.models import next_id
 from twins.jira.render import Site
 
@@ -82,7 +82,7 @@ class Writer:
         if not isinstance(value, str):
             self.fail(field, "Operation value must be a string")
             return None
-        return from_wiki(value)
+        return with_source(from_wiki(value), value)
 
     def named(self, field: str, value: Any, table: list[tuple[str, ...]], label: str) -> str | None:
         if value is None:
@@ -172,6 +172,11 @@ class Writer:
         if schema_type == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 self.fail(field, "Operation value must be a number")
+                return None
+            return value
+        if schema_type == "string":
+            if not isinstance(value, str):
+                self.fail(field, "Operation value must be a string")
                 return None
             return value
         if schema_type == "option":

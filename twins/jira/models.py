@@ -126,6 +126,16 @@ class JiraLink(TenantRow, table=True):
     outward_id: str
 
 
+class JiraLinkType(TenantRow, table=True):
+    """An issue link type: why two issues are linked, named for each direction."""
+
+    __tablename__ = "jira_link_types"
+    id: str = Field(primary_key=True)
+    name: str
+    inward: str
+    outward: str
+
+
 class JiraWebhook(TenantRow, table=True):
     """A webhook: an admin one (`/rest/webhooks/1.0/webhook`) or an app's dynamic one (`/webhook`)."""
 
@@ -204,7 +214,8 @@ COLLECTIONS = [
     CollectionSpec.of(JiraIssue, unique=("key",), index=("project_id", "parent_id")),
     CollectionSpec.of(JiraComment, index=("issue_id",)),
     CollectionSpec.of(JiraChange, index=("issue_id",)),
-    CollectionSpec.of(JiraLink, index=("inward_id", "outward_id")),
+    CollectionSpec.of(JiraLink, index=("inward_id", "outward_id", "type_id")),
+    CollectionSpec.of(JiraLinkType, unique=("name",)),
     CollectionSpec.of(JiraWebhook),
     CollectionSpec.of(JiraAttachment, index=("issue_id",)),
     CollectionSpec.of(JiraWorklog, index=("issue_id",)),
@@ -217,6 +228,7 @@ FIRST_ID = {
     "comment": 10000,
     "change": 10000,
     "link": 10000,
+    "link_type": 10000,
     "project": 10000,
     "component": 10000,
     "version": 10000,

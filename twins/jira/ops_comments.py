@@ -145,3 +145,16 @@ def do_transition(call: Call) -> None:
         if isinstance(op, dict) and isinstance(op.get("add"), dict):
             add_comment_row(call, issue, op["add"])
     issue_event(call, "jira:issue_updated", issue, change=change, name="issue_generic")
+
+
+@work.operation(
+    "GET",
+    "/issue/{issueIdOrKey}/changelog",
+    scope=READ,
+    page=OffsetTotal(items="values", default=100, most=100),
+)
+def issue_changelog(call: Call) -> Any:
+    """The issue's change history a page at a time, oldest first."""
+    issue = find_issue(call, call.path["issueIdOrKey"])
+    entries = sorted(issue_json.changelog(site_of(call), call.state, issue), key=lambda c: int(c["id"]))
+    return call.page(entries)

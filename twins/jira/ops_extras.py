@@ -12,6 +12,7 @@ from twins.jira.auth import READ, USERS, WRITE, registry
 from twins.jira.issue_write import FieldErrors, Writer
 from twins.jira.models import next_id
 from twins.jira.ops_issues import find_issue
+from twins.jira.ops_project_parts import path_component, path_version
 from twins.jira.ops_site import path_project, site_of
 from twins.kit import Call, OffsetTotal, Reply
 
@@ -111,40 +112,79 @@ def worklogs(call: Call) -> list[dict[str, Any]]:
     ]
 
 
-@extras.operation("POST", "/issue/{issueIdOrKey}/worklog", scope=WRITE, write=True, status=201)
-def add_worklog(call: Call) -> dict[str, Any]:
-    issue = find_issue(call, call.path["issueIdOrKey"])
+def _worklog_values(call: Call, current: Row | None) -> dict[str, Any]:
+    """Time spent, start and comment of a new worklog, or the changes to `current`."""
     body = call.require_body()
+    changes: dict[str, Any] = {}
     seconds = body.get("timeSpentSeconds")
     if seconds is None:
         seconds = _seconds(body.get("timeSpent"))
+    if seconds is None and current is not None and "timeSpent" not in body:
+        seconds = current["seconds"]
     if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
         raise FieldErrors({"timeLogged": "You must indicate the time spent working."})
-    started = call.now()
+    changes["seconds"] = seconds
     if body.get("started"):
         try:
-            started = datetime.strptime(str(body["started"]), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+            changes["started"] = datetime.strptime(str(body["started"]), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
         except ValueError:
             raise FieldErrors(
                 {"started": "Could not parse the date. Use the format yyyy-MM-dd'T'HH:mm:ss.SSSZ"}
             ) from None
-    writer = Writer(site_of(call), call.state, None)
-    comment = writer.text_doc("comment", body.get("comment")) or {}
-    writer.check()
+    elif current is None:
+        changes["started"] = call.now()
+    if current is None or "comment" in body:
+        writer = Writer(site_of(call), call.state, None)
+        changes["comment"] = writer.text_doc("comment", body.get("comment")) or {}
+        writer.check()
+    return changes
+
+
+@extras.operation("POST", "/issue/{issueIdOrKey}/worklog", scope=WRITE, write=True, status=201)
+def add_worklog(call: Call) -> dict[str, Any]:
+    issue = find_issue(call, call.path["issueIdOrKey"])
+    values = _worklog_values(call, None)
     row = call.state["jira_worklogs"].insert(
         {
             "id": next_id(call.state, "worklog"),
             "issue_id": issue["id"],
             "author": call.caller.subject,
-            "comment": comment,
-            "started": started,
-            "seconds": seconds,
             "created": call.now(),
             "updated": call.now(),
+            **values,
         }
     )
     call.state["jira_issues"].update(issue["id"], updated=call.now())
     return worklog_json(call, row)
+
+
+def _worklog(call: Call) -> tuple[Row, Row]:
+    """The issue and the worklog of the path, or Jira's 404."""
+    issue = find_issue(call, call.path["issueIdOrKey"])
+    row = call.state["jira_worklogs"].get(call.path["id"])
+    if row is None or row["issue_id"] != issue["id"]:
+        raise call.error("not_found", f"Cannot find worklog with id: '{call.path['id']}'.")
+    return issue, row
+
+
+@extras.operation("GET", "/issue/{issueIdOrKey}/worklog/{id}", scope=READ)
+def get_worklog(call: Call) -> dict[str, Any]:
+    return worklog_json(call, _worklog(call)[1])
+
+
+@extras.operation("PUT", "/issue/{issueIdOrKey}/worklog/{id}", scope=WRITE, write=True)
+def update_worklog(call: Call) -> dict[str, Any]:
+    issue, row = _worklog(call)
+    row = call.state["jira_worklogs"].update(row["id"], **_worklog_values(call, row), updated=call.now())
+    call.state["jira_issues"].update(issue["id"], updated=call.now())
+    return worklog_json(call, row)
+
+
+@extras.operation("DELETE", "/issue/{issueIdOrKey}/worklog/{id}", scope=WRITE, write=True, status=204)
+def delete_worklog(call: Call) -> None:
+    issue, row = _worklog(call)
+    call.state["jira_worklogs"].delete(row["id"])
+    call.state["jira_issues"].update(issue["id"], updated=call.now())
 
 
 @extras.operation("GET", "/issue/{issueIdOrKey}/votes", scope=READ)
@@ -264,18 +304,12 @@ def create_version(call: Call) -> dict[str, Any]:
 
 @extras.operation("GET", "/component/{id}", scope=READ)
 def component(call: Call) -> dict[str, Any]:
-    row = call.state["jira_components"].get(call.path["id"])
-    if row is None:
-        raise call.error("not_found", f"The component with id {call.path['id']} does not exist.")
-    return render.component(site_of(call), row)
+    return render.component(site_of(call), path_component(call))
 
 
 @extras.operation("GET", "/version/{id}", scope=READ)
 def version(call: Call) -> dict[str, Any]:
-    row = call.state["jira_versions"].get(call.path["id"])
-    if row is None:
-        raise call.error("not_found", f"Could not find version for id '{call.path['id']}'")
-    return render.version(site_of(call), row)
+    return render.version(site_of(call), path_version(call))
 
 
 @extras.operation("GET", "/group", scope=USERS)

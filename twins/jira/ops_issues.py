@@ -11,6 +11,7 @@ from twins.jira.issue_write import FieldErrors, Writer, find_project, record_cha
 from twins.jira.models import next_id
 from twins.jira.ops_site import site_of
 from twins.jira.render import stamp
+from twins.jira.search_site import JqlSites
 from twins.jira.webhooks import issue_event
 from twins.jira.workflow import initial_status
 from twins.kit import Call, Reply
@@ -31,7 +32,9 @@ def touch(call: Call, row: Row, **changes: Any) -> tuple[Row, str | None]:
     """Apply changes to an issue, stamp `updated` and write the changelog entry (its id, if any)."""
     now = call.now()
     new = call.state["jira_issues"].update(row["id"], **changes, updated=now)
-    return new, record_changes(call.state, row, new, call.caller.subject, now)
+    change = record_changes(call.state, row, new, call.caller.subject, now)
+    call.ext(JqlSites).note(call.state, new)
+    return new, change
 
 
 @issues.operation("POST", "/issue", scope=WRITE, write=True, status=201)
@@ -73,6 +76,7 @@ def _insert(
         "priority_id": config.DEFAULT_PRIORITY,
         "reporter": call.caller.subject,
         "creator": call.caller.subject,
+        "watchers": [call.caller.subject],  # Jira has people watch the issues they create
         "created": now,
         "updated": now,
         "status_changed": now,
@@ -80,6 +84,7 @@ def _insert(
     }
     row = call.state["jira_issues"].insert(row)
     _comments_from_update(call, row, update)
+    call.ext(JqlSites).note(call.state, row)
     issue_event(call, "jira:issue_created", row)
     site = site_of(call)
     return {"id": issue_id, "key": row["key"], "self": f"{site.api}/issue/{issue_id}"}
@@ -259,25 +264,6 @@ def remove_watcher(call: Call) -> None:
     row = find_issue(call, call.path["issueIdOrKey"])
     account = call.args.text("accountId", required=True)
     call.state["jira_issues"].update(row["id"], watchers=[a for a in row["watchers"] if a != account])
-
-
-@issues.operation("POST", "/issueLink", scope=WRITE, write=True, status=201)
-def link(call: Call) -> Reply:
-    body = call.require_body()
-    type_ref = body.obj("type", required=True)
-    wanted = str(type_ref.get("name") or type_ref.get("id") or "")
-    found = next((t for t in config.LINK_TYPES if wanted in (t[0], t[1])), None)
-    if found is None:
-        raise call.error("not_found", f"No issue link type with name '{wanted}' found.")
-    ends = []
-    for side in ("inwardIssue", "outwardIssue"):
-        ref = body.obj(side, required=True)
-        ends.append(find_issue(call, str(ref.get("key") or ref.get("id") or "")))
-    link_id = next_id(call.state, "link")
-    call.state["jira_links"].insert(
-        {"id": link_id, "type_id": found[0], "inward_id": ends[0]["id"], "outward_id": ends[1]["id"]}
-    )
-    return Reply(None, status=201)
 
 
 @issues.operation("GET", "/issue/{issueIdOrKey}/editmeta", scope=READ)

@@ -25,7 +25,11 @@ ON_SCREEN = (
     "fixVersions",
     "duedate",
     "parent",
+    "attachment",
+    "issuelinks",
 )
+# Operations an edit may apply to each field, where they are not the schema's default.
+OPERATIONS = {"issuetype": [], "attachment": ["set", "copy"], "issuelinks": ["add", "copy"]}
 
 
 def field_meta(
@@ -46,8 +50,11 @@ def field_meta(
             "name": f.name,
             "key": f.id,
             "hasDefaultValue": ident == "priority",
-            "operations": _operations(f.schema_type),
+            "operations": OPERATIONS.get(ident, _operations(f.schema_type)),
         }
+        completion = _autocomplete(site, state, project_id, ident)
+        if completion:
+            entry["autoCompleteUrl"] = completion
         if ident == "priority":
             entry["allowedValues"] = [render.priority(site, p[0]) for p in config.PRIORITIES]
             entry["defaultValue"] = render.priority(site, config.DEFAULT_PRIORITY)
@@ -83,6 +90,22 @@ def field_meta(
     return out
 
 
+def _autocomplete(site: Site, state: TenantState, project_id: str, ident: str) -> str | None:
+    """Where Jira's create screen looks up values of a field as the user types."""
+    if ident == "labels":
+        return f"{site.base}/rest/api/1.0/labels/suggest?query="
+    if ident in ("assignee", "reporter"):
+        project = state["jira_projects"].get(project_id)
+        key = project["key"] if project else ""
+        return f"{site.api}/user/assignable/search?project={key}&query="
+    if ident == "issuelinks":
+        return (
+            f"{site.api}/issue/picker?currentProjectId=&showSubTaskParent=true&showSubTasks=true"
+            "&currentIssueKey=null&query="
+        )
+    return None
+
+
 def _operations(schema_type: str) -> list[str]:
     return ["add", "set", "remove"] if schema_type == "array" else ["set"]
 
@@ -94,6 +117,8 @@ def createmeta(call: Call) -> dict[str, Any]:
     keys = {k.upper() for item in call.args.all("projectKeys") for k in item.split(",") if k}
     ids = {i for item in call.args.all("projectIds") for i in item.split(",") if i}
     with_fields = "projects.issuetypes.fields" in call.args.text("expand")
+    type_ids = {i for item in call.args.all("issuetypeIds") for i in item.split(",") if i}
+    type_names = {n.lower() for item in call.args.all("issuetypeNames") for n in item.split(",") if n}
     projects = []
     for p in call.state["jira_projects"]:
         if (keys or ids) and p["key"] not in keys and p["id"] not in ids:
@@ -101,12 +126,18 @@ def createmeta(call: Call) -> dict[str, Any]:
         types = []
         for t in p["issue_types"]:
             entry = render.issue_type(site, t)
+            if (type_ids or type_names) and t not in type_ids and entry["name"].lower() not in type_names:
+                continue
+            entry["untranslatedName"] = entry["name"]
             if with_fields:
+                entry["expand"] = "fields"
                 entry["fields"] = field_meta(site, call.state, p["id"], t)
             types.append(entry)
         short = render.project_short(site, p)
         projects.append(
-            {k: short[k] for k in ("self", "id", "key", "name", "avatarUrls")} | {"issuetypes": types}
+            {"expand": "issuetypes"}
+            | {k: short[k] for k in ("self", "id", "key", "name", "avatarUrls")}
+            | {"issuetypes": types}
         )
     return {"expand": "projects", "projects": projects}
 

@@ -11,6 +11,7 @@ from twins.jira.jql import JqlError, SortKey, search
 from twins.jira.ops_site import site_of
 from twins.jira.search_site import JqlSites
 from twins.kit import Args, Call, OffsetTotal, TokenPages
+from twins.kit.pagers import decode_cursor
 
 finder = registry("search")
 DEFAULT_ORDER = (SortKey("created", True),)
@@ -30,13 +31,26 @@ def _list(args: Args, name: str, default: list[str]) -> list[str]:
     return args.all(name) or [str(value)]
 
 
-def _run(call: Call, args: Args) -> list[str]:
+def _page_end(args: Args) -> int | None:
+    """How many hits a `search/jql` page needs: up to its end and one more (to tell whether
+    another page follows); None when the paging options are bad (the pager refuses them)."""
+    token = args.get("nextPageToken")
+    start = decode_cursor(TOKENS.kind, token) if isinstance(token, str) and token else 0
+    size = args.get("maxResults", TOKENS.default)
+    if isinstance(size, str) and size.isdigit():
+        size = int(size)
+    if start is None or not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return None
+    return start + min(size, TOKENS.most) + 1
+
+
+def _run(call: Call, args: Args, want: int | None = None) -> list[str]:
     jql = args.get("jql") or ""
     if not isinstance(jql, str):
         raise call.style.invalid("jql", "must be a string")
     site = call.ext(JqlSites).site(call.state, call.caller.subject)
     try:
-        return search(jql, site, DEFAULT_ORDER)
+        return search(jql, site, DEFAULT_ORDER, want)
     except JqlError as exc:
         raise call.error("bad_request", exc.message) from None
     except RecursionError:  # parentheses nested past the parser's depth
@@ -58,7 +72,7 @@ def _render(call: Call, args: Args, ids: list[str], default_fields: list[str]) -
 
 def _enhanced(call: Call) -> list[dict[str, Any]]:
     args = _options(call)
-    page = call.page(_run(call, args))
+    page = call.page(_run(call, args, _page_end(args)))
     return _render(call, args, page, ["id"])
 
 

@@ -14,7 +14,7 @@ site_ops = registry("site")
 
 
 def site_of(call: Call) -> Site:
-    return Site(call.base_url, call.url_path)
+    return Site(call.base_url, call.url_path, call.caller.subject)
 
 
 @site_ops.operation("GET", "/serverInfo", auth=Anonymous(), scope=())
@@ -34,6 +34,8 @@ def server_info(call: Call) -> dict[str, Any]:
         "scmInfo": "twin",
         "serverTitle": "Jira",
         "defaultLocale": {"locale": "en_US"},
+        "serverTimeZone": "Etc/UTC",
+        "displayUrlCSMHelpSeeker": call.base_url.rstrip("/"),
     }
 
 
@@ -91,22 +93,23 @@ def fields(call: Call) -> list[dict[str, Any]]:
     """System and custom fields, each with the `clauseNames` JQL knows it by."""
     out: list[dict[str, Any]] = []
     for f in config.SYSTEM_FIELDS:
-        schema: dict[str, Any] = {"type": f.schema_type, "system": f.id}
-        if f.items:
-            schema["items"] = f.items
-        out.append(
-            {
-                "id": f.id,
-                "key": f.id,
-                "name": f.name,
-                "custom": False,
-                "orderable": f.orderable,
-                "navigable": f.navigable,
-                "searchable": f.searchable,
-                "clauseNames": list(f.clause_names),
-                "schema": schema,
+        entry: dict[str, Any] = {
+            "id": f.id,
+            "key": f.id,
+            "name": f.name,
+            "custom": False,
+            "orderable": f.orderable,
+            "navigable": f.navigable,
+            "searchable": f.searchable,
+            "clauseNames": list(f.clause_names),
+        }
+        if f.listed_schema:
+            entry["schema"] = {
+                "type": f.schema_type,
+                **({"items": f.items} if f.items else {}),
+                "system": f.id,
             }
-        )
+        out.append(entry)
     for ident, name, custom, schema_type, _options in config.CUSTOM_FIELDS:
         number = ident.rsplit("_", 1)[1]
         out.append(
@@ -168,20 +171,27 @@ def categories(call: Call) -> list[dict[str, Any]]:
     return [render.category(site_of(call), c[1]) for c in config.CATEGORIES]
 
 
+@site_ops.operation("GET", "/statuscategory/{idOrKey}", scope=READ)
+def status_category(call: Call) -> dict[str, Any]:
+    wanted = call.path["idOrKey"].lower()
+    for number, key, _color, _name in config.CATEGORIES:
+        if wanted in (str(number), key.lower()):
+            return render.category(site_of(call), key)
+    raise call.error(
+        "not_found", f"The status category with id or key '{call.path['idOrKey']}' does not exist."
+    )
+
+
+@site_ops.operation("GET", "/resolution/{id}", scope=READ)
+def resolution(call: Call) -> dict[str, Any] | None:
+    if call.path["id"] not in render.RESOLUTION:
+        raise call.error("not_found", f"The resolution with ID '{call.path['id']}' does not exist.")
+    return render.resolution(site_of(call), call.path["id"])
+
+
 @site_ops.operation("GET", "/resolution", scope=READ)
 def resolutions(call: Call) -> list[dict[str, Any] | None]:
     return [render.resolution(site_of(call), r[0]) for r in config.RESOLUTIONS]
-
-
-@site_ops.operation("GET", "/issueLinkType", scope=READ)
-def link_types(call: Call) -> dict[str, Any]:
-    site = site_of(call)
-    return {
-        "issueLinkTypes": [
-            {"id": i, "name": n, "inward": a, "outward": b, "self": f"{site.api}/issueLinkType/{i}"}
-            for i, n, a, b in config.LINK_TYPES
-        ]
-    }
 
 
 @site_ops.operation("GET", "/project", scope=READ)

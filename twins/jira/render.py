@@ -19,7 +19,8 @@ RESOLUTION = {r[0]: r for r in config.RESOLUTIONS}
 class Site:
     """The links of one answer: the site's base URL and the API version the request used."""
 
-    def __init__(self, base_url: str, url_path: str) -> None:
+    def __init__(self, base_url: str, url_path: str, viewer: str | None = None) -> None:
+        self.viewer = viewer  # the caller's account id: whether they watch or voted for an issue
         self.base = base_url.rstrip("/")
         self.version = "3" if url_path.startswith("/rest/api/3") else "2"
         self.api = f"{self.base}/rest/api/{self.version}"
@@ -100,16 +101,21 @@ def status(site: Site, ident: str) -> dict[str, Any]:
     }
 
 
+# Jira Cloud's built-in issue type avatars
+TYPE_AVATARS = {"Task": 10318, "Bug": 10303, "Story": 10315, "Epic": 10307, "Subtask": 10316}
+
+
 def issue_type(site: Site, ident: str) -> dict[str, Any]:
     _, name, subtask, level, description = TYPE[ident]
+    avatar = TYPE_AVATARS.get(name, 10318)
     return {
         "self": f"{site.api}/issuetype/{ident}",
         "id": ident,
         "description": description,
-        "iconUrl": f"{site.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{ident}?size=medium",
+        "iconUrl": f"{site.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{avatar}?size=medium",
         "name": name,
         "subtask": subtask,
-        "avatarId": int(ident),
+        "avatarId": avatar,
         "hierarchyLevel": level,
     }
 

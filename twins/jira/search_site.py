@@ -28,6 +28,7 @@ class JqlSites:
 
     def __init__(self, ctx: TwinContext | None = None) -> None:
         self._sites: dict[str, tuple[int, MemorySite, dict[str, int]]] = {}
+        self._seen_changes: dict[str, int] = {}  # the issue collection's change count last synced
 
     def site(self, state: TenantState, current_user: str | None) -> MemorySite:
         held = self._sites.get(state.id)
@@ -38,7 +39,10 @@ class JqlSites:
         site.now = datetime.fromtimestamp(state.clock.now(), UTC)
         site.current_user = current_user
         refresh_refs(site, state)
-        rows = state["jira_issues"].rows
+        collection = state["jira_issues"]
+        if self._seen_changes.get(state.id) == collection.changes and seen:
+            return site  # no issue added, replaced or removed since the last sync
+        rows = collection.rows
         for issue_id in [i for i in seen if i not in rows]:
             site.drop(issue_id)
             del seen[issue_id]
@@ -46,7 +50,19 @@ class JqlSites:
             if seen.get(issue_id) != id(row):
                 site.put(issue_id, document(state, row))
                 seen[issue_id] = id(row)
+        self._seen_changes[state.id] = collection.changes
         return site
+
+    def note(self, state: TenantState, row: Row) -> None:
+        """Index an issue a write just made or changed, so that the next search need not: Jira
+        indexes as it writes. (Only a site already built; the next search still checks the rest.)"""
+        held = self._sites.get(state.id)
+        if held is None or held[0] != id(state):
+            return
+        _, site, seen = held
+        if seen.get(row["id"]) != id(row):
+            site.put(row["id"], document(state, row))
+            seen[row["id"]] = id(row)
 
 
 def history(state: TenantState, issue_id: str) -> list[Change]:

@@ -78,6 +78,10 @@ def seed(state: TenantState, size: int) -> None:
             "scopes": ["read:jira-work", "read:jira-user"],
         }
     )
+    for _, name, inward, outward in config.LINK_TYPES:
+        state["jira_link_types"].insert(
+            {"id": next_id(state, "link_type"), "name": name, "inward": inward, "outward": outward}
+        )
     software = _project(
         state, "APP", "Apollo App", "software", admin, ["10001", "10002", "10003", "10004", "10005"]
     )

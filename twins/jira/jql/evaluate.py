@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from twins.jira.jql import text
@@ -35,24 +36,76 @@ class Compiled:
     residual: Predicate | None = None
 
 
-def search(jql: str, site: Site, default_order: Sequence[SortKey] = ()) -> list[str]:
-    """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`)."""
+def search(jql: str, site: Site, default_order: Sequence[SortKey] = (), want: int | None = None) -> list[str]:
+    """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`).
+
+    With `want`, only the first `want` of them are needed (a page, and one more to tell whether
+    another follows): ordered by one plain field, the issues are walked in that field's cached
+    order and the walk stops there, so a page costs the same whatever the number of hits."""
     query = parse(jql)
     compiled, order = compile_query(query, site)
+    order = order or tuple(default_order)
     docs = site.issues()
+    walk = _sorted_walk(order, site, docs) if want is not None else None
+    if walk is not None and want is not None:
+        return _first_hits(compiled, walk, docs, want)
     if compiled.lookup is None:
         test = compiled.test
         hits = [i for i, doc in docs.items() if test(doc)]
     else:
         found = compiled.lookup()
         residual = compiled.residual
-        if len(found) * 8 > len(docs):  # walking the documents keeps their order for free
-            hits = [i for i in docs if i in found]
+        if len(found) * 8 > len(docs):  # in the documents' order, by the site's cached positions
+            hits = sorted(found, key=site.sort_rank("(position)", _position(docs)).__getitem__)
         else:
             hits = sorted((i for i in found if i in docs), key=_id_order)
         if residual is not None:
             hits = [i for i in hits if residual(docs[i])]
-    return sort_ids(hits, docs, order or tuple(default_order), site)
+    return sort_ids(hits, docs, order, site)
+
+
+def _sorted_walk(order: Sequence[SortKey], site: Site, docs: Mapping[str, Doc]) -> Sequence[str] | None:
+    """Every issue in the order of a single plain sort key (the site caches it), else None."""
+    if len(order) != 1:
+        return None
+    field = site.field(order[0].field)
+    if field is None or field.kind not in PLAIN_KINDS or field.multi:
+        return None
+    return site.sort_order(field.key, _sort_value(field, site, docs), order[0].descending)
+
+
+def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc], want: int) -> list[str]:
+    """The first `want` issues of `walk` the query selects. The first stretch of the walk is tested
+    issue by issue (a page of a common query is found there, no index touched); past it, the
+    indexes narrow the rest (a rare value is found without testing every issue)."""
+    test = compiled.test
+    stretch = want * PROBE
+    hits = [i for i in islice(walk, stretch) if test(docs[i])]
+    if len(hits) >= want or len(walk) <= stretch:
+        return hits[:want]
+    rest = islice(walk, stretch, None)
+    if compiled.lookup is None:
+        hits += islice((i for i in rest if test(docs[i])), want - len(hits))
+        return hits
+    found, residual = compiled.lookup(), compiled.residual
+    more = (i for i in rest if i in found and (residual is None or residual(docs[i])))
+    hits += islice(more, want - len(hits))
+    return hits
+
+
+PROBE = 8  # issues tested one by one per hit wanted, before the indexes are asked
+
+
+def _position(docs: Mapping[str, Doc]) -> Callable[[str], int]:
+    """An issue's place among the documents (the order an unsorted walk gives)."""
+    places: dict[str, int] = {}
+
+    def place(issue_id: str) -> int:
+        if not places:  # worked out only when the site has no cached positions
+            places.update((i, n) for n, i in enumerate(docs))
+        return places[issue_id]
+
+    return place
 
 
 def _id_order(issue_id: str) -> tuple[int, str]:
@@ -265,8 +318,16 @@ def sort_ids(ids: list[str], docs: Mapping[str, Doc], order: Sequence[SortKey], 
     for key in reversed(order):
         field = site.field(key.field)
         assert field is not None
-        out.sort(key=_sort_value(field, site, docs), reverse=key.descending)
+        value_of: Callable[[str], Any] = _sort_value(field, site, docs)
+        if field.kind in PLAIN_KINDS and not field.multi and len(out) > RANKED_FROM:
+            # a plain value depends on the issue alone: the site's cached ranks order the hits
+            value_of = site.sort_rank(f"{field.key}", value_of).__getitem__
+        out.sort(key=value_of, reverse=key.descending)
     return out
+
+
+PLAIN_KINDS = (Kind.DATETIME, Kind.DATE, Kind.NUMBER, Kind.ISSUE)
+RANKED_FROM = 256  # fewer hits sort faster by their values than through the ranks
 
 
 def _sort_value(field: FieldDef, site: Site, docs: Mapping[str, Doc]) -> Callable[[str], tuple[int, Any]]:

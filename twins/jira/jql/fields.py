@@ -51,7 +51,7 @@ def custom_field_key(clause_name: str) -> str | None:
 def custom_kind(schema_custom: str, schema_type: str) -> Kind:
     """The JQL kind of a custom field from its `schema.custom` and `schema.type`."""
     tail = schema_custom.rsplit(":", 1)[-1]
-    if tail in ("textarea", "textfield", "url"):
+    if tail in ("textarea", "textfield", "url", "gh-epic-label"):
         return Kind.TEXT
     if tail == "labels":
         return Kind.LABELS

@@ -7,12 +7,13 @@ document per issue, updated as issues change (`put` / `drop`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from twins.jira.jql.fields import SYSTEM_FIELDS, custom_field_key
+from twins.jira.jql.orders import SortedOrder
 from twins.jira.jql.site import FieldDef, Kind
 
 INDEXED = (
@@ -56,6 +57,8 @@ class MemorySite:
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # "ABC-1" -> ("ABC", 1)
     index: dict[str, dict[Hashable, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # sort key -> id -> dense rank
+    orders: dict[tuple[str, bool], SortedOrder] = field(default_factory=dict)  # (key, descending)
 
     # -- the Site protocol -------------------------------------------------------------
     def field(self, clause_name: str) -> FieldDef | None:
@@ -105,11 +108,35 @@ class MemorySite:
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
         return self.docs
 
+    def sort_rank(self, key: str, value_of: Callable[[str], Any]) -> Mapping[str, int]:
+        cached = self.ranks.get(key)
+        if cached is None:
+            values = {i: value_of(i) for i in self.docs}
+            cached = {}
+            rank, previous = -1, object()
+            for issue_id in sorted(values, key=values.__getitem__):
+                if values[issue_id] != previous:
+                    rank, previous = rank + 1, values[issue_id]
+                cached[issue_id] = rank
+            self.ranks[key] = cached
+        return cached
+
+    def sort_order(self, key: str, value_of: Callable[[str], Any], descending: bool) -> Sequence[str]:
+        cached = self.orders.get((key, descending))
+        if cached is None:
+            rank = self.sort_rank(key, value_of)
+            cached = SortedOrder(self.docs, value_of, rank.__getitem__, descending)
+            self.orders[(key, descending)] = cached
+        return cached.ids
+
     # -- keeping it current ------------------------------------------------------------
     def put(self, issue_id: str, doc: dict[str, Any]) -> None:
         """Add or replace an issue's search document."""
         self.drop(issue_id)
+        self.ranks.clear()
         self.docs[issue_id] = doc
+        for order in self.orders.values():
+            order.add(issue_id)
         project, number = doc["key"]
         self.keys[f"{project}-{number}".upper()] = doc["key"]
         for key in INDEXED:
@@ -121,6 +148,9 @@ class MemorySite:
         old = self.docs.pop(issue_id, None)
         if old is None:
             return
+        self.ranks.clear()
+        for order in self.orders.values():
+            order.remove(issue_id)
         project, number = old["key"]
         self.keys.pop(f"{project}-{number}".upper(), None)
         for key in INDEXED:

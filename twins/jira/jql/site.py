@@ -9,7 +9,7 @@ issue's changes (`Change`), oldest first, for WAS and CHANGED.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -98,3 +98,11 @@ class Site(Protocol):
 
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
         """Every issue the caller may see, by id."""
+
+    def sort_rank(self, key: str, value_of: Callable[[str], Any]) -> Mapping[str, int]:
+        """Every issue's dense rank by `value_of` (equal values, equal ranks), kept until an issue
+        changes: sorting many hits by a plain field is then one lookup per hit."""
+
+    def sort_order(self, key: str, value_of: Callable[[str], Any], descending: bool) -> Sequence[str]:
+        """Every issue id sorted by `value_of` (ties in the documents' order), kept until an issue
+        changes: the order a page of a search by that field is read from."""
