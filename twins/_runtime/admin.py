@@ -118,6 +118,10 @@ class NameIn(BaseModel):
     name: str
 
 
+class ResetIn(BaseModel):
+    snapshot: str | None = Field(default=None, description="a named snapshot (default: the seed state)")
+
+
 class ClockIn(BaseModel):
     freeze: bool | None = None
     at: float | None = Field(default=None, description="epoch seconds")
@@ -193,9 +197,23 @@ def build_admin_router() -> APIRouter:
         return {"deleted": tenant_id}
 
     @router.post("/reset")
-    async def reset(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
+    async def reset(
+        request: Request, ctx: Admin, body: ResetIn | None = None, tenant: TenantParam = None
+    ) -> dict[str, Any]:
+        """Back to the seed state (or to a named snapshot) as a fresh tenant: a real-time clock, no
+        journal, no per-twin logs or queues, no faults."""
         state = tenant_state(ctx, request, tenant)
-        restored = await ctx.store.reset(state.id)
+        name = body.snapshot if body is not None else None
+        if name is not None:
+            restored = await ctx.store.restore(state.id, name, clock=Clock())
+            if restored is None:
+                raise AdminError(
+                    404,
+                    "snapshot_not_found",
+                    f"no snapshot {name!r} for tenant {state.id!r}; see GET /_twin/snapshots",
+                )
+        else:
+            restored = await ctx.store.reset(state.id)
         if restored is None:
             restored = await ctx.store.create_tenant(state.id, state.seed, state.size)
         forget_tenant(ctx, state.id)
