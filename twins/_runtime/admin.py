@@ -65,8 +65,9 @@ def check_local(request: Request, allowed_origins: list[str]) -> None:
         )  # fmt: skip
 
 
-def require_admin(request: Request) -> TwinContext:
-    """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`)."""
+async def require_admin(request: Request) -> TwinContext:
+    """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`). A coroutine,
+    so FastAPI runs it on the loop: a plain function would cost every admin call a worker thread."""
     ctx = context_of(request)
     if not ctx.settings.admin_auth:
         check_local(request, ctx.settings.cors_origins)
