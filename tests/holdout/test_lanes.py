@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bench.holdout_trials import SCENARIO
 from holdout import steps
 from holdout.engine import Lane, Options, run_suite
 from holdout.scenario import parse
@@ -94,31 +95,8 @@ async def test_a_reset_to_a_snapshot_equals_the_tenant_when_it_was_taken(twins: 
     await twin.drop_tenant("exact-b")
 
 
-STORY = """\
-version: 1
-name: lanes
-twins: [slack, okta]
-people:
-  ann: {}
-  bo: {}
-seed:
-  slack:
-    channels: [{name: ops, members: [ann, bo]}]
-  okta:
-    users: [{person: ann}, {person: bo}]
-    groups: [{name: vpn, members: [bo]}]
-steps:
-  - slack.post: {as: ann, channel: ops, text: please add me to vpn}
-  - okta.add_to_group: {user: ann, group: vpn}
-expect:
-  - slack.message: {channel: ops, contains: vpn, count: 1}
-  - okta.member: {user: ann, group: vpn}
-  - okta.no_other_changes: {}
-"""
-
-
 async def test_a_lane_starts_every_trial_from_the_world_it_seeded(twins: TwinSet) -> None:
-    scenario = parse(STORY, "lanes.yaml")
+    scenario = parse(SCENARIO, "lanes.yaml")
     lane = Lane(scenario, "lane-x", 99)
     first = await lane.prepare(twins)
     built = {n: (await view(twins[n], "lane-x"))["state"] for n in scenario.twins}
@@ -134,7 +112,7 @@ async def test_a_lane_starts_every_trial_from_the_world_it_seeded(twins: TwinSet
 
 
 async def test_more_trials_than_lanes_each_satisfied_and_tenants_dropped(twins: TwinSet) -> None:
-    scenario = parse(STORY, "lanes.yaml")
+    scenario = parse(SCENARIO, "lanes.yaml")
     result = await run_suite(twins, [scenario], Options(trials=7, parallel=3, settle=0), threshold=1.0)
     trials = result.scenarios[0].trials
     assert [t.index for t in trials] == list(range(7))
