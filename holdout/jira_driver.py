@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 from holdout.rules import Outcome, counted, other_writes
 from holdout.seeding import World, stimulus
@@ -64,7 +65,7 @@ async def seed_jira(twins: TwinSet, seed: dict[str, Any], world: World) -> None:
     """Users for people (by e-mail), projects (an existing key is reused) and their issues."""
     for user in seed.get("users") or []:
         person = world.person(user["person"])
-        found = await jira_call(twins, world, "GET", f"/user/search?query={person.email}")
+        found = await jira_call(twins, world, "GET", f"/user/search?query={quote(person.email)}")
         match = [u for u in found if str(u.get("emailAddress", "")).lower() == person.email.lower()]
         if match:
             person.jira_id = match[0]["accountId"]
