@@ -1,6 +1,7 @@
 """Holdout engine throughput: trials per second of a three-step scenario against in-process twins,
-the time of one trial's reset + seed, and, as the baseline measured in the same run, the same steps
-and assertions repeated in one already-seeded tenant (no isolation).
+the time of one lane's create + seed, of one trial's reset to the seeded world, and, as the baseline
+measured in the same run, the same steps and assertions repeated in already-seeded tenants (no
+isolation).
 
     python -m bench.holdout_trials --trials 1000 --parallel 8     # the target: under 60 s
     python -m bench.holdout_trials --trials 100 --parallel 8      # a quick look
@@ -17,7 +18,7 @@ from typing import Any
 
 from bench.harness import machine, write_json
 from holdout import steps
-from holdout.engine import Options, expectations, run_suite
+from holdout.engine import Lane, Options, expectations, run_suite
 from holdout.scenario import parse
 from holdout.seeding import build_world
 from holdout.twinset import TwinSet, start_local
@@ -60,6 +61,22 @@ async def reset_and_seed(twins: TwinSet, count: int) -> list[float]:
     return out
 
 
+async def resets(twins: TwinSet, count: int) -> list[float]:
+    """Seconds of one trial's set-up in a lane: its tenants reset to the world the lane seeded."""
+    scenario = parse(SCENARIO, "bench.yaml")
+    lane = Lane(scenario, "bench-reset", 30_000)
+    world = await lane.prepare(twins)
+    out = []
+    for _ in range(count):
+        for step in scenario.data["steps"]:  # something to undo
+            await steps.run_step(twins, world, step)
+        started = time.perf_counter()
+        world = await lane.prepare(twins)
+        out.append(time.perf_counter() - started)
+    await lane.drop(twins)
+    return out
+
+
 async def baseline(twins: TwinSet, trials: int, parallel: int) -> float:
     """Trials per second of the steps + assertions alone, in seeded tenants reused across trials."""
     scenario = parse(SCENARIO, "bench.yaml")
@@ -84,6 +101,7 @@ async def measure(trials: int, parallel: int, seed_samples: int) -> dict[str, An
         scenario = parse(SCENARIO, "bench.yaml")
         await run_suite(twins, [scenario], Options(trials=4, parallel=4, settle=0), 1.0)  # warm up
         seeds = await reset_and_seed(twins, seed_samples)
+        reset_times = await resets(twins, seed_samples)
         started = time.perf_counter()
         result = await run_suite(twins, [scenario], Options(trials=trials, parallel=parallel, settle=0), 1.0)
         elapsed = time.perf_counter() - started
@@ -103,6 +121,7 @@ async def measure(trials: int, parallel: int, seed_samples: int) -> dict[str, An
         "trial_p95_s": round(per_trial[int(len(per_trial) * 0.95) - 1], 3),
         "reset_seed_median_s": round(statistics.median(seeds), 3),
         "reset_seed_samples": len(seeds),
+        "reset_to_world_median_s": round(statistics.median(reset_times), 4),
         "baseline_trials_per_second": round(base_rate, 2),
         "ratio_to_baseline": round(rate / base_rate, 3),
     }

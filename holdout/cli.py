@@ -202,7 +202,12 @@ def run(
         int | None,
         typer.Option("--trials", min=1, help="trials per scenario (default: the scenario's, else 3)"),
     ] = None,
-    parallel: Annotated[int, typer.Option("--parallel", min=1, max=256, help="trials at once")] = 4,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel", min=1, max=256, help="trials at once: lanes per scenario, each seeding one world"
+        ),
+    ] = 4,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.0, max=1.0, help="suite passes at this satisfaction")
     ] = 0.9,
@@ -234,7 +239,11 @@ def run(
         Path, typer.Option("--history", help="SQLite run history to append to")
     ] = DEFAULT_HISTORY,
     keep_tenants: Annotated[
-        bool, typer.Option("--keep-tenants", help="leave each trial's tenants for inspection")
+        bool, typer.Option("--keep-tenants", help="leave each lane's tenants for inspection")
+    ] = False,
+    fresh_worlds: Annotated[
+        bool,
+        typer.Option("--fresh-worlds", help="seed a new world (own seed) per trial, not one per lane"),
     ] = False,
     no_history: Annotated[bool, typer.Option("--no-history", help="do not record this run")] = False,
     commit: Annotated[
@@ -261,6 +270,7 @@ def run(
         app=app_cmd,
         profiles=profiles or ["none"],
         keep_tenants=keep_tenants,
+        fresh_worlds=fresh_worlds,
         provider=Provider.from_env(),
     )
     token = admin_token or os.environ.get("TWINS_ADMIN_TOKEN", "")

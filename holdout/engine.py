@@ -1,5 +1,7 @@
-"""Trials: for each scenario, N trials, each in its own tenant (created, seeded, dropped), run in
-parallel against one process per twin; reset -> seed -> app -> steps -> settle -> assert."""
+"""Trials: for each scenario, N trials run in lanes against one process per twin. A lane owns one
+tenant per twin: its first trial creates and seeds it and snapshots the seeded world; each later
+trial resets the tenant to that snapshot (the twin restores it in memory, one bulk write), so every
+trial starts from exactly the seeded state. Then app -> steps -> settle -> assert."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from holdout import rules, steps
@@ -40,6 +42,7 @@ class Options:
     profiles: list[str] = field(default_factory=lambda: ["none"])
     provider: Provider | None = None
     keep_tenants: bool = False
+    fresh_worlds: bool = False  # seed a new world for every trial instead of one per lane
 
 
 @dataclass
@@ -119,6 +122,44 @@ def tenant_id(scenario: Scenario, index: int, run: str) -> str:
     return f"ho-{run}-{scenario.key[2:]}-{index}"
 
 
+WORLD_SNAPSHOT = "holdout-world"
+
+
+def lane_count(scenario: Scenario, opts: Options) -> int:
+    """Lanes of a scenario: one world each (its own seed), at most `--parallel` of them."""
+    trials = trial_count(scenario, opts)
+    return trials if opts.fresh_worlds else max(1, min(trials, opts.parallel))
+
+
+@dataclass
+class Lane:
+    """A scenario's tenant on every twin it uses, seeded once, reset to its world before each trial."""
+
+    scenario: Scenario
+    tenant: str
+    seed: int
+    world: World | None = None
+
+    async def prepare(self, twins: TwinSet) -> World:
+        """The trial's world: built (and snapshotted) the first time, reset to the snapshot after."""
+        names = self.scenario.twins
+        if self.world is None:
+            world = await build_world(twins, self.scenario, self.tenant, self.seed)
+            for name in names:
+                world.cursors[name] = await twins[name].journal_cursor(self.tenant)
+                await twins[name].admin("POST", "/snapshot", self.tenant, json={"name": WORLD_SNAPSHOT})
+            self.world = world
+            return replace(world, cursors=dict(world.cursors))
+        for name in names:  # a reset forgets the journal, the twin's logs and queues, and faults
+            await twins[name].admin("POST", "/reset", self.tenant, json={"snapshot": WORLD_SNAPSHOT})
+        return replace(self.world, cursors=dict.fromkeys(names, 0))
+
+    async def drop(self, twins: TwinSet) -> None:
+        for name in self.scenario.twins:
+            with contextlib.suppress(TwinsError):
+                await twins[name].drop_tenant(self.tenant)
+
+
 async def expectations(twins: TwinSet, world: World, scenario: Scenario, opts: Options) -> list[Outcome]:
     """Rule expectations (re-polled while they fail, up to the settle time), then judged ones."""
     rule_specs = [e for e in scenario.data["expect"] if "judge" not in e]
@@ -142,18 +183,15 @@ async def apply_profile(twins: TwinSet, world: World, scenario: Scenario, profil
         await steps.add_fault(twins, world, fault)
 
 
-async def run_trial(twins: TwinSet, scenario: Scenario, index: int, opts: Options, run: str) -> TrialResult:
-    """One trial in its own tenant; every failure becomes a verdict, never an exception."""
+async def run_trial(twins: TwinSet, lane: Lane, index: int, opts: Options) -> TrialResult:
+    """One trial in its lane's tenant; every failure becomes a verdict, never an exception."""
     started = time.perf_counter()
-    seed = trial_seed(opts.seed, scenario, index)
+    scenario = lane.scenario
     profile = opts.profiles[index % len(opts.profiles)]
-    result = TrialResult(index, seed, profile, satisfied=False)
-    tenant = tenant_id(scenario, index, run)
+    result = TrialResult(index, lane.seed, profile, satisfied=False)
     app = RunningApp(AppSpec.of(scenario.data.get("app"), opts.app))
     try:
-        world = await build_world(twins, scenario, tenant, seed)
-        for name in scenario.twins:
-            world.cursors[name] = await twins[name].journal_cursor(tenant)
+        world = await lane.prepare(twins)
         if app.spec.present:
             await app.start(world)
             if "slack" in scenario.twins:
@@ -172,10 +210,6 @@ async def run_trial(twins: TwinSet, scenario: Scenario, index: int, opts: Option
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
         result.app_output = await app.stop() if app.spec.present else ""
-        if not opts.keep_tenants:
-            for name in scenario.twins:
-                with contextlib.suppress(TwinsError):
-                    await twins[name].drop_tenant(tenant)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -196,14 +230,23 @@ async def run_suite(
     results = [ScenarioResult(s) for s in scenarios]
     gate = asyncio.Semaphore(max(1, opts.parallel))
 
-    async def one(res: ScenarioResult, index: int) -> None:
-        async with gate:
-            trial = await run_trial(twins, res.scenario, index, opts, run)
-        res.trials.append(trial)
-        if progress is not None:
-            progress(res, trial)
+    async def lane(res: ScenarioResult, k: int, lanes: int) -> None:
+        scenario = res.scenario
+        owner = Lane(scenario, tenant_id(scenario, k, run), trial_seed(opts.seed, scenario, k))
+        try:
+            for index in range(k, trial_count(scenario, opts), lanes):
+                async with gate:
+                    trial = await run_trial(twins, owner, index, opts)
+                res.trials.append(trial)
+                if progress is not None:
+                    progress(res, trial)
+        finally:
+            if not opts.keep_tenants:
+                await owner.drop(twins)
 
-    await asyncio.gather(*(one(res, i) for res in results for i in range(trial_count(res.scenario, opts))))
+    await asyncio.gather(
+        *(lane(res, k, n) for res in results for n in [lane_count(res.scenario, opts)] for k in range(n))
+    )
     for res in results:
         res.trials.sort(key=lambda t: t.index)
     return SuiteResult(results, threshold, time.perf_counter() - started)

@@ -110,16 +110,20 @@ async def journal(twins: TwinSet, world: World, spec: dict[str, Any]) -> Outcome
     return counted("journal", len(found), spec, f"{spec['twin']} requests like {spec}")
 
 
-async def okta_no_other_changes(twins: TwinSet, world: World, spec: dict[str, Any]) -> Outcome:
-    """No write to Okta by the app except the allowed ones (method and path glob)."""
-    allowed = spec.get("allow") or []
-    other = [
+async def other_writes(twins: TwinSet, world: World, twin: str, allowed: list[dict[str, Any]]) -> list[str]:
+    """The app's successful writes to a twin that none of `allowed` (method and path glob) covers."""
+    return [
         f"{e['request']['method']} {path_of(e)}"
-        for e in await app_journal(twins, world, "okta")
+        for e in await app_journal(twins, world, twin)
         if e["request"]["method"] not in READS
         and e["response"]["status"] < 400
         and not any(journal_matches(e, a) for a in allowed)
     ]
+
+
+async def okta_no_other_changes(twins: TwinSet, world: World, spec: dict[str, Any]) -> Outcome:
+    """No write to Okta by the app except the allowed ones (method and path glob)."""
+    other = await other_writes(twins, world, "okta", spec.get("allow") or [])
     return Outcome("okta.no_other_changes", not other, f"other Okta writes: {other}")
 
 
@@ -217,6 +221,10 @@ async def evaluate(twins: TwinSet, world: World, expectation: dict[str, Any]) ->
     if kind == "order":
         return await order(twins, world, {"items": spec})
     check = CHECKS.get(kind)
+    if check is None and kind.startswith("jira."):
+        from holdout import jira_driver  # it builds on this module
+
+        check = jira_driver.CHECKS.get(kind)
     if check is None:
         return Outcome(kind, False, f"{kind} is not supported by this engine")
     return await check(twins, world, spec)

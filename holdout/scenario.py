@@ -17,7 +17,7 @@ import yaml
 
 SCHEMA_FILE = "scenario.schema.json"
 SUFFIXES = (".yaml", ".yml")
-ALIAS_KEYS = ("as", "person", "user", "to", "contains_person")
+ALIAS_KEYS = ("as", "person", "user", "to", "contains_person", "lead", "reporter", "assignee")
 Path_ = tuple[str | int, ...]
 
 

@@ -7,8 +7,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from holdout.scenario import Scenario
-from holdout.twinset import TwinsError, TwinSet
+from holdout.twinset import Twin, TwinsError, TwinSet
 
 # The twins seed people with one faker sequence; offsets keep Slack's and Okta's strangers apart.
 TWIN_SEED_OFFSET = {"slack": 0, "okta": 7_777, "jira": 15_551}
@@ -25,6 +27,7 @@ class Person:
     last: str
     slack_id: str = ""
     okta_id: str = ""
+    jira_id: str = ""  # account id of the person's Jira user (seed.jira.users)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class World:
     people: dict[str, Person] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)  # name -> Slack conversation id
     groups: dict[str, str] = field(default_factory=dict)  # name -> Okta group id
+    issues: dict[str, str] = field(default_factory=dict)  # ref -> Jira issue key
     cursors: dict[str, int] = field(default_factory=dict)  # journal seq when the app started
 
     def person(self, alias: str) -> Person:
@@ -74,6 +78,8 @@ class World:
         for p in self.people.values():
             out[f"PERSON_{p.alias.upper()}_SLACK_ID"] = p.slack_id
             out[f"PERSON_{p.alias.upper()}_EMAIL"] = p.email
+            if p.jira_id:
+                out[f"PERSON_{p.alias.upper()}_JIRA_ID"] = p.jira_id
         return out
 
 
@@ -90,6 +96,10 @@ async def build_world(twins: TwinSet, scenario: Scenario, tenant: str, seed: int
         await seed_slack(twins, seed_data.get("slack") or {}, world)
     if "okta" in scenario.twins:
         await seed_okta(twins, seed_data.get("okta") or {}, world)
+    if "jira" in scenario.twins:
+        from holdout.jira_driver import seed_jira
+
+        await seed_jira(twins, seed_data.get("jira") or {}, world)
     return world
 
 
@@ -138,16 +148,19 @@ async def seed_slack(twins: TwinSet, seed: dict[str, Any], world: World) -> None
             )
 
 
-async def okta_call(twins: TwinSet, world: World, method: str, path: str, body: Any = None) -> Any:
-    """An Okta API call with the tenant's admin token; a non-2xx answer raises with Okta's summary.
-
-    An admin retries a 429 or 5xx (a fault profile meant for the app may hit the stimulus too).
-    """
+async def stimulus(twin: Twin, tenant: str, auth: str, method: str, path: str, body: Any) -> httpx.Response:
+    """A vendor call by the engine, retried on a 429 or 5xx (a fault meant for the app may hit it)."""
     for attempt in range(STIMULUS_RETRIES + 1):
-        resp = await twins["okta"].vendor(method, path, world.tenant, world.okta_auth(), json=body)
+        resp = await twin.vendor(method, path, tenant, auth, json=body)
         if resp.status_code not in RETRY_STATUSES or attempt == STIMULUS_RETRIES:
             break
         await asyncio.sleep(0.05 * (attempt + 1))
+    return resp
+
+
+async def okta_call(twins: TwinSet, world: World, method: str, path: str, body: Any = None) -> Any:
+    """An Okta API call with the tenant's admin token; a non-2xx answer raises with Okta's summary."""
+    resp = await stimulus(twins["okta"], world.tenant, world.okta_auth(), method, path, body)
     if resp.status_code >= 300:
         body = resp.json() if resp.content else {}
         causes = "; ".join(c.get("errorSummary", "") for c in body.get("errorCauses") or [])

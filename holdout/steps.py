@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from holdout import rules
+from holdout import jira_driver, rules
 from holdout.seeding import World, okta_call, okta_group_id
 from holdout.twinset import TwinsError, TwinSet
 
@@ -147,6 +147,7 @@ STEPS: dict[str, Step] = {
     "clock": clock,
     "wait": wait,
     "sleep": sleep,
+    **jira_driver.STEPS,
 }
 
 

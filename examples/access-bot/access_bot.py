@@ -1,9 +1,11 @@
 """Access bot: a person asks for an Okta group in Slack (`/access <group> [reason]` or a message
 `access <group>`), an approver (a member of the Okta group `access-approvers`) clicks Approve or
-Deny, the bot adds the person to the group and confirms in the channel.
+Deny, the bot adds the person to the group and confirms in the channel. With JIRA_URL set, each
+request is also a Jira issue, assigned to the approver, commented and closed on the decision.
 
-Built with the official SDKs only (slack-bolt, slack-sdk, okta); configured from the environment:
-SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, OKTA_ORG_URL, OKTA_API_TOKEN, PORT.
+Built with the official SDKs only (slack-bolt, slack-sdk, okta, jira); configured from the environment:
+SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, OKTA_ORG_URL, OKTA_API_TOKEN, PORT, and
+JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT (tracker.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from okta.client import Client as OktaClient
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from tracker import Tracker
 
 APPROVERS_GROUP = "access-approvers"
 MESSAGE_RE = re.compile(r"^\s*(?:<@[A-Z0-9]+>\s*)?access\s+(\S+)(?:\s+(.*))?$", re.I)
@@ -39,6 +42,7 @@ class AccessBot:
         self.env = env
         self.slack = AsyncWebClient(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"])
         self.slack.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+        self.tracker = Tracker(env)
 
     # --- Okta -------------------------------------------------------------------------------------
     def okta(self) -> OktaClient:
@@ -101,11 +105,15 @@ class AccessBot:
         if group is None:
             await self.say(channel, f"Sorry <@{user_id}>, there is no Okta group named `{group_name}`.")
             return
-        await self.ask_approval(user_id, channel, name_of(group), reason)
+        issue = await self.tracker.open(email, name_of(group), reason)
+        await self.ask_approval(user_id, channel, name_of(group), reason, issue)
 
-    async def ask_approval(self, user_id: str, channel: str, group: str, reason: str) -> None:
-        value = json.dumps({"user": user_id, "group": group, "channel": channel})
+    async def ask_approval(
+        self, user_id: str, channel: str, group: str, reason: str, issue: str = ""
+    ) -> None:
+        value = json.dumps({"user": user_id, "group": group, "channel": channel, "issue": issue})
         text = f"<@{user_id}> requests access to *{group}*" + (f": {reason}" if reason else "")
+        text += f" ({issue})" if issue else ""
         blocks = [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
             {
@@ -139,8 +147,10 @@ class AccessBot:
         clicker = body["user"]["id"]
         request = json.loads(body["actions"][0]["value"])
         user, group, channel = request["user"], request["group"], request["channel"]
+        issue = str(request.get("issue") or "")
         try:
-            allowed = await self.is_approver(await self.email_of(clicker))
+            decider = await self.email_of(clicker)
+            allowed = await self.is_approver(decider)
         except OktaProblem as exc:
             await respond(text=f":warning: Okta is not answering ({exc}); try again.", replace_original=False)
             return
@@ -156,21 +166,29 @@ class AccessBot:
                 text=f"Request of <@{user}> for *{group}* denied by <@{clicker}>", replace_original=True
             )
             await self.say(channel, f":x: <@{user}>, your request for *{group}* was denied.")
+            await self.tracker.close(issue, decider, f"Denied by {decider}.")
             return
-        await self.approve(user, group, channel, clicker, respond)
+        if await self.approve(user, group, channel, clicker, respond, issue):
+            await self.tracker.close(issue, decider, f"Approved by {decider}; added to {group} in Okta.")
 
-    async def approve(self, user: str, group: str, channel: str, clicker: str, respond: AsyncRespond) -> None:
+    async def approve(
+        self, user: str, group: str, channel: str, clicker: str, respond: AsyncRespond, issue: str = ""
+    ) -> bool:
+        """Grant and confirm; False (and a warning in the channel) when Okta refused."""
         try:
             await self.grant(await self.email_of(user), group)
         except OktaProblem as exc:
             await self.say(channel, f":warning: Could not add <@{user}> to *{group}*: {exc}")
-            return
+            return False
         await respond(
             text=f"Request of <@{user}> for *{group}* approved by <@{clicker}>", replace_original=True
         )
         await self.say(
-            channel, f":white_check_mark: <@{user}> was added to *{group}* (approved by <@{clicker}>)."
+            channel,
+            f":white_check_mark: <@{user}> was added to *{group}* (approved by <@{clicker}>)."
+            + (f" Tracked in {issue}." if issue else ""),
         )
+        return True
 
     # --- Bolt wiring ------------------------------------------------------------------------------
     def register(self, app: AsyncApp) -> None:

@@ -87,19 +87,26 @@ def test_the_sealed_suite_passes_the_bot_and_public_outputs_hold_no_scenario_con
     for name, text in outputs.items():
         leaked = sorted(s for s in secrets if s in text)
         assert not leaked, f"{name} reveals {leaked}"
-    assert {s["name"] for s in private["by_scenario"]} >= {"grant after approval", "approver denies"}
+    names = {s["name"] for s in private["by_scenario"]}
+    assert names >= {"grant after approval", "approver denies", "grant tracked in jira"}
 
 
 def test_the_flawed_build_is_scored_below_the_threshold(tmp_path: Path) -> None:
-    out = tmp_path / "public.json"
+    out, private = tmp_path / "public.json", tmp_path / "private.json"
     done = twins_cli(
         "holdout", "run", str(EXAMPLES), "--app", "examples/access-bot-buggy/app.py:asgi",
         "--trials", "1", "--parallel", "6", "--threshold", "0.9", "--json", str(out), "--no-history",
+        "--private-report", str(private),
     )  # fmt: skip
     report = json.loads(out.read_text())
     assert done.returncode == 1, done.stdout + done.stderr
     assert report["verdict"] == "fail" and report["satisfaction"] < 0.9
     assert "FAIL" in done.stdout
+    # Its Jira flaw (the request's issue is never closed) is caught by the Jira expectations.
+    by_name = {s["name"]: s for s in json.loads(private.read_text())["by_scenario"]}
+    (trial,) = by_name["grant tracked in jira"]["trial_results"]
+    failed = {o["kind"] for o in trial["outcomes"] if not o["passed"]}
+    assert trial["error"] == "" and failed == {"jira.issue", "jira.count"}
 
 
 def test_the_bot_runs_as_a_subprocess_given_the_twins_in_its_environment(tmp_path: Path) -> None:

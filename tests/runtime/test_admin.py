@@ -248,6 +248,37 @@ async def test_snapshot_and_restore(any_twin: Twin) -> None:
     assert names == ["__seed__", "before"]
 
 
+async def test_reset_to_a_snapshot_is_a_fresh_tenant_at_that_state_on_disk_too(
+    durable_url: str, make_app: AppFactory
+) -> None:
+    """`POST /reset {"snapshot": name}`: the snapshot's rows and ids, a real-time clock, an empty
+    journal; only the rows that differ are written, and a restart reads back the same state."""
+    app = make_app(db_url=durable_url)
+    twin = Twin(app)
+    auth = await twin.auth()
+    await twin.create_note("kept", auth)
+    await twin.admin_json("POST", "/snapshot", status=201, json={"name": "world"})
+    at_snapshot = (await twin.admin("GET", "/state")).content
+    next_id = (await twin.create_note("after", auth)).json()["id"]
+    await twin.http.delete(f"/v1/notes/{(await twin.notes())[0]['id']}", headers=auth)
+    await twin.admin_json("POST", "/clock", json={"freeze": True, "at": 1_800_000_000.0})
+
+    reset = await twin.admin_json("POST", "/reset", json={"snapshot": "world"})
+    assert reset["rows"] == {"sample_notes": 2, "sample_tokens": 1}
+    assert reset["clock"]["frozen"] is False
+    assert (await twin.admin("GET", "/state")).content == at_snapshot
+    assert (await twin.admin_json("GET", "/journal"))["exchanges"] == []
+    missing = await twin.admin("POST", "/reset", json={"snapshot": "nope"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "snapshot_not_found"
+    await twin.aclose()
+    close(app)
+
+    again = Twin(make_app(db_url=durable_url))
+    assert (await again.admin("GET", "/state")).content == at_snapshot
+    assert (await again.create_note("after", auth)).json()["id"] == next_id
+    await again.aclose()
+
+
 async def test_snapshot_name_is_overwritten(twin: Twin) -> None:
     auth = await twin.auth()
     await twin.admin_json("POST", "/snapshot", status=201, json={"name": "s"})

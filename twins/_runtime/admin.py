@@ -65,8 +65,9 @@ def check_local(request: Request, allowed_origins: list[str]) -> None:
         )  # fmt: skip
 
 
-def require_admin(request: Request) -> TwinContext:
-    """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`)."""
+async def require_admin(request: Request) -> TwinContext:
+    """Admin calls carry the token (`Authorization: Bearer` or `X-Twin-Admin-Token`). A coroutine,
+    so FastAPI runs it on the loop: a plain function would cost every admin call a worker thread."""
     ctx = context_of(request)
     if not ctx.settings.admin_auth:
         check_local(request, ctx.settings.cors_origins)
@@ -116,6 +117,10 @@ class SeedIn(BaseModel):
 
 class NameIn(BaseModel):
     name: str
+
+
+class ResetIn(BaseModel):
+    snapshot: str | None = Field(default=None, description="a named snapshot (default: the seed state)")
 
 
 class ClockIn(BaseModel):
@@ -193,9 +198,23 @@ def build_admin_router() -> APIRouter:
         return {"deleted": tenant_id}
 
     @router.post("/reset")
-    async def reset(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
+    async def reset(
+        request: Request, ctx: Admin, body: ResetIn | None = None, tenant: TenantParam = None
+    ) -> dict[str, Any]:
+        """Back to the seed state (or to a named snapshot) as a fresh tenant: a real-time clock, no
+        journal, no per-twin logs or queues, no faults."""
         state = tenant_state(ctx, request, tenant)
-        restored = await ctx.store.reset(state.id)
+        name = body.snapshot if body is not None else None
+        if name is not None:
+            restored = await ctx.store.restore(state.id, name, clock=Clock())
+            if restored is None:
+                raise AdminError(
+                    404,
+                    "snapshot_not_found",
+                    f"no snapshot {name!r} for tenant {state.id!r}; see GET /_twin/snapshots",
+                )
+        else:
+            restored = await ctx.store.reset(state.id)
         if restored is None:
             restored = await ctx.store.create_tenant(state.id, state.seed, state.size)
         forget_tenant(ctx, state.id)

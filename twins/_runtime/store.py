@@ -446,8 +446,25 @@ class Store:
         state.clock = old.clock if clock is None else clock
         self.forget(old)
         ops = self._replace(state, dump)
+        if self.replicas is None and not old.pending:  # memory is the database: write what differs
+            ops = self._difference(old, state)
         self.tenants[old.id] = state
         return state, ops
+
+    def _difference(self, old: TenantState, new: TenantState) -> list[Op]:
+        """The writes that turn `old`'s rows into `new`'s: a row gone or changed is deleted, a row
+        new or changed is inserted (a restore after a short trial writes a handful of rows, not
+        the tenant); then the tenant row."""
+        ops: list[Op] = []
+        for spec in self.specs:
+            before, after = old.collections[spec.name].rows, new.collections[spec.name].rows
+            gone = [r for k, r in before.items() if after.get(k) != r]
+            ops += [("delete", spec.table, (spec.key, r[spec.key], old.id, r["twin_seq"])) for r in gone]
+            made = [r for k, r in after.items() if before.get(k) != r]
+            if made:
+                ops.append(("insert", spec.table, made))
+        ops.append(("tenant", None, new.tenant_row()))
+        return ops
 
     async def reset(self, tenant_id: str) -> TenantState | None:
         """Back to the seed state, with a fresh tenant's clock (real time, not frozen)."""

@@ -7,6 +7,7 @@ from twins._runtime.service import Service
 from twins.jira import (
     agile,
     models,
+    ops_admin,
     ops_comments,
     ops_extras,
     ops_issues,
@@ -37,6 +38,7 @@ def kit() -> Kit:
         style=JIRA,
         registries=[
             ops_site.site_ops,
+            ops_admin.site_admin,
             ops_meta.meta,  # before issues: `/issue/createmeta` is not an issue key
             ops_issues.issues,
             ops_links.links,
