@@ -2,6 +2,7 @@
 
     python -m bench.proxy_bench                       # ~1 min
     python -m bench.proxy_bench --duration 3 --repeats 1
+    python -m bench.proxy_bench --upstream slack-twin     # the Slack twin as the upstream
     nice -n -10 python -m bench.proxy_bench   # (root) all its processes ahead of a busy machine's
 
 The upstream is `twins replay` serving a recorded Slack `users.info` answer (a fast, fixed
@@ -14,22 +15,25 @@ upstream and wrk share core 0; the proxy has core 1.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.harness import HOST, free_port, machine, median, require_wrk, run_wrk, write_json
+from bench.harness import HOST, free_port, http, machine, median, require_wrk, run_wrk, write_json
 from bench.replay_bench import REFERENCE, SLACK, cpu_seconds, start, stop, workloads
 from recorder.trace import TraceWriter
 
 
-def run_cell(url: str, body: str, seconds: float, connections: int) -> dict[str, Any]:
+def run_cell(url: str, body: str, seconds: float, connections: int, auth: str = "") -> dict[str, Any]:
     env = {
         "BENCH_METHOD": "POST",
         "BENCH_BODY": body,
         "BENCH_CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "BENCH_AUTH": auth,
     }
     return run_wrk(url, duration=seconds, connections=connections, threads=1, cpus="0", env=env)
 
@@ -42,10 +46,37 @@ def runqueue_seconds(pid: int) -> float:
     return total
 
 
+def slack_twin(twins: str, port: int, log: Path) -> Any:
+    """The Slack twin in memory, rate limits off, on core 0 (where the replay upstream runs)."""
+    cmd = [twins, "serve", "slack", "--port", str(port), "--db", ":memory:", "--seed", "42"]
+    cmd += ["--rate-limits", "off", "--no-admin-auth"]
+    return start(cmd, port, "/api/api.test", log, cpus="0", status=200)
+
+
+def twin_request(port: int, log: Path) -> tuple[str, str]:
+    """A users.info form body for the bot's own user, and its `Authorization` value."""
+    token = re.search(r"bot_token\s+(xoxb-\S+)", log.read_text())
+    if token is None:
+        sys.exit(f"the Slack twin printed no bot token; see {log}")
+    auth = f"Bearer {token.group(1)}"
+    status, answer = http("POST", f"http://{HOST}:{port}/api/auth.test", b"", auth)
+    user = json.loads(answer).get("user_id") if status == 200 else None
+    if not user:
+        sys.exit(f"auth.test on the Slack twin failed: {status} {answer[:200]!r}")
+    return f"user={user}", auth
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--upstream",
+        choices=("replay", "slack-twin"),
+        default="replay",
+        help="replay: twins replay of a recorded answer (~12 µs per request); "
+        "slack-twin: the Slack twin (`twins serve slack`, in memory) answering users.info",
+    )
     args = parser.parse_args()
     require_wrk()
     if not SLACK.exists():
@@ -58,25 +89,30 @@ def main() -> None:
         with TraceWriter(work / "upstream.jsonl") as writer:
             writer.write(exchange)
         uport, pport = free_port(), free_port()
-        replay = [twins, "replay", str(work / "upstream.jsonl"), "--port", str(uport)]
-        procs.append(start(replay, uport, "/api/none", work / "upstream.log", cpus="0", status=200))
+        if args.upstream == "replay":
+            replay = [twins, "replay", str(work / "upstream.jsonl"), "--port", str(uport)]
+            procs.append(start(replay, uport, "/api/none", work / "upstream.log", cpus="0", status=200))
+            body, auth = exchange.request.body.text, ""
+        else:
+            procs.append(slack_twin(twins, uport, work / "upstream.log"))
+            body, auth = twin_request(uport, work / "upstream.log")
         record = [twins, "record", "slack", "--upstream", f"http://{HOST}:{uport}"]
         record += ["--listen", f"{HOST}:{pport}", "--out", str(work / "traces")]
-        procs.append(start(record, pport, "/api/none", work / "proxy.log", cpus="1", status=200))
-        body = exchange.request.body.text
+        probe = "/api/none" if args.upstream == "replay" else "/api/api.test"
+        procs.append(start(record, pport, probe, work / "proxy.log", cpus="1", status=200))
         urls = {
             "direct": f"http://{HOST}:{uport}/api/users.info",
             "proxy": f"http://{HOST}:{pport}/api/users.info",
         }
         for url in urls.values():
-            run_cell(url, body, 2.0, 16)
+            run_cell(url, body, 2.0, 16, auth)
         cells: dict[str, dict[str, list[dict[str, Any]]]] = {k: {"c1": [], "c16": []} for k in urls}
         proxy_pid = procs[1].pid
         for _ in range(args.repeats):
             for name, url in urls.items():
                 for conc, connections in (("c1", 1), ("c16", 16)):
                     before, waited = cpu_seconds(proxy_pid), runqueue_seconds(proxy_pid)
-                    result = run_cell(url, body, args.duration, connections)
+                    result = run_cell(url, body, args.duration, connections, auth)
                     served = max(result["requests"], 1)
                     result["proxy_cpu_us"] = (cpu_seconds(proxy_pid) - before) * 1e6 / served
                     result["proxy_runqueue_us"] = (runqueue_seconds(proxy_pid) - waited) * 1e6 / served

@@ -7,7 +7,8 @@ The answers are real recordings from ../shared/reference (Slack `users.info`, a 
 Okta `GET /api/v1/users/{id}`). WireMock gets one static stub per answer (method, URL and, for
 the POST, the exact body, as replay matches them) with the same status, headers and body.
 WireMock comes from the peer benchmark (`../shared/tools/peer-bench/setup.sh` installs it) or
-WIREMOCK_JAR. Each server runs alone on core 1 (`taskset -c 1`), wrk on core 0.
+WIREMOCK_JAR. Both servers run side by side on core 1 (`taskset -c 1`), wrk on core 0; after the
+warm-up the measured rounds alternate between them.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Sink = Callable[[Exchange], None]
 REWRITTEN = frozenset({"location", "content-location", "link"})
+REPEATABLE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # safe to send twice
 
 
 def decode_body(data: bytes, encoding: str) -> bytes:
@@ -106,7 +107,9 @@ class RecordingProxy:
         sent = bytearray()
         pool = self.pool
         try:
-            conn = await self._send_request(head, receive, sent, has_body, chunked, method == "HEAD")
+            conn = await self._send_request(method, head, receive, sent, has_body, chunked)
+        except ClientGone:
+            return  # nothing was answered, so nothing is recorded
         except UpstreamError as exc:
             self.failures += 1
             await _bad_gateway(send, f"upstream {self.origin} failed: {exc}")
@@ -148,33 +151,33 @@ class RecordingProxy:
             pool.release(conn)
 
     async def _send_request(
-        self, head: bytes, receive: Receive, sent: bytearray, has_body: bool, chunked: bool, head_only: bool
+        self, method: str, head: bytes, receive: Receive, sent: bytearray, has_body: bool, chunked: bool
     ) -> UpstreamConnection:
         """Write the request (its body streamed as it arrives) and wait for the response head.
-        A kept-alive connection the upstream had closed meanwhile is retried once on a new one."""
+        A request without side effects that met a kept-alive connection the upstream had closed
+        meanwhile is sent once more on a new connection."""
         pending = has_body
         if pending:  # the first piece of the body goes out with the head, in one write
-            message = await receive()
-            sent += message.get("body", b"") if message["type"] == "http.request" else b""
-            pending = message["type"] == "http.request" and message.get("more_body", False)
+            pending = await _read_body(receive, sent)
         while True:
-            conn, reused = await self.pool.acquire(head_only)
+            conn, reused = await self.pool.acquire(method == "HEAD")
             try:
                 await conn.write(head + _frame(bytes(sent), chunked) if sent else head)
                 while pending:
-                    message = await receive()
-                    chunk = message.get("body", b"") if message["type"] == "http.request" else b""
-                    pending = message["type"] == "http.request" and message.get("more_body", False)
-                    if chunk:
-                        sent += chunk
-                        await conn.write(_frame(chunk, chunked))
+                    before = len(sent)
+                    pending = await _read_body(receive, sent)
+                    if len(sent) > before:
+                        await conn.write(_frame(bytes(sent[before:]), chunked))
                 if chunked:
                     await conn.write(b"0\r\n\r\n")
                 await conn.head(self.pool.timeout)
                 return conn
+            except ClientGone:
+                conn.close()
+                raise
             except UpstreamError:
                 conn.close()
-                if not reused or pending or conn.headers_done:
+                if not reused or pending or conn.headers_done or method not in REPEATABLE:
                     raise
 
     def _client_headers(self, headers: list[tuple[str, str]], proxy_origin: str) -> list[tuple[bytes, bytes]]:
@@ -184,6 +187,19 @@ class RecordingProxy:
                 value = value.replace(self.origin, proxy_origin)
             out.append((name.encode("latin-1"), value.encode("latin-1")))
         return out
+
+
+class ClientGone(Exception):
+    """The client hung up before its request body was complete."""
+
+
+async def _read_body(receive: Receive, sent: bytearray) -> bool:
+    """Append the next piece of the request body to `sent`; whether more follows."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientGone
+    sent += message.get("body", b"")
+    return bool(message.get("more_body", False))
 
 
 def _request_head(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:

@@ -115,6 +115,42 @@ def test_an_idle_connection_closed_by_the_upstream_is_replaced(tmp_path: Path) -
     assert asyncio.run(main()) == [200] * 5
 
 
+def test_a_post_is_not_sent_twice_when_the_kept_alive_connection_was_closed(tmp_path: Path) -> None:
+    """The upstream may have acted on a POST before the connection broke: the client gets a 502."""
+    requests: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(await reader.readuntil(b"\r\n\r\n"))
+        if len(requests) == 1:
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            await asyncio.sleep(0.2)  # the proxy keeps this connection; then it breaks
+        writer.close()
+
+    async def main() -> list[int]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            with recording(f"http://127.0.0.1:{port}", tmp_path) as (proxy, _):
+                async with httpx.AsyncClient() as client:
+                    first = await client.get(f"{proxy}/x")
+                    second = await client.post(f"{proxy}/x", content=b"a=1")
+        return [first.status_code, second.status_code]
+
+    assert asyncio.run(main()) == [200, 502]
+    assert not [r for r in requests if r.startswith(b"POST")]  # never sent again on a new connection
+
+
+def test_a_client_that_hangs_up_mid_body_is_not_recorded(tmp_path: Path) -> None:
+    with serve_app(UPSTREAM) as upstream, recording(upstream, tmp_path) as (proxy, writer):
+        host, port = proxy.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(b"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\npartial")
+        after = httpx.post(f"{proxy}/echo", content=b"whole")
+    assert after.json()["size"] == 5
+    assert [e.request.body.text for e in read_jsonl(writer.paths[0])] == ["whole"]
+
+
 def test_every_one_of_many_concurrent_exchanges_is_recorded_once(tmp_path: Path) -> None:
     async def main(proxy: str) -> list[int]:
         limits = httpx.Limits(max_connections=100)
