@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agent_runner.cli import generate_command, regenerate_command
 from holdout.cli import app as holdout_app
 from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
@@ -23,6 +24,7 @@ from twins._runtime.serve import (
     serve_all,
     serve_workers,
 )
+from twins._runtime.service import Service
 from twins._runtime.settings import Settings
 from twins.action_cli import app as action_app
 
@@ -36,6 +38,7 @@ app = typer.Typer(
         "  twins record okta --upstream https://acme.okta.com --out traces/okta/   capture, redacted\n\n"
         "  twins replay traces/okta/ --port 8190   serve recorded answers\n\n"
         "  twins diff --real URL --twin URL --traces traces/okta/   drift report\n\n"
+        "  twins generate github --traces cassettes/ --out twins-github/   a twin from traffic\n\n"
         "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
         "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
     ),
@@ -52,6 +55,8 @@ for _name, _command in (
     ("replay", replay_command),
     ("redact", redact_command),
     ("diff", diff_command),
+    ("generate", generate_command),
+    ("regenerate", regenerate_command),
 ):
     app.command(_name)(_command)
 console = Console()
@@ -136,9 +141,52 @@ def make_settings(
     return settings
 
 
+TwinOpt = Annotated[
+    Path | None, typer.Option("--twin", help="a twin package folder (one `twins generate` wrote)")
+]
+ExtendOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extend", help="generated operations (`twins generate NAME --extend`) served after the twin's own"
+    ),
+]
+
+
+def named_twin(service: str | None, twin: Path | None, extend: Path | None) -> str:
+    """The registry name of the twin to serve; a --twin folder is registered under its name."""
+    import os
+
+    if twin is not None:
+        if not twin.is_dir():
+            raise ConfigError(f"--twin {twin}: no such folder")
+        name = service or twin.resolve().name
+        extra = os.environ.get("TWINS_EXTRA_SERVICES", "")
+        os.environ["TWINS_EXTRA_SERVICES"] = ",".join(filter(None, [extra, f"{name}={twin.resolve()}"]))
+        return name
+    if service is None:
+        raise ConfigError("name a twin (see `twins services`) or give --twin DIR")
+    if extend is not None and not extend.is_dir():
+        raise ConfigError(f"--extend {extend}: no such folder")
+    return service
+
+
+def load_spec(name: str, extend: Path | None) -> Service:
+    spec = registry.load(name)
+    if extend is None:
+        return spec
+    from agent_runner.extend import extended
+
+    try:
+        return extended(spec, extend)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="which twin: see `twins services`")],
+    service: Annotated[str | None, typer.Argument(help="which twin: see `twins services`")] = None,
+    twin: TwinOpt = None,
+    extend: ExtendOpt = None,
     host: HostOpt = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port (default: the service's own)")] = 0,
     db: DbOpt = None,
@@ -154,7 +202,10 @@ def serve(
 ) -> None:
     """Serve one twin until Ctrl-C / SIGTERM."""
     try:
-        spec = registry.load(service)
+        service = named_twin(service, twin, extend)
+        if extend is not None and workers > 1:
+            raise ConfigError("--extend serves one worker")
+        spec = load_spec(service, extend)
         settings = make_settings(
             db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
         )
@@ -180,6 +231,9 @@ def up(
     services: Annotated[
         list[str] | None, typer.Option("--services", "-s", help="which twins (default: all)")
     ] = None,
+    twin: Annotated[
+        list[Path] | None, typer.Option("--twin", help="a twin package folder to start too (repeatable)")
+    ] = None,
     host: HostOpt = "127.0.0.1",
     db: DbOpt = None,
     no_admin_auth: NoAuthOpt = False,
@@ -192,8 +246,12 @@ def up(
     cors_origin: CorsOpt = None,
 ) -> None:
     """Start every twin (embedded SQLite under ./.twins), print URLs and credentials, serve until Ctrl-C."""
-    names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
     try:
+        folders = [named_twin(None, folder, None) for folder in twin or []]
+        names = [n for item in services or [] for n in item.split(",") if n] or (
+            folders if folders else registry.available()
+        )
+        names += [n for n in folders if n not in names]
         if not names:
             raise ConfigError("no twins are installed; reinstall dark-factory-twins")
         settings = make_settings(
