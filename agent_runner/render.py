@@ -16,7 +16,11 @@ UNAUTHORIZED = {
 }
 
 
+CREDENTIALS = {"okta": ("org_url", "api_token")}  # the names the vendor's parity profile reads
+
+
 def package(model: ServiceModel, port: int) -> str:
+    keys = CREDENTIALS.get(model.style, ("base_url", "token"))
     learnt = f"{model.exchanges} recorded exchanges in {len(model.sources)} recordings"
     return f'''{HEADER}"""A twin of {model.title}, learnt from {learnt}."""
 
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 from twins._runtime.service import Service
 from twins.kit import Kit
-from twins.kit.documents import COLLECTIONS, credential_from_headers, credentials, metadata
+from twins.kit.documents import COLLECTIONS, credential_from_headers, credentials_as, metadata
 from twins.kit.twin import Mount
 
 from .errors import STYLE
@@ -48,7 +52,7 @@ def kit() -> Kit:
         collections=COLLECTIONS,
         metadata=metadata,
         seed=seed,
-        credentials=credentials,
+        credentials=credentials_as({keys[0]!r}, {keys[1]!r}),
         credential_from_headers=credential_from_headers,
         style=STYLE,
         registries=REGISTRIES,

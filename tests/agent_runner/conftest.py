@@ -59,7 +59,8 @@ def okta_app(okta_twin: Path) -> Iterator[FastAPI]:
 
 async def client_for(app: FastAPI, scheme: str) -> AsyncIterator[httpx.AsyncClient]:
     ctx = app.state.twin
-    token = ctx.service.credentials(ctx.default_state(), "http://testserver")["token"]
+    creds = ctx.service.credentials(ctx.default_state(), "http://testserver")
+    token = creds.get("token") or creds["api_token"]
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"{scheme} {token}"}
     async with httpx.AsyncClient(

@@ -38,7 +38,8 @@ def served_twin(name: str, traces: Path, out: Path) -> Iterator[tuple[str, str]]
     with serve_app(app) as url:
         app.state.twin.settings.public_url = url
         ctx = app.state.twin
-        yield url, ctx.service.credentials(ctx.default_state(), url)["token"]
+        creds = ctx.service.credentials(ctx.default_state(), url)
+        yield url, creds.get("token") or creds["api_token"]
     app.state.twin.store.stop()
 
 

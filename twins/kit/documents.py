@@ -21,6 +21,7 @@ from twins.kit.errors import ErrorStyle
 
 DOCUMENTS = "kit_documents"
 TOKENS = "kit_tokens"
+Credentials = Callable[[TenantState, str], dict[str, Any]]
 SEP = "\n"  # between a document's scope and key in its row id (neither holds a newline)
 metadata = SQLModel.metadata
 
@@ -71,10 +72,18 @@ def seed_documents(state: TenantState, documents: Iterable[tuple[str, str, Any]]
             )
 
 
-def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
-    """The tenant's API token (`token`), as the admin API and `twins up` show it."""
-    token = next((row["token"] for row in state[TOKENS]), "")
-    return {"base_url": base_url, "token": token}
+def credentials_as(url_key: str = "base_url", token_key: str = "token") -> Credentials:
+    """The tenant's URL and API token under the names the vendor's clients use (Okta's
+    `org_url` and `api_token`), as the admin API and `twins up` show them."""
+
+    def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
+        token = next((row["token"] for row in state[TOKENS]), "")
+        return {url_key: base_url, token_key: token}
+
+    return credentials
+
+
+credentials = credentials_as()
 
 
 def credential_from_headers(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
