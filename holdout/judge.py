@@ -1,6 +1,7 @@
 """The optional LLM judge for free-text expectations: the Anthropic Messages API or any
-OpenAI-compatible chat endpoint over httpx, keys from the environment. Without a provider a `judge`
-expectation is skipped (counted neither way), never guessed."""
+OpenAI-compatible chat endpoint (the shared `agent_runner.agent.provider`), keys from the
+environment. Without a provider a `judge` expectation is skipped (counted neither way), never
+guessed."""
 
 from __future__ import annotations
 
@@ -12,31 +13,23 @@ from typing import Any
 
 import httpx
 
+from agent_runner.agent.provider import ANTHROPIC_URL, OPENAI_URL, ProviderError
+from agent_runner.agent.provider import Provider as ChatProvider
 from holdout.rules import READS, Outcome, app_journal, message_text, path_of
 from holdout.seeding import World
 from holdout.twinset import TwinSet
 
-ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"
-OPENAI_URL = "https://api.openai.com/v1"
 SYSTEM = (
     "You judge whether a chat bot's behaviour meets one criterion. You get the criterion and a "
     'transcript. Answer with JSON only: {"verdict": "pass" or "fail", "reason": "one sentence"}.'
 )
 VERDICT_RE = re.compile(r"\{.*\}", re.S)
-
-
-class JudgeError(RuntimeError):
-    """The provider could not be reached or gave no verdict."""
+JudgeError = ProviderError  # the provider could not be reached or gave no verdict
 
 
 @dataclass
-class Provider:
-    """One chat model: `kind` is anthropic or openai (any OpenAI-compatible server)."""
-
-    kind: str
-    api_key: str
-    model: str
-    base_url: str
+class Provider(ChatProvider):
+    """The judge's chat model (the shared provider), chosen by the environment."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Provider | None:
@@ -57,46 +50,8 @@ class Provider:
             return cls("openai", env["OPENAI_API_KEY"], model, env.get("OPENAI_BASE_URL", OPENAI_URL))
         return None
 
-    def request(self, prompt: str) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """URL, headers and JSON body of one chat call."""
-        if self.kind == "anthropic":
-            headers = {"x-api-key": self.api_key, "anthropic-version": "2023-06-01"}
-            body = {
-                "model": self.model,
-                "max_tokens": 300,
-                "system": SYSTEM,
-                "messages": [{"role": "user", "content": prompt}],
-            }
-            return self.base_url, headers, body
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        body = {
-            "model": self.model,
-            "temperature": 0,
-            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
-        }
-        return self.base_url.rstrip("/") + "/chat/completions", headers, body
-
-    @staticmethod
-    def text_of(kind: str, data: dict[str, Any]) -> str:
-        if kind == "anthropic":
-            return "".join(b.get("text", "") for b in data.get("content", []) if b.get("type") == "text")
-        choices = data.get("choices") or [{}]
-        return str(choices[0].get("message", {}).get("content") or "")
-
     async def ask(self, prompt: str, client: httpx.AsyncClient | None = None) -> str:
-        url, headers, body = self.request(prompt)
-        own = client is None
-        client = client or httpx.AsyncClient(timeout=60)
-        try:
-            resp = await client.post(url, headers=headers, json=body)
-        except httpx.HTTPError as exc:
-            raise JudgeError(f"{self.kind} judge unreachable: {type(exc).__name__}") from None
-        finally:
-            if own:
-                await client.aclose()
-        if resp.status_code >= 400:
-            raise JudgeError(f"{self.kind} judge answered HTTP {resp.status_code}")
-        return self.text_of(self.kind, resp.json())
+        return await self.complete(SYSTEM, prompt, client)
 
 
 def parse_verdict(text: str) -> tuple[bool, str]:

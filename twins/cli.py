@@ -10,7 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agent_runner.agent.cli import repair_command
 from agent_runner.cli import generate_command, regenerate_command
+from agent_runner.verify_cli import HELP as VERIFY_HELP
+from agent_runner.verify_cli import verify_command
 from holdout.cli import app as holdout_app
 from recorder.cli import import_command
 from recorder.commands import diff_command, record_command, redact_command, replay_command
@@ -39,6 +42,7 @@ app = typer.Typer(
         "  twins replay traces/okta/ --port 8190   serve recorded answers\n\n"
         "  twins diff --real URL --twin URL --traces traces/okta/   drift report\n\n"
         "  twins generate github --traces cassettes/ --out twins-github/   a twin from traffic\n\n"
+        "  twins verify okta --traces cassettes/   fidelity of a twin on recorded traffic\n\n"
         "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
         "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
     ),
@@ -47,6 +51,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("import")(import_command)
+app.command("verify", help=VERIFY_HELP)(verify_command)
+app.command("repair")(repair_command)
 app.add_typer(holdout_app, name="holdout")
 app.add_typer(action_app, name="action")
 

@@ -1,11 +1,13 @@
 """The parity engine: replay recordings against a twin on fresh tenants and report its fidelity.
 
 `verify(app_factory or base_url, traces) -> Report`; vendor specifics live in profiles
-(`recorder.parity.okta`, `recorder.parity.slack`, `GENERIC` for the rest).
+(`recorder.parity.okta`, `recorder.parity.slack`, `recorder.parity.github`; `recorder.parity.generic`
+for any other service).
 """
 
 from recorder.parity.engine import load_traces, profile_for, verify, verify_async
-from recorder.parity.profile import GENERIC, Credential, Profile
+from recorder.parity.generic import GENERIC
+from recorder.parity.profile import Credential, Profile
 from recorder.parity.replay import Replay, Step
 from recorder.parity.report import Declared, Outcome, Recording, Report
 from recorder.parity.values import Difference

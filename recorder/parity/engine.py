@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from recorder.importers import load_recording, session_names
-from recorder.parity.profile import GENERIC, Profile
+from recorder.parity.generic import GENERIC
+from recorder.parity.profile import Profile
 from recorder.parity.replay import Replay, Step
 from recorder.parity.report import Declared, Outcome, Recording, Report, outcome
 from recorder.parity.session import Served, Target, open_session, served_matcher
 from recorder.trace import Exchange
 
 RecordingInput = tuple[str, list[Exchange]]
+# Told once a recording is done: its name, how many are done, how many there are.
+Progress = Callable[[str, int, int], None]
+# Modules of the engine itself, not vendor profiles.
+NOT_PROFILES = frozenset({"engine", "generic", "profile", "replay", "report", "session", "values"})
 
 
 def profile_for(service: str) -> Profile:
-    """The vendor profile of a service name (`okta`, `slack`), else the generic one."""
-    from recorder.parity import okta, slack
-
-    return {"okta": okta.PROFILE, "slack": slack.PROFILE}.get(service, GENERIC)
+    """The vendor profile of a service name (the `PROFILE` of `recorder.parity.<service>`: okta,
+    slack, github...), else the generic one."""
+    if not service.isidentifier() or service in NOT_PROFILES:
+        return GENERIC
+    try:
+        module = importlib.import_module(f"recorder.parity.{service}")
+    except ModuleNotFoundError:
+        return GENERIC
+    profile = getattr(module, "PROFILE", None)
+    return profile if isinstance(profile, Profile) else GENERIC
 
 
 def load_traces(paths: Sequence[Path]) -> list[RecordingInput]:
@@ -68,24 +80,34 @@ async def verify_async(
     profile: Profile | None = None,
     declared: Declared | None = None,
     admin_token: str | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Replay every recording the twin fully serves on a fresh tenant; report the others as unserved.
 
-    `traces` are recording files (cassettes, HAR, JSONL traces) or (name, exchanges) pairs."""
+    `traces` are recording files (cassettes, HAR, JSONL traces) or (name, exchanges) pairs;
+    `progress` is told after each recording."""
     recordings = load_traces([t for t in traces if isinstance(t, Path)])
     recordings += [t for t in traces if not isinstance(t, Path)]
     if profile is None:
-        services = {e.service for _, items in recordings for e in items}
-        profile = profile_for(services.pop() if len(services) == 1 else "")
+        profile = profile_for(service_of(recordings))
+    known = profile.declared if declared is None else declared
     served = await served_matcher(target, admin_token)
     report = Report(profile.name)
-    for name, exchanges in recordings:
+    for done, (name, exchanges) in enumerate(recordings, 1):
         recording = Recording(name, len(exchanges), unserved(exchanges, served, profile))
         if recording.served:
             steps = await replay_recording(target, exchanges, profile, admin_token)
-            recording.outcomes = [to_outcome(name, step, declared or {}) for step in steps]
+            recording.outcomes = [to_outcome(name, step, known) for step in steps]
         report.recordings.append(recording)
+        if progress is not None:
+            progress(name, done, len(recordings))
     return report
+
+
+def service_of(recordings: Sequence[RecordingInput]) -> str:
+    """The one service the recordings talk to (from their URLs), or "" when they talk to several."""
+    services = {e.service for _, items in recordings for e in items}
+    return services.pop() if len(services) == 1 else ""
 
 
 def to_outcome(name: str, step: Step, declared: Declared) -> Outcome:
@@ -100,8 +122,11 @@ def verify(
     profile: Profile | None = None,
     declared: Declared | None = None,
     admin_token: str | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """`verify(app_factory or base_url, traces) -> Report`, for callers outside an event loop."""
     return asyncio.run(
-        verify_async(target, traces, profile=profile, declared=declared, admin_token=admin_token)
+        verify_async(
+            target, traces, profile=profile, declared=declared, admin_token=admin_token, progress=progress
+        )
     )

@@ -9,8 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from recorder.classify import endpoint as generic_endpoint
-from recorder.normalize import VOLATILE_ID
+from recorder.parity.report import Declared
 from recorder.trace import Exchange
 
 if TYPE_CHECKING:
@@ -53,21 +52,33 @@ class Profile:
     before: Hook | None = None  # runs before each exchange is sent
     prepare: Prepare | None = None  # runs once on the fresh tenant before the first exchange
     skip_request_headers: frozenset[str] = field(default_factory=frozenset)
+    # Keys whose integer values are ids (GitHub's `number`), besides `id` and `…_id`/`…Id` keys:
+    # paired like string ids, and free to differ from the recorded number.
+    number_keys: frozenset[str] = frozenset()
+    # Differences from the vendor that are known and why: (endpoint or `*`, key path prefix) -> reason.
+    declared: Declared = field(default_factory=dict)
 
 
-def next_link_cursors(headers: Headers, _body: Any) -> list[str]:
-    """`after` of every `Link: <…>; rel="next"` header (Okta, GitHub, Jira Server)."""
+def next_queries(headers: Headers) -> list[dict[str, str]]:
+    """The query of every `Link: <…>; rel="next"` URL, in order."""
     out = []
     for name, value in headers:
         if name.lower() != "link":
             continue
         for part in value.split(","):
             url, _, rel = part.partition(";")
-            if 'rel="next"' in rel.replace(" ", ""):
-                query = dict(parse_qsl(urlsplit(url.strip().strip("<>")).query))
-                cursor = query.get("after") or query.get("cursor") or query.get("page")
-                if cursor:
-                    out.append(cursor)
+            if rel.replace(" ", "").replace('"', "") == "rel=next" or 'rel="next"' in rel.replace(" ", ""):
+                out.append(dict(parse_qsl(urlsplit(url.strip().strip("<>")).query)))
+    return out
+
+
+def next_link_cursors(headers: Headers, _body: Any) -> list[str]:
+    """`after` of every `Link: <…>; rel="next"` header (Okta, GitHub, Jira Server)."""
+    out = []
+    for query in next_queries(headers):
+        cursor = query.get("after") or query.get("cursor") or query.get("page")
+        if cursor:
+            out.append(cursor)
     return out
 
 
@@ -84,38 +95,3 @@ def body_cursors(*paths: str) -> Callable[[Headers, Any], list[str]]:
         return out
 
     return find
-
-
-def status_credential_class(exchange: Exchange) -> Credential:
-    """Generic: no Authorization header, a 401 (invalid) or a 403 (under-scoped), else valid."""
-    if exchange.header("request", "authorization") is None:
-        return Credential.NONE
-    if exchange.response.status == 401:
-        return Credential.INVALID
-    return Credential.VALID
-
-
-async def bearer_from_admin(session: Session, _needed: set[Credential]) -> dict[Credential, dict[str, str]]:
-    """Generic credentials: the first token the admin API names, as a bearer token."""
-    creds = await session.credentials()
-    token = next((str(v) for k, v in creds.items() if "token" in k and v), "")
-    valid = {"Authorization": f"Bearer {token}"} if token else {}
-    return {
-        Credential.VALID: valid,
-        Credential.NONE: {},
-        Credential.INVALID: {"Authorization": "Bearer invalid-parity-token"},
-    }
-
-
-GENERIC = Profile(
-    name="generic",
-    is_id=lambda value: bool(VOLATILE_ID.match(value)),
-    id_kind=lambda value: value[:1],
-    id_in_text=re.compile(
-        r"\b00[a-z][0-9A-Za-z]{17}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
-    ),
-    endpoint=lambda exchange: generic_endpoint(exchange.request.method, exchange.request.url),
-    credential_class=status_credential_class,
-    credentials=bearer_from_admin,
-    cursors=next_link_cursors,
-)

@@ -13,7 +13,7 @@ import httpx
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.session import Session
-from recorder.parity.values import Comparison, Difference, compare, volatile_kind
+from recorder.parity.values import Comparison, Difference, compare, is_id_key, replace_id, volatile_kind
 from recorder.trace import Exchange
 
 FORWARDED_HEADERS = ("content-type", "accept")
@@ -70,10 +70,7 @@ class Replay:
 
     async def rewrite(self, text: str, exchange: Exchange, *, url: bool = False) -> str:
         """Recorded ids and cursors in a URL or body replaced by the twin's; new ids resolved."""
-        for recorded in sorted(self.ids, key=len, reverse=True):
-            text = text.replace(recorded, self.ids[recorded])
-            if not (url and recorded.startswith("http")):
-                text = text.replace(quote(recorded, safe=""), quote(self.ids[recorded], safe=""))
+        text = self._rewrite_url(text, exchange) if url else self._replace(text, self.ids)
         # Ids are looked for in the decoded text too: `%2CC0…` hides the second of a comma list.
         pattern = self.profile.id_in_text
         for found in sorted(set(pattern.findall(text)) | set(pattern.findall(unquote_plus(text)))):
@@ -84,6 +81,43 @@ class Replay:
                 self.ids[found] = twin
                 text = text.replace(found, twin)
         return text
+
+    @staticmethod
+    def _replace(text: str, ids: dict[str, str], *, url: bool = False) -> str:
+        for recorded in sorted(ids, key=len, reverse=True):
+            text = replace_id(text, recorded, ids[recorded])
+            if not (url and recorded.startswith("http")):
+                text = replace_id(text, quote(recorded, safe=""), quote(ids[recorded], safe=""))
+        return text
+
+    def _rewrite_url(self, url: str, exchange: Exchange) -> str:
+        """The URL with recorded ids replaced; a short id (`2`) never in a path segment that the
+        endpoint's template keeps as it is (the `2` of `/rest/api/2/`)."""
+        urls = {k: v for k, v in self.ids.items() if k.startswith("http")}
+        url = self._replace(url, urls, url=True)  # a URL an earlier answer handed out (an upload URL)
+        parts = urlsplit(url)
+        template = self.profile.endpoint(exchange).partition(" ")[2].split("/")
+        segments = parts.path.split("/")
+        if len(template) != len(segments):
+            return self._replace(url, self.ids, url=True)
+        long_ids = {k: v for k, v in self.ids.items() if len(k) >= 8 and not k.isdigit()}
+        path = "/".join(
+            self._replace(segment, self.ids if "{" in shape else long_ids, url=True)
+            for segment, shape in zip(segments, template, strict=True)
+        )
+        rest = "&".join(
+            f"{key}={self._replace(value, self.ids if _holds_id(key) else long_ids, url=True)}"
+            if sep
+            else key
+            for key, sep, value in (pair.partition("=") for pair in parts.query.split("&"))
+        )
+        head = self._replace(f"{parts.scheme}://{parts.netloc}", long_ids, url=True) if parts.netloc else ""
+        return (
+            head
+            + path
+            + (f"?{rest}" if parts.query else "")
+            + (f"#{parts.fragment}" if parts.fragment else "")
+        )
 
     def learn_request(self, exchange: Exchange) -> None:
         """Remember the strings a request sets: an answer that echoes them must echo them exactly."""
@@ -132,7 +166,10 @@ class Replay:
     def _compare(
         self, exchange: Exchange, response: httpx.Response, recorded: Any, twin: Any
     ) -> list[Difference]:
-        cmp = Comparison(self.profile.is_id, self.ids, self.request_strings, self.profile.enum_keys)
+        profile = self.profile
+        cmp = Comparison(
+            profile.is_id, self.ids, self.request_strings, profile.enum_keys, profile.number_keys
+        )
         if exchange.response.status != response.status_code:
             cmp.add(Difference("", "status", exchange.response.status, response.status_code))
         text = exchange.response.body.text
@@ -158,12 +195,25 @@ class Replay:
                 cmp.add(Difference("(next page)", "cursor", *shown))
 
 
+# Query parameters that name a position or an object: a short id there is one (`since=12`).
+POSITION_PARAMS = frozenset({"after", "before", "cursor", "page", "since", "startAt", "starting_after"})
+
+
+def _holds_id(key: str) -> bool:
+    name = unquote_plus(key)
+    return name in POSITION_PARAMS or is_id_key(name) or name.endswith(("Key", "_key", "ids"))
+
+
 def _leaves(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [s for item in value.values() for s in _leaves(item)]
     if isinstance(value, list):
         return [s for item in value for s in _leaves(item)]
     return [value] if isinstance(value, str) else []
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def natural_key(item: Any) -> str | None:
@@ -188,17 +238,20 @@ def counterpart(recorded: Any, twin: list[Any], index: int) -> Any:
     return twin[index] if index < len(twin) else None
 
 
-def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile) -> None:
+def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profile, key: str = "") -> None:
     """Walk two bodies of the same shape; where both hold ids or URLs, remember recorded -> twin."""
     if isinstance(recorded, dict) and isinstance(twin, dict):
-        for key, value in recorded.items():
-            if key in twin:
-                pair_values(value, twin[key], found, profile)
+        for name, value in recorded.items():
+            if name in twin:
+                pair_values(value, twin[name], found, profile, str(name))
     elif isinstance(recorded, list) and isinstance(twin, list):
         for index, r_item in enumerate(recorded):
             t_item = counterpart(r_item, twin, index)
             if t_item is not None:
-                pair_values(r_item, t_item, found, profile)
+                pair_values(r_item, t_item, found, profile, key)
+    elif is_number(recorded) and is_number(twin) and recorded != twin:
+        if is_id_key(key) or key in profile.number_keys:
+            found.setdefault(str(recorded), str(twin))
     elif isinstance(recorded, str) and isinstance(twin, str) and recorded != twin:
         both_ids = profile.is_id(recorded) and profile.is_id(twin)
         both_ids = both_ids and profile.id_kind(recorded) == profile.id_kind(twin)

@@ -132,6 +132,12 @@ class Report:
             "exchanges_passed": sum(o.passed for o in outcomes),
         }
 
+    @property
+    def fidelity(self) -> float:
+        """The share of replayed exchanges that match (declared differences allowed); 0 when none."""
+        f = self.figures()
+        return f["exchanges_passed"] / f["exchanges_served"] if f["exchanges_served"] else 0.0
+
     def headline(self) -> str:
         """Exchanges of the served recordings that match, exactly and with the declared differences."""
         f = self.figures()
@@ -167,6 +173,8 @@ class Report:
             row["exact"] += o.exact
             row["passed"] += o.passed
             row["causes"].update(d.explain() for d in o.undeclared)
+        for row in out.values():
+            row["fidelity"] = row["passed"] / row["exchanges"]
         return dict(sorted(out.items()))
 
     def causes(self, limit: int = 40) -> list[tuple[str, int]]:
@@ -175,6 +183,12 @@ class Report:
         for o in self.outcomes:
             counter.update(f"{o.endpoint}  {d.explain()}" for d in o.undeclared)
         return counter.most_common(limit)
+
+    def summary(self, limit: int = 40) -> str:
+        """Headline, coverage and the most frequent undeclared differences, as plain lines."""
+        lines = [self.headline(), self.coverage(), "main undeclared differences:"]
+        lines += [f"  {count:4} {cause}" for cause, count in self.causes(limit)]
+        return "\n".join(lines)
 
     def unserved(self) -> Counter[str]:
         """Endpoints that kept recordings from being replayed, by how many recordings they kept out."""
@@ -188,6 +202,7 @@ class Report:
         document = {
             "service": self.service,
             "figures": self.figures(),
+            "fidelity": self.fidelity,
             "headline": self.headline(),
             "coverage": self.coverage(),
             "endpoints": endpoints,

@@ -58,6 +58,7 @@ class Comparison:
     ids: Mapping[str, str] = field(default_factory=dict)
     request_strings: set[str] = field(default_factory=set)
     enum_keys: frozenset[str] = frozenset()
+    number_keys: frozenset[str] = frozenset()
     found: list[Difference] = field(default_factory=list)
     values: bool = True  # False inside a list item whose twin counterpart is not known
 
@@ -69,8 +70,21 @@ class Comparison:
         """A recorded string with the recorded ids in it replaced by the twin's."""
         for recorded in sorted(self.ids, key=len, reverse=True):
             if recorded in text:
-                text = text.replace(recorded, self.ids[recorded])
+                text = replace_id(text, recorded, self.ids[recorded])
         return text
+
+    def is_number_id(self, value: Any, key: str) -> bool:
+        """An integer under a key that holds ids (`id`, `issue_id`, GitHub's `number`)."""
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        return is_int and (is_id_key(key) or key in self.number_keys)
+
+
+def replace_id(text: str, recorded: str, twin: str) -> str:
+    """`recorded` replaced by `twin` in text; a short or numeric id only where it stands alone
+    (issue 12 is not the 12 of `per_page=120`)."""
+    if len(recorded) >= 8 and not recorded.isdigit():
+        return text.replace(recorded, twin)
+    return re.sub(rf"(?<![0-9A-Za-z]){re.escape(recorded)}(?![0-9A-Za-z])", lambda _: twin, text)
 
 
 def volatile_kind(value: str, is_id: Callable[[str], bool]) -> str | None:
@@ -176,6 +190,11 @@ def compare_scalars(recorded: list[Any], twin: list[Any], cmp: Comparison, path:
 def compare_scalar(recorded: Any, twin: Any, cmp: Comparison, path: str, key: str) -> None:
     if recorded == twin:
         return
+    if cmp.is_number_id(recorded, key) and cmp.is_number_id(twin, key):
+        mapped = cmp.ids.get(str(recorded))
+        if mapped is not None and mapped != str(twin):
+            cmp.add(Difference(path, "value", recorded, twin))
+        return
     if recorded is None or twin is None or type_name(recorded) != type_name(twin):
         cmp.add(Difference(path, "type" if None not in (recorded, twin) else "value", recorded, twin))
         return
@@ -203,6 +222,9 @@ def compare_string(recorded: str, twin: str, cmp: Comparison, path: str, key: st
 
 def expectation(recorded: Any, cmp: Comparison, key: str) -> Any:
     """The value the twin must give for a recorded one, or None when it is free to differ."""
+    if cmp.is_number_id(recorded, key):
+        mapped = cmp.ids.get(str(recorded))
+        return None if mapped is None else int(mapped) if mapped.isdigit() else mapped
     if not isinstance(recorded, str):
         return None if isinstance(recorded, float | int) and is_epoch(recorded) else recorded
     if recorded in cmp.request_strings:

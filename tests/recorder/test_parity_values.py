@@ -161,5 +161,8 @@ def test_the_generic_profile_reads_credential_classes_from_the_status() -> None:
     assert (
         GENERIC.credential_class(exchange("https://jira/rest/api/2/myself", 401, "{}")) is Credential.INVALID
     )
-    assert GENERIC.credential_class(exchange("https://jira/rest/api/2/myself", auth=None)) is Credential.NONE
+    assert (
+        GENERIC.credential_class(exchange("https://jira/rest/api/2/myself", 401, "{}", auth=None))
+        is Credential.NONE
+    )
     assert GENERIC.endpoint(exchange("https://jira/rest/api/2/issue/ABC-12")) == "GET /rest/api/2/issue/{id}"
