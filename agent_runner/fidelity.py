@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from recorder.parity import Report, verify
+from recorder.parity import Profile, Report, profile_for, verify
 from recorder.parity.engine import RecordingInput
 from twins._runtime.app import build_app
 from twins._runtime.service import Service
@@ -45,6 +46,12 @@ def forget(folder: Path) -> None:
         del sys.modules[loaded]
 
 
+def profile_of(service: str) -> Profile:
+    """The vendor's parity profile, without what looks into a hand-built twin's own tables (a
+    generated twin keeps JSON documents; recorded ids it has not seen stay as they are)."""
+    return dataclasses.replace(profile_for(service), resolve=None)
+
+
 def app_factory(service: Service) -> FastAPI:
     settings = Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off")
     return build_app(service, settings)
@@ -54,7 +61,7 @@ def report_for(folder: Path, traces: Sequence[Path | RecordingInput], *, fresh: 
     if fresh:
         forget(folder)
     service = load_service(folder)
-    return verify(lambda: app_factory(service), traces)
+    return verify(lambda: app_factory(service), traces, profile=profile_of(service.name))
 
 
 def fidelity(folder: Path, traces: Sequence[Path | RecordingInput], *, fresh: bool = False) -> Score:

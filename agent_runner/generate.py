@@ -122,6 +122,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
         "operations": {
             op.name: {
                 "example": op.example.model_dump() if op.example else None,
+                "variants": [v.model_dump() for v in op.variants],
                 "errors": {
                     s: e.model_dump() for s, e in {**borrowed.get(op.resource, {}), **op.errors}.items()
                 },

@@ -163,11 +163,12 @@ def classify(endpoints: dict[tuple[str, str], Endpoint]) -> dict[tuple[str, str]
             owner = owner_item(template, items)
             lifecycle = method in (*WRITES, "DELETE") and "lifecycle" in template
             posted = method == "POST" and not any(isinstance(s.response, list) for s in ok)
-            if owner is not None and (lifecycle or posted):
+            readable = ("GET", template) in endpoints  # a document of the item, not an action
+            if owner is not None and (lifecycle or (posted and not readable)):
                 kinds[(method, template)] = ("action", collection_of(owner) or "")
             elif method == "GET" and any(isinstance(s.response, list) for s in ok):
                 kinds[(method, template)] = ("list", template)
-            elif not params(template) or method in ("GET", "PUT", "PATCH", "DELETE"):
+            elif readable or not params(template) or method in ("GET", "PUT", "PATCH", "DELETE"):
                 kinds[(method, template)] = ("singleton", template)
             else:
                 kinds[(method, template)] = ("static", "")
@@ -246,6 +247,7 @@ def build_operation(
     if best:  # the richest request shows the most of how answers echo it
         richest = max(range(len(best)), key=lambda i: (_fields(best[i].request), i))
         op.example = best[richest].example()
+        op.variants = variants(best) if method in WRITES else []
     for s in ep.seen:
         if s.status >= 400:
             op.errors[str(s.status)] = s.example()
@@ -284,6 +286,32 @@ def conditions(ok: Sequence[Seen]) -> dict[str, dict[str, Any]]:
         for value, result in usual.items():
             out.setdefault(f"{name}={value}", {})[f] = result
     return out
+
+
+KIND_WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")
+VARIANTS = 8
+
+
+def signature(body: Any) -> tuple[Any, ...]:
+    """What kind of request a body is: its top-level fields and their word-like values
+    (`signOnMode: OPENID_CONNECT`, `type: OKTA_SIGN_ON`)."""
+    if not isinstance(body, dict):
+        return (type(body).__name__,)
+    words = tuple(sorted((k, v) for k, v in body.items() if isinstance(v, str) and KIND_WORD.match(v)))
+    return (tuple(sorted(body)), words)
+
+
+def variants(best: Sequence[Seen]) -> list[Example]:
+    """The last answer to each kind of request, the most frequent kinds first (at most 8)."""
+    last: dict[tuple[Any, ...], Seen] = {}
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for s in best:
+        key = signature(s.request)
+        last[key] = s
+        counts[key] += 1
+    if len(counts) < 2:
+        return []
+    return [last[key].example() for key, _ in counts.most_common(VARIANTS)]
 
 
 def _fields(body: Any) -> int:
@@ -355,8 +383,8 @@ def id_shape(keys: Sequence[str]) -> IdShape:
     for k in keys[1:]:
         while not k.startswith(prefix):
             prefix = prefix[:-1]
-    if len(keys) == 1:
-        prefix = re.match(r"^[a-z0-9]{0,3}", keys[0]).group(0) if keys[0][:2] == "00" else ""  # type: ignore[union-attr]
+    if len(prefix) < 3 and len({len(k) for k in keys}) == 1 and keys[0][:1] == "0":
+        prefix = Counter(k[:3] for k in keys).most_common(1)[0][0]  # Okta: 00u, 0pr, 0oa by type
     chars = set("".join(k[len(prefix) :] for k in keys))
     if all(re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-", k) for k in keys):
         return IdShape(kind="uuid", alphabet="0123456789abcdef", length=36, example=keys[-1])

@@ -48,6 +48,7 @@ class Operation(BaseModel):
     status: int = 200
     count: int = 0
     example: Example | None = None
+    variants: list[Example] = Field(default_factory=list)  # answers to requests of other kinds
     errors: dict[str, Example] = Field(default_factory=dict)  # by status
     filters: list[str] = Field(default_factory=list)  # query parameters the traces use
     changes: dict[str, Any] = Field(default_factory=dict)  # what an action sets (status transitions)
@@ -122,6 +123,7 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
             continue
         known.count += op.count
         known.example = op.example or known.example
+        known.variants = (op.variants + known.variants)[:8]
         known.errors.update(op.errors)
         known.filters = sorted(set(known.filters) | set(op.filters))
         known.changes.update(op.changes)

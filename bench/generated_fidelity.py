@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from agent_runner.cli import expand
-from agent_runner.fidelity import app_factory, forget
+from agent_runner.fidelity import app_factory, forget, profile_of
 from agent_runner.generate import generate
 from agent_runner.infer import infer
-from recorder.parity import Report, profile_for, verify
+from recorder.parity import Report, verify
 from recorder.parity.engine import RecordingInput, load_traces
 from twins.twin_dir import load_service
 
@@ -80,7 +80,7 @@ def crossval(service: str, seed: int, share: float) -> dict[str, Any]:
     cut = int(len(files) * share)
     train = without_other_hosts(load_traces(files[:cut]), service)
     test = without_other_hosts(load_traces(files[cut:]), service)
-    profile = profile_for(service)
+    profile = profile_of(service)
     seen = {profile.endpoint(e) for _, items in train for e in items}
     with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
         t0 = time.perf_counter()

@@ -65,6 +65,22 @@ def path_values(template: str, path: str) -> dict[str, str]:
     return out
 
 
+def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
+    """How alike two request bodies are: equal values count 2, shared fields 1, nested halved."""
+    if not isinstance(recorded, dict) or not isinstance(sent, dict) or depth > 3:
+        return 0.0
+    score = 0.0
+    for key, value in sent.items():
+        if key not in recorded:
+            continue
+        other = recorded[key]
+        if isinstance(value, dict):
+            score += 1 + likeness(other, value, depth + 1) / 2
+        else:
+            score += 3 if other == value else 1
+    return score - 0.5 * len(set(recorded) - set(sent))
+
+
 def dotted(doc: Any, name: str) -> Any:
     for part in name.split("."):
         doc = doc.get(part) if isinstance(doc, dict) else None
@@ -93,7 +109,14 @@ class Engine:
 
     # --- what every operation needs ---------------------------------------------------------
     def example(self, call: Call) -> dict[str, Any]:
-        found: dict[str, Any] = self.examples["operations"].get(call.op.name, {}).get("example") or {}
+        """The recorded exchange this call is most like: of the operation's variants (answers to
+        different kinds of request), the one whose request shares most with this one's."""
+        recorded = self.examples["operations"].get(call.op.name, {})
+        found: dict[str, Any] = recorded.get("example") or {}
+        options = recorded.get("variants")
+        if options and call.has_body:
+            sent = dict(call.body)
+            found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
         return found
 
     def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
@@ -274,9 +297,11 @@ class Engine:
         return self._written(call, recorded, res, body)
 
     def _written(self, call: Call, recorded: Mapping[str, Any], res: ResourceType, body: Any) -> Reply:
+        """The item, when the recorded answer was the item; else the recorded answer."""
         answer = recorded.get("response")
         status = int(recorded.get("status") or call.op.status)
-        if isinstance(answer, dict) and res.key in answer:
+        was = path_values(call.op.path, str(recorded.get("path", ""))).get(res.param)
+        if isinstance(answer, dict) and res.key in answer and (was is None or str(answer[res.key]) == was):
             return Reply(body, status)
         return self.answer(call, recorded) if recorded else Reply(None, status)
 

@@ -82,8 +82,8 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
     for key, value in template.items():
         if key in given:
             out[key] = _take(value, sent.get(key), given[key])
-        elif key in sent and sent[key] == value:
-            out[key] = None if not isinstance(value, dict | list) else type(value)()
+        elif key in sent and sent[key] == value and isinstance(value, list):
+            out[key] = []  # items supplied then, not now
         else:
             out[key] = value
     return out
@@ -122,12 +122,17 @@ def merge(doc: Any, changes: Any) -> Any:
     return out
 
 
-def merge_nested(doc: Any, changes: Any) -> Any:
-    """`merge`, adding new fields inside nested objects (a profile's new attribute)."""
+def merge_nested(doc: Any, changes: Any, depth: int = 0) -> Any:
+    """`merge`, adding new fields inside nested objects at any depth (a profile's new attribute,
+    a schema's new property)."""
     if not isinstance(doc, dict) or not isinstance(changes, dict):
         return doc
     out = merge(doc, changes)
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = {**out[key], **{k: v for k, v in value.items() if not SECRET.search(k)}}
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and depth < 8:
+            inner = merge_nested(out[key], value, depth + 1)
+            out[key] = {
+                **inner,
+                **{k: v for k, v in value.items() if k not in inner and not SECRET.search(k)},
+            }
     return out
