@@ -5,7 +5,8 @@ eq, ne, sw, co, pr, gt, lt), and `field=value` for a field the documents have.""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 IGNORED = frozenset(
@@ -67,21 +68,39 @@ def expression(doc: Any, text: str) -> bool:
     )
 
 
-def matches(doc: Any, args: Mapping[str, Any]) -> bool:
-    """Whether a document passes every filter of the query."""
+def predicate(args: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """One test of a document for every filter of the query, read from the query once."""
+    tests: list[Callable[[Any], bool]] = []
     for name, value in args.items():
-        if name in IGNORED or not isinstance(value, str):
+        if name in IGNORED or not isinstance(value, str) or not value:
             continue
         if name in TEXT:
-            if value and not any(s.lower().startswith(value.lower()) for s in _strings(doc)):
-                return False
+            tests.append(partial(_starts, value.lower()))
         elif name in EXPRESSIONS:
-            if value and not expression(doc, value):
-                return False
-        elif isinstance(doc, dict) and value.lower() != "all":
-            have = _get(doc, name)
-            if have is None and isinstance(doc.get("profile"), dict):
-                have = doc["profile"].get(name)
-            if have is not None and str(have).lower() != value.lower():
-                return False
-    return True
+            tests.append(partial(_expression, value))
+        elif value.lower() != "all":
+            tests.append(partial(_equal, name, value.lower()))
+    return lambda doc: all(test(doc) for test in tests)
+
+
+def _starts(wanted: str, doc: Any) -> bool:
+    return any(s.lower().startswith(wanted) for s in _strings(doc))
+
+
+def _expression(text: str, doc: Any) -> bool:
+    return expression(doc, text)
+
+
+def _equal(name: str, wanted: str, doc: Any) -> bool:
+    """`field=value`: a document without the field passes (the vendor ignores what it lacks)."""
+    if not isinstance(doc, dict):
+        return True
+    have = doc.get(name) if "." not in name else _get(doc, name)
+    if have is None and isinstance(doc.get("profile"), dict):
+        have = doc["profile"].get(name)
+    return have is None or str(have).lower() == wanted
+
+
+def matches(doc: Any, args: Mapping[str, Any]) -> bool:
+    """Whether a document passes every filter of the query."""
+    return predicate(args)(doc)
