@@ -79,7 +79,7 @@ def learn(name: str, files: Sequence[Path], spec: Path | None, progress: Progres
     return model
 
 
-def summary(model: ServiceModel, out: Path, seconds: float) -> None:
+def summary(model: ServiceModel, out: Path, seconds: float, *, extend: bool = False) -> None:
     kinds: dict[str, int] = {}
     for op in model.operations:
         kinds[op.kind] = kinds.get(op.kind, 0) + 1
@@ -95,9 +95,8 @@ def summary(model: ServiceModel, out: Path, seconds: float) -> None:
     table.add_row("pagination", model.pagination)
     table.add_row("time", f"{seconds:.1f} s")
     console.print(table)
-    console.print(
-        f"serve it: twins serve --twin {out}    limitations: {out / 'LIMITATIONS.md'}", soft_wrap=True
-    )
+    how = f"twins serve {model.name} --extend {out}" if extend else f"twins serve --twin {out}"
+    console.print(f"serve it: {how}    limitations: {out / 'LIMITATIONS.md'}", soft_wrap=True)
 
 
 def generate_command(
@@ -131,7 +130,7 @@ def generate_command(
     except (TraceFormatError, OSError, ValueError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    summary(model, out, time.perf_counter() - started)
+    summary(model, out, time.perf_counter() - started, extend=extend)
 
 
 def regenerate_command(
