@@ -17,6 +17,7 @@ from twins._runtime.errors import ConfigError
 
 if TYPE_CHECKING:  # the runtime is imported by the commands that run it, not by `twins --help`
     from twins._runtime.serve import Running
+    from twins._runtime.service import Service
     from twins._runtime.settings import Settings
 
 # Command groups imported only when used: name -> (module, Typer attribute, one-line help).
@@ -41,6 +42,16 @@ LAZY_GROUPS = {
         "agent_runner.agent.cli",
         "repair_command",
         "Let a model repair a generated twin with tools, until verify reaches the target.",
+    ),
+    "generate": (
+        "agent_runner.cli",
+        "generate_command",
+        "Generate a twin from recorded traffic (and an OpenAPI spec): a package on the twin kit.",
+    ),
+    "regenerate": (
+        "agent_runner.cli",
+        "regenerate_command",
+        "Merge what new recordings show into a generated twin; fidelity before and after.",
     ),
 }
 
@@ -88,6 +99,7 @@ app = typer.Typer(
         "  twins record okta --upstream https://acme.okta.com --out traces/okta/   capture, redacted\n\n"
         "  twins replay traces/okta/ --port 8190   serve recorded answers\n\n"
         "  twins diff --real URL --twin URL --traces traces/okta/   drift report\n\n"
+        "  twins generate github --traces cassettes/ --out twins-github/   a twin from traffic\n\n"
         "  twins verify okta --traces cassettes/   fidelity of a twin on recorded traffic\n\n"
         "Each twin also serves an admin API under /_twin/ (health, tenants, seed, reset, snapshot, "
         "restore, credentials, state, journal, clock, faults); see /_twin/docs on a running twin."
@@ -190,9 +202,54 @@ def make_settings(
     return settings
 
 
+TwinOpt = Annotated[
+    Path | None, typer.Option("--twin", help="a twin package folder (one `twins generate` wrote)")
+]
+ExtendOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extend", help="generated operations (`twins generate NAME --extend`) served after the twin's own"
+    ),
+]
+
+
+def named_twin(service: str | None, twin: Path | None, extend: Path | None) -> str:
+    """The registry name of the twin to serve; a --twin folder is registered under its name."""
+    import os
+
+    if twin is not None:
+        if not twin.is_dir():
+            raise ConfigError(f"--twin {twin}: no such folder")
+        name = service or twin.resolve().name
+        extra = os.environ.get("TWINS_EXTRA_SERVICES", "")
+        os.environ["TWINS_EXTRA_SERVICES"] = ",".join(filter(None, [extra, f"{name}={twin.resolve()}"]))
+        return name
+    if service is None:
+        raise ConfigError("name a twin (see `twins services`) or give --twin DIR")
+    if extend is not None and not extend.is_dir():
+        raise ConfigError(f"--extend {extend}: no such folder")
+    return service
+
+
+def load_spec(name: str, extend: Path | None) -> Service:
+    from twins import registry
+
+    spec = registry.load(name)
+    if extend is None:
+        return spec
+    from agent_runner.extend import extended
+
+    try:
+        return extended(spec, extend)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="which twin: see `twins services`")],
+    service: Annotated[str | None, typer.Argument(help="which twin: see `twins services`")] = None,
+    twin: TwinOpt = None,
+    extend: ExtendOpt = None,
     host: HostOpt = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port (default: the service's own)")] = 0,
     db: DbOpt = None,
@@ -209,11 +266,13 @@ def serve(
     """Serve one twin until Ctrl-C / SIGTERM."""
     import asyncio
 
-    from twins import registry
     from twins._runtime.serve import build_running, check_settings, serve_all, serve_workers
 
     try:
-        spec = registry.load(service)
+        service = named_twin(service, twin, extend)
+        if extend is not None and workers > 1:
+            raise ConfigError("--extend serves one worker")
+        spec = load_spec(service, extend)
         settings = make_settings(
             db, no_admin_auth, admin_token, seed, rate_limits, data_dir, max_body, max_upload, cors_origin
         )
@@ -239,6 +298,9 @@ def up(
     services: Annotated[
         list[str] | None, typer.Option("--services", "-s", help="which twins (default: all)")
     ] = None,
+    twin: Annotated[
+        list[Path] | None, typer.Option("--twin", help="a twin package folder to start too (repeatable)")
+    ] = None,
     host: HostOpt = "127.0.0.1",
     db: DbOpt = None,
     no_admin_auth: NoAuthOpt = False,
@@ -257,8 +319,12 @@ def up(
     from twins._runtime.serve import build_running, check_settings, serve_all
     from twins._runtime.settings import Settings
 
-    names = [n for item in services or [] for n in item.split(",") if n] or registry.available()
     try:
+        folders = [named_twin(None, folder, None) for folder in twin or []]
+        names = [n for item in services or [] for n in item.split(",") if n] or (
+            folders if folders else registry.available()
+        )
+        names += [n for n in folders if n not in names]
         if not names:
             raise ConfigError("no twins are installed; reinstall dark-factory-twins")
         settings = make_settings(

@@ -1,0 +1,147 @@
+"""The service model inference writes and generation reads: typed, JSON-serialisable, mergeable
+(`twins regenerate` merges a new model into the one a twin was generated from)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent_runner.shapes import Shape, merge
+
+VERSION = 1
+
+
+class IdShape(BaseModel):
+    """How the service mints a resource's keys: `sequence` (1, 2, 3 per collection), `number`
+    (a large integer of `length` digits) or `text` (`prefix` + `length` characters of `alphabet`)."""
+
+    kind: str = "text"
+    prefix: str = ""
+    alphabet: str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    length: int = 20
+    example: str = ""
+
+
+class Example(BaseModel):
+    """One recorded exchange kept as the template of an answer."""
+
+    status: int
+    path: str  # the concrete path (its values are replaced by the request's)
+    response: Any = None
+    text: str = ""  # a body that is not JSON (XML metadata, plain text)
+    request: Any = None
+    host: str = ""  # scheme://host of the recording, replaced by the twin's base URL
+    content_type: str = ""
+
+
+class Operation(BaseModel):
+    """One endpoint and what it does: `kind` is create, read, list, update, delete, action,
+    singleton (a fixed document that writes change) or static (the recorded answer)."""
+
+    method: str
+    path: str
+    kind: str
+    name: str
+    resource: str = ""  # the collection template of the resource it works on
+    status: int = 200
+    count: int = 0
+    example: Example | None = None
+    variants: list[Example] = Field(default_factory=list)  # answers to requests of other kinds
+    errors: dict[str, Example] = Field(default_factory=dict)  # by status
+    filters: list[str] = Field(default_factory=list)  # query parameters the traces use
+    changes: dict[str, Any] = Field(default_factory=dict)  # what an action sets (status transitions)
+    when: dict[str, dict[str, Any]] = Field(default_factory=dict)  # "param=value": the status it leads to
+    request: Shape | None = None
+    response: Shape | None = None
+    paged: bool = False
+    anonymous: bool = False  # recorded without credentials, answered all the same
+
+
+class Resource(BaseModel):
+    """A collection and its items: `/api/v1/users` and `/api/v1/users/{userId}`."""
+
+    collection: str
+    param: str
+    key: str = "id"  # the field of an item that holds the key in its path
+    aliases: list[str] = Field(default_factory=list)  # dotted fields also accepted as the key
+    ids: IdShape = Field(default_factory=IdShape)
+    minted: list[str] = Field(default_factory=list)  # other fields the service makes up on create
+    stamps: list[str] = Field(default_factory=list)  # timestamps set on create
+    touched: list[str] = Field(default_factory=list)  # timestamps set on every write
+    parent: str = ""  # the parent's collection template
+    statuses: list[str] = Field(default_factory=list)
+    transitions: list[tuple[str, str, str]] = Field(default_factory=list)  # (from, action, to)
+    prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
+
+
+class Seed(BaseModel):
+    """A document that existed before the recordings (read, never created in them)."""
+
+    scope: str  # concrete collection path
+    key: str
+    body: Any
+
+
+class ServiceModel(BaseModel):
+    version: int = VERSION
+    name: str
+    title: str
+    style: str = "learned"  # okta, jira, slack or learned (the recorded error bodies)
+    auth: list[str] = Field(default_factory=list)  # Authorization schemes seen
+    hosts: list[str] = Field(default_factory=list)  # scheme://host of the recordings
+    pagination: str = "none"  # link-after, link-page, offset-total, none
+    items_key: str = ""  # where a wrapped list answer keeps its items
+    operations: list[Operation] = Field(default_factory=list)
+    resources: dict[str, Resource] = Field(default_factory=dict)
+    seed: list[Seed] = Field(default_factory=list)
+    errors: dict[str, Example] = Field(default_factory=dict)  # the service's usual error per status
+    sources: list[str] = Field(default_factory=list)
+    traces: list[str] = Field(default_factory=list)  # the recording files it was learnt from
+    exchanges: int = 0
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.model_dump_json(indent=1, exclude_defaults=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> ServiceModel:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        return next((op for op in self.operations if op.method == method and op.path == path), None)
+
+
+def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
+    """`old` with what `new` shows: new operations, resources and seeds added; an operation both
+    know keeps the newer example and errors and the union of shapes and filters."""
+    out = old.model_copy(deep=True)
+    for op in new.operations:
+        known = out.operation(op.method, op.path)
+        if known is None:
+            out.operations.append(op.model_copy(deep=True))
+            continue
+        known.count += op.count
+        known.example = op.example or known.example
+        known.variants = (op.variants + known.variants)[:8]
+        known.errors.update(op.errors)
+        known.filters = sorted(set(known.filters) | set(op.filters))
+        known.changes.update(op.changes)
+        known.when.update(op.when)
+        known.request = merge(known.request, op.request)
+        known.response = merge(known.response, op.response)
+        if op.kind != "static":
+            known.kind, known.resource, known.status = op.kind, op.resource, op.status
+    for name, res in new.resources.items():
+        out.resources.setdefault(name, res)
+    have = {(s.scope, s.key) for s in out.seed}
+    out.seed += [s for s in new.seed if (s.scope, s.key) not in have]
+    out.errors.update(new.errors)
+    out.auth = sorted(set(out.auth) | set(new.auth))
+    out.hosts = sorted(set(out.hosts) | set(new.hosts))
+    out.sources = sorted(set(out.sources) | set(new.sources))
+    out.traces = sorted(set(out.traces) | set(new.traces))
+    out.exchanges += new.exchanges
+    if out.pagination == "none":
+        out.pagination, out.items_key = new.pagination, new.items_key
+    return out

@@ -1,0 +1,167 @@
+"""Fidelity of twins generated from traffic, on the reference recordings (`../shared/reference`).
+
+    python -m bench.generated_fidelity crossval okta|jira|github [--seed 13] [--train 0.8]
+    python -m bench.generated_fidelity extend [--seed 13]
+    python -m bench.generated_fidelity generate okta
+
+`crossval`: the recordings split by cassette (a fixed seed), a twin generated from the training
+part and replayed by the parity engine on the held-out part; the figure is the share of replayed
+held-out exchanges on endpoints seen in training that match (status, error code and body with
+values compared). `extend`: the hand-built Okta twin alone and extended with operations generated
+from all Okta traffic, replayed on every Okta recording: recordings it serves every request of,
+and parity over them. `generate`: wall and CPU time and peak memory of inferring and writing the
+twin from all of one service's traffic (run it under `/usr/bin/time -v` for the peak).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from agent_runner.cli import expand
+from agent_runner.fidelity import app_factory, forget, profile_of
+from agent_runner.generate import generate
+from agent_runner.infer import infer
+from recorder.parity import Report, verify
+from recorder.parity.engine import RecordingInput, load_traces
+from twins.twin_dir import load_service
+
+BESIDE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = Path(os.environ.get("TWINS_REFERENCE") or BESIDE)
+SOURCES = {
+    "okta": [REFERENCE / "okta" / "terraform-provider-okta"],
+    "jira": [REFERENCE / "jira" / "django-DefectDojo", REFERENCE / "jira" / "connector-jira"],
+    "github": [REFERENCE / "github" / "github3.py" / "tests" / "cassettes"],
+}
+
+
+def recordings(service: str) -> list[Path]:
+    files = expand([p for p in SOURCES[service] if p.is_dir()])
+    if service == "github":
+        return [f for f in files if f.suffix == ".json"]
+    return [f for f in files if f.suffix in (".yaml", ".yml")]
+
+
+def without_other_hosts(recs: list[RecordingInput], service: str) -> list[RecordingInput]:
+    """The exchanges that talk to the service (DefectDojo's cassettes also call its webhook)."""
+    out = []
+    for name, items in recs:
+        kept = [e for e in items if e.service == service or service == "github"]
+        if kept:
+            out.append((name, kept))
+    return out
+
+
+def build(service: str, train: list[RecordingInput], out: Path) -> Any:
+    model = infer(service, train)
+    generate(model, out)
+    forget(out)
+    svc = load_service(out)
+    return lambda: app_factory(svc)
+
+
+def on_seen(report: Report, seen: set[str]) -> tuple[int, int]:
+    outcomes = [o for o in report.outcomes if o.endpoint in seen]
+    return sum(o.passed for o in outcomes), len(outcomes)
+
+
+def crossval(service: str, seed: int, share: float) -> dict[str, Any]:
+    files = recordings(service)
+    rng = random.Random(seed)
+    rng.shuffle(files)
+    cut = int(len(files) * share)
+    train = without_other_hosts(load_traces(files[:cut]), service)
+    test = without_other_hosts(load_traces(files[cut:]), service)
+    profile = profile_of(service)
+    seen = {profile.endpoint(e) for _, items in train for e in items}
+    with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
+        t0 = time.perf_counter()
+        factory = build(service, train, Path(tmp) / f"{service}_twin")
+        built = time.perf_counter() - t0
+        report = verify(factory, test, profile=profile)
+    matched, replayed = on_seen(report, seen)
+    figures = report.figures()
+    return {
+        "service": service,
+        "seed": seed,
+        "train_recordings": cut,
+        "test_recordings": len(files) - cut,
+        "generate_s": round(built, 1),
+        "replayed_on_seen": replayed,
+        "matched_on_seen": matched,
+        "match_on_seen": round(100 * matched / replayed, 1) if replayed else 0.0,
+        **figures,
+        "causes": report.causes(15),
+    }
+
+
+def extend(seed: int) -> dict[str, Any]:
+    from agent_runner.extend import extended, only_unserved
+    from twins import registry
+
+    del seed
+    files = recordings("okta")
+    recs = without_other_hosts(load_traces(files), "okta")
+    okta = registry.load("okta")
+    out: dict[str, Any] = {}
+    hand = verify(lambda: app_factory(okta), recs)
+    out["hand_built"] = hand.figures()
+    with tempfile.TemporaryDirectory(prefix="extend-") as tmp:
+        folder = Path(tmp) / "okta_extension"
+        generate(only_unserved(infer("okta", recs), okta), folder)
+        forget(folder)
+        wider = extended(okta, folder)
+        report = verify(lambda: app_factory(wider), recs)
+    out["extended"] = report.figures()
+    out["extended_causes"] = report.causes(15)
+    out["extended_unserved"] = report.unserved().most_common(10)
+    return out
+
+
+def generate_all(service: str) -> dict[str, Any]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    recs = load_traces(recordings(service))
+    loaded = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="generate-") as tmp:
+        model = infer(service, recs)
+        generate(model, Path(tmp) / f"{service}_twin")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "service": service,
+        "exchanges": model.exchanges,
+        "operations": len(model.operations),
+        "read_s": round(loaded, 1),
+        "wall_s": round(time.perf_counter() - t0, 1),
+        "cpu_s": round(time.process_time() - c0, 1),
+        "peak_rss_mb": round(peak_mb),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=("crossval", "extend", "generate"))
+    p.add_argument("service", nargs="?", default="okta", choices=tuple(SOURCES))
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--train", type=float, default=0.8)
+    args = p.parse_args()
+    if not all(p.is_dir() for p in SOURCES[args.service]):
+        sys.exit(f"{SOURCES[args.service]}: the reference recordings are not here")
+    if args.what == "crossval":
+        result = crossval(args.service, args.seed, args.train)
+    elif args.what == "extend":
+        result = extend(args.seed)
+    else:
+        result = generate_all(args.service)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""A stateful resource engine for twins described as data (generated ones): JSON documents per
+resource type and tenant (`twins.kit.documents`), created, read, listed and filtered, updated,
+acted on and deleted, with sub-resources under their parent and answers shaped like the
+recorded ones (`twins.kit.templates`).
+
+A generated operation is one line: `return ENGINE.create(call, USERS)`. The engine reads the
+operation's recorded example (by the handler's name) from the twin's `examples.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from twins._runtime.collection import Row, TenantState
+from twins.kit.call import Call
+from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
+from twins.kit.errors import compact
+from twins.kit.filters import predicate
+from twins.kit.operations import Reply
+from twins.kit.pagers import LinkAfter
+from twins.kit.templates import Swap, echo, merge_nested, restamp
+
+ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SINGLETONS = "$singleton"
+CACHED = 20_000  # documents whose JSON is kept
+NAME_FIELDS = ("name", "login", "key", "title", "id")
+_PARAM = re.compile(r"^\{([^}]+)\}$")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """How keys are minted: `sequence` (1, 2, 3 in the collection), `number` (`length` digits),
+    `uuid`, or `text` (`prefix` and `length` characters of `alphabet`)."""
+
+    kind: str = "text"
+    prefix: str = ""
+    alphabet: str = ALNUM
+    length: int = 20
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A collection (`/api/v1/users`) and its items (`/api/v1/users/{userId}`)."""
+
+    collection: str
+    param: str
+    key: str = "id"
+    aliases: tuple[str, ...] = ()  # dotted fields also accepted as the key (a login)
+    ids: Ids = field(default_factory=Ids)
+    minted: tuple[str, ...] = ()  # other fields a create makes up
+    stamps: tuple[str, ...] = ()  # timestamps a create sets
+    touched: tuple[str, ...] = ()  # timestamps every write sets
+    parent: str = ""  # the parent's collection
+
+
+def path_values(template: str, path: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for t, s in zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=False):
+        match = _PARAM.match(t)
+        if match:
+            out[match.group(1)] = s
+    return out
+
+
+def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
+    """How alike two request bodies are: equal values count 2, shared fields 1, nested halved."""
+    if not isinstance(recorded, dict) or not isinstance(sent, dict) or depth > 3:
+        return 0.0
+    score = 0.0
+    for key, value in sent.items():
+        if key not in recorded:
+            continue
+        other = recorded[key]
+        if isinstance(value, dict):
+            score += 1 + likeness(other, value, depth + 1) / 2
+        else:
+            score += 3 if other == value else 1
+    return score - 0.5 * len(set(recorded) - set(sent))
+
+
+def dotted(doc: Any, name: str) -> Any:
+    for part in name.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+class Engine:
+    """The twin's resources and recorded examples, and the behaviour of each kind of operation."""
+
+    def __init__(self, resources: Sequence[ResourceType], examples: Path, hosts: Sequence[str] = ()) -> None:
+        self.resources = {r.collection: r for r in resources}
+        self.examples_path = examples
+        self.hosts = tuple(hosts)  # the recordings' scheme://host, which seeded documents name
+        # Documents are never changed in place (a write stores a new object), so what is made
+        # from one (its JSON, a seeded one with this twin's URLs) is kept by the object's identity.
+        self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+    def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
+        key = (id(source), tag)
+        hit = self._made.get(key)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        if len(self._made) >= CACHED:
+            self._made.clear()
+        made = make(source)
+        self._made[key] = (source, made)
+        return made
+
+    def body(self, call: Call, row: Row) -> Any:
+        """A stored document as this call sees it (a seeded one names this twin, not the vendor)."""
+        stored = row["body"]
+        body = stored.get("$value", stored)
+        if row.get("seeded") and self.hosts:
+            swap = Swap.of(dict.fromkeys(self.hosts, call.base_url))
+            return self._remember(body, call.base_url, swap.apply)
+        return body
+
+    def encoded(self, body: Any) -> bytes:
+        """A document's JSON (kept while the document is unchanged)."""
+        data: bytes = self._remember(body, "json", compact)
+        return data
+
+    @cached_property
+    def examples(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.examples_path.read_text(encoding="utf-8"))
+        return data
+
+    # --- what every operation needs ---------------------------------------------------------
+    def example(self, call: Call) -> dict[str, Any]:
+        """The recorded exchange this call is most like: of the operation's variants (answers to
+        different kinds of request), the one whose request shares most with this one's."""
+        recorded = self.examples["operations"].get(call.op.name, {})
+        found: dict[str, Any] = recorded.get("example") or {}
+        options = recorded.get("variants")
+        if options and call.has_body:
+            sent = dict(call.body)
+            found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+        return found
+
+    def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
+        """This call's values for the recording's: host, path values, and `more`."""
+        pairs = {str(recorded.get("host", "")): call.base_url}
+        was = path_values(call.op.path, str(recorded.get("path", "")))
+        pairs.update({was[k]: v for k, v in call.path.items() if k in was})
+        pairs.update(more)
+        return Swap.of(pairs)
+
+    def answer(self, call: Call, recorded: Mapping[str, Any], body: Any = None, **more: str) -> Reply:
+        """The recorded answer (or `body`), with this call's values."""
+        status = int(recorded.get("status") or call.op.status)
+        if body is None:
+            text = recorded.get("text")
+            if text:
+                ctype = str(recorded.get("content_type") or "text/plain")
+                return Reply(
+                    self.swap(call, recorded, **more).text(text).encode(), status, {"Content-Type": ctype}
+                )
+            body = self.swap(call, recorded, **more).apply(recorded.get("response"))
+        if status == 204 or body is None:
+            return Reply(None, status)
+        return Reply(body, status)
+
+    def not_found(self, call: Call) -> Reply:
+        """The vendor's 404 for this operation (as recorded), with this call's values."""
+        ops = self.examples["operations"].get(call.op.name, {})
+        recorded = (ops.get("errors") or {}).get("404") or self.examples.get("errors", {}).get("404")
+        if not recorded:
+            raise call.error(call.style.http_codes[404], "Not found", status=404)
+        return self.answer(call, recorded)
+
+    def scope(self, call: Call, res: ResourceType) -> str:
+        return res.collection.format_map(call.path)
+
+    def find(self, state: TenantState, res: ResourceType, scope: str, key: str) -> Row | None:
+        if DOCUMENTS not in state.collections:
+            return None
+        row = state[DOCUMENTS].get(row_id(scope, key))
+        if row is None and res.aliases:
+            row = next(
+                (
+                    r
+                    for r in documents_in(state, scope)
+                    if any(str(dotted(r["body"], a)) == key for a in res.aliases)
+                ),
+                None,
+            )
+        return row
+
+    def exists(self, call: Call, res: ResourceType) -> bool:
+        """Whether the parent of a sub-resource exists: a document, or a row of the twin this one
+        extends with that key (a user the hand-built twin made)."""
+        if not res.parent or res.parent not in self.resources:
+            return True
+        parent = self.resources[res.parent]
+        key = call.path.get(parent.param, "")
+        if self.find(call.state, parent, self.scope(call, parent), key) is not None:
+            return True
+        return any(name != DOCUMENTS and key in coll for name, coll in call.state.collections.items())
+
+    def mint(self, call: Call, res: ResourceType, scope: str) -> str:
+        ids = res.ids
+        if ids.kind == "sequence":  # after the highest number in the collection (seeded ones too)
+            counter = f"number:{scope}"
+            if counter not in call.ids.counters:
+                numbers = [int(r["key"]) for r in documents_in(call.state, scope) if r["key"].isdigit()]
+                call.ids.counters[counter] = max(numbers, default=0)
+            return str(call.ids.sequence(counter))
+        if ids.kind == "number":
+            digits = call.ids.chars(f"id:{res.collection}", max(ids.length, 2), "0123456789")
+            return str(int("1" + digits[1:]))
+        if ids.kind == "uuid":
+            return call.ids.uuid(f"id:{res.collection}")
+        return call.ids.next(
+            f"id:{res.collection}", prefix=ids.prefix, length=ids.length, alphabet=ids.alphabet
+        )
+
+    def objects(self, res: ResourceType, body: Any) -> Any:
+        """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
+        objects, each like the one the recordings show; an empty name is no object."""
+        protos = self.examples.get("resources", {}).get(res.collection, {}).get("prototypes", {})
+        if not isinstance(body, dict) or not protos:
+            return body
+        out = dict(body)
+        for name, proto in protos.items():
+            value = out.get(name)
+            field = next((k for k in NAME_FIELDS if isinstance(proto.get(k), str)), None)
+            if field is None:
+                continue
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                out[name] = [{**proto, field: v} for v in value]
+            elif isinstance(value, str):
+                out[name] = {**proto, field: value} if value else None
+        return out
+
+    def save(self, call: Call, scope: str, key: str, body: Any) -> None:
+        docs = call.state[DOCUMENTS]
+        rid = row_id(scope, key)
+        if rid in docs:
+            docs.update(rid, body=wrap(body))
+        else:
+            docs.insert({"id": rid, "scope": scope, "key": key, "body": wrap(body)})
+
+    # --- the kinds of operation ---------------------------------------------------------------
+    def create(
+        self, call: Call, res: ResourceType, when: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Reply:
+        """A new item: the recorded create's answer for this request, with a fresh key; `when`
+        gives fields a query parameter decides (`{"activate=false": {"status": "STAGED"}}`; an
+        empty value stands for the parameter left out)."""
+        if not self.exists(call, res):
+            return self.not_found(call)
+        recorded = self.example(call)
+        scope = self.scope(call, res)
+        key = self.mint(call, res, scope)
+        template = recorded.get("response")
+        sent = dict(call.body) if call.has_body else {}
+        if not isinstance(template, dict):
+            template = dict(sent)
+        was_key = template.get(res.key)
+        more = {str(was_key): key} if was_key is not None else {}
+        body = self.objects(res, echo(template, recorded.get("request"), sent))
+        for name in res.minted:
+            value = body.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                body[name] = int(
+                    "1" + call.ids.chars(f"{name}:{res.collection}", len(str(value)), "0123456789")[1:]
+                )
+            elif isinstance(value, str) and "/" not in value and value:
+                body[name] = call.ids.chars(f"{name}:{res.collection}", len(value))
+        body = self.swap(call, recorded, **more).apply(body)
+        body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
+        body = restamp(body, call.now(), res.stamps)
+        for name in {condition.partition("=")[0] for condition in when or {}}:
+            given = f"{name}={str(call.args.get(name, '')).lower()}"
+            fields = (when or {}).get(given) or (when or {}).get(f"{name}=")  # unknown: the default
+            body.update(fields or {})
+        self.save(call, scope, key, body)
+        return Reply(body, int(recorded.get("status") or call.op.status))
+
+    def read(self, call: Call, res: ResourceType) -> Any:
+        row = self.find(call.state, res, self.scope(call, res), call.path.get(res.param, ""))
+        return self.not_found(call) if row is None else self.encoded(self.body(call, row))
+
+    def list(self, call: Call, scope_template: str) -> Any:
+        """The collection's items, filtered by the query the traces use, paged the vendor's way."""
+        scope = scope_template.format_map(call.path)
+        rows = documents_in(call.state, scope)
+        if call.args:
+            test = predicate(call.args)
+            rows = [r for r in rows if test(r["body"].get("$value", r["body"]))]
+        bodies = [self.body(call, r) for r in rows]
+        if call.op.page is not None:
+            bodies = call.page(bodies)
+        recorded = self.example(call).get("response")
+        if not isinstance(recorded, dict) and (call.op.page is None or isinstance(call.op.page, LinkAfter)):
+            return b"[" + b",".join(self.encoded(b) for b in bodies) + b"]"  # the pager adds headers only
+        if isinstance(recorded, dict):  # a wrapped list: {"total_count": …, "items": […]}
+            items = next((k for k, v in recorded.items() if isinstance(v, list)), None)
+            if items is not None:
+                out = dict(recorded)
+                for k, v in out.items():
+                    if isinstance(v, int) and not isinstance(v, bool) and k.startswith("total"):
+                        out[k] = len(bodies)
+                return {**out, items: bodies}
+        return bodies
+
+    def update(self, call: Call, res: ResourceType) -> Any:
+        """Fields of the request laid over the item (PUT of a missing item under an existing
+        parent makes it: a membership, an assignment)."""
+        scope, key = self.scope(call, res), call.path.get(res.param, "")
+        row = self.find(call.state, res, scope, key)
+        sent = dict(call.body) if call.has_body else {}
+        recorded = self.example(call)
+        if row is None:
+            if call.op.method != "PUT" or not self.exists(call, res):
+                return self.not_found(call)
+            body = {res.key: key, **sent} if sent else {res.key: key}
+        else:
+            key = row["key"]
+            body = self.objects(res, merge_nested(self.body(call, row), sent))
+        body = restamp(body, call.now(), res.touched)
+        self.save(call, scope, key, body)
+        return self._written(call, recorded, res, body)
+
+    def _written(self, call: Call, recorded: Mapping[str, Any], res: ResourceType, body: Any) -> Reply:
+        """The item, when the recorded answer was the item; else the recorded answer."""
+        answer = recorded.get("response")
+        status = int(recorded.get("status") or call.op.status)
+        was = path_values(call.op.path, str(recorded.get("path", ""))).get(res.param)
+        if isinstance(answer, dict) and res.key in answer and (was is None or str(answer[res.key]) == was):
+            return Reply(body, status)
+        return self.answer(call, recorded) if recorded else Reply(None, status)
+
+    def delete(self, call: Call, res: ResourceType) -> Any:
+        """The item and everything under it."""
+        scope = self.scope(call, res)
+        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        if row is None:
+            return self.not_found(call)
+        docs = call.state[DOCUMENTS]
+        under = f"{scope}/{row['key']}/"
+        for other in docs.filter(lambda r: str(r["scope"]).startswith(under)):
+            docs.delete(other["id"])
+        docs.delete(row["id"])
+        recorded = self.example(call)
+        return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
+
+    def action(self, call: Call, res: ResourceType, changes: Mapping[str, Any]) -> Any:
+        """An action on an item (`/lifecycle/deactivate`): the fields it sets, the recorded answer."""
+        scope = self.scope(call, res)
+        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        if row is None:
+            return self.not_found(call)
+        body = self.body(call, row)
+        if changes and isinstance(body, dict):
+            body = restamp({**body, **changes}, call.now(), res.touched)
+            self.save(call, scope, row["key"], body)
+        return self._written(call, self.example(call), res, body)
+
+    def singleton(self, call: Call) -> Any:
+        """A document at a fixed path: what was last written there, else the recorded one."""
+        path = call.url_path
+        docs = call.state[DOCUMENTS]
+        row = docs.get(row_id(SINGLETONS, path))
+        recorded = self.example(call)
+        method = call.op.method
+        if method == "DELETE":
+            if row is not None:
+                docs.delete(row["id"])
+            return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
+        if method == "GET":
+            return self.body(call, row) if row is not None else self.answer(call, recorded)
+        sent = dict(call.body) if call.has_body else {}
+        base = self.body(call, row) if row is not None else self.answer(call, recorded).body
+        names = sent.get("value")
+        if isinstance(base, list) and isinstance(names, list) and all(isinstance(n, str) for n in names):
+            proto = base[0] if base and isinstance(base[0], dict) else None  # names sent, objects answered
+            field = next((k for k in NAME_FIELDS if proto and isinstance(proto.get(k), str)), None)
+            if proto is not None and field is not None:
+                base = [{**proto, field: n} for n in names]
+        body = (
+            merge_nested(echo(base, recorded.get("request"), sent), sent) if isinstance(base, dict) else base
+        )
+        self.save(call, SINGLETONS, path, body)
+        return (
+            Reply(body, int(recorded.get("status") or call.op.status))
+            if body is not None
+            else self.answer(call, recorded)
+        )
+
+    def static(self, call: Call) -> Reply:
+        """The recorded answer, with this call's values."""
+        return self.answer(call, self.example(call))
+
+
+Handler = Callable[[Call], Any]

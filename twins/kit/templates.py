@@ -1,0 +1,138 @@
+"""Answers made from recorded ones: a recorded body with the recording's values (host, keys, the
+collection's path, timestamps) replaced by this call's, and the fields the recorded request
+supplied replaced by what this request supplies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+SECRET = re.compile(r"pass(word)?|secret", re.I)
+
+
+def stamp_like(recorded: str, now: float) -> str:
+    """`now` written the way `recorded` writes a time (fraction digits, `Z` or an offset)."""
+    moment = datetime.fromtimestamp(now, UTC)
+    match = STAMP.match(recorded)
+    fraction = len(match.group(1)) - 1 if match and match.group(1) else 0
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if fraction:
+        text += "." + f"{moment.microsecond:06d}"[:fraction].ljust(fraction, "0")
+    zone = match.group(2) if match else "Z"
+    return text + ("Z" if zone in (None, "Z") else "+00:00" if ":" in zone else "+0000")
+
+
+@dataclass(frozen=True)
+class Swap:
+    """Replace the recording's values by this call's, in every string of a body."""
+
+    pairs: tuple[tuple[str, str], ...]  # (recorded, now), longest first
+
+    @classmethod
+    def of(cls, pairs: Mapping[str, str]) -> Swap:
+        kept = {a: b for a, b in pairs.items() if a and a != b and (len(a) >= 3 or not a.isdigit())}
+        numbers = {a: b for a, b in pairs.items() if a and a != b and a.isdigit() and len(a) < 3}
+        out = sorted(kept.items(), key=lambda p: -len(p[0]))
+        return cls(tuple(out) + tuple(("/" + a, "/" + b) for a, b in numbers.items()))
+
+    def text(self, value: str) -> str:
+        for old, new in self.pairs:
+            if old in value:
+                if old.isdigit() or (old.startswith("/") and old[1:].isdigit()):
+                    value = re.sub(re.escape(old) + r"(?=$|[/?#\"])", new, value)
+                else:
+                    value = value.replace(old, new)
+        return value
+
+    def apply(self, body: Any) -> Any:
+        if isinstance(body, str):
+            return self.text(body)
+        if isinstance(body, dict):
+            return {k: self.apply(v) for k, v in body.items()}
+        if isinstance(body, list):
+            return [self.apply(v) for v in body]
+        return body
+
+
+def restamp(body: Any, now: float, fields: Sequence[str]) -> Any:
+    """`body` with its top-level timestamps in `fields` set to `now`."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    for name in fields:
+        value = out.get(name)
+        if isinstance(value, str) and STAMP.match(value):
+            out[name] = stamp_like(value, now)
+    return out
+
+
+def echo(template: Any, recorded: Any, given: Any) -> Any:
+    """The recorded answer to `recorded` as the answer to `given`: a field the recorded request
+    supplied (same value in the answer) takes the given request's value, or goes (null) when the
+    given request leaves it out; a list of names sent where objects come back (GitHub labels)
+    becomes the objects, each named."""
+    if not isinstance(template, dict) or not isinstance(given, dict):
+        return template
+    sent = recorded if isinstance(recorded, dict) else {}
+    out: dict[str, Any] = {}
+    for key, value in template.items():
+        if key in given:
+            out[key] = _take(value, sent.get(key), given[key])
+        elif key in sent and sent[key] == value and isinstance(value, list):
+            out[key] = []  # items supplied then, not now
+        else:
+            out[key] = value
+    return out
+
+
+def _take(value: Any, sent: Any, wanted: Any) -> Any:
+    if isinstance(value, dict) and isinstance(wanted, dict):
+        merged = echo(value, sent, wanted)
+        merged.update({k: v for k, v in wanted.items() if k not in value and not SECRET.search(k)})
+        return merged
+    names = isinstance(wanted, list) and all(isinstance(w, str) for w in wanted)
+    if names and isinstance(value, list) and value and isinstance(value[0], dict) and isinstance(sent, list):
+        proto = value[0]
+        name = next((k for k, v in proto.items() if isinstance(v, str) and v in sent), None)
+        if name is not None:
+            return [{**proto, name: w} for w in wanted]
+    return wanted
+
+
+def merge(doc: Any, changes: Any) -> Any:
+    """A partial update: `changes` laid over `doc` (objects merged, anything else replaced);
+    fields the document does not have are added only inside objects, never secrets."""
+    if not isinstance(doc, dict) or not isinstance(changes, dict):
+        return doc
+    out = dict(doc)
+    for key, value in changes.items():
+        if SECRET.search(key):
+            continue
+        if key in out:
+            old = out[key]
+            out[key] = (
+                merge(old, value)
+                if isinstance(old, dict) and isinstance(value, dict)
+                else _take(old, old, value)
+            )
+    return out
+
+
+def merge_nested(doc: Any, changes: Any, depth: int = 0) -> Any:
+    """`merge`, adding new fields inside nested objects at any depth (a profile's new attribute,
+    a schema's new property)."""
+    if not isinstance(doc, dict) or not isinstance(changes, dict):
+        return doc
+    out = merge(doc, changes)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and depth < 8:
+            inner = merge_nested(out[key], value, depth + 1)
+            out[key] = {
+                **inner,
+                **{k: v for k, v in value.items() if k not in inner and not SECRET.search(k)},
+            }
+    return out
