@@ -95,7 +95,9 @@ async def baseline(twins: TwinSet, trials: int, parallel: int) -> float:
     return (trials // parallel * parallel) / (time.perf_counter() - started)
 
 
-async def measure(trials: int, parallel: int, seed_samples: int) -> dict[str, Any]:
+async def measure(
+    trials: int, parallel: int, seed_samples: int, fresh_worlds: bool = False
+) -> dict[str, Any]:
     twins = await start_local(["slack", "okta"], rate_limits="off")
     try:
         scenario = parse(SCENARIO, "bench.yaml")
@@ -103,7 +105,8 @@ async def measure(trials: int, parallel: int, seed_samples: int) -> dict[str, An
         seeds = await reset_and_seed(twins, seed_samples)
         reset_times = await resets(twins, seed_samples)
         started = time.perf_counter()
-        result = await run_suite(twins, [scenario], Options(trials=trials, parallel=parallel, settle=0), 1.0)
+        opts = Options(trials=trials, parallel=parallel, settle=0, fresh_worlds=fresh_worlds)
+        result = await run_suite(twins, [scenario], opts, 1.0)
         elapsed = time.perf_counter() - started
         base_rate = await baseline(twins, max(parallel, trials // 4), parallel)
     finally:
@@ -113,6 +116,7 @@ async def measure(trials: int, parallel: int, seed_samples: int) -> dict[str, An
     return {
         "trials": trials,
         "parallel": parallel,
+        "fresh_worlds": fresh_worlds,
         "satisfied": result.satisfied,
         "seconds": round(elapsed, 2),
         "trials_per_second": round(rate, 2),
@@ -132,8 +136,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--seed-samples", type=int, default=20)
+    parser.add_argument(
+        "--fresh-worlds", action="store_true", help="every trial seeds a world of its own (its own seed)"
+    )
     args = parser.parse_args()
-    data = asyncio.run(measure(args.trials, args.parallel, args.seed_samples))
+    data = asyncio.run(measure(args.trials, args.parallel, args.seed_samples, args.fresh_worlds))
     print(json.dumps(data, indent=2))
     print(write_json("holdout-trials", {"machine": machine(), **data}))
 
