@@ -64,3 +64,31 @@ def test_board_issues_and_backlog(jira_site: JiraSite, jira: JIRA) -> None:
         assert not any(
             s["state"] in ("active", "future") for s in issue["fields"].get("customfield_10020") or []
         )
+
+
+def test_epic_children_move_in_and_out(jira_site: JiraSite, jira: JIRA) -> None:
+    epic = jira.create_issue(
+        project="APP", summary="Checkout", issuetype={"name": "Epic"}, customfield_10011="Checkout"
+    )
+    one = jira.create_issue(project="APP", summary="Cart page", issuetype={"name": "Task"})
+    two = jira.create_issue(project="APP", summary="Pay button", issuetype={"name": "Story"})
+    moved = jira._session.post(
+        f"{jira_site.url}/rest/agile/1.0/epic/{epic.id}/issue", json={"issues": [one.key, two.id]}
+    )
+    assert moved.status_code == 204
+    children = jira._get_json(f"epic/{epic.key}/issue", base=jira.AGILE_BASE_URL)
+    assert children["total"] == 2 and {i["key"] for i in children["issues"]} == {one.key, two.key}
+    assert all(i["fields"]["parent"]["key"] == epic.key for i in children["issues"])
+    assert jira.issue(one.key).fields.parent.key == epic.key
+    out = jira._session.post(f"{jira_site.url}/rest/agile/1.0/epic/none/issue", json={"issues": [one.key]})
+    assert out.status_code == 204
+    left = jira._get_json(f"epic/{epic.id}/issue", base=jira.AGILE_BASE_URL)
+    assert [i["key"] for i in left["issues"]] == [two.key]
+    with pytest.raises(JIRAError) as not_epic:
+        jira._get_json(f"epic/{one.key}/issue", base=jira.AGILE_BASE_URL)
+    assert not_epic.value.status_code == 404
+    with pytest.raises(JIRAError) as itself:
+        jira._session.post(
+            f"{jira_site.url}/rest/agile/1.0/epic/{epic.key}/issue", json={"issues": [epic.key]}
+        )
+    assert itself.value.status_code == 400

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
-from twins.jira import issue_json
+from twins.jira import config, issue_json
 from twins.jira.auth import BASIC, READ, WRITE
 from twins.jira.issue_write import FieldErrors
 from twins.jira.jql import JqlError, search
@@ -244,6 +244,42 @@ def move_to_sprint(call: Call) -> None:
     for issue in _keys(call):
         open_sprints = [s for s in issue["custom"].get(SPRINT_FIELD) or [] if _closed(call, s)]
         _set_sprints(call, issue, [*open_sprints, int(sprint["id"])])
+
+
+EPIC_TYPE = "10004"
+SUBTASK_TYPES = frozenset(t[0] for t in config.ISSUE_TYPES if t[2])
+NO_EPIC = "none"  # `POST /epic/none/issue` takes issues out of their epic
+
+
+def _epic(call: Call) -> Row:
+    """The epic the path names: an existing issue of the Epic type."""
+    rows = call.state["jira_issues"]
+    wanted = call.path["epicIdOrKey"]
+    row = rows.get(wanted) or rows.by("key", wanted.upper())
+    if row is None or row["type_id"] != EPIC_TYPE:
+        raise call.error("not_found", "Epic does not exist or you do not have permission to see it.")
+    return row
+
+
+@agile.operation("GET", "/epic/{epicIdOrKey}/issue", scope=READ, page=ISSUES)
+def epic_issues(call: Call) -> list[dict[str, Any]]:
+    """The epic's child issues, paged by startAt and narrowed by `jql`."""
+    return _issues(call, f"parent = {_epic(call)['key']}")
+
+
+@agile.operation("POST", "/epic/{epicIdOrKey}/issue", scope=WRITE, write=True, status=204)
+def move_to_epic(call: Call) -> None:
+    """Make the issues children of the epic (of none, for `epic/none`); sub-tasks keep their parent."""
+    epic_id = None if call.path["epicIdOrKey"].lower() == NO_EPIC else _epic(call)["id"]
+    for issue in _keys(call):
+        if issue["id"] == epic_id:
+            raise call.error("bad_request", "An epic cannot be added to itself.")
+        if issue["type_id"] == EPIC_TYPE and epic_id is not None:
+            raise call.error(
+                "bad_request", f"Issue {issue['key']} is an epic and cannot be added to an epic."
+            )
+        if issue["parent_id"] != epic_id and issue["type_id"] not in SUBTASK_TYPES:
+            touch(call, issue, parent_id=epic_id)
 
 
 def _closed(call: Call, sprint_id: int) -> bool:
