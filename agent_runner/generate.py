@@ -130,7 +130,11 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             for op in ops
         },
         "errors": {s: e.model_dump() for s, e in model.errors.items()},
-        "resources": {c: {"prototypes": r.prototypes} for c, r in resources.items() if r.prototypes},
+        "resources": {
+            c: {"prototypes": r.prototypes, "document": r.document.model_dump() if r.document else None}
+            for c, r in resources.items()
+            if r.prototypes or r.document
+        },
     }
     written.append(_write_json(out / "examples.json", examples))
     written.append(_write_json(out / "seed.json", [[s.scope, s.key, s.body] for s in model.seed]))

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.model import Resource, Seed, ServiceModel
+from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ def learn_resources(
             and (_varies(bodies, k) if len(bodies) > 1 else k.lower().endswith("id"))
             and not any(isinstance(s.request, dict) and s.request.get(k) == s.response.get(k) for s in made)
         ]
+        res.document = _fuller_read(res, made, seen, kinds)
     for coll, res in resources.items():
         res.statuses = sorted(
             {
@@ -109,6 +110,27 @@ def learn_resources(
                 elif isinstance(value, dict) and value:
                     res.prototypes.setdefault(name, value)
     _actions(model, resources, seen, kinds)
+
+
+def _fuller_read(
+    res: Resource, made: Sequence[Seen], seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
+) -> Example | None:
+    """A recorded read that answers every field the creates answer and more (Jira answers a
+    create with `id`, `key` and `self`, a read with the issue's `fields`): preferably a read of
+    an object the same recording created, the first such one."""
+    answered = set().union(*(s.response for s in made))
+    reads = [
+        s
+        for s in seen
+        if kinds[(s.method, s.template)] == ("read", res.collection)
+        and 200 <= s.status < 300
+        and isinstance(s.response, dict)
+        and answered < set(s.response)
+    ]
+    made_keys = {(s.session, str(v)) for s in made for v in s.response.values()}
+    own = [s for s in reads if (s.session, _item_key(s, res)) in made_keys]
+    best = (own or reads)[:1]
+    return best[0].example() if best else None
 
 
 def _varies(bodies: list[dict[str, Any]], key: str) -> bool:

@@ -24,7 +24,7 @@ from twins.kit.errors import compact
 from twins.kit.filters import predicate
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
-from twins.kit.templates import Swap, echo, merge_nested, restamp
+from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, restamp
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -272,7 +272,12 @@ class Engine:
                     "1" + call.ids.chars(f"{name}:{res.collection}", len(str(value)), "0123456789")[1:]
                 )
             elif isinstance(value, str) and "/" not in value and value:
-                body[name] = call.ids.chars(f"{name}:{res.collection}", len(value))
+                prefix = parent_prefix(value, recorded.get("request"), sent)
+                body[name] = (
+                    f"{prefix}-{call.ids.sequence(f'{name}:{res.collection}:{prefix}')}"
+                    if prefix
+                    else call.ids.chars(f"{name}:{res.collection}", len(value))
+                )
         body = self.swap(call, recorded, **more).apply(body)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
         body = restamp(body, call.now(), res.stamps)
@@ -280,8 +285,22 @@ class Engine:
             given = f"{name}={str(call.args.get(name, '')).lower()}"
             fields = (when or {}).get(given) or (when or {}).get(f"{name}=")  # unknown: the default
             body.update(fields or {})
-        self.save(call, scope, key, body)
+        self.save(call, scope, key, self.document(call, res, sent, body))
         return Reply(body, int(recorded.get("status") or call.op.status))
+
+    def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
+        """What a create stores: its answer, or where reads answer more than creates (as
+        recorded), the recorded read's answer made this object's."""
+        read = self.examples.get("resources", {}).get(res.collection, {}).get("document")
+        if not read:
+            return answer
+        template = read.get("response")
+        pairs = {str(read.get("host", "")): call.base_url}
+        if isinstance(template, dict):
+            for name in (res.key, *res.minted):
+                if template.get(name) is not None and answer.get(name) is not None:
+                    pairs[str(template[name])] = str(answer[name])
+        return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
 
     def read(self, call: Call, res: ResourceType) -> Any:
         row = self.find(call.state, res, self.scope(call, res), call.path.get(res.param, ""))
