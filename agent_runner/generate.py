@@ -131,9 +131,13 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
         },
         "errors": {s: e.model_dump() for s, e in model.errors.items()},
         "resources": {
-            c: {"prototypes": r.prototypes, "document": r.document.model_dump() if r.document else None}
+            c: {
+                "prototypes": r.prototypes,
+                "document": r.document.model_dump() if r.document else None,
+                "links": r.links,
+            }
             for c, r in resources.items()
-            if r.prototypes or r.document
+            if r.prototypes or r.document or r.links
         },
     }
     written.append(_write_json(out / "examples.json", examples))

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.links import status_links
 from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
 
@@ -109,6 +110,8 @@ def learn_resources(
                     res.prototypes.setdefault(name, value[0])
                 elif isinstance(value, dict) and value:
                     res.prototypes.setdefault(name, value)
+    for res in resources.values():
+        res.links = status_links(res, seen, kinds)
     _actions(model, resources, seen, kinds)
 
 

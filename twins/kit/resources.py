@@ -24,7 +24,7 @@ from twins.kit.errors import compact
 from twins.kit.filters import predicate
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
-from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, restamp
+from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, relinked, restamp
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -285,8 +285,14 @@ class Engine:
             given = f"{name}={str(call.args.get(name, '')).lower()}"
             fields = (when or {}).get(given) or (when or {}).get(f"{name}=")  # unknown: the default
             body.update(fields or {})
+        body = self.relink(call, res, body, key)
         self.save(call, scope, key, self.document(call, res, sent, body))
         return Reply(body, int(recorded.get("status") or call.op.status))
+
+    def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
+        """The links the item's status decides, as the recordings show them (see `relinked`)."""
+        by_status = self.examples.get("resources", {}).get(res.collection, {}).get("links")
+        return relinked(body, by_status, key, call.base_url) if by_status else body
 
     def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
         """What a create stores: its answer, or where reads answer more than creates (as
@@ -379,6 +385,7 @@ class Engine:
         body = self.body(call, row)
         if changes and isinstance(body, dict):
             body = restamp({**body, **changes}, call.now(), res.touched)
+            body = self.relink(call, res, body, row["key"])
             self.save(call, scope, row["key"], body)
         return self._written(call, self.example(call), res, body)
 

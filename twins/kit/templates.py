@@ -179,3 +179,17 @@ def documented(template: Any, sent: Any, pairs: Mapping[str, str], answer: Mappi
     full = Swap.of(pairs).apply(echo(template, None, sent))
     full.update(answer)
     return full
+
+
+def relinked(body: Any, by_status: Mapping[str, Any], key: str, base_url: str) -> Any:
+    """`body` with the links its status decides (as recorded for items of that status, made this
+    item's): links of other statuses go, the status's own are added where missing."""
+    if not isinstance(body, dict) or not isinstance(body.get("_links"), dict):
+        return body
+    known = by_status.get(str(body.get("status")))
+    if not known:
+        return body
+    own = Swap.of({str(known["host"]): base_url, str(known["key"]): key}).apply(known["links"])
+    links = {n: v for n, v in body["_links"].items() if n in own or n not in known["decided"]}
+    links.update({n: v for n, v in own.items() if n not in links})
+    return {**body, "_links": links}
