@@ -413,12 +413,21 @@ class Engine:
         body = (
             merge_nested(echo(base, recorded.get("request"), sent), sent) if isinstance(base, dict) else base
         )
-        self.save(call, SINGLETONS, path, body)
+        self.save(call, SINGLETONS, path, self._fuller(call, body) if row is None else body)
         return (
             Reply(body, int(recorded.get("status") or call.op.status))
             if body is not None
             else self.answer(call, recorded)
         )
+
+    def _fuller(self, call: Call, body: Any) -> Any:
+        """A first write of a fixed document whose answer leaves fields empty (Okta answers an
+        app's ID token settings with a null `issuer`): those fields as the recorded read shows."""
+        recorded = self.examples["operations"].get(call.op.name, {}).get("document")
+        read = self.answer(call, recorded).body if recorded else None
+        if not isinstance(read, dict) or not isinstance(body, dict):
+            return body
+        return {**read, **{k: v for k, v in body.items() if v is not None or k not in read}}
 
     def static(self, call: Call) -> Reply:
         """The recorded answer, with this call's values."""
