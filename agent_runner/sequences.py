@@ -200,12 +200,20 @@ def _concrete_item(path: str, res: Resource) -> str | None:
 def seeds(
     model: ServiceModel, seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
 ) -> list[Seed]:
-    """Items read (2xx) in a recording that never created them: they existed before it began."""
+    """Items read (2xx) in a recording that never created them: they existed before it began.
+    Items a list shows count too (Okta's `Everyone` group), read or not."""
     created: set[tuple[str, str]] = set()
     out: dict[tuple[str, str], Seed] = {}
     for s in seen:
         kind, coll = kinds[(s.method, s.template)]
-        res = model.resources.get(coll) if kind in ("create", "read") else None
+        res = model.resources.get(coll) if kind in ("create", "read", "list") else None
+        if res is not None and kind == "list" and 200 <= s.status < 300 and isinstance(s.response, list):
+            scope = s.path.rstrip("/")
+            for item in s.response:
+                key = item.get(res.key) if isinstance(item, dict) else None
+                if key is not None and (s.session, str(key)) not in created:
+                    out.setdefault((scope, str(key)), Seed(scope=scope, key=str(key), body=item))
+            continue
         if res is None or not 200 <= s.status < 300 or not isinstance(s.response, dict):
             continue
         if kind == "create":
