@@ -74,6 +74,8 @@ class Resource(BaseModel):
     statuses: list[str] = Field(default_factory=list)
     transitions: list[tuple[str, str, str]] = Field(default_factory=list)  # (from, action, to)
     prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
+    document: Example | None = None  # a read answering more than creates do: what a create stores
+    links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
 
 
 class Seed(BaseModel):

@@ -16,11 +16,13 @@ UNAUTHORIZED = {
 }
 
 
-CREDENTIALS = {"okta": ("org_url", "api_token")}  # the names the vendor's parity profile reads
+# the names the vendor's parity profile reads (Jira's Basic credentials are an e-mail and a token)
+CREDENTIALS = {"okta": ("org_url", "api_token", ""), "jira": ("base_url", "api_token", "admin@example.com")}
 
 
 def package(model: ServiceModel, port: int) -> str:
-    keys = CREDENTIALS.get(model.style, ("base_url", "token"))
+    keys = CREDENTIALS.get(model.name) or CREDENTIALS.get(model.style, ("base_url", "token", ""))
+    email = f", email={keys[2]!r}" if keys[2] else ""
     learnt = f"{model.exchanges} recorded exchanges in {len(model.sources)} recordings"
     return f'''{HEADER}"""A twin of {model.title}, learnt from {learnt}."""
 
@@ -52,7 +54,7 @@ def kit() -> Kit:
         collections=COLLECTIONS,
         metadata=metadata,
         seed=seed,
-        credentials=credentials_as({keys[0]!r}, {keys[1]!r}),
+        credentials=credentials_as({keys[0]!r}, {keys[1]!r}{email}),
         credential_from_headers=credential_from_headers,
         style=STYLE,
         registries=REGISTRIES,

@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.model import Resource, Seed, ServiceModel
+from agent_runner.links import status_links
+from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def learn_resources(
             and (_varies(bodies, k) if len(bodies) > 1 else k.lower().endswith("id"))
             and not any(isinstance(s.request, dict) and s.request.get(k) == s.response.get(k) for s in made)
         ]
+        res.document = _fuller_read(res, made, seen, kinds)
     for coll, res in resources.items():
         res.statuses = sorted(
             {
@@ -108,7 +110,30 @@ def learn_resources(
                     res.prototypes.setdefault(name, value[0])
                 elif isinstance(value, dict) and value:
                     res.prototypes.setdefault(name, value)
+    for res in resources.values():
+        res.links = status_links(res, seen, kinds)
     _actions(model, resources, seen, kinds)
+
+
+def _fuller_read(
+    res: Resource, made: Sequence[Seen], seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
+) -> Example | None:
+    """A recorded read that answers every field the creates answer and more (Jira answers a
+    create with `id`, `key` and `self`, a read with the issue's `fields`): preferably a read of
+    an object the same recording created, the first such one."""
+    answered = set().union(*(s.response for s in made))
+    reads = [
+        s
+        for s in seen
+        if kinds[(s.method, s.template)] == ("read", res.collection)
+        and 200 <= s.status < 300
+        and isinstance(s.response, dict)
+        and answered < set(s.response)
+    ]
+    made_keys = {(s.session, str(v)) for s in made for v in s.response.values()}
+    own = [s for s in reads if (s.session, _item_key(s, res)) in made_keys]
+    best = (own or reads)[:1]
+    return best[0].example() if best else None
 
 
 def _varies(bodies: list[dict[str, Any]], key: str) -> bool:
@@ -175,12 +200,20 @@ def _concrete_item(path: str, res: Resource) -> str | None:
 def seeds(
     model: ServiceModel, seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
 ) -> list[Seed]:
-    """Items read (2xx) in a recording that never created them: they existed before it began."""
+    """Items read (2xx) in a recording that never created them: they existed before it began.
+    Items a list shows count too (Okta's `Everyone` group), read or not."""
     created: set[tuple[str, str]] = set()
     out: dict[tuple[str, str], Seed] = {}
     for s in seen:
         kind, coll = kinds[(s.method, s.template)]
-        res = model.resources.get(coll) if kind in ("create", "read") else None
+        res = model.resources.get(coll) if kind in ("create", "read", "list") else None
+        if res is not None and kind == "list" and 200 <= s.status < 300 and isinstance(s.response, list):
+            scope = s.path.rstrip("/")
+            for item in s.response:
+                key = item.get(res.key) if isinstance(item, dict) else None
+                if key is not None and (s.session, str(key)) not in created:
+                    out.setdefault((scope, str(key)), Seed(scope=scope, key=str(key), body=item))
+            continue
         if res is None or not 200 <= s.status < 300 or not isinstance(s.response, dict):
             continue
         if kind == "create":

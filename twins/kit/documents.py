@@ -72,13 +72,14 @@ def seed_documents(state: TenantState, documents: Iterable[tuple[str, str, Any]]
             )
 
 
-def credentials_as(url_key: str = "base_url", token_key: str = "token") -> Credentials:
+def credentials_as(url_key: str = "base_url", token_key: str = "token", **fixed: str) -> Credentials:
     """The tenant's URL and API token under the names the vendor's clients use (Okta's
-    `org_url` and `api_token`), as the admin API and `twins up` show them."""
+    `org_url` and `api_token`), with any `fixed` values beside them (Jira's admin `email`), as
+    the admin API and `twins up` show them."""
 
     def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
         token = next((row["token"] for row in state[TOKENS]), "")
-        return {url_key: base_url, token_key: token}
+        return {**fixed, url_key: base_url, token_key: token}
 
     return credentials
 

@@ -24,7 +24,7 @@ from twins.kit.errors import compact
 from twins.kit.filters import predicate
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
-from twins.kit.templates import Swap, echo, merge_nested, restamp
+from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, relinked, restamp
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -272,7 +272,12 @@ class Engine:
                     "1" + call.ids.chars(f"{name}:{res.collection}", len(str(value)), "0123456789")[1:]
                 )
             elif isinstance(value, str) and "/" not in value and value:
-                body[name] = call.ids.chars(f"{name}:{res.collection}", len(value))
+                prefix = parent_prefix(value, recorded.get("request"), sent)
+                body[name] = (
+                    f"{prefix}-{call.ids.sequence(f'{name}:{res.collection}:{prefix}')}"
+                    if prefix
+                    else call.ids.chars(f"{name}:{res.collection}", len(value))
+                )
         body = self.swap(call, recorded, **more).apply(body)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
         body = restamp(body, call.now(), res.stamps)
@@ -280,8 +285,28 @@ class Engine:
             given = f"{name}={str(call.args.get(name, '')).lower()}"
             fields = (when or {}).get(given) or (when or {}).get(f"{name}=")  # unknown: the default
             body.update(fields or {})
-        self.save(call, scope, key, body)
+        body = self.relink(call, res, body, key)
+        self.save(call, scope, key, self.document(call, res, sent, body))
         return Reply(body, int(recorded.get("status") or call.op.status))
+
+    def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
+        """The links the item's status decides, as the recordings show them (see `relinked`)."""
+        by_status = self.examples.get("resources", {}).get(res.collection, {}).get("links")
+        return relinked(body, by_status, key, call.base_url) if by_status else body
+
+    def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
+        """What a create stores: its answer, or where reads answer more than creates (as
+        recorded), the recorded read's answer made this object's."""
+        read = self.examples.get("resources", {}).get(res.collection, {}).get("document")
+        if not read:
+            return answer
+        template = read.get("response")
+        pairs = {str(read.get("host", "")): call.base_url}
+        if isinstance(template, dict):
+            for name in (res.key, *res.minted):
+                if template.get(name) is not None and answer.get(name) is not None:
+                    pairs[str(template[name])] = str(answer[name])
+        return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
 
     def read(self, call: Call, res: ResourceType) -> Any:
         row = self.find(call.state, res, self.scope(call, res), call.path.get(res.param, ""))
@@ -360,6 +385,7 @@ class Engine:
         body = self.body(call, row)
         if changes and isinstance(body, dict):
             body = restamp({**body, **changes}, call.now(), res.touched)
+            body = self.relink(call, res, body, row["key"])
             self.save(call, scope, row["key"], body)
         return self._written(call, self.example(call), res, body)
 
@@ -387,12 +413,21 @@ class Engine:
         body = (
             merge_nested(echo(base, recorded.get("request"), sent), sent) if isinstance(base, dict) else base
         )
-        self.save(call, SINGLETONS, path, body)
+        self.save(call, SINGLETONS, path, self._fuller(call, body) if row is None else body)
         return (
             Reply(body, int(recorded.get("status") or call.op.status))
             if body is not None
             else self.answer(call, recorded)
         )
+
+    def _fuller(self, call: Call, body: Any) -> Any:
+        """A first write of a fixed document whose answer leaves fields empty (Okta answers an
+        app's ID token settings with a null `issuer`): those fields as the recorded read shows."""
+        recorded = self.examples["operations"].get(call.op.name, {}).get("document")
+        read = self.answer(call, recorded).body if recorded else None
+        if not isinstance(read, dict) or not isinstance(body, dict):
+            return body
+        return {**read, **{k: v for k, v in body.items() if v is not None or k not in read}}
 
     def static(self, call: Call) -> Reply:
         """The recorded answer, with this call's values."""

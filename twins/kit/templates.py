@@ -14,6 +14,9 @@ STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}
 SECRET = re.compile(r"pass(word)?|secret", re.I)
 
 
+KEYED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-[0-9]+$")
+
+
 def stamp_like(recorded: str, now: float) -> str:
     """`now` written the way `recorded` writes a time (fraction digits, `Z` or an offset)."""
     moment = datetime.fromtimestamp(now, UTC)
@@ -136,3 +139,57 @@ def merge_nested(doc: Any, changes: Any, depth: int = 0) -> Any:
                 **{k: v for k, v in value.items() if k not in inner and not SECRET.search(k)},
             }
     return out
+
+
+def _path_to(doc: Any, wanted: str, depth: int = 0) -> tuple[str, ...] | None:
+    """The keys that lead to the string `wanted` in `doc` (objects only), or None."""
+    if not isinstance(doc, dict) or depth > 4:
+        return None
+    for key, value in doc.items():
+        if value == wanted:
+            return (key,)
+        inner = _path_to(value, wanted, depth + 1)
+        if inner is not None:
+            return (key, *inner)
+    return None
+
+
+def _at(doc: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
+
+
+def parent_prefix(value: str, recorded: Any, given: Any) -> str | None:
+    """A key made of a field of the request and a counter (Jira's `PROJ-12`, the project's key
+    as sent): the recorded key's prefix is a value of the recorded request, and the value at the
+    same place in this request is this key's prefix."""
+    match = KEYED.match(value)
+    path = _path_to(recorded, match.group(1)) if match else None
+    prefix = _at(given, path) if path else None
+    return prefix if isinstance(prefix, str) and prefix else None
+
+
+def documented(template: Any, sent: Any, pairs: Mapping[str, str], answer: Mapping[str, Any]) -> Any:
+    """The whole document a create makes when the vendor answers it with a few fields (Jira's
+    `id`, `key`, `self`) and reads answer more: the recorded read's answer, with what the request
+    sent, the recording's values swapped for this object's (`pairs`), and the create's answer."""
+    if not isinstance(template, dict):
+        return dict(answer)
+    full = Swap.of(pairs).apply(echo(template, None, sent))
+    full.update(answer)
+    return full
+
+
+def relinked(body: Any, by_status: Mapping[str, Any], key: str, base_url: str) -> Any:
+    """`body` with the links its status decides (as recorded for items of that status, made this
+    item's): links of other statuses go, the status's own are added where missing."""
+    if not isinstance(body, dict) or not isinstance(body.get("_links"), dict):
+        return body
+    known = by_status.get(str(body.get("status")))
+    if not known:
+        return body
+    own = Swap.of({str(known["host"]): base_url, str(known["key"]): key}).apply(known["links"])
+    links = {n: v for n, v in body["_links"].items() if n in own or n not in known["decided"]}
+    links.update({n: v for n, v in own.items() if n not in links})
+    return {**body, "_links": links}
