@@ -92,3 +92,28 @@ def test_epic_children_move_in_and_out(jira_site: JiraSite, jira: JIRA) -> None:
             f"{jira_site.url}/rest/agile/1.0/epic/{epic.key}/issue", json={"issues": [epic.key]}
         )
     assert itself.value.status_code == 400
+
+
+def test_agile_issue_lists_show_epic_sprint_and_every_field(jira_site: JiraSite, jira: JIRA) -> None:
+    epic = jira.create_issue(
+        project="APP", summary="Search", issuetype={"name": "Epic"}, customfield_10011="Find"
+    )
+    child = jira.create_issue(project="APP", summary="Index", issuetype={"name": "Task"})
+    jira._session.post(f"{jira_site.url}/rest/agile/1.0/epic/{epic.key}/issue", json={"issues": [child.key]})
+    board = jira.boards()[0]
+    active = next(s for s in jira.sprints(board.id) if s.state == "active")
+    jira.add_issues_to_sprint(active.id, [child.key])
+    page = jira._get_json(f"epic/{epic.key}/issue", base=jira.AGILE_BASE_URL)
+    assert page["expand"] == "schema,names" and page["total"] == 1
+    fields = page["issues"][0]["fields"]
+    assert (
+        fields["epic"]["key"] == epic.key
+        and fields["epic"]["name"] == "Find"
+        and fields["epic"]["done"] is False
+    )
+    assert fields["sprint"]["id"] == active.id and fields["flagged"] is False
+    assert {"comment", "worklog", "attachment", "timetracking"} <= set(fields)  # every field by default
+    narrowed = jira._get_json(
+        f"epic/{epic.key}/issue", params={"fields": "summary,epic"}, base=jira.AGILE_BASE_URL
+    )
+    assert set(narrowed["issues"][0]["fields"]) == {"summary", "epic"}

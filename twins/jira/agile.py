@@ -14,14 +14,20 @@ from twins.jira.jql import JqlError, search
 from twins.jira.models import next_id
 from twins.jira.ops_issues import find_issue, touch
 from twins.jira.ops_search import DEFAULT_ORDER
-from twins.jira.render import Site, stamp
+from twins.jira.render import STATUS, Site, stamp
 from twins.jira.search_site import JqlSites
 from twins.kit import Call, OffsetTotal, Registry
 
 agile = Registry(auth=BASIC, tags=("agile",), prefixes=("/rest/agile/1.0",), rate="api")
 SPRINT_FIELD = "customfield_10020"
 PAGE = OffsetTotal(items="values", default=50, most=50)
-ISSUES = OffsetTotal(items="issues", default=50, most=100)
+ISSUES = OffsetTotal(items="issues", default=50, most=100, expand="schema,names")
+EPIC_NAME_FIELD = "customfield_10011"
+EPIC_TYPE = "10004"
+SUBTASK_TYPES = frozenset(t[0] for t in config.ISSUE_TYPES if t[2])
+# Jira's fourteen epic colours (color_1 … color_14) and the issue colour each shows as
+_HUES = ("purple", "blue", "green", "teal", "yellow", "orange", "grey")
+EPIC_COLORS: tuple[str, ...] = _HUES + tuple(f"dark_{hue}" for hue in _HUES)
 
 
 def sprint_json(base: str, row: Row) -> dict[str, Any]:
@@ -80,10 +86,49 @@ def _issues(call: Call, base_jql: str) -> list[dict[str, Any]]:
         ids = search(jql, site, DEFAULT_ORDER)
     except JqlError as exc:
         raise call.error("bad_request", exc.message) from None
-    fields = issue_json.wanted_fields(call.args.all("fields") or ["*navigable"])
+    # The agile API answers every field by default, and its own: epic, sprint, closedSprints, flagged.
+    requested = [n.strip() for item in call.args.all("fields") for n in item.split(",") if n.strip()]
+    fields = issue_json.wanted_fields(requested or ["*all"])
+    every = not requested or bool({"*all", "*navigable"} & set(requested))
     rows = call.state["jira_issues"].rows
-    view = Site(call.base_url, "/rest/agile/1.0")
-    return [issue_json.issue(view, call.state, rows[i], fields, set()) for i in call.page(ids)]
+    view = Site(call.base_url, "/rest/agile/1.0", call.caller.subject)
+    out = []
+    for ident in call.page(ids):
+        body = issue_json.issue(view, call.state, rows[ident], fields, set())
+        agile_fields = _agile_fields(call, rows[ident])
+        body["fields"].update({k: v for k, v in agile_fields.items() if every or k in requested})
+        out.append(body)
+    return out
+
+
+def _agile_fields(call: Call, issue: Row) -> dict[str, Any]:
+    """The fields only the agile API shows: the issue's epic, its open and closed sprints, its flag."""
+    base = call.base_url.rstrip("/")
+    parent = call.state["jira_issues"].get(issue["parent_id"]) if issue["parent_id"] else None
+    epic = None
+    if parent is not None and parent["type_id"] == EPIC_TYPE:
+        epic = {
+            "id": int(parent["id"]),
+            "key": parent["key"],
+            "self": f"{base}/rest/agile/1.0/epic/{parent['id']}",
+            "name": parent["custom"].get(EPIC_NAME_FIELD) or parent["summary"],
+            "summary": parent["summary"],
+            "color": {"key": f"color_{int(parent['id']) % len(EPIC_COLORS) + 1}"},
+            "issueColor": {"key": EPIC_COLORS[int(parent["id"]) % len(EPIC_COLORS)]},
+            "done": STATUS[parent["status_id"]][2] == "done",
+        }
+    sprints = [call.state["jira_sprints"].get(str(s)) for s in issue["custom"].get(SPRINT_FIELD) or []]
+    known = [s for s in sprints if s is not None]
+    open_sprints = [s for s in known if s["state"] != "closed"]
+    out: dict[str, Any] = {
+        "epic": epic,
+        "sprint": sprint_json(base, open_sprints[0]) if open_sprints else None,
+        "flagged": False,
+    }
+    closed = [sprint_json(base, s) for s in known if s["state"] == "closed"]
+    if closed:
+        out["closedSprints"] = closed
+    return out
 
 
 @agile.operation("GET", "/board", scope=READ, page=PAGE)
@@ -246,8 +291,6 @@ def move_to_sprint(call: Call) -> None:
         _set_sprints(call, issue, [*open_sprints, int(sprint["id"])])
 
 
-EPIC_TYPE = "10004"
-SUBTASK_TYPES = frozenset(t[0] for t in config.ISSUE_TYPES if t[2])
 NO_EPIC = "none"  # `POST /epic/none/issue` takes issues out of their epic
 
 

@@ -156,9 +156,12 @@ class OffsetTotal:
     most: int = 100
     params: tuple[str, ...] = ("startAt", "maxResults")
     last: bool = True  # whether the answer says `isLast` (Jira's legacy search does not)
+    expand: str | None = None  # the page's own `expand` key (Jira's agile issue lists say one)
 
     def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
         items = rows if isinstance(rows, Sequence) else list(rows)
+        if self.expand is not None:
+            state.values["expand"] = self.expand
         start = _options(call).integer("startAt", 0, low=0)
         limit = _limit(call, "maxResults", self.default, self.most, False)
         chunk = list(items[start : start + limit])
