@@ -5,6 +5,7 @@ is durable before the answer leaves), hands emitted events to the outbox and wri
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
@@ -64,9 +65,16 @@ class KitRuntime:
         self.style: ErrorStyle = kit.style
         self.extensions = Extensions(kit.extensions)
         self.outbox: Outbox | None = kit.outbox() if kit.outbox is not None else None
+        if self.outbox is not None and self.outbox.clock is None:
+            self.outbox.clock = self.tenant_now  # deliveries are signed at the tenant's time
         self.limiter = RateLimiter(ctx.settings.rate_limits)
         self.rpc: dict[str, Operation] = {op.path: op for op in kit.operations() if op.method == RPC}
         self.rpc_style = next((op.style for op in self.rpc.values() if op.style), self.style)
+
+    def tenant_now(self, tenant: str) -> float:
+        """The tenant clock's time (wall time for a tenant gone since)."""
+        state = self.ctx.store.get(tenant)
+        return state.clock.now() if state is not None else time.time()
 
     def start(self) -> None:
         """Build the extensions (the lifespan's start, or the first request without one)."""
@@ -158,6 +166,7 @@ class KitRuntime:
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
+            outbox=self.outbox,
         )  # fmt: skip
         if op.before is not None:
             call.fetched = await op.before(call)
