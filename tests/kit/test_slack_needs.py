@@ -3,6 +3,7 @@ scopes a refusal names, the outbox's watchers and a receiver's "no retry" header
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -56,3 +57,18 @@ def test_a_receiver_may_decline_retries() -> None:
     assert not plain._declined(record({"x-slack-no-retry": "1"}))
     fields = Delivery.json("A1", "http://app", {"a": 1}, fields={"app_id": "A1"}).fields
     assert fields == {"app_id": "A1"}
+
+
+def test_the_outbox_says_whether_an_event_type_would_reach_anyone() -> None:
+    state: Any = object()
+    heard: list[str] = []
+    outbox = Outbox(
+        lambda state, event: [], SlackSignature(), Retry(()), listens=lambda st, kind: kind == "message"
+    )
+    assert outbox.wants(state, "message") and not outbox.wants(state, "reaction_added")
+    outbox.watch(lambda tenant, events: heard.extend(e.type for e in events))
+    assert outbox.wants(state, "reaction_added")  # a watcher sees every event
+    assert Outbox(lambda state, event: [], SlackSignature(), Retry(())).wants(state, "any")  # no listens
+    assert outbox.now("t1") == pytest.approx(time.time(), abs=5)  # no tenant clocks: wall time
+    outbox.clock = lambda tenant: 1_800_000_000.0 if tenant == "t1" else 0.0
+    assert outbox.now("t1") == 1_800_000_000.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from twins.kit.auth import Caller
 from twins.kit.errors import ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import Operation
-from twins.kit.outbox import Delivery, Event
+from twins.kit.outbox import Delivery, Event, Outbox
 from twins.kit.pagers import PageState
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Call:
     deliveries: list[Delivery] = field(default_factory=list)
     paged: PageState | None = None
     fetched: Any = None  # what the operation's `before` step found
+    outbox: Outbox | None = None  # the twin's, which tells whether an event would reach anyone
 
     @property
     def clock(self) -> Clock:
@@ -71,9 +73,18 @@ class Call:
         """A vendor error in this twin's style, to raise."""
         return self.style.error(code, message, status=status, **extra)
 
-    def emit(self, event_type: str, payload: dict[str, Any]) -> None:
-        """An outbound event, delivered to its subscribers once this call's writes are durable."""
+    def emit(self, event_type: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        """An outbound event, delivered to its subscribers once this call's writes are durable.
+        `payload` may be a function that builds it: called only when the event would reach anyone."""
+        if callable(payload):
+            if not self.wants(event_type):
+                return
+            payload = payload()
         self.events.append(Event(event_type, payload))
+
+    def wants(self, event_type: str) -> bool:
+        """Whether an event of `event_type` emitted now would reach a subscriber (or a watcher)."""
+        return self.outbox is not None and self.outbox.wants(self.state, event_type)
 
     def page(self, rows: Any, *, default: int | None = None) -> list[Any]:
         """The page of `rows` (a stable order) this request asks for, by the operation's pager;

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import Request
@@ -70,6 +71,11 @@ class ErrorStyle:
     # The code of a body problem other than malformed JSON, where the vendor has its own:
     # "not_object" (JSON, not an object), "nul" (a NUL character), "form" (a form not UTF-8).
     body_codes: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def media_bytes(self) -> bytes:
+        """`media_type` as an answer's Content-Type header value."""
+        return self.media_type.encode("latin-1")
 
     def error(self, code: str, message: str = "", *, status: int | None = None, **extra: Any) -> TwinError:
         """A vendor error; its status comes from the map unless given."""

@@ -63,6 +63,9 @@ class Delivery:
 
 Router = Callable[[TenantState, Event], list[Delivery]]
 Watcher = Callable[[str, list[Event]], None]
+TenantClock = Callable[[str], float]  # the time now for a tenant id
+# Whether any subscriber of the tenant could receive an event of a type (cheap: no event built).
+Listens = Callable[[TenantState, str], bool]
 
 
 class Signer(Protocol):
@@ -146,13 +149,17 @@ class Outbox:
         *,
         limit: int = 1000,
         time_scale: float = 1.0,
-        clock: Callable[[], float] = time.time,
+        clock: TenantClock | None = None,
         log: AttemptLog | None = None,
+        listens: Listens | None = None,
     ) -> None:
         self.router = router
+        self.listens = listens
         self.signer = signer
         self.retry = retry
         self.time_scale = time_scale
+        # A tenant's time, which signs each attempt and stamps its log record: the tenant clock
+        # (frozen or advanced through the admin API; the kit's runtime gives it), else wall time.
         self.clock = clock
         self.log = log if log is not None else AttemptLog(limit)
         self.watchers: list[Watcher] = []  # told of every durable event, delivered or not
@@ -162,6 +169,15 @@ class Outbox:
     def route(self, state: TenantState, events: list[Event]) -> list[Delivery]:
         """The deliveries of `events` (inside the write, on its state)."""
         return [d for event in events for d in self.router(state, event)]
+
+    def now(self, tenant: str) -> float:
+        """The time of `tenant` now (its clock, when the outbox was given the tenants' clocks)."""
+        return time.time() if self.clock is None else self.clock(tenant)
+
+    def wants(self, state: TenantState, event_type: str) -> bool:
+        """Whether an event of `event_type` would reach anyone (a subscriber, or a watcher, which
+        sees every event): when not, the kit need not build it."""
+        return bool(self.watchers) or self.listens is None or self.listens(state, event_type)
 
     def watch(self, watcher: Watcher) -> None:
         """Call `watcher(tenant, events)` with the events of each durable write (tests, tools)."""
@@ -251,7 +267,7 @@ class Outbox:
     def _attempt(
         self, client: httpx.AsyncClient, tenant: str, delivery: Delivery, attempt: int, reason: str
     ) -> dict[str, Any]:
-        now = int(self.clock())
+        now = int(self.now(tenant))
         headers = {
             **delivery.headers,
             **self.signer.sign(delivery.body, delivery.secret, now),

@@ -5,6 +5,7 @@ is durable before the answer leaves), hands emitted events to the outbox and wri
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
@@ -32,14 +33,39 @@ Endpoint = Callable[[Request], Any]
 T = TypeVar("T")
 
 
-def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]] | None]:
+    """The query's arguments (the last value of each) and, when an argument repeats, every value
+    of each (None when none repeats: `Args.all` then reads the single values)."""
     raw: bytes = scope.get("query_string", b"")
-    single: dict[str, str] = {}
+    if not raw:
+        return {}, None
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    single = dict(pairs)
+    if len(single) == len(pairs):
+        return single, None
     multi: dict[str, list[str]] = {}
-    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else ():
-        single[key] = value
+    for key, value in pairs:
         multi.setdefault(key, []).append(value)
     return single, multi
+
+
+def _json_answer(body: bytes, status: int, headers: dict[str, str], media_type: bytes) -> Response:
+    """`Response(body, status, headers, media_type=…)` for a JSON answer, its raw headers written
+    at once (as Starlette writes them: the given ones lower-cased, then length and type)."""
+    response = Response.__new__(Response)
+    response.status_code = status
+    response.background = None
+    response.body = body
+    raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+    if status >= 200 and status not in (204, 304) and not any(key in _OWN for key, _ in raw):
+        raw.append((b"content-length", str(len(body)).encode()))
+        raw.append((b"content-type", media_type))
+        response.raw_headers = raw
+        return response
+    return Response(body, status, headers, media_type=media_type.decode("latin-1"))
+
+
+_OWN = (b"content-length", b"content-type")
 
 
 async def read_body(request: Request) -> bytes:
@@ -64,9 +90,16 @@ class KitRuntime:
         self.style: ErrorStyle = kit.style
         self.extensions = Extensions(kit.extensions)
         self.outbox: Outbox | None = kit.outbox() if kit.outbox is not None else None
+        if self.outbox is not None and self.outbox.clock is None:
+            self.outbox.clock = self.tenant_now  # deliveries are signed at the tenant's time
         self.limiter = RateLimiter(ctx.settings.rate_limits)
         self.rpc: dict[str, Operation] = {op.path: op for op in kit.operations() if op.method == RPC}
         self.rpc_style = next((op.style for op in self.rpc.values() if op.style), self.style)
+
+    def tenant_now(self, tenant: str) -> float:
+        """The tenant clock's time (wall time for a tenant gone since)."""
+        state = self.ctx.store.get(tenant)
+        return state.clock.now() if state is not None else time.time()
 
     def start(self) -> None:
         """Build the extensions (the lifespan's start, or the first request without one)."""
@@ -136,6 +169,8 @@ class KitRuntime:
             if any("\x00" in value for value in query.values()):
                 raise style.bad_body("nul")
             body, has_body = await self._body(op, request, style)
+            if multi is None and body and query and not body.keys().isdisjoint(query):
+                multi = {key: [value] for key, value in query.items()}  # the query's, as sent
             args = Args({**query, **body}, style, multi)
             caller = self._caller(op, request, args)
         else:  # the credential first: a bad one is refused before its body is read, as vendors do
@@ -158,6 +193,7 @@ class KitRuntime:
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
+            outbox=self.outbox,
         )  # fmt: skip
         if op.before is not None:
             call.fetched = await op.before(call)
@@ -295,4 +331,4 @@ class KitRuntime:
             # when the handler gave it a Content-Type of its own
             own_type = any(name.lower() == "content-type" for name in headers)
             return Response(body, status, headers, media_type=None if own_type else style.media_type)
-        return Response(self.kit.encode(body), status, headers, media_type=style.media_type)
+        return _json_answer(self.kit.encode(body), status, headers, style.media_bytes)

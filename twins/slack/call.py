@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -86,8 +86,22 @@ class Params(dict[str, Any]):
         return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
-def emit(events: EventList, event_type: str, event: dict[str, Any]) -> None:
-    """Queue an Events API event of `event_type` on `events`."""
+class Events(EventList):
+    """The events a Web API call queues, with the kit's word on whether an event of a type would
+    reach anyone (`wants`), so that an event given as a function is built only then."""
+
+    def __init__(self, wants: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.wants = wants
+
+
+def emit(events: EventList, event_type: str, event: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+    """Queue an Events API event of `event_type` on `events`; `event` may be a function that
+    builds it, called unless `events` knows that no app (nor watcher) would receive it."""
+    if callable(event):
+        if isinstance(events, Events) and not events.wants(event_type):
+            return
+        event = event()
     events.append((event_type, {"type": event_type, **event}))
 
 

@@ -22,18 +22,27 @@ import httpx
 from twins._runtime.attempts import Attempted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
-from twins._runtime.ids import UPPER_ALNUM
+from twins._runtime.ids import UPPER_ALNUM, IdSource
 from twins.kit.outbox import SLACK_RETRY, Delivery, Event, Outbox, SlackSignature
 from twins.kit.twin import runtime_of
 from twins.slack.call import EventList
 from twins.slack.deliveries import DeliveryJournal
 from twins.slack.envelopes import USER_AGENT, event_callback, signed_headers
-from twins.slack.subscriptions import listening_apps, wants, with_mentions
+from twins.slack.subscriptions import listening_apps, listens, wants, with_mentions
 
 T = TypeVar("T")
 KIND = "event_callback"
 APP_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*"}
 JOURNAL_LIMIT = 10_000
+
+
+def next_event_id(state: TenantState) -> str:
+    """The workspace's next event id: the n-th is a function of (seed, workspace, n) alone, as
+    Slack's are unique per event and delivery; n is a counter of the tenant's ids, so it is kept
+    with the workspace, undone with a failed write and starts over on a reset."""
+    n = state.ids.sequence("event")
+    ids = IdSource(state.seed, {"event": n - 1}, scope=f"{state.id}:events")
+    return "Ev" + ids.chars("event", 10, UPPER_ALNUM)
 
 
 def route(state: TenantState, event: Event) -> list[Delivery]:
@@ -42,7 +51,7 @@ def route(state: TenantState, event: Event) -> list[Delivery]:
     for app in listening_apps(state):
         if not wants(state, app, event.type, event.payload):
             continue
-        event_id = "Ev" + state.ids.chars("event", 10, UPPER_ALNUM)
+        event_id = next_event_id(state)
         payload = event_callback(state, app, event.type, event.payload, event_id)
         out.append(
             Delivery.json(
@@ -66,7 +75,7 @@ def make() -> Outbox:
         retry = replace(retry, timeout=float(os.environ["TWINS_SLACK_EVENT_TIMEOUT"]))
     raw = os.environ.get("TWINS_SLACK_RETRY_DELAYS", "1,5,15").split(",")
     retry = replace(retry, delays=tuple(float(d) for d in raw if d.strip())[:3])
-    return Outbox(route, SlackSignature(), retry, log=DeliveryJournal(JOURNAL_LIMIT))
+    return Outbox(route, SlackSignature(), retry, log=DeliveryJournal(JOURNAL_LIMIT), listens=listens)
 
 
 def outbox_of(ctx: TwinContext) -> Outbox:

@@ -18,6 +18,9 @@ MESSAGE_SUBSCRIPTION = {
     "im": "message.im",
     "mpim": "message.mpim",
 }
+# The subscriptions that may carry an event of a type, where that is not the type itself: a
+# message goes by its conversation's kind and may mention an app.
+CARRIERS = {"message": frozenset({*MESSAGE_SUBSCRIPTION.values(), "app_mention"})}
 # Events about public channels every subscribed app receives, member or not.
 WORKSPACE_WIDE = frozenset(
     {
@@ -111,6 +114,20 @@ def wants(state: TenantState, app: Row, event_type: str, event: dict[str, Any]) 
     if event_type == "app_mention" and (bot not in mentions(event.get("text")) or event.get("user") == bot):
         return False
     return can_receive(state, app, event_type, event)
+
+
+def listens(state: TenantState, event_type: str) -> bool:
+    """Whether any verified, installed app with an events URL subscribes to what may carry an
+    event of `event_type` (no event needed: the kit asks before one is built)."""
+    carriers = CARRIERS.get(event_type)
+    for app in state["apps"].rows.values():
+        if not (app["event_url"] and app["url_verified"]):
+            continue
+        types = app["event_types"]
+        subscribed = event_type in types if carriers is None else not carriers.isdisjoint(types)
+        if subscribed and installed(state, app):
+            return True
+    return False
 
 
 def listening_apps(state: TenantState, app_id: str | None = None) -> list[Row]:

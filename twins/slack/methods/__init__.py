@@ -15,7 +15,7 @@ from twins.kit.call import Call as KitCall
 from twins.kit.operations import Registry
 from twins.kit.pagers import Pager
 from twins.slack.auth import TOKENS
-from twins.slack.call import Call, Params
+from twins.slack.call import Call, Events, Params
 from twins.slack.scopes import METHODS as SCOPES
 from twins.slack.subscriptions import with_mentions
 
@@ -68,7 +68,7 @@ def served(name: str, fn: Handler) -> Callable[[KitCall], dict[str, Any]]:
             for key, value in caller.token.items():
                 params.setdefault(key, value)
         token = caller.token if caller.kind == "token" else None
-        call = Call(name, params, kit.state, token, kit.base_url, kit=kit)
+        call = Call(name, params, kit.state, token, kit.base_url, events=Events(kit.wants), kit=kit)
         body = fn(call)
         if call.events:
             for event_type, event in with_mentions(call.events):

@@ -138,16 +138,20 @@ def post(
             reply_users=users,
             latest_reply=ts,
         )
-    body = render(row, state, base)
-    emit(
-        events,
-        "message",
-        {**body, "channel": chan["id"], "event_ts": ts, "channel_type": schemas.channel_type(chan)},
-    )
+
+    def message() -> dict[str, Any]:
+        body = render(row, state, base)
+        return {**body, "channel": chan["id"], "event_ts": ts, "channel_type": schemas.channel_type(chan)}
+
+    def app_mention() -> dict[str, Any]:
+        body = render(row, state, base)
+        mention = {k: v for k, v in body.items() if k not in ("type", "subtype", "root")}
+        return {**mention, "channel": chan["id"], "event_ts": ts}
+
+    emit(events, "message", message)  # built only when an app (or a watcher) would receive it
     mentioned = mentions(row["text"]) - {row["user"]}
     if mentioned and mentioned.intersection(a["bot_user_id"] for a in state["apps"] if a["bot_user_id"]):
-        mention = {k: v for k, v in body.items() if k not in ("type", "subtype", "root")}
-        emit(events, "app_mention", {**mention, "channel": chan["id"], "event_ts": ts})
+        emit(events, "app_mention", app_mention)
     return row
 
 
