@@ -12,7 +12,7 @@ from twins.jira.auth import BASIC, READ, WRITE
 from twins.jira.issue_write import FieldErrors
 from twins.jira.jql import JqlError, search
 from twins.jira.models import next_id
-from twins.jira.ops_issues import find_issue, touch
+from twins.jira.ops_issues import find_issue, issue_named, touch
 from twins.jira.ops_search import DEFAULT_ORDER
 from twins.jira.render import STATUS, Site, stamp
 from twins.jira.search_site import JqlSites
@@ -87,7 +87,7 @@ def _issues(call: Call, base_jql: str) -> list[dict[str, Any]]:
     except JqlError as exc:
         raise call.error("bad_request", exc.message) from None
     # The agile API answers every field by default, and its own: epic, sprint, closedSprints, flagged.
-    requested = [n.strip() for item in call.args.all("fields") for n in item.split(",") if n.strip()]
+    requested = issue_json.field_names(call.args.all("fields"))
     fields = issue_json.wanted_fields(requested or ["*all"])
     every = not requested or bool({"*all", "*navigable"} & set(requested))
     rows = call.state["jira_issues"].rows
@@ -296,9 +296,7 @@ NO_EPIC = "none"  # `POST /epic/none/issue` takes issues out of their epic
 
 def _epic(call: Call) -> Row:
     """The epic the path names: an existing issue of the Epic type."""
-    rows = call.state["jira_issues"]
-    wanted = call.path["epicIdOrKey"]
-    row = rows.get(wanted) or rows.by("key", wanted.upper())
+    row = issue_named(call.state, call.path["epicIdOrKey"])
     if row is None or row["type_id"] != EPIC_TYPE:
         raise call.error("not_found", "Epic does not exist or you do not have permission to see it.")
     return row

@@ -26,9 +26,14 @@ def text(site: Site, doc: dict[str, Any] | None) -> Any:
     return as_adf(doc) if site.v3 else as_wiki(doc)
 
 
+def field_names(requested: list[str]) -> list[str]:
+    """The names a `fields` parameter lists, repeated or comma-separated."""
+    return [n.strip() for item in requested for n in item.split(",") if n.strip()]
+
+
 def wanted_fields(requested: list[str]) -> list[str]:
     """The field ids a `fields` parameter names (`*all`, `*navigable`, `-name` exclusions)."""
-    names = [n.strip() for item in requested for n in item.split(",") if n.strip()] or ["*navigable"]
+    names = field_names(requested) or ["*navigable"]
     out: list[str] = []
     for name in names:
         if name == "*all":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twins._runtime.collection import Row
+from twins._runtime.collection import Row, TenantState
 from twins.jira import config, issue_json
 from twins.jira.auth import READ, WRITE, registry
 from twins.jira.issue_write import FieldErrors, Writer, find_project, record_changes
@@ -20,9 +20,14 @@ issues = registry("issues")
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 
 
+def issue_named(state: TenantState, id_or_key: str) -> Row | None:
+    """The issue with this id or key (keys in any case), or None."""
+    rows = state["jira_issues"]
+    return rows.get(id_or_key) or rows.by("key", id_or_key.upper())
+
+
 def find_issue(call: Call, id_or_key: str) -> Row:
-    rows = call.state["jira_issues"]
-    row = rows.get(id_or_key) or rows.by("key", id_or_key.upper())
+    row = issue_named(call.state, id_or_key)
     if row is None:
         raise call.error("not_found", NOT_FOUND)
     return row
