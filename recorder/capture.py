@@ -22,6 +22,7 @@ from recorder.trace import Exchange
 from recorder.writer import RotatingTraceWriter
 
 Listener = Callable[[Exchange], None]
+NAMES_KEPT = 4096  # endpoint names remembered per (method, URL)
 
 
 @dataclass
@@ -33,13 +34,21 @@ class CaptureStats:
     bytes_in: int = 0
     bytes_out: int = 0
     endpoints: Counter[str] = field(default_factory=Counter)
+    _names: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def add(self, exchange: Exchange) -> None:
+        request = exchange.request
         self.exchanges += 1
         self.errors += exchange.response.status >= 400
-        self.bytes_out += len(exchange.request.body.text)
+        self.bytes_out += len(request.body.text)
         self.bytes_in += len(exchange.response.body.text)
-        self.endpoints[endpoint(exchange.request.method, exchange.request.url)] += 1
+        key = (request.method, request.url)
+        name = self._names.get(key)
+        if name is None:  # templating a path costs more than the rest of the summary together
+            if len(self._names) >= NAMES_KEPT:
+                self._names.clear()
+            name = self._names[key] = endpoint(request.method, request.url)
+        self.endpoints[name] += 1
 
     def table(self, title: str, failures: int = 0, files: list[Path] | None = None) -> Table:
         table = Table(title=title)

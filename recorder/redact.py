@@ -43,6 +43,11 @@ class Redactor:
         self._headers = {name.lower() for name in self.rules.headers}
         self._fields = {name.lower() for name in self.rules.fields}
         self._quoted_fields = tuple(f'"{name}"' for name in self._fields)
+        # Quoted field names by their last five characters: most bodies contain none of these.
+        self._field_tails: dict[str, tuple[str, ...]] = {}
+        for quoted in sorted(self._quoted_fields):
+            self._field_tails[quoted[-5:]] = (*self._field_tails.get(quoted[-5:], ()), quoted)
+        self._patterns = tuple(zip(self.rules.compiled(), self.rules.hints(), strict=True))
         self._seen: dict[str, str] = {}
         self.redacted = 0
 
@@ -65,28 +70,41 @@ class Redactor:
         return fake
 
     def exchange(self, exchange: Exchange) -> Exchange:
-        """Redact `exchange` in place (and return it): structure first, then every text."""
+        """Redact `exchange` in place (and return it): structure first, then every text. Only
+        what changed is assigned back; an exchange without secrets keeps its own objects."""
         found: dict[str, str] = {}
         request, response = exchange.request, exchange.response
-        request.url = edit_query(request.url, self._field_editor(found))
-        request.headers = self._header_pairs(request.headers, found)
-        response.headers = self._header_pairs(response.headers, found)
-        for message in (request, response):
-            message.body = self._body(message.body, message.headers, found)
+        edit = self._field_editor(found)
+        url = edit_query(request.url, edit)
+        request_headers = self._header_pairs(request.headers, found)
+        response_headers = self._header_pairs(response.headers, found)
+        bodies = [
+            self._body(request.body, request_headers, edit),
+            self._body(response.body, response_headers, edit),
+        ]
         scrub = self._scrubber(found)
         # The URL and every header value are scrubbed as one text, split by NUL (no header holds one).
-        texts = [request.url, *(v for _, v in request.headers), *(v for _, v in response.headers)]
-        if any(SEPARATOR in text for text in texts):
+        texts = [url, *(v for _, v in request_headers), *(v for _, v in response_headers)]
+        joined = SEPARATOR.join(texts)
+        if joined.count(SEPARATOR) != len(texts) - 1:
             texts = [scrub(text) for text in texts]
         else:
-            texts = scrub(SEPARATOR.join(texts)).split(SEPARATOR)
-        request.url = texts[0]
-        cut = 1 + len(request.headers)
-        request.headers = [(k, v) for (k, _), v in zip(request.headers, texts[1:cut], strict=True)]
-        response.headers = [(k, v) for (k, _), v in zip(response.headers, texts[cut:], strict=True)]
-        for message in (request, response):
-            text, binary = _as_text(message.body)
-            message.body = _from_text(scrub(text), binary)
+            scrubbed = scrub(joined)
+            texts = texts if scrubbed == joined else scrubbed.split(SEPARATOR)
+        if texts[0] != request.url:
+            request.url = texts[0]
+        cut = 1 + len(request_headers)
+        request_headers = _with_values(request_headers, texts[1:cut])
+        response_headers = _with_values(response_headers, texts[cut:])
+        if request_headers is not request.headers:
+            request.headers = request_headers
+        if response_headers is not response.headers:
+            response.headers = response_headers
+        request_body, response_body = (_scrubbed(body, scrub) for body in bodies)
+        if request_body is not request.body:
+            request.body = request_body
+        if response_body is not response.body:
+            response.body = response_body
         return exchange
 
     def _field_editor(self, found: dict[str, str]) -> Callable[[str, str], str]:
@@ -102,11 +120,14 @@ class Redactor:
         return edit
 
     def _header_pairs(self, pairs: list[tuple[str, str]], found: dict[str, str]) -> list[tuple[str, str]]:
-        out = []
-        for name, value in pairs:
-            if name.lower() in self._headers and value:
-                value = self._header_value(name.lower(), value, found)
-            out.append((name, value))
+        """`pairs` with credential headers pseudonymised (the same list when there are none)."""
+        out = pairs
+        for index, (name, value) in enumerate(pairs):
+            lname = name.lower()
+            if lname in self._headers and value:
+                if out is pairs:
+                    out = list(pairs)
+                out[index] = (name, self._header_value(lname, value, found))
         return out
 
     def _header_value(self, name: str, value: str, found: dict[str, str]) -> str:
@@ -131,20 +152,23 @@ class Redactor:
             parts.append(part)
         return ";".join(parts)
 
-    def _body(self, body: Body, headers: list[tuple[str, str]], found: dict[str, str]) -> Body:
+    def _body(self, body: Body, headers: list[tuple[str, str]], edit: Callable[[str, str], str]) -> Body:
+        """`body` with its named fields (JSON, form, multipart) edited; itself when none changed."""
         if not body.text:
             return body
         raw_kind = content_type(headers)
         kind = raw_kind.lower()
-        edit = self._field_editor(found)
         text, binary = _as_text(body)
+        edited = text
         if ("json" in kind or text.lstrip()[:1] in ("{", "[")) and self._may_name_a_field(text):
-            text = edit_json(text, edit)
+            edited = edit_json(edited, edit)
         if "x-www-form-urlencoded" in kind:
-            text = edit_form(text, edit)
+            edited = edit_form(edited, edit)
         if "multipart/form-data" in kind:
-            text = edit_multipart(text, raw_kind, edit)
-        return _from_text(text, binary)
+            edited = edit_multipart(edited, raw_kind, edit)
+        if edited == text and body.encoding == "utf-8":
+            return body
+        return _from_text(edited, binary)
 
     def _may_name_a_field(self, text: str) -> bool:
         """False only when no JSON key can be a secret field: then walking the document could
@@ -152,7 +176,12 @@ class Redactor:
         if "\\u" in text:  # a \u escape could spell a key or an address: take the certain path
             return True
         lowered = text.lower()
-        return any(quoted in lowered for quoted in self._quoted_fields)
+        for tail, quoted_fields in self._field_tails.items():
+            if tail in lowered:
+                for quoted in quoted_fields:
+                    if quoted in lowered:
+                        return True
+        return False
 
     def _scrubber(self, found: dict[str, str]) -> Callable[[str], str]:
         """Replace every known secret (raw, URL- and JSON-escaped) and every pattern match."""
@@ -164,16 +193,18 @@ class Redactor:
                 variants[form] = fake
         ordered = sorted(variants, key=len, reverse=True)
         known = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        patterns = list(zip(self.rules.compiled(), self.rules.hints(), strict=True))
+        patterns, emails, replace = self._patterns, self.rules.emails, self._replace_match
 
         def scrub(text: str) -> str:
             if known is not None:
                 text = known.sub(lambda m: variants[m.group(0)], text)
             lowered = text.lower()
             for pattern, hints in patterns:
-                if any(hint in lowered for hint in hints):
-                    text = pattern.sub(self._replace_match, text)
-            if self.rules.emails and "@" in text:
+                for hint in hints:
+                    if hint in lowered:
+                        text = pattern.sub(replace, text)
+                        break
+            if emails and "@" in text:
                 text = EMAIL.sub(lambda m: self._email(m.group(0)), text)
             return text
 
@@ -198,6 +229,22 @@ class Redactor:
 COOKIE_ATTRIBUTES = frozenset(
     {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority", "partitioned"}
 )
+
+
+def _with_values(pairs: list[tuple[str, str]], values: list[str]) -> list[tuple[str, str]]:
+    """`pairs` with `values` as their values; the same list when no value differs."""
+    if all(value == new for (_, value), new in zip(pairs, values, strict=True)):
+        return pairs
+    return [(name, new) for (name, _), new in zip(pairs, values, strict=True)]
+
+
+def _scrubbed(body: Body, scrub: Callable[[str], str]) -> Body:
+    """`body` after `scrub`: itself when a text body did not change."""
+    if body.encoding == "utf-8":
+        text = scrub(body.text)
+        return body if text == body.text else Body(text=text)
+    text, binary = _as_text(body)
+    return _from_text(scrub(text), binary)
 
 
 def _as_text(body: Body) -> tuple[str, bool]:

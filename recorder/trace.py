@@ -75,7 +75,13 @@ class Exchange(BaseModel):
         return None
 
     def json_line(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
+        return self.json_bytes().decode("utf-8")
+
+    def json_bytes(self) -> bytes:
+        """The exchange as one compact line of UTF-8 JSON, without the newline. pydantic-core
+        encodes it at about a fifth of the cost of `json.dumps`, to the same text (floats under
+        1e-4 aside, which it writes `1e-5` where `json.dumps` writes `1e-05`)."""
+        return self.__pydantic_serializer__.to_json(self)
 
 
 def parse_line(line: str, *, where: str = "<trace>") -> Exchange:

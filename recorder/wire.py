@@ -36,13 +36,17 @@ ENCODING_NOTE = "X-Recorded-Content-Encoding"
 
 def forwardable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Headers without hop-by-hop ones, including those the `Connection` header names."""
-    named = {
-        token.strip().lower()
-        for name, value in headers
-        if name.lower() == "connection"
-        for token in value.split(",")
-    }
-    return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+    out = []
+    named: set[str] = set()
+    for name, value in headers:
+        lname = name.lower()
+        if lname not in HOP_BY_HOP:
+            out.append((name, value))
+        elif lname == "connection":
+            named.update(token.strip().lower() for token in value.split(","))
+    if named:
+        out = [(k, v) for k, v in out if k.lower() not in named]
+    return out
 
 
 def content_type(headers: list[tuple[str, str]]) -> str:
@@ -68,6 +72,8 @@ def edit_pairs(text: str, edit: Edit) -> str:
 
 def edit_query(url: str, edit: Edit) -> str:
     """`url` with its query values passed through `edit`."""
+    if "?" not in url:
+        return url
     parts = urlsplit(url)
     if not parts.query:
         return url

@@ -54,7 +54,7 @@ class RotatingTraceWriter:
             exchange.seq = self.count
             if self.redactor is not None:
                 self.redactor.exchange(exchange)
-            data = (exchange.json_line() + "\n").encode("utf-8")
+            data = exchange.json_bytes() + b"\n"
             if self._fd < 0 or (self._size and self._size + len(data) > self.max_bytes):
                 self._rotate()
             _write_all(self._fd, data)
