@@ -1,15 +1,22 @@
 """Overhead of `twins record`: the same requests straight to an upstream and through the proxy.
 
-    python -m bench.proxy_bench                       # ~1 min
-    python -m bench.proxy_bench --duration 3 --repeats 1
-    python -m bench.proxy_bench --upstream slack-twin     # the Slack twin as the upstream
-    nice -n -10 python -m bench.proxy_bench   # (root) all its processes ahead of a busy machine's
+    python -m bench.proxy_bench                                  # all three upstreams, ~4 min
+    python -m bench.proxy_bench --duration 3 --repeats 1 --upstream static
+    python -m bench.proxy_bench --upstream twin,latency:50 --latency-connections 16,64
 
-The upstream is `twins replay` serving a recorded Slack `users.info` answer (a fast, fixed
-upstream). The proxy is the real command, `twins record slack --upstream ... --out TMP`, with
-redaction on and a trace line written per exchange. Added latency: p50 through the proxy minus
-p50 direct, with one connection (`-c1`). Throughput: proxied rps / direct rps at `-c16`. The
-upstream and wrk share core 0; the proxy has core 1.
+Upstreams (`--upstream`, comma-separated; each gets its own upstream and proxy process):
+- `static`: `twins replay` serving a recorded Slack `users.info` answer, ~12 µs of CPU a request.
+  The worst case for the ratio: it measures the proxy's own cost per exchange and nothing else.
+- `twin`: the Slack twin (`twins serve slack`, in memory) answering `users.info` for its bot user
+  with the bot token, as slack_sdk sends it (form body, `Authorization: Bearer`).
+- `latency:MS`: the same recorded answer held back MS ms by the event loop (`bench.slow_upstream`),
+  as a SaaS API's service time; throughput is measured at each of `--latency-connections`.
+
+The proxy is the real command, `twins record slack --upstream ... --out TMP`, with redaction on
+and a trace line written per exchange. Added latency: p50 through the proxy minus p50 direct,
+with one connection (`-c1`). Throughput: proxied rps / direct rps. Rounds alternate: each repeat
+measures every upstream, direct then proxied, so all ratios come from the same minutes. The
+upstreams and wrk share core 0; the proxies have core 1.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,94 +74,183 @@ def twin_request(port: int, log: Path) -> tuple[str, str]:
     return f"user={user}", auth
 
 
+@dataclass
+class Mode:
+    """One upstream and the proxy in front of it."""
+
+    name: str
+    connections: tuple[int, ...]  # throughput cells; c1 (added latency) is always measured
+    direct: str = ""
+    proxied: str = ""
+    body: str = ""
+    auth: str = ""
+    traces: Path = Path()
+    procs: list[Any] = field(default_factory=list)
+    cells: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def conc(self) -> list[tuple[str, int]]:
+        return [("c1", 1), *((f"c{c}", c) for c in self.connections if c != 1)]
+
+
+def parse_modes(text: str, connections: int, latency_connections: tuple[int, ...]) -> list[Mode]:
+    modes = []
+    for raw in text.split(","):
+        name = {"replay": "static", "slack-twin": "twin"}.get(raw.strip(), raw.strip())
+        if name in ("static", "twin"):
+            modes.append(Mode(name, (connections,)))
+        elif re.fullmatch(r"latency:\d+(\.\d+)?", name):
+            modes.append(Mode(name, latency_connections))
+        else:
+            sys.exit(f"unknown upstream {raw!r}: use static, twin or latency:MS")
+    return modes
+
+
+def start_mode(mode: Mode, twins: str, work: Path, trace: Path, body: str) -> None:
+    """The mode's upstream on core 0 and `twins record` in front of it on core 1."""
+    folder = work / mode.name.replace(":", "-")
+    folder.mkdir()
+    uport, pport = free_port(), free_port()
+    probe = "/api/none"
+    if mode.name == "static":
+        replay = [twins, "replay", str(trace), "--port", str(uport)]
+        mode.procs.append(start(replay, uport, probe, folder / "upstream.log", cpus="0", status=200))
+        mode.body = body
+    elif mode.name == "twin":
+        mode.procs.append(slack_twin(twins, uport, folder / "upstream.log"))
+        mode.body, mode.auth = twin_request(uport, folder / "upstream.log")
+        probe = "/api/api.test"
+    else:
+        ms = mode.name.split(":", 1)[1]
+        slow = [sys.executable, "-m", "bench.slow_upstream", str(trace), "--port", str(uport)]
+        slow += ["--latency-ms", ms]
+        mode.procs.append(start(slow, uport, probe, folder / "upstream.log", cpus="0", status=200))
+        mode.body = body
+    mode.traces = folder / "traces"
+    record = [twins, "record", "slack", "--upstream", f"http://{HOST}:{uport}"]
+    record += ["--listen", f"{HOST}:{pport}", "--out", str(mode.traces)]
+    mode.procs.append(start(record, pport, probe, folder / "proxy.log", cpus="1", status=200))
+    mode.direct = f"http://{HOST}:{uport}/api/users.info"
+    mode.proxied = f"http://{HOST}:{pport}/api/users.info"
+    mode.cells = {side: {conc: [] for conc, _ in mode.conc()} for side in ("direct", "proxy")}
+
+
+def measure(mode: Mode, seconds: float) -> None:
+    """One round of `mode`: every cell direct, then every cell through the proxy."""
+    proxy_pid = mode.procs[-1].pid
+    for side, url in (("direct", mode.direct), ("proxy", mode.proxied)):
+        for conc, connections in mode.conc():
+            before, waited = cpu_seconds(proxy_pid), runqueue_seconds(proxy_pid)
+            result = run_cell(url, mode.body, seconds, connections, mode.auth)
+            served = max(result["requests"], 1)
+            result["proxy_cpu_us"] = (cpu_seconds(proxy_pid) - before) * 1e6 / served
+            result["proxy_runqueue_us"] = (runqueue_seconds(proxy_pid) - waited) * 1e6 / served
+            mode.cells[side][conc].append(result)
+
+
+def connection_list(text: str) -> tuple[int, ...]:
+    return tuple(int(c) for c in text.split(","))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
         "--upstream",
-        choices=("replay", "slack-twin"),
-        default="replay",
-        help="replay: twins replay of a recorded answer (~12 µs per request); "
-        "slack-twin: the Slack twin (`twins serve slack`, in memory) answering users.info",
+        default="static,twin,latency:20",
+        help="comma-separated: static (twins replay, ~12 µs a request), twin (the Slack twin), "
+        "latency:MS (the recorded answer after MS ms); all measured in alternating rounds",
+    )
+    parser.add_argument("--connections", type=int, default=16, help="throughput cell of static and twin")
+    parser.add_argument(
+        "--latency-connections",
+        type=connection_list,
+        default=(16, 64, 256),
+        help="throughput cells of latency:MS (comma-separated)",
     )
     args = parser.parse_args()
+    modes = parse_modes(args.upstream, args.connections, args.latency_connections)
     require_wrk()
     if not SLACK.exists():
         sys.exit(f"reference recordings not found under {REFERENCE}")
     twins = shutil.which("twins") or sys.exit("the twins command is not installed (pip install -e .)")
     _, exchange = workloads()[0]
     work = Path(tempfile.mkdtemp(prefix="proxy-bench-"))
-    procs = []
+    warmed: dict[str, int] = {}
+    lines: dict[str, int] = {}
     try:
         with TraceWriter(work / "upstream.jsonl") as writer:
             writer.write(exchange)
-        uport, pport = free_port(), free_port()
-        if args.upstream == "replay":
-            replay = [twins, "replay", str(work / "upstream.jsonl"), "--port", str(uport)]
-            procs.append(start(replay, uport, "/api/none", work / "upstream.log", cpus="0", status=200))
-            body, auth = exchange.request.body.text, ""
-        else:
-            procs.append(slack_twin(twins, uport, work / "upstream.log"))
-            body, auth = twin_request(uport, work / "upstream.log")
-        record = [twins, "record", "slack", "--upstream", f"http://{HOST}:{uport}"]
-        record += ["--listen", f"{HOST}:{pport}", "--out", str(work / "traces")]
-        probe = "/api/none" if args.upstream == "replay" else "/api/api.test"
-        procs.append(start(record, pport, probe, work / "proxy.log", cpus="1", status=200))
-        urls = {
-            "direct": f"http://{HOST}:{uport}/api/users.info",
-            "proxy": f"http://{HOST}:{pport}/api/users.info",
-        }
-        for url in urls.values():
-            run_cell(url, body, 2.0, 16, auth)
-        cells: dict[str, dict[str, list[dict[str, Any]]]] = {k: {"c1": [], "c16": []} for k in urls}
-        proxy_pid = procs[1].pid
+        for mode in modes:
+            start_mode(mode, twins, work, work / "upstream.jsonl", exchange.request.body.text)
+            warmed[mode.name] = 0
+            for url in (mode.direct, mode.proxied):
+                result = run_cell(url, mode.body, 2.0, max(mode.connections), mode.auth)
+                warmed[mode.name] += result["requests"] if url == mode.proxied else 0
         for _ in range(args.repeats):
-            for name, url in urls.items():
-                for conc, connections in (("c1", 1), ("c16", 16)):
-                    before, waited = cpu_seconds(proxy_pid), runqueue_seconds(proxy_pid)
-                    result = run_cell(url, body, args.duration, connections, auth)
-                    served = max(result["requests"], 1)
-                    result["proxy_cpu_us"] = (cpu_seconds(proxy_pid) - before) * 1e6 / served
-                    result["proxy_runqueue_us"] = (runqueue_seconds(proxy_pid) - waited) * 1e6 / served
-                    cells[name][conc].append(result)
-        lines = sum(1 for path in (work / "traces").glob("*.jsonl") for _ in path.open())
+            for mode in modes:
+                measure(mode, args.duration)
+        for mode in modes:
+            lines[mode.name] = sum(1 for path in mode.traces.glob("*.jsonl") for _ in path.open())
     finally:
-        for proc in procs:
-            stop(proc)
+        for mode in modes:
+            for proc in reversed(mode.procs):
+                stop(proc)
         shutil.rmtree(work, ignore_errors=True)
-    report(cells, lines, args)
+    report(modes, lines, warmed, args)
 
 
-def report(cells: dict[str, dict[str, list[dict[str, Any]]]], lines: int, args: argparse.Namespace) -> None:
-    def med(name: str, conc: str, key: str) -> float:
-        return median([r[key] for r in cells[name][conc]])
+def rows_of(mode: Mode) -> list[dict[str, Any]]:
+    """Per cell: medians over the rounds, and the ratio of each round on its own."""
 
-    added = (med("proxy", "c1", "p50_us") - med("direct", "c1", "p50_us")) / 1000
-    ratio = med("proxy", "c16", "rps") / med("direct", "c16", "rps")
-    served = sum(r["requests"] for runs in cells["proxy"].values() for r in runs)
-    summary = {
-        "machine": machine(),
-        "args": vars(args),
-        "added_p50_ms": added,
-        "throughput_ratio": ratio,
-        "proxy_cpu_us_per_exchange": med("proxy", "c16", "proxy_cpu_us"),
-        "proxy_runqueue_us_per_exchange_c1": med("proxy", "c1", "proxy_runqueue_us"),
-        "trace_lines": lines,
-        "cells": cells,
-    }
-    path = write_json("proxy", summary)
-    print("| cell | direct | through twins record |")
-    print("|---|---|---|")
-    for conc in ("c1", "c16"):
-        print(f"| {conc} rps | {med('direct', conc, 'rps'):,.0f} | {med('proxy', conc, 'rps'):,.0f} |")
-        print(f"| {conc} p50 µs | {med('direct', conc, 'p50_us'):.0f} | {med('proxy', conc, 'p50_us'):.0f} |")
-    print(f"added p50 latency (c1): {added:.2f} ms; throughput ratio (c16): {ratio:.2f}")
-    print(f"proxy CPU per exchange (c16): {med('proxy', 'c16', 'proxy_cpu_us'):.0f} µs")
-    runq = med("proxy", "c1", "proxy_runqueue_us")
-    print(f"proxy time waiting for a CPU per exchange (c1): {runq:.0f} µs")
-    print(f"trace lines written: {lines} (measured runs served {served}, plus warm-up)")
-    print(f"raw: {path}")
+    def med(side: str, conc: str, key: str) -> float:
+        return median([r[key] for r in mode.cells[side][conc]])
+
+    rows = []
+    for conc, _ in mode.conc():
+        pairs = zip(mode.cells["proxy"][conc], mode.cells["direct"][conc], strict=True)
+        rows.append(
+            {
+                "cell": conc,
+                "direct_rps": med("direct", conc, "rps"),
+                "proxy_rps": med("proxy", conc, "rps"),
+                "ratio": med("proxy", conc, "rps") / med("direct", conc, "rps"),
+                "ratio_per_round": [p["rps"] / d["rps"] for p, d in pairs],
+                "direct_p50_ms": med("direct", conc, "p50_us") / 1000,
+                "proxy_p50_ms": med("proxy", conc, "p50_us") / 1000,
+                "proxy_cpu_us": med("proxy", conc, "proxy_cpu_us"),
+                "proxy_runqueue_us": med("proxy", conc, "proxy_runqueue_us"),
+            }
+        )
+    return rows
+
+
+def report(modes: list[Mode], lines: dict[str, int], warmed: dict[str, int], args: Any) -> None:
+    summary: dict[str, Any] = {"machine": machine(), "args": vars(args), "modes": {}}
+    for mode in modes:
+        rows = rows_of(mode)
+        added = rows[0]["proxy_p50_ms"] - rows[0]["direct_p50_ms"]
+        runs = [r for cell in mode.cells["proxy"].values() for r in cell]
+        proxied = warmed[mode.name] + sum(r["requests"] for r in runs)
+        summary["modes"][mode.name] = {
+            "added_p50_ms": added,
+            "rows": rows,
+            "trace_lines": lines[mode.name],
+            "proxied_requests": proxied,
+            "cells": mode.cells,
+        }
+        print(f"\n### upstream {mode.name}: added p50 latency (c1) {added:.2f} ms\n")
+        print("| cell | direct rps | proxied rps | ratio (each round) | p50 ms direct / proxied | CPU µs |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for row in rows:
+            each = ", ".join(f"{r:.2f}" for r in row["ratio_per_round"])
+            p50 = f"{row['direct_p50_ms']:.2f} / {row['proxy_p50_ms']:.2f}"
+            print(
+                f"| {row['cell']} | {row['direct_rps']:,.0f} | {row['proxy_rps']:,.0f} | "
+                f"**{row['ratio']:.2f}** ({each}) | {p50} | {row['proxy_cpu_us']:.0f} |"
+            )
+        print(f"trace lines: {lines[mode.name]:,}; requests wrk counted through the proxy: {proxied:,}")
+    print(f"raw: {write_json('proxy', summary)}")
 
 
 if __name__ == "__main__":
