@@ -115,12 +115,13 @@ class RecordingProxy:
             await _bad_gateway(send, f"upstream {self.origin} failed: {exc}")
             return
         received = bytearray()
+        kept = forwardable(conn.headers)
         try:
             await send(
                 {
                     "type": "http.response.start",
                     "status": conn.status,
-                    "headers": self._client_headers(conn.headers, proxy_origin),
+                    "headers": self._client_headers(kept, proxy_origin),
                 }
             )
             held = b""  # the last chunk waits until the exchange is on disk
@@ -139,7 +140,7 @@ class RecordingProxy:
                 Exchange(
                     ts=iso_timestamp(started),
                     request=request,
-                    response=_recorded_response(conn.status, conn.headers, bytes(received)),
+                    response=_recorded_response(conn.status, conn.headers, kept, bytes(received)),
                     duration_ms=round((time.perf_counter() - clock) * 1000, 3),
                 )
             )
@@ -180,9 +181,11 @@ class RecordingProxy:
                 if not reused or pending or conn.headers_done or method not in REPEATABLE:
                     raise
 
-    def _client_headers(self, headers: list[tuple[str, str]], proxy_origin: str) -> list[tuple[bytes, bytes]]:
+    def _client_headers(self, kept: list[tuple[str, str]], proxy_origin: str) -> list[tuple[bytes, bytes]]:
+        """The response headers the client gets: `kept` (hop-by-hop ones already dropped), with
+        links to the upstream pointed at the proxy."""
         out = []
-        for name, value in forwardable(headers):
+        for name, value in kept:
             if name.lower() in REWRITTEN:
                 value = value.replace(self.origin, proxy_origin)
             out.append((name.encode("latin-1"), value.encode("latin-1")))
@@ -211,8 +214,11 @@ def _frame(data: bytes, chunked: bool) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data) if chunked and data else data
 
 
-def _recorded_response(status: int, received: list[tuple[str, str]], raw: bytes) -> Response:
-    headers = forwardable(received)
+def _recorded_response(
+    status: int, received: list[tuple[str, str]], kept: list[tuple[str, str]], raw: bytes
+) -> Response:
+    """The response as recorded: `kept` (`forwardable(received)`), the body decoded."""
+    headers = kept
     encoding = next((v for k, v in received if k.lower() == "content-encoding"), "")
     if encoding and encoding.lower() != "identity":
         decoded = decode_body(raw, encoding)

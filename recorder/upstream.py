@@ -144,13 +144,16 @@ class UpstreamConnection(asyncio.Protocol):
     async def _wait(self, timeout: float) -> None:
         if self.error is not None:
             raise self.error
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(timeout, _expire, waiter)  # cheaper than asyncio.wait_for
         try:
-            await asyncio.wait_for(self._waiter, timeout)
+            await waiter
         except TimeoutError:
             self.close()
             raise UpstreamError(f"upstream sent nothing for {timeout:g} s") from None
         finally:
+            timer.cancel()
             self._waiter = None
         if self.error is not None:
             raise self.error
@@ -164,6 +167,11 @@ class UpstreamConnection(asyncio.Protocol):
         self._wake()
         if self.transport is not None:
             self.transport.close()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 class UpstreamPool:

@@ -14,9 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from recorder.proxy import RecordingProxy
 from recorder.redact import Redactor
 from recorder.trace import read_jsonl
-from tests.recorder.servers import recording
+from recorder.writer import RotatingTraceWriter
+from tests.recorder.servers import KEY, recording
 from tests.support.servers import serve_app
 
 
@@ -89,6 +91,29 @@ def test_an_unreachable_upstream_is_a_502_and_nothing_is_recorded(tmp_path: Path
         got = httpx.get(f"{proxy}/anything")
     assert got.status_code == 502 and "upstream" in got.text
     assert writer.count == 0
+
+
+def test_an_upstream_that_never_answers_is_a_502_after_the_timeout(tmp_path: Path) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(5)  # reads the request, never answers
+        writer.close()
+
+    async def main() -> tuple[int, str, int, int]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        upstream = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        writer = RotatingTraceWriter(tmp_path, "slack", redactor=Redactor(KEY))
+        proxy = RecordingProxy(upstream, writer.write, timeout=0.3)
+        async with server:
+            with serve_app(proxy) as url:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    got = await client.get(f"{url}/slow")
+        writer.close()
+        return got.status_code, got.text, writer.count, proxy.failures
+
+    status, text, recorded, failures = asyncio.run(main())
+    assert status == 502 and "sent nothing for 0.3 s" in text
+    assert recorded == 0 and failures == 1
 
 
 def test_an_idle_connection_closed_by_the_upstream_is_replaced(tmp_path: Path) -> None:
