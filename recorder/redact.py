@@ -43,10 +43,7 @@ class Redactor:
         self._headers = {name.lower() for name in self.rules.headers}
         self._fields = {name.lower() for name in self.rules.fields}
         self._quoted_fields = tuple(f'"{name}"' for name in self._fields)
-        # Quoted field names by their last five characters: most bodies contain none of these.
-        self._field_tails: dict[str, tuple[str, ...]] = {}
-        for quoted in sorted(self._quoted_fields):
-            self._field_tails[quoted[-5:]] = (*self._field_tails.get(quoted[-5:], ()), quoted)
+        self._quote_free = not any('"' in name for name in self._fields)
         self._patterns = tuple(zip(self.rules.compiled(), self.rules.hints(), strict=True))
         self._seen: dict[str, str] = {}
         self.redacted = 0
@@ -176,12 +173,9 @@ class Redactor:
         if "\\u" in text:  # a \u escape could spell a key or an address: take the certain path
             return True
         lowered = text.lower()
-        for tail, quoted_fields in self._field_tails.items():
-            if tail in lowered:
-                for quoted in quoted_fields:
-                    if quoted in lowered:
-                        return True
-        return False
+        if self._quote_free:  # `"name"` occurs exactly when a run between two quotes is `name`
+            return not self._fields.isdisjoint(lowered.split('"')[1:-1])
+        return any(quoted in lowered for quoted in self._quoted_fields)
 
     def _scrubber(self, found: dict[str, str]) -> Callable[[str], str]:
         """Replace every known secret (raw, URL- and JSON-escaped) and every pattern match."""

@@ -185,3 +185,31 @@ def test_texts_skip_only_the_patterns_they_cannot_match() -> None:
         assert "abcdefgh12345678" not in out and "REDACTED-" in out, out
     out = scrub("mail a@b.com.x@c.org and " + "x" * 5000 + " end")
     assert "a@b.com" not in out and "x@c.org" not in out and out.count("@example.invalid") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "walks"),
+    [
+        ('{"user":{"Password":"x"}}', True),
+        ('{"a":"password"}', True),  # a value that spells a field: the walk decides, it costs only time
+        ('{"a":"x"}password"', False),
+        ('{"passwords":1}', False),
+        ('["", "token"]', True),
+        ('{"to\\u006ben":"x"}', True),
+        ("token", False),
+    ],
+)
+def test_the_json_walk_is_skipped_only_when_no_quoted_field_name_occurs(text: str, walks: bool) -> None:
+    redactor = Redactor(b"k")
+    assert redactor._may_name_a_field(text) is walks
+    assert any(f'"{name}"' in text.lower() for name in redactor._fields) or "\\u" in text or not walks
+
+
+def test_token_patterns_keep_their_word_boundary() -> None:
+    """The boundary is asserted after each pattern's leading literal: same matches as `\\bLIT`."""
+    scrub = Redactor(b"k")._scrubber({})
+    okta = "00" + "a1B2c3D4e5" * 4
+    for text in (f"x {okta} y", okta, f"({okta})", f"-{okta}", "ATATT" + "x" * 24, "t=xoxb-123456-abc"):
+        assert "REDACTED-" in scrub(text), text
+    for text in (f"a{okta}", f"_{okta}", f"é{okta}", "zATATT" + "x" * 24, "bxoxb-123456-abc", f"{okta}b"):
+        assert scrub(text) == text, text
