@@ -240,16 +240,19 @@ def report(modes: list[Mode], lines: dict[str, int], warmed: dict[str, int], arg
             "cells": mode.cells,
         }
         print(f"\n### upstream {mode.name}: added p50 latency (c1) {added:.2f} ms\n")
-        print("| cell | direct rps | proxied rps | ratio (each round) | p50 ms direct / proxied | CPU µs |")
+        print("| cell | direct rps | proxied rps | ratio (each round) | p50 ms direct / proxied", end="")
+        print(" | CPU / wait µs |")
         print("|---|---:|---:|---:|---:|---:|")
         for row in rows:
             each = ", ".join(f"{r:.2f}" for r in row["ratio_per_round"])
             p50 = f"{row['direct_p50_ms']:.2f} / {row['proxy_p50_ms']:.2f}"
             print(
                 f"| {row['cell']} | {row['direct_rps']:,.0f} | {row['proxy_rps']:,.0f} | "
-                f"**{row['ratio']:.2f}** ({each}) | {p50} | {row['proxy_cpu_us']:.0f} |"
+                f"**{row['ratio']:.2f}** ({each}) | {p50} | {row['proxy_cpu_us']:.0f} / "
+                f"{row['proxy_runqueue_us']:.0f} |"
             )
         print(f"trace lines: {lines[mode.name]:,}; requests wrk counted through the proxy: {proxied:,}")
+    print("CPU / wait: the proxy's CPU time, and its time runnable but waiting for a CPU, per exchange")
     print(f"raw: {write_json('proxy', summary)}")
 
 
