@@ -251,7 +251,10 @@ def report(modes: list[Mode], lines: dict[str, int], warmed: dict[str, int], arg
                 f"**{row['ratio']:.2f}** ({each}) | {p50} | {row['proxy_cpu_us']:.0f} / "
                 f"{row['proxy_runqueue_us']:.0f} |"
             )
-        print(f"trace lines: {lines[mode.name]:,}; requests wrk counted through the proxy: {proxied:,}")
+        every = [r for side in mode.cells.values() for cell in side.values() for r in cell]
+        errors = sum(v for r in every for k, v in r.items() if k.startswith("errors_"))
+        print(f"trace lines: {lines[mode.name]:,}; requests wrk counted through the proxy: ", end="")
+        print(f"{proxied:,}; wrk errors: {errors}")
     print("CPU / wait: the proxy's CPU time, and its time runnable but waiting for a CPU, per exchange")
     print(f"raw: {write_json('proxy', summary)}")
 
