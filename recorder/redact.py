@@ -31,6 +31,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]++@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 AUTH_SCHEME = re.compile(r"^(?P<scheme>(?i:ssws)|\S+)(?P<sep>\s*)(?P<secret>\S.*)$")
 PSEUDO_DOMAIN = "example.invalid"
 SEPARATOR = "\x00"
+NAMES_KEPT = 1024  # header names remembered
 ALREADY = re.compile(r"REDACTED-[0-9a-f]{12}|^user-[0-9a-f]{10}@example\.invalid$")
 
 
@@ -44,6 +45,7 @@ class Redactor:
         self._fields = {name.lower() for name in self.rules.fields}
         self._quoted_fields = tuple(f'"{name}"' for name in self._fields)
         self._quote_free = not any('"' in name for name in self._fields)
+        self._header_names: dict[str, str] = {}  # header name as sent -> lower case if a credential
         self._patterns = tuple(zip(self.rules.compiled(), self.rules.hints(), strict=True))
         self._seen: dict[str, str] = {}
         self.redacted = 0
@@ -85,14 +87,19 @@ class Redactor:
         joined = SEPARATOR.join(texts)
         if joined.count(SEPARATOR) != len(texts) - 1:
             texts = [scrub(text) for text in texts]
+            changed = True
         else:
             scrubbed = scrub(joined)
-            texts = texts if scrubbed == joined else scrubbed.split(SEPARATOR)
-        if texts[0] != request.url:
-            request.url = texts[0]
-        cut = 1 + len(request_headers)
-        request_headers = _with_values(request_headers, texts[1:cut])
-        response_headers = _with_values(response_headers, texts[cut:])
+            changed = scrubbed != joined
+            if changed:
+                texts = scrubbed.split(SEPARATOR)
+        if changed:
+            url = texts[0]
+            cut = 1 + len(request_headers)
+            request_headers = _with_values(request_headers, texts[1:cut])
+            response_headers = _with_values(response_headers, texts[cut:])
+        if url != request.url:
+            request.url = url
         if request_headers is not request.headers:
             request.headers = request_headers
         if response_headers is not response.headers:
@@ -119,9 +126,14 @@ class Redactor:
     def _header_pairs(self, pairs: list[tuple[str, str]], found: dict[str, str]) -> list[tuple[str, str]]:
         """`pairs` with credential headers pseudonymised (the same list when there are none)."""
         out = pairs
+        names = self._header_names
         for index, (name, value) in enumerate(pairs):
-            lname = name.lower()
-            if lname in self._headers and value:
+            lname = names.get(name)
+            if lname is None:  # seen before: "" for a header that holds no credential
+                if len(names) >= NAMES_KEPT:
+                    names.clear()
+                lname = names[name] = name.lower() if name.lower() in self._headers else ""
+            if lname and value:
                 if out is pairs:
                     out = list(pairs)
                 out[index] = (name, self._header_value(lname, value, found))
