@@ -129,7 +129,7 @@ class Redactor:
         names = self._header_names
         for index, (name, value) in enumerate(pairs):
             lname = names.get(name)
-            if lname is None:  # seen before: "" for a header that holds no credential
+            if lname is None:  # a new name: remember its lower case, or "" if it holds no credential
                 if len(names) >= NAMES_KEPT:
                     names.clear()
                 lname = names[name] = name.lower() if name.lower() in self._headers else ""
