@@ -124,6 +124,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             op.name: {
                 "example": op.example.model_dump() if op.example else None,
                 "variants": [v.model_dump() for v in op.variants],
+                **({"effects": op.effects} if op.effects else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.effects import learn_effects
 from agent_runner.links import status_links
 from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
@@ -115,6 +116,7 @@ def learn_resources(
     for res in resources.values():
         res.links = status_links(res, seen, kinds)
     _actions(model, resources, seen, kinds)
+    learn_effects(model, resources, seen, kinds)
 
 
 def _fuller_read(

@@ -24,7 +24,16 @@ from twins.kit.errors import compact
 from twins.kit.filters import predicate
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
-from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, relinked, restamp
+from twins.kit.templates import (
+    Swap,
+    documented,
+    echo,
+    merge_nested,
+    parent_prefix,
+    relinked,
+    restamp,
+    with_effect,
+)
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -383,11 +392,24 @@ class Engine:
         if row is None:
             return self.not_found(call)
         body = self.body(call, row)
-        if changes and isinstance(body, dict):
+        effect = self.effect(call)
+        if (changes or effect) and isinstance(body, dict):
             body = restamp({**body, **changes}, call.now(), res.touched)
+            body = with_effect(body, effect, call.now())
             body = self.relink(call, res, body, row["key"])
             self.save(call, scope, row["key"], body)
         return self._written(call, self.example(call), res, body)
+
+    def effect(self, call: Call) -> Mapping[str, Any]:
+        """What the action sets besides (learnt per kind of request): the recorded request most
+        like this one's."""
+        effects = self.examples["operations"].get(call.op.name, {}).get("effects")
+        if not effects:
+            return {}
+        sent = dict(call.body) if call.has_body else {}
+        chosen = max(reversed(effects), key=lambda e: likeness(e.get("request"), sent))
+        found: Mapping[str, Any] = chosen.get("set") or {}
+        return found
 
     def singleton(self, call: Call) -> Any:
         """A document at a fixed path: what was last written there, else the recorded one."""
