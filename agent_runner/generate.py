@@ -141,9 +141,10 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 "prototypes": r.prototypes,
                 "document": r.document.model_dump() if r.document else None,
                 "links": r.links,
+                **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
             }
             for c, r in resources.items()
-            if r.prototypes or r.document or r.links
+            if r.prototypes or r.document or r.links or r.preexisting
         },
     }
     written.append(_write_json(out / "examples.json", examples))

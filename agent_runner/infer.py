@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from agent_runner import sequences
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
+from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
 from recorder.trace import Exchange
 
@@ -226,6 +227,7 @@ def infer(
         if progress is not None:
             progress(len(ep.seen))
     sequences.learn_resources(model, resources, seen, kinds)
+    learn_preexisting(resources, seen, kinds)
     model.resources = resources
     model.seed = sequences.seeds(model, seen, kinds)
     return model

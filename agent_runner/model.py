@@ -78,6 +78,7 @@ class Resource(BaseModel):
     prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
     document: Example | None = None  # a read answering more than creates do: what a create stores
     links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
+    preexisting: Example | None = None  # a read of an item that existed before its recording
 
 
 class Seed(BaseModel):

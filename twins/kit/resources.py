@@ -37,6 +37,7 @@ from twins.kit.templates import (
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
+GONE = "$gone"  # the scope prefix of what a twin deleted (not to be made again as pre-existing)
 CACHED = 20_000  # documents whose JSON is kept
 NAME_FIELDS = ("name", "login", "key", "title", "id")
 _PARAM = re.compile(r"^\{([^}]+)\}$")
@@ -201,6 +202,47 @@ class Engine:
             )
         return row
 
+    def held(self, call: Call, res: ResourceType, scope: str, key: str, *, keep: bool = True) -> Row | None:
+        """The item, or where the recordings show such items existing before they began, one
+        like the recorded one with this key, unless this twin deleted it: kept from a write on
+        (a read alone keeps nothing, so that nothing is made under an item only read)."""
+        found = self.find(call.state, res, scope, key)
+        return found if found is not None else self.preexisting(call, res, scope, key, keep)
+
+    def preexisting(self, call: Call, res: ResourceType, scope: str, key: str, keep: bool) -> Row | None:
+        known = self.examples.get("resources", {}).get(res.collection, {}).get("preexisting")
+        template = known.get("response") if known else None
+        if not known or not key or not isinstance(template, dict):
+            return None
+        if DOCUMENTS in call.state.collections and call.state[DOCUMENTS].get(row_id(GONE + scope, key)):
+            return None
+        was = path_values(res.collection + "/{" + res.param + "}", str(known.get("path", "")))
+        pairs = {str(known.get("host", "")): call.base_url}
+        pairs.update({was[k]: v for k, v in call.path.items() if k in was and k != res.param})
+        # the path names it by its key, or by another field (a Jira issue by `key`): the one the
+        # recorded value of which is written alike (digits or not)
+        named = next(
+            (
+                f
+                for f in (res.key, *res.aliases)
+                if "." not in f and str(template.get(f, "")).isdigit() == key.isdigit() and f in template
+            ),
+            None,
+        )
+        if named is None:
+            return None
+        own = key if named == res.key else self.mint(call, res, scope)
+        pairs[str(template[named])] = key
+        if named != res.key:
+            pairs[str(template[res.key])] = own
+        body = Swap.of(pairs).apply(template)
+        for f, value in ((named, key), (res.key, own)):
+            body[f] = int(value) if isinstance(template[f], int) and value.isdigit() else value
+        if not keep:
+            return {"id": row_id(scope, own), "scope": scope, "key": own, "body": wrap(body)}
+        self.save(call, scope, own, body)
+        return self.find(call.state, res, scope, own)
+
     def exists(self, call: Call, res: ResourceType) -> bool:
         """Whether the parent of a sub-resource exists: a document, or a row of the twin this one
         extends with that key (a user the hand-built twin made)."""
@@ -318,7 +360,7 @@ class Engine:
         return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
 
     def read(self, call: Call, res: ResourceType) -> Any:
-        row = self.find(call.state, res, self.scope(call, res), call.path.get(res.param, ""))
+        row = self.held(call, res, self.scope(call, res), call.path.get(res.param, ""), keep=False)
         return self.not_found(call) if row is None else self.encoded(self.body(call, row))
 
     def list(self, call: Call, scope_template: str) -> Any:
@@ -348,7 +390,7 @@ class Engine:
         """Fields of the request laid over the item (PUT of a missing item under an existing
         parent makes it: a membership, an assignment)."""
         scope, key = self.scope(call, res), call.path.get(res.param, "")
-        row = self.find(call.state, res, scope, key)
+        row = self.held(call, res, scope, key)
         sent = dict(call.body) if call.has_body else {}
         recorded = self.example(call)
         if row is None:
@@ -374,7 +416,7 @@ class Engine:
     def delete(self, call: Call, res: ResourceType) -> Any:
         """The item and everything under it."""
         scope = self.scope(call, res)
-        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        row = self.held(call, res, scope, call.path.get(res.param, ""))
         if row is None:
             return self.not_found(call)
         docs = call.state[DOCUMENTS]
@@ -382,13 +424,14 @@ class Engine:
         for other in docs.filter(lambda r: str(r["scope"]).startswith(under)):
             docs.delete(other["id"])
         docs.delete(row["id"])
+        self.save(call, GONE + scope, row["key"], {})
         recorded = self.example(call)
         return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
 
     def action(self, call: Call, res: ResourceType, changes: Mapping[str, Any]) -> Any:
         """An action on an item (`/lifecycle/deactivate`): the fields it sets, the recorded answer."""
         scope = self.scope(call, res)
-        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        row = self.held(call, res, scope, call.path.get(res.param, ""))
         if row is None:
             return self.not_found(call)
         body = self.body(call, row)
