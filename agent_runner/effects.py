@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 Kinds = dict[tuple[str, str], tuple[str, str]]
 EFFECTS_MOST = 8  # kinds of request per action
 STAMP = "<timestamp>"
+STATUS_FIELDS = ("status", "state")
 
 
 def _same(value: Any) -> Any:
@@ -71,6 +72,9 @@ class _Tracker:
         self.last: dict[str, dict[str, Any]] = {}
         self.pending: dict[str, list[Seen]] = defaultdict(list)
         self.sent: dict[str, set[str]] = defaultdict(set)
+        self.status: dict[str, str] = {}  # the item's status as its last answer showed it
+        self.deleted: dict[str, str] = {}  # item -> its status when a DELETE was answered
+        self.soft: dict[str, dict[str, str]] = defaultdict(dict)  # coll -> status -> status after
 
     def item(self, s: Seen, res: Resource) -> str | None:
         depth = (res.collection + "/{x}").count("/")
@@ -98,8 +102,11 @@ class _Tracker:
         if res is None or not 200 <= s.status < 300:
             return
         item = self.item(s, res)
+        if kind == "create" and isinstance(s.response, dict) and res.key in s.response:
+            item = f"{s.path.rstrip('/')}/{s.response[res.key]}"
         if item is None:
             return
+        self.soft_delete(s, coll, item, kind)
         if kind == "action":
             self.pending[item].append(s)
         elif kind == "update":
@@ -112,6 +119,18 @@ class _Tracker:
                 found.append((actions[0], {k: v for k, v in diff.items() if k not in self.sent[item]}))
             self.sent.pop(item, None)
             self.last[item] = s.response
+
+    def soft_delete(self, s: Seen, coll: str, item: str, kind: str) -> None:
+        """A DELETE the item outlived (answered again after it) only changed its status: Okta
+        deprovisions an active user, and deletes it on the second DELETE."""
+        body = s.response if isinstance(s.response, dict) else {}
+        status = next((str(body[f]) for f in STATUS_FIELDS if isinstance(body.get(f), str)), None)
+        if item in self.deleted and kind != "create":
+            self.soft[coll][self.deleted.pop(item)] = status or ""
+        if kind == "delete" and item in self.status:
+            self.deleted[item] = self.status[item]
+        if status is not None:
+            self.status[item] = status
 
 
 def learn_effects(
@@ -126,6 +145,10 @@ def learn_effects(
         tracker = _Tracker(resources, kinds)
         for s in items:
             tracker.see(s, found)
+        for coll, soft in tracker.soft.items():
+            for old, new in soft.items():
+                if new or old not in resources[coll].soft_deletes:
+                    resources[coll].soft_deletes[old] = new
     groups: dict[tuple[str, str, str], list[tuple[Seen, dict[str, Any]]]] = defaultdict(list)
     for action, diff in found:
         groups[(action.method, action.template, json.dumps(action.request, sort_keys=True))].append(

@@ -142,9 +142,10 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 "document": r.document.model_dump() if r.document else None,
                 "links": r.links,
                 **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
+                **({"soft_deletes": r.soft_deletes} if r.soft_deletes else {}),
             }
             for c, r in resources.items()
-            if r.prototypes or r.document or r.links or r.preexisting
+            if r.prototypes or r.document or r.links or r.preexisting or r.soft_deletes
         },
     }
     written.append(_write_json(out / "examples.json", examples))

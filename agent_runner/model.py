@@ -79,6 +79,8 @@ class Resource(BaseModel):
     document: Example | None = None  # a read answering more than creates do: what a create stores
     links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
     preexisting: Example | None = None  # a read of an item that existed before its recording
+    # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
+    soft_deletes: dict[str, str] = Field(default_factory=dict)
 
 
 class Seed(BaseModel):

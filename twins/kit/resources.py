@@ -37,6 +37,7 @@ from twins.kit.templates import (
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
+DELETING = "$deleting"  # the scope prefix of what a first DELETE left, to go on the second
 GONE = "$gone"  # the scope prefix of what a twin deleted (not to be made again as pre-existing)
 CACHED = 20_000  # documents whose JSON is kept
 NAME_FIELDS = ("name", "login", "key", "title", "id")
@@ -254,8 +255,12 @@ class Engine:
             return True
         return any(name != DOCUMENTS and key in coll for name, coll in call.state.collections.items())
 
-    def mint(self, call: Call, res: ResourceType, scope: str) -> str:
+    def mint(self, call: Call, res: ResourceType, scope: str, like: str = "") -> str:
+        """A new key; for keys whose first characters tell the kind of item (`like`: Okta's
+        `00p` and `rst` policies), one that starts as the recorded key of the same kind does."""
         ids = res.ids
+        if ids.kind == "like" and len(like) == ids.length:
+            return like[:3] + call.ids.chars(f"id:{res.collection}", ids.length - 3, ids.alphabet)
         if ids.kind == "sequence":  # after the highest number in the collection (seeded ones too)
             counter = f"number:{scope}"
             if counter not in call.ids.counters:
@@ -308,7 +313,10 @@ class Engine:
             return self.not_found(call)
         recorded = self.example(call)
         scope = self.scope(call, res)
-        key = self.mint(call, res, scope)
+        like = (
+            recorded.get("response", {}).get(res.key) if isinstance(recorded.get("response"), dict) else None
+        )
+        key = self.mint(call, res, scope, like=str(like) if like is not None else "")
         template = recorded.get("response")
         sent = dict(call.body) if call.has_body else {}
         if not isinstance(template, dict):
@@ -419,7 +427,18 @@ class Engine:
         row = self.held(call, res, scope, call.path.get(res.param, ""))
         if row is None:
             return self.not_found(call)
+        body = self.body(call, row)
+        soft = self.examples.get("resources", {}).get(res.collection, {}).get("soft_deletes") or {}
+        field = next((f for f in ("status", "state") if isinstance(body, dict) and f in body), "")
+        after = soft.get(str(body.get(field))) if field else None
         docs = call.state[DOCUMENTS]
+        marked = row_id(DELETING + scope, row["key"])
+        if after is not None and after != body.get(field) and docs.get(marked) is None:  # a first DELETE only changes its status
+            changed = {**body, field: after} if after else body  # (Okta deprovisions a user first)
+            self.save(call, scope, row["key"], restamp(changed, call.now(), res.touched))
+            self.save(call, DELETING + scope, row["key"], {})
+            recorded = self.example(call)
+            return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
         under = f"{scope}/{row['key']}/"
         for other in docs.filter(lambda r: str(r["scope"]).startswith(under)):
             docs.delete(other["id"])
