@@ -433,8 +433,9 @@ class Engine:
         after = soft.get(str(body.get(field))) if field else None
         docs = call.state[DOCUMENTS]
         marked = row_id(DELETING + scope, row["key"])
-        if after is not None and after != body.get(field) and docs.get(marked) is None:  # a first DELETE only changes its status
-            changed = {**body, field: after} if after else body  # (Okta deprovisions a user first)
+        # a first DELETE only changes its status (Okta deprovisions a user first)
+        if after is not None and after != body.get(field) and docs.get(marked) is None:
+            changed = {**body, field: after} if after else body
             self.save(call, scope, row["key"], restamp(changed, call.now(), res.touched))
             self.save(call, DELETING + scope, row["key"], {})
             recorded = self.example(call)
