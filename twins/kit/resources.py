@@ -276,6 +276,18 @@ class Engine:
             f"id:{res.collection}", prefix=ids.prefix, length=ids.length, alphabet=ids.alphabet
         )
 
+    def made_like(self, call: Call, kind: str, recorded: str) -> str:
+        """A new value written as `recorded` is: its first three characters when they are lower
+        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes."""
+        head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
+        rest = recorded[len(head) :]
+        alphabet = "".join(
+            chars
+            for chars in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            if any(c in chars for c in rest)
+        )
+        return head + call.ids.chars(kind, len(rest), alphabet or ALNUM)
+
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
         objects, each like the one the recordings show; an empty name is no object."""
@@ -335,7 +347,7 @@ class Engine:
                 body[name] = (
                     f"{prefix}-{call.ids.sequence(f'{name}:{res.collection}:{prefix}')}"
                     if prefix
-                    else call.ids.chars(f"{name}:{res.collection}", len(value))
+                    else self.made_like(call, f"{name}:{res.collection}", value)
                 )
         body = self.swap(call, recorded, **more).apply(body)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
