@@ -124,6 +124,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             op.name: {
                 "example": op.example.model_dump() if op.example else None,
                 "variants": [v.model_dump() for v in op.variants],
+                **({"effects": op.effects} if op.effects else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"
@@ -140,9 +141,11 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 "prototypes": r.prototypes,
                 "document": r.document.model_dump() if r.document else None,
                 "links": r.links,
+                **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
+                **({"soft_deletes": r.soft_deletes} if r.soft_deletes else {}),
             }
             for c, r in resources.items()
-            if r.prototypes or r.document or r.links
+            if r.prototypes or r.document or r.links or r.preexisting or r.soft_deletes
         },
     }
     written.append(_write_json(out / "examples.json", examples))

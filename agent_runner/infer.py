@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from agent_runner import sequences
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
+from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
 from recorder.trace import Exchange
 
@@ -225,7 +226,9 @@ def infer(
         done += len(ep.seen)
         if progress is not None:
             progress(len(ep.seen))
+    public_reads(model, seen)
     sequences.learn_resources(model, resources, seen, kinds)
+    learn_preexisting(resources, seen, kinds)
     model.resources = resources
     model.seed = sequences.seeds(model, seen, kinds)
     return model
@@ -261,6 +264,19 @@ def build_operation(
     op.anonymous = any(not s.authorized for s in ok)  # the vendor answered without credentials
     op.filters = sorted({k for s in ep.seen for k, _ in s.query} - PAGER_PARAMS)
     return op
+
+
+def public_reads(model: ServiceModel, seen: Sequence[Seen]) -> None:
+    """A service that answers reads without credentials (GitHub's public repositories) far more
+    often than it refuses them: every read is answered so, but those it was seen refusing."""
+    anonymous = [s for s in seen if s.method == "GET" and not s.authorized]
+    answered = sum(200 <= s.status < 400 for s in anonymous)
+    refused = {s.template for s in anonymous if s.status in (401, 403)}
+    if answered < max(10, 4 * sum(s.status in (401, 403) for s in anonymous)):
+        return
+    for op in model.operations:
+        if op.method == "GET" and op.path not in refused:
+            op.anonymous = True
 
 
 def conditions(ok: Sequence[Seen]) -> dict[str, dict[str, Any]]:
@@ -383,12 +399,27 @@ def id_shape(keys: Sequence[str]) -> IdShape:
     for k in keys[1:]:
         while not k.startswith(prefix):
             prefix = prefix[:-1]
-    if len(prefix) < 3 and len({len(k) for k in keys}) == 1 and keys[0][:1] == "0":
-        prefix = Counter(k[:3] for k in keys).most_common(1)[0][0]  # Okta: 00u, 0pr, 0oa by type
-    chars = set("".join(k[len(prefix) :] for k in keys))
     if all(re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-", k) for k in keys):
         return IdShape(kind="uuid", alphabet="0123456789abcdef", length=36, example=keys[-1])
-    alphabet = "".join(
+    heads = Counter(k[:3] for k in keys)
+    fixed = len({len(k) for k in keys}) == 1
+    if len(prefix) < 3 and fixed and len(keys) >= 4 and 1 < len(heads) <= max(2, len(keys) // 4):
+        # a few kinds of item, each with its own first characters (Okta's `00p` and `rst` policies)
+        chars = set("".join(k[3:] for k in keys))
+        return IdShape(kind="like", alphabet=_alphabet(chars), length=len(keys[0]), example=keys[-1])
+    if len(prefix) < 3 and len({len(k) for k in keys}) == 1 and keys[0][:1] == "0":
+        prefix = heads.most_common(1)[0][0]  # Okta: 00u, 0pr, 0oa by type
+    chars = set("".join(k[len(prefix) :] for k in keys))
+    alphabet = _alphabet(chars)
+    length = max(len(k) for k in keys) - len(prefix)
+    return IdShape(
+        kind="text", prefix=prefix, alphabet=alphabet or "0123456789abcdef", length=length, example=keys[-1]
+    )
+
+
+def _alphabet(chars: set[str]) -> str:
+    """The character classes (digits, lower, upper case) `chars` use, and their other characters."""
+    return "".join(
         part
         for part, test in (
             ("0123456789", str.isdigit),
@@ -397,10 +428,6 @@ def id_shape(keys: Sequence[str]) -> IdShape:
         )
         if any(test(c) for c in chars)
     ) + "".join(sorted(c for c in chars if not c.isalnum()))
-    length = max(len(k) for k in keys) - len(prefix)
-    return IdShape(
-        kind="text", prefix=prefix, alphabet=alphabet or "0123456789abcdef", length=length, example=keys[-1]
-    )
 
 
 def path_value(s: Seen, template: str, param: str) -> str:

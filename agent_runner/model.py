@@ -52,6 +52,8 @@ class Operation(BaseModel):
     errors: dict[str, Example] = Field(default_factory=dict)  # by status
     filters: list[str] = Field(default_factory=list)  # query parameters the traces use
     changes: dict[str, Any] = Field(default_factory=dict)  # what an action sets (status transitions)
+    # what an action sets besides, per kind of request: [{"request": …, "set": {dotted path: …}}]
+    effects: list[dict[str, Any]] = Field(default_factory=list)
     when: dict[str, dict[str, Any]] = Field(default_factory=dict)  # "param=value": the status it leads to
     request: Shape | None = None
     response: Shape | None = None
@@ -76,6 +78,9 @@ class Resource(BaseModel):
     prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
     document: Example | None = None  # a read answering more than creates do: what a create stores
     links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
+    preexisting: Example | None = None  # a read of an item that existed before its recording
+    # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
+    soft_deletes: dict[str, str] = Field(default_factory=dict)
 
 
 class Seed(BaseModel):
@@ -129,6 +134,7 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
         known.errors.update(op.errors)
         known.filters = sorted(set(known.filters) | set(op.filters))
         known.changes.update(op.changes)
+        known.effects = op.effects or known.effects
         known.when.update(op.when)
         known.request = merge(known.request, op.request)
         known.response = merge(known.response, op.response)

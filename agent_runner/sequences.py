@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.effects import learn_effects
 from agent_runner.links import status_links
 from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
@@ -63,7 +64,9 @@ def learn_resources(
     for coll, res in resources.items():
         if keys[coll]:
             res.key = keys[coll].most_common(1)[0][0]
-        res.aliases = [a for a, _ in aliases[coll].most_common(3)]
+        # an item read by another of its top-level fields too (a Jira issue by id or by key)
+        others = [(k, n) for k, n in keys[coll].most_common() if k != res.key]
+        res.aliases = [a for a, _ in others + aliases[coll].most_common(3)][:3]
     creates: dict[str, list[Any]] = defaultdict(list)
     for s in seen:
         kind, coll = kinds[(s.method, s.template)]
@@ -113,6 +116,7 @@ def learn_resources(
     for res in resources.values():
         res.links = status_links(res, seen, kinds)
     _actions(model, resources, seen, kinds)
+    learn_effects(model, resources, seen, kinds)
 
 
 def _fuller_read(
@@ -131,9 +135,25 @@ def _fuller_read(
         and answered < set(s.response)
     ]
     made_keys = {(s.session, str(v)) for s in made for v in s.response.values()}
-    own = [s for s in reads if (s.session, _item_key(s, res)) in made_keys]
-    best = (own or reads)[:1]
-    return best[0].example() if best else None
+    own = [s for s in reads if (s.session, _item_key(s, res)) in made_keys] or reads
+    if not own:
+        return None
+    # the first, with the fields only other reads show (a site's later custom fields), as the
+    # latest read showing them has them
+    example = own[0].example()
+    for s in reversed(own[1:]):
+        example.response = _with_more(example.response, s.response)
+    return example
+
+
+def _with_more(doc: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with the fields of `other` it lacks, at its top level and one level down."""
+    out = {**doc, **{k: v for k, v in other.items() if k not in doc}}
+    for key, value in doc.items():
+        more = other.get(key)
+        if isinstance(value, dict) and isinstance(more, dict) and value:
+            out[key] = {**value, **{k: v for k, v in more.items() if k not in value}}
+    return out
 
 
 def _varies(bodies: list[dict[str, Any]], key: str) -> bool:

@@ -24,10 +24,21 @@ from twins.kit.errors import compact
 from twins.kit.filters import predicate
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
-from twins.kit.templates import Swap, documented, echo, merge_nested, parent_prefix, relinked, restamp
+from twins.kit.templates import (
+    Swap,
+    documented,
+    echo,
+    merge_nested,
+    parent_prefix,
+    relinked,
+    restamp,
+    with_effect,
+)
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
+DELETING = "$deleting"  # the scope prefix of what a first DELETE left, to go on the second
+GONE = "$gone"  # the scope prefix of what a twin deleted (not to be made again as pre-existing)
 CACHED = 20_000  # documents whose JSON is kept
 NAME_FIELDS = ("name", "login", "key", "title", "id")
 _PARAM = re.compile(r"^\{([^}]+)\}$")
@@ -192,6 +203,47 @@ class Engine:
             )
         return row
 
+    def held(self, call: Call, res: ResourceType, scope: str, key: str, *, keep: bool = True) -> Row | None:
+        """The item, or where the recordings show such items existing before they began, one
+        like the recorded one with this key, unless this twin deleted it: kept from a write on
+        (a read alone keeps nothing, so that nothing is made under an item only read)."""
+        found = self.find(call.state, res, scope, key)
+        return found if found is not None else self.preexisting(call, res, scope, key, keep)
+
+    def preexisting(self, call: Call, res: ResourceType, scope: str, key: str, keep: bool) -> Row | None:
+        known = self.examples.get("resources", {}).get(res.collection, {}).get("preexisting")
+        template = known.get("response") if known else None
+        if not known or not key or not isinstance(template, dict):
+            return None
+        if DOCUMENTS in call.state.collections and call.state[DOCUMENTS].get(row_id(GONE + scope, key)):
+            return None
+        was = path_values(res.collection + "/{" + res.param + "}", str(known.get("path", "")))
+        pairs = {str(known.get("host", "")): call.base_url}
+        pairs.update({was[k]: v for k, v in call.path.items() if k in was and k != res.param})
+        # the path names it by its key, or by another field (a Jira issue by `key`): the one the
+        # recorded value of which is written alike (digits or not)
+        named = next(
+            (
+                f
+                for f in (res.key, *res.aliases)
+                if "." not in f and str(template.get(f, "")).isdigit() == key.isdigit() and f in template
+            ),
+            None,
+        )
+        if named is None:
+            return None
+        own = key if named == res.key else self.mint(call, res, scope)
+        pairs[str(template[named])] = key
+        if named != res.key:
+            pairs[str(template[res.key])] = own
+        body = Swap.of(pairs).apply(template)
+        for f, value in ((named, key), (res.key, own)):
+            body[f] = int(value) if isinstance(template[f], int) and value.isdigit() else value
+        if not keep:
+            return {"id": row_id(scope, own), "scope": scope, "key": own, "body": wrap(body)}
+        self.save(call, scope, own, body)
+        return self.find(call.state, res, scope, own)
+
     def exists(self, call: Call, res: ResourceType) -> bool:
         """Whether the parent of a sub-resource exists: a document, or a row of the twin this one
         extends with that key (a user the hand-built twin made)."""
@@ -203,8 +255,12 @@ class Engine:
             return True
         return any(name != DOCUMENTS and key in coll for name, coll in call.state.collections.items())
 
-    def mint(self, call: Call, res: ResourceType, scope: str) -> str:
+    def mint(self, call: Call, res: ResourceType, scope: str, like: str = "") -> str:
+        """A new key; for keys whose first characters tell the kind of item (`like`: Okta's
+        `00p` and `rst` policies), one that starts as the recorded key of the same kind does."""
         ids = res.ids
+        if ids.kind == "like" and len(like) == ids.length:
+            return like[:3] + call.ids.chars(f"id:{res.collection}", ids.length - 3, ids.alphabet)
         if ids.kind == "sequence":  # after the highest number in the collection (seeded ones too)
             counter = f"number:{scope}"
             if counter not in call.ids.counters:
@@ -219,6 +275,18 @@ class Engine:
         return call.ids.next(
             f"id:{res.collection}", prefix=ids.prefix, length=ids.length, alphabet=ids.alphabet
         )
+
+    def made_like(self, call: Call, kind: str, recorded: str) -> str:
+        """A new value written as `recorded` is: its first three characters when they are lower
+        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes."""
+        head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
+        rest = recorded[len(head) :]
+        alphabet = "".join(
+            chars
+            for chars in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            if any(c in chars for c in rest)
+        )
+        return head + call.ids.chars(kind, len(rest), alphabet or ALNUM)
 
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
@@ -257,7 +325,10 @@ class Engine:
             return self.not_found(call)
         recorded = self.example(call)
         scope = self.scope(call, res)
-        key = self.mint(call, res, scope)
+        like = (
+            recorded.get("response", {}).get(res.key) if isinstance(recorded.get("response"), dict) else None
+        )
+        key = self.mint(call, res, scope, like=str(like) if like is not None else "")
         template = recorded.get("response")
         sent = dict(call.body) if call.has_body else {}
         if not isinstance(template, dict):
@@ -276,7 +347,7 @@ class Engine:
                 body[name] = (
                     f"{prefix}-{call.ids.sequence(f'{name}:{res.collection}:{prefix}')}"
                     if prefix
-                    else call.ids.chars(f"{name}:{res.collection}", len(value))
+                    else self.made_like(call, f"{name}:{res.collection}", value)
                 )
         body = self.swap(call, recorded, **more).apply(body)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
@@ -309,7 +380,7 @@ class Engine:
         return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
 
     def read(self, call: Call, res: ResourceType) -> Any:
-        row = self.find(call.state, res, self.scope(call, res), call.path.get(res.param, ""))
+        row = self.held(call, res, self.scope(call, res), call.path.get(res.param, ""), keep=False)
         return self.not_found(call) if row is None else self.encoded(self.body(call, row))
 
     def list(self, call: Call, scope_template: str) -> Any:
@@ -339,7 +410,7 @@ class Engine:
         """Fields of the request laid over the item (PUT of a missing item under an existing
         parent makes it: a membership, an assignment)."""
         scope, key = self.scope(call, res), call.path.get(res.param, "")
-        row = self.find(call.state, res, scope, key)
+        row = self.held(call, res, scope, key)
         sent = dict(call.body) if call.has_body else {}
         recorded = self.example(call)
         if row is None:
@@ -365,29 +436,55 @@ class Engine:
     def delete(self, call: Call, res: ResourceType) -> Any:
         """The item and everything under it."""
         scope = self.scope(call, res)
-        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        row = self.held(call, res, scope, call.path.get(res.param, ""))
         if row is None:
             return self.not_found(call)
+        body = self.body(call, row)
+        soft = self.examples.get("resources", {}).get(res.collection, {}).get("soft_deletes") or {}
+        field = next((f for f in ("status", "state") if isinstance(body, dict) and f in body), "")
+        after = soft.get(str(body.get(field))) if field else None
         docs = call.state[DOCUMENTS]
+        marked = row_id(DELETING + scope, row["key"])
+        # a first DELETE only changes its status (Okta deprovisions a user first)
+        if after is not None and after != body.get(field) and docs.get(marked) is None:
+            changed = {**body, field: after} if after else body
+            self.save(call, scope, row["key"], restamp(changed, call.now(), res.touched))
+            self.save(call, DELETING + scope, row["key"], {})
+            recorded = self.example(call)
+            return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
         under = f"{scope}/{row['key']}/"
         for other in docs.filter(lambda r: str(r["scope"]).startswith(under)):
             docs.delete(other["id"])
         docs.delete(row["id"])
+        self.save(call, GONE + scope, row["key"], {})
         recorded = self.example(call)
         return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
 
     def action(self, call: Call, res: ResourceType, changes: Mapping[str, Any]) -> Any:
         """An action on an item (`/lifecycle/deactivate`): the fields it sets, the recorded answer."""
         scope = self.scope(call, res)
-        row = self.find(call.state, res, scope, call.path.get(res.param, ""))
+        row = self.held(call, res, scope, call.path.get(res.param, ""))
         if row is None:
             return self.not_found(call)
         body = self.body(call, row)
-        if changes and isinstance(body, dict):
+        effect = self.effect(call)
+        if (changes or effect) and isinstance(body, dict):
             body = restamp({**body, **changes}, call.now(), res.touched)
+            body = with_effect(body, effect, call.now())
             body = self.relink(call, res, body, row["key"])
             self.save(call, scope, row["key"], body)
         return self._written(call, self.example(call), res, body)
+
+    def effect(self, call: Call) -> Mapping[str, Any]:
+        """What the action sets besides (learnt per kind of request): the recorded request most
+        like this one's."""
+        effects = self.examples["operations"].get(call.op.name, {}).get("effects")
+        if not effects:
+            return {}
+        sent = dict(call.body) if call.has_body else {}
+        chosen = max(reversed(effects), key=lambda e: likeness(e.get("request"), sent))
+        found: Mapping[str, Any] = chosen.get("set") or {}
+        return found
 
     def singleton(self, call: Call) -> Any:
         """A document at a fixed path: what was last written there, else the recorded one."""

@@ -193,3 +193,19 @@ def relinked(body: Any, by_status: Mapping[str, Any], key: str, base_url: str) -
     links = {n: v for n, v in body["_links"].items() if n in own or n not in known["decided"]}
     links.update({n: v for n, v in own.items() if n not in links})
     return {**body, "_links": links}
+
+
+def with_effect(body: dict[str, Any], effect: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """`body` with each dotted path of `effect` set (a timestamp set to `now`, written alike)."""
+    out = dict(body)
+    for path, value in effect.items():
+        *outer, last = path.split(".")
+        doc = out
+        for name in outer:
+            inner = doc.get(name)
+            if not isinstance(inner, dict):
+                break
+            doc[name] = doc = dict(inner)
+        else:
+            doc[last] = stamp_like(value, now) if isinstance(value, str) and STAMP.match(value) else value
+    return out
