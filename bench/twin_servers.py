@@ -2,9 +2,10 @@
 
 The factories run under uvicorn (`--factory bench.twin_servers:NAME`), configured by environment:
 
-- `slack_app` / `okta_app`: the twin built by `build_app` with rate limits off, admin auth off and
-  a SQLite file database (`BENCH_DB_URL`); `BENCH_SEED_SIZE` is the Slack seed size,
-  `BENCH_OKTA_USERS` the number of Okta users, `BENCH_JOURNAL=0` turns the request journal off.
+- `slack_app` / `okta_app` / `jira_app` / `generated_app` (from the folder `BENCH_TWIN_DIR`): the
+  twin built by `build_app` with rate limits off, admin auth off and a SQLite file database
+  (`BENCH_DB_URL`); `BENCH_SEED_SIZE` is the Slack seed size, `BENCH_OKTA_USERS` the number of
+  Okta users, `BENCH_JOURNAL=0` turns the request journal off.
 - `bare_app`: `BENCH_ROUTES` is a JSON list of `[method, path, status, body_file]`; each route
   answers with the bytes of its file (the twin's own answer to that request, captured first) and
   does no work at all. It is the baseline each twin endpoint is compared with.
@@ -113,6 +114,14 @@ def jira_app() -> FastAPI:
     settings = _settings()
     settings.seed_size = max(1, (int(os.environ.get("BENCH_JIRA_ISSUES", "20000")) - 16) // 2)
     return _serving(build_app(create_service(), settings))
+
+
+def generated_app() -> FastAPI:
+    """A twin generated from traffic, from its folder `BENCH_TWIN_DIR` (`bench.generated_http`)."""
+    from twins._runtime.app import build_app
+    from twins.twin_dir import load_service
+
+    return _serving(build_app(load_service(Path(os.environ["BENCH_TWIN_DIR"])), _settings()))
 
 
 def _serving(app: FastAPI) -> FastAPI:

@@ -4,7 +4,8 @@ match, instead of FastAPI's linear scan through every route and every included r
 `flatten` turns a service's router (routers including routers, as twins build them) into the plain
 list of its routes, in FastAPI's matching order. `RouteIndex` is one route that goes first in the
 app: it walks a tree of the routes' literal leading path segments and tries only the routes found
-on the way, in their original order, so it picks exactly the route the linear scan would have.
+on the way whose path can have the request's number of segments and last segment, in their
+original order, so it picks exactly the route the linear scan would have.
 Anything it does not fully match (a 404, a 405, a redirect for a trailing slash) falls through to
 the ordinary routes behind it, which answer as FastAPI always does.
 
@@ -189,13 +190,27 @@ class DirectLane:
         await self.app(scope, receive, send)
 
 
+def shape(route: BaseRoute) -> tuple[int, str] | None:
+    """What a route's path tells of the paths it can match: their number of segments and their
+    last segment (`*` for a parameter); None when it can match paths of any length (a mount, a
+    `{name:path}` parameter, a route that is not a plain path)."""
+    if not isinstance(route, Route) or ":path}" in route.path:
+        return None
+    segments = route.path.split("/")[1:]
+    return len(segments), ("*" if "{" in segments[-1] else segments[-1])
+
+
 class _Node:
-    __slots__ = ("children", "own", "routes")
+    __slots__ = ("by_length", "by_shape", "children", "own", "routes", "unshaped")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
         self.own: list[tuple[int, BaseRoute]] = []
         self.routes: tuple[BaseRoute, ...] = ()  # own routes and every ancestor's, in order
+        # The same routes narrowed by the path's length and last segment (`shape`), in order:
+        self.by_shape: dict[tuple[int, str], tuple[BaseRoute, ...]] = {}
+        self.by_length: dict[int, tuple[BaseRoute, ...]] = {}  # no literal last segment taken
+        self.unshaped: tuple[BaseRoute, ...] = ()  # any length
 
 
 class RouteIndex(BaseRoute):
@@ -219,17 +234,33 @@ class RouteIndex(BaseRoute):
     def _fill(self, node: _Node, inherited: list[tuple[int, BaseRoute]]) -> None:
         mine = sorted([*inherited, *node.own], key=lambda item: item[0])
         node.routes = tuple(route for _, route in mine)
+        shapes = [shape(route) for _, route in mine]
+        lengths = {s[0] for s in shapes if s is not None}
+        node.unshaped = tuple(route for (_, route), s in zip(mine, shapes, strict=True) if s is None)
+        for n in lengths:
+            node.by_length[n] = tuple(
+                route for (_, route), s in zip(mine, shapes, strict=True) if s is None or s == (n, "*")
+            )
+        for n, last in {s for s in shapes if s is not None and s[1] != "*"}:
+            node.by_shape[n, last] = tuple(
+                route
+                for (_, route), s in zip(mine, shapes, strict=True)
+                if s is None or s == (n, "*") or s == (n, last)
+            )
         for child in node.children.values():
             self._fill(child, mine)
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
         node = self.root
-        for segment in path.split("/")[1:]:
+        segments = path.split("/")[1:]
+        for segment in segments:
             child = node.children.get(segment)
             if child is None:
                 break
             node = child
-        return node.routes
+        n = len(segments)
+        found = node.by_shape.get((n, segments[-1])) if segments else None
+        return found if found is not None else node.by_length.get(n, node.unshaped)
 
     def find_direct(self, scope: Scope) -> tuple[DirectCall, dict[str, Any]] | None:
         """The thin endpoint the router would pick for this HTTP request, with its path parameters;
@@ -238,16 +269,16 @@ class RouteIndex(BaseRoute):
         for route in self.candidates(path):
             direct = self.direct.get(id(route))
             if direct is None:
-                if route.matches(scope)[0] is Match.NONE:
-                    continue
-                return None
+                if route.matches(scope)[0] is Match.FULL:
+                    return None  # the router's pick, not a thin endpoint
+                continue  # no match, or the path without the method: a later route may match fully
             found = direct.regex.match(path)
             if found is None:
                 continue
             if direct.methods and scope["method"] not in direct.methods:
-                return None  # a 405, or a later route that matches fully: the router decides
+                continue  # as the router: a later route of this path may take the method
             return direct, found.groupdict()  # string parameters: no conversion to make
-        return None
+        return None  # a 404 or a 405: the router answers it
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":

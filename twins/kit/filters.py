@@ -70,17 +70,27 @@ def expression(doc: Any, text: str) -> bool:
 
 def predicate(args: Mapping[str, Any]) -> Callable[[Any], bool]:
     """One test of a document for every filter of the query, read from the query once."""
-    tests: list[Callable[[Any], bool]] = []
+    equal, other = split(args)
+    tests: list[Callable[[Any], bool]] = [partial(_equal, name, wanted) for name, wanted in equal]
+    tests += other
+    return lambda doc: all(test(doc) for test in tests)
+
+
+def split(args: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[Callable[[Any], bool]]]:
+    """The query's filters: the `field=value` ones as (field, value in lower case), which an
+    index can answer (`equal_key`), and a test for each of the others."""
+    equal: list[tuple[str, str]] = []
+    other: list[Callable[[Any], bool]] = []
     for name, value in args.items():
         if name in IGNORED or not isinstance(value, str) or not value:
             continue
         if name in TEXT:
-            tests.append(partial(_starts, value.lower()))
+            other.append(partial(_starts, value.lower()))
         elif name in EXPRESSIONS:
-            tests.append(partial(_expression, value))
+            other.append(partial(_expression, value))
         elif value.lower() != "all":
-            tests.append(partial(_equal, name, value.lower()))
-    return lambda doc: all(test(doc) for test in tests)
+            equal.append((name, value.lower()))
+    return equal, other
 
 
 def _starts(wanted: str, doc: Any) -> bool:
@@ -91,14 +101,21 @@ def _expression(text: str, doc: Any) -> bool:
     return expression(doc, text)
 
 
-def _equal(name: str, wanted: str, doc: Any) -> bool:
-    """`field=value`: a document without the field passes (the vendor ignores what it lacks)."""
+def equal_key(doc: Any, name: str) -> str | None:
+    """What `field=value` compares of a document: the field (or the profile's field of that
+    name) in lower case; None when the document lacks it, and then it passes (the vendor ignores
+    what it lacks)."""
     if not isinstance(doc, dict):
-        return True
+        return None
     have = doc.get(name) if "." not in name else _get(doc, name)
     if have is None and isinstance(doc.get("profile"), dict):
         have = doc["profile"].get(name)
-    return have is None or str(have).lower() == wanted
+    return None if have is None else str(have).lower()
+
+
+def _equal(name: str, wanted: str, doc: Any) -> bool:
+    have = equal_key(doc, name)
+    return have is None or have == wanted
 
 
 def matches(doc: Any, args: Mapping[str, Any]) -> bool:

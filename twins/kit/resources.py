@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
+from twins._runtime.frozen import freeze
 from twins.kit.call import Call
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
 from twins.kit.errors import compact
-from twins.kit.filters import predicate
+from twins.kit.listing import Listing
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter
 from twins.kit.templates import (
@@ -111,6 +112,8 @@ class Engine:
         # Documents are never changed in place (a write stores a new object), so what is made
         # from one (its JSON, a seeded one with this twin's URLs) is kept by the object's identity.
         self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
+        self.listing = Listing()
 
     def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
         key = (id(source), tag)
@@ -128,7 +131,9 @@ class Engine:
         stored = row["body"]
         body = stored.get("$value", stored)
         if row.get("seeded") and self.hosts:
-            swap = Swap.of(dict.fromkeys(self.hosts, call.base_url))
+            swap = self._seeded.get(call.base_url)
+            if swap is None:
+                swap = self._seeded[call.base_url] = Swap.of(dict.fromkeys(self.hosts, call.base_url))
             return self._remember(body, call.base_url, swap.apply)
         return body
 
@@ -139,7 +144,8 @@ class Engine:
 
     @cached_property
     def examples(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.examples_path.read_text(encoding="utf-8"))
+        # Read-only, so that answers made from them can share what they leave unchanged.
+        data: dict[str, Any] = freeze(json.loads(self.examples_path.read_text(encoding="utf-8")))
         return data
 
     # --- what every operation needs ---------------------------------------------------------
@@ -385,11 +391,7 @@ class Engine:
 
     def list(self, call: Call, scope_template: str) -> Any:
         """The collection's items, filtered by the query the traces use, paged the vendor's way."""
-        scope = scope_template.format_map(call.path)
-        rows = documents_in(call.state, scope)
-        if call.args:
-            test = predicate(call.args)
-            rows = [r for r in rows if test(r["body"].get("$value", r["body"]))]
+        rows = self.listing.rows(call.state, scope_template.format_map(call.path), call.args)
         bodies = [self.body(call, r) for r in rows]
         if call.op.page is not None:
             bodies = call.page(bodies)

@@ -5,16 +5,26 @@ supplied replaced by what this request supplies."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
+
+from twins._runtime.frozen import FrozenDict, FrozenList, freeze
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 SECRET = re.compile(r"pass(word)?|secret", re.I)
 
 
 KEYED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-[0-9]+$")
+SHARED = (FrozenDict, FrozenList)  # read-only parts of recorded bodies (`Engine.examples`)
+HELD = 50_000
+# Bounded caches of what cannot change, like the `re` module's: which of some recorded values a
+# read-only part of a recorded body holds, and that part with those values swapped, by the part's
+# identity (the part itself is kept beside, so an identity is never taken for another's).
+_USED: dict[tuple[int, tuple[str, ...]], tuple[Any, frozenset[str]]] = {}
+_MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
 
 
 def stamp_like(recorded: str, now: float) -> str:
@@ -43,22 +53,78 @@ class Swap:
         return cls(tuple(out) + tuple(("/" + a, "/" + b) for a, b in numbers.items()))
 
     def text(self, value: str) -> str:
-        for old, new in self.pairs:
-            if old in value:
-                if old.isdigit() or (old.startswith("/") and old[1:].isdigit()):
-                    value = re.sub(re.escape(old) + r"(?=$|[/?#\"])", new, value)
-                else:
-                    value = value.replace(old, new)
-        return value
+        """Every recorded value in `value` replaced, in one pass (so a value just put in is never
+        replaced again); a number only where it ends a path segment."""
+        if not self.pairs:
+            return value
+        return self._pattern.sub(self._replacement, value)
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        def alternative(old: str) -> str:
+            number = old.isdigit() or (old.startswith("/") and old[1:].isdigit())
+            return re.escape(old) + (r"(?=$|[/?#\"])" if number else "")
+
+        return re.compile("|".join(alternative(old) for old, _ in self.pairs))
+
+    @cached_property
+    def _replacement(self) -> Callable[[re.Match[str]], str]:
+        new = dict(self.pairs)
+        return lambda match: new[match.group()]
 
     def apply(self, body: Any) -> Any:
+        """`body` with this call's values: a new object (or list) at the top; inside it, parts of
+        a recorded body (read-only) are made once for the values they hold and then shared."""
+        if isinstance(body, dict):
+            return {k: self._apply(v) for k, v in body.items()}
+        if isinstance(body, list):
+            return [self._apply(v) for v in body]
+        return self._apply(body)
+
+    def _apply(self, body: Any) -> Any:
         if isinstance(body, str):
             return self.text(body)
-        if isinstance(body, dict):
-            return {k: self.apply(v) for k, v in body.items()}
-        if isinstance(body, list):
-            return [self.apply(v) for v in body]
+        if body.__class__ in SHARED:
+            used = self._used(body)
+            if not used:
+                return body
+            key = (id(body), tuple(pair for pair in self.pairs if pair[0] in used))
+            hit = _MADE.get(key)
+            if hit is not None and hit[0] is body:
+                return hit[1]
+            made = freeze(self.apply(body))
+            _remember(_MADE, key, (body, made))
+            return made
+        if isinstance(body, dict | list):
+            return self.apply(body)
         return body
+
+    @cached_property
+    def olds(self) -> tuple[str, ...]:
+        return tuple(old for old, _ in self.pairs)
+
+    def _used(self, body: Any) -> frozenset[str]:
+        """The recording's values that strings of a read-only part of a body hold (remembered by
+        the part's identity: it cannot change)."""
+        key = (id(body), self.olds)
+        hit = _USED.get(key)
+        if hit is not None and hit[0] is body:
+            return hit[1]
+        used: set[str] = set()
+        for value in body.values() if isinstance(body, dict) else body:
+            if isinstance(value, str):
+                used.update(old for old in self.olds if old in value)
+            elif value.__class__ in SHARED:
+                used |= self._used(value)
+        found = frozenset(used)
+        _remember(_USED, key, (body, found))
+        return found
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= HELD:
+        cache.clear()
+    cache[key] = value
 
 
 def restamp(body: Any, now: float, fields: Sequence[str]) -> Any:
