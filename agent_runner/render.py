@@ -206,6 +206,7 @@ def operations(
 ) -> str:
     pager = {
         "link-after": "LinkAfter()",
+        "link-page": "LinkPages()",
         "offset-total": f"OffsetTotal(items={model.items_key or 'values'!r})",
     }
     page = pager.get(model.pagination)

@@ -120,3 +120,41 @@ def test_github3_issue_session(github_twin: tuple[str, str]) -> None:
     with pytest.raises(github3.exceptions.NotFoundError):
         gh.repository("sigmavirus24", "no-such-repository-here").create_issue("x")
     assert requests.get(f"{url}/repos/sigmavirus24/github3.py", timeout=10).status_code in (200, 401)
+
+
+def test_github_lists_page_by_number_with_link_headers(github_twin: tuple[str, str]) -> None:
+    """GitHub's `page`/`per_page` paging, learnt from the recordings' `Link` headers: every
+    issue comes once, walking `rel="next"`, and github3.py's own iterator sees them all."""
+    import github3
+
+    url, token = github_twin
+    auth = {"Authorization": f"token {token}"}
+    repo_path = f"{url}/repos/sigmavirus24/github3.py"
+    made = set()
+    for n in range(23):
+        answer = requests.post(f"{repo_path}/issues", json={"title": f"paged {n}"}, headers=auth, timeout=10)
+        assert answer.status_code == 201, answer.text
+        made.add(answer.json()["number"])
+    seen: list[int] = []
+    page = requests.get(
+        f"{repo_path}/issues", params={"state": "all", "per_page": "10"}, headers=auth, timeout=10
+    )
+    first_links = page.links
+    while True:
+        assert page.status_code == 200 and len(page.json()) <= 10
+        seen += [issue["number"] for issue in page.json()]
+        if "next" not in page.links:
+            break
+        page = requests.get(page.links["next"]["url"], headers=auth, timeout=10)
+    assert len(seen) == len(set(seen)) and made <= set(seen)
+    assert set(first_links) == {"next", "last"} and "per_page=10" in first_links["last"]["url"]
+    assert set(page.links) <= {"prev", "first"} and page.links["first"]["url"].endswith("page=1")
+    again = requests.get(first_links["last"]["url"], headers=auth, timeout=10)
+    assert [i["number"] for i in again.json()] == [i["number"] for i in page.json()]
+
+    gh = github3.GitHub(token=token)
+    gh.session.base_url = url
+    issues = gh.repository("sigmavirus24", "github3.py").issues(state="all")
+    issues.params["per_page"] = 5  # pages of 5: github3.py follows each rel="next" as given
+    numbers = [i.number for i in issues]
+    assert sorted(numbers) == sorted(seen)

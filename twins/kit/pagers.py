@@ -6,6 +6,8 @@ pager then adds what the vendor sends with it (a cursor in the body, a `Link` he
 - `OffsetTotal` (Jira): `startAt`/`maxResults`, the list wrapped with `startAt`, `maxResults`,
   `total` and `isLast`.
 - `TokenPages` (Jira's newer search): `nextPageToken`/`maxResults`, `isLast`.
+- `LinkPages` (GitHub): `page`/`per_page`, `Link` headers naming the previous, next, last and
+  first pages.
 
 Cursors the twin makes are opaque and validated: base64url of the position and a checksum of it,
 so a cursor that was not handed out (edited, truncated, from another list) is refused.
@@ -197,3 +199,52 @@ class TokenPages:
 
     def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
         return {self.items: body, **state.values}
+
+
+@dataclass(frozen=True)
+class LinkPages:
+    """GitHub pages by number: `page` (from 1) of `per_page` items (a size out of range, or not a
+    number, is the default, as GitHub takes it); a list of more than one page answers a `Link`
+    header with `rel="prev"`, `"next"`, `"last"` and `"first"` where they apply."""
+
+    default: int = 30
+    most: int = 100
+    params: tuple[str, ...] = ("page", "per_page")
+
+    def page(self, call: Call, rows: Iterable[Any], state: PageState) -> list[Any]:
+        items = rows if isinstance(rows, Sequence) else list(rows)
+        size = _number(call.args.get("per_page"), state.default or self.default)
+        size = min(size, self.most)
+        number = _number(call.args.get("page"), 1)
+        state.values.update(number=number, pages=max(1, -(-len(items) // size)))
+        start = (number - 1) * size
+        return list(items[start : start + size])
+
+    def finish(self, call: Call, body: Any, headers: dict[str, str], state: PageState) -> Any:
+        number, pages = state.values["number"], state.values["pages"]
+        if pages == 1 and number == 1:
+            return body
+        url = f"{call.base_url}{call.url_path}"
+        query = {k: v for k, v in call.args.items() if k != "page" and isinstance(v, str)}
+
+        def link(page: int, rel: str) -> str:
+            return f'<{url}?{urlencode({**query, "page": page})}>; rel="{rel}"'
+
+        links = []
+        if number > 1:
+            links.append(link(min(number - 1, pages), "prev"))
+        if number < pages:
+            links += [link(number + 1, "next"), link(pages, "last")]
+        if number > 1:
+            links.append(link(1, "first"))
+        headers["Link"] = ", ".join(links)
+        return body
+
+
+def _number(value: Any, default: int) -> int:
+    """A positive whole number from the query, else `default`."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return number if number > 0 else default

@@ -24,7 +24,7 @@ from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
 from twins.kit.errors import compact
 from twins.kit.listing import Listing
 from twins.kit.operations import Reply
-from twins.kit.pagers import LinkAfter
+from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.templates import (
     Swap,
     documented,
@@ -396,7 +396,9 @@ class Engine:
         if call.op.page is not None:
             bodies = call.page(bodies)
         recorded = self.example(call).get("response")
-        if not isinstance(recorded, dict) and (call.op.page is None or isinstance(call.op.page, LinkAfter)):
+        if not isinstance(recorded, dict) and (
+            call.op.page is None or isinstance(call.op.page, LinkAfter | LinkPages)
+        ):
             return b"[" + b",".join(self.encoded(b) for b in bodies) + b"]"  # the pager adds headers only
         if isinstance(recorded, dict):  # a wrapped list: {"total_count": …, "items": […]}
             items = next((k for k, v in recorded.items() if isinstance(v, list)), None)
