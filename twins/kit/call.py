@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from twins._runtime.clock import Clock
 from twins._runtime.collection import TenantState
@@ -19,6 +21,58 @@ from twins.kit.outbox import Delivery, Event, Outbox
 from twins.kit.pagers import PageState
 
 T = TypeVar("T")
+Payload = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+class Emits(Protocol):
+    """What events emitted during a write go into: an operation's `Call`, or a kit write's `Emitter`."""
+
+    def emit(self, event_type: str, payload: Payload) -> None: ...
+
+    def wants(self, event_type: str) -> bool: ...
+
+
+def _emit(into: Emits, events: list[Event], event_type: str, payload: Payload) -> None:
+    if callable(payload):
+        if not into.wants(event_type):
+            return
+        payload = payload()
+    events.append(Event(event_type, payload))
+
+
+@dataclass
+class Emitter:
+    """The events of a kit write outside a request (`KitRuntime.write`)."""
+
+    state: TenantState
+    events: list[Event]
+    outbox: Outbox | None = None
+
+    def emit(self, event_type: str, payload: Payload) -> None:
+        _emit(self, self.events, event_type, payload)
+
+    def wants(self, event_type: str) -> bool:
+        return self.outbox is not None and self.outbox.wants(self.state, event_type)
+
+
+_WRITING: ContextVar[Emits | None] = ContextVar("twins_kit_writing", default=None)
+
+
+def writing() -> Emits | None:
+    """The operation (or kit write) running now, which events go into: code below a handler that
+    holds only the state (a twin's backend writing its own event log) emits through it. None
+    outside one (a plain `store.run`, seeding): such writes emit nothing."""
+    return _WRITING.get()
+
+
+@contextmanager
+def emitting(into: Emits) -> Iterator[None]:
+    """Make `into` the write running now (see `writing`) for the duration."""
+    token = _WRITING.set(into)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 @dataclass
@@ -73,14 +127,10 @@ class Call:
         """A vendor error in this twin's style, to raise."""
         return self.style.error(code, message, status=status, **extra)
 
-    def emit(self, event_type: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+    def emit(self, event_type: str, payload: Payload) -> None:
         """An outbound event, delivered to its subscribers once this call's writes are durable.
         `payload` may be a function that builds it: called only when the event would reach anyone."""
-        if callable(payload):
-            if not self.wants(event_type):
-                return
-            payload = payload()
-        self.events.append(Event(event_type, payload))
+        _emit(self, self.events, event_type, payload)
 
     def wants(self, event_type: str) -> bool:
         """Whether an event of `event_type` emitted now would reach a subscriber (or a watcher)."""

@@ -150,18 +150,27 @@ class Kit(Mount):
             """The vendor API this twin serves, as OpenAPI 3.1, built from its operation table."""
             return JSONResponse(document(self.title, operations, self.rpc_path))
 
-        @router.get("/outbox")
-        async def outbox_attempts(
-            request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
-        ) -> Response:
-            """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
-            outbox = runtime_of(ctx).outbox
-            if outbox is None:
-                raise AdminError(404, "not_found", f"the {self.name} twin sends no outbound deliveries")
-            attempts = outbox.log.matching(tenant, after, status=status)
-            return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
-
+        router.include_router(outbox_routes(ctx, self.name))
         return router
+
+
+def outbox_routes(ctx: TwinContext, name: str) -> APIRouter:
+    """GET /_twin/<service>/outbox: the outbound delivery attempts of a tenant (a `Kit` has it; a
+    twin serving a `Mount` includes it in its admin routes)."""
+    router = APIRouter()
+
+    @router.get("/outbox")
+    async def outbox_attempts(
+        request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
+    ) -> Response:
+        """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
+        outbox = runtime_of(ctx).outbox
+        if outbox is None:
+            raise AdminError(404, "not_found", f"the {name} twin sends no outbound deliveries")
+        attempts = outbox.log.matching(tenant, after, status=status)
+        return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
+
+    return router
 
 
 def runtime_of(ctx: TwinContext) -> KitRuntime:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from twins._runtime.context import TwinContext
 from twins.kit.twin import Mount
-from twins.okta import hooks_delivery
+from twins.okta import hooks
 from twins.okta.common import encode
 from twins.okta.kit import STYLE, OrgBearer
 from twins.okta.ratelimits import OrgRateWindows
@@ -55,7 +55,8 @@ def mount() -> Mount:
         style=STYLE,
         registries=REGISTRIES,
         encode=encode,
-        extensions=[OrgBearer, hooks_delivery.build, OrgRateWindows.build],
+        extensions=[OrgBearer, OrgRateWindows.build],
+        outbox=hooks.make,
     )
 
 
@@ -63,6 +64,7 @@ def build_routes(ctx: TwinContext) -> APIRouter:
     """The kit's operations, then the routers not on the kit yet."""
     router = APIRouter()
     router.include_router(mount().routes(ctx))
+    hooks.bind(ctx)
     for module in ROUTERS:
         router.include_router(module.build_router(ctx))
     return router

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
+from twins.kit import runtime_of
 from twins.okta.backend import oauth, oidc
 from twins.okta.common import base_url, respond
 
@@ -96,7 +97,9 @@ def build_router(ctx: TwinContext) -> APIRouter:
         )
 
     async def run(request: Request, fn: Callable[[TenantState], Any]) -> Any:
-        return await context_of(request).run(request, fn)
+        """A write on the request's tenant whose System Log events reach the event hooks."""
+        twin = context_of(request)
+        return await runtime_of(twin).write(twin.tenant_id(request), lambda st, _events: fn(st))
 
     async def authorize(request: Request, server: str | None) -> Response:
         # Credentials count only from the sign-in form's body, never from the query string.
