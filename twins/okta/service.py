@@ -14,8 +14,7 @@ from twins.kit import runtime_of
 from twins.okta import errors
 from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
-from twins.okta.ratelimits import OktaRateLimitMiddleware, OrgRateWindows
-from twins.okta.routes import build_routes
+from twins.okta.routes import MOUNT, build_routes
 from twins.okta.seed import seed, seed_password
 
 
@@ -69,9 +68,7 @@ def on_stop(ctx: TwinContext) -> None:
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
     """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
-    runtime = runtime_of(ctx)
-    runtime.forget(tenant_id)
-    runtime.extensions.get(OrgRateWindows).reset(f"{tenant_id}:")
+    runtime_of(ctx).forget(tenant_id)
 
 
 def create_service() -> Service:
@@ -87,9 +84,9 @@ def create_service() -> Service:
         seed=seed,
         credentials=credentials,
         credential_from_headers=credential_from_headers,
-        rate_limited=errors.rate_limited,
+        rate_limited=MOUNT.retry_after,
         env=env,
-        middleware=OktaRateLimitMiddleware,
+        middleware=MOUNT.middleware(),  # the org-wide limits, counted before routing
         admin_routes=build_admin_routes,
         on_start=on_start,
         on_stop=on_stop,

@@ -11,7 +11,7 @@ from twins.kit.twin import Mount
 from twins.okta import hooks
 from twins.okta.common import encode
 from twins.okta.kit import STYLE, OrgBearer
-from twins.okta.ratelimits import OrgRateWindows
+from twins.okta.ratelimits import LIMIT
 from twins.okta.routes import (
     apps,
     authn,
@@ -51,19 +51,25 @@ ROUTERS = [oauth]
 
 
 def mount() -> Mount:
+    """The operations, served together: Okta's error style, its org-wide limits counted before
+    routing (ratelimits.py), the event hooks' outbox (hooks.py)."""
     return Mount(
         style=STYLE,
         registries=REGISTRIES,
         encode=encode,
-        extensions=[OrgBearer, OrgRateWindows.build],
+        extensions=[OrgBearer],
         outbox=hooks.make,
+        pre_route_limit=LIMIT,
     )
+
+
+MOUNT = mount()
 
 
 def build_routes(ctx: TwinContext) -> APIRouter:
     """The kit's operations, then the routers not on the kit yet."""
     router = APIRouter()
-    router.include_router(mount().routes(ctx))
+    router.include_router(MOUNT.routes(ctx))
     hooks.bind(ctx)
     for module in ROUTERS:
         router.include_router(module.build_router(ctx))
