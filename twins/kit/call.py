@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
+
+from starlette.requests import cookie_parser
 
 from twins._runtime.clock import Clock
 from twins._runtime.collection import TenantState
@@ -96,6 +98,9 @@ class Call:
     paged: PageState | None = None
     fetched: Any = None  # what the operation's `before` step found
     outbox: Outbox | None = None  # the twin's, which tells whether an event would reach anyone
+    # The request's headers (case-insensitive): what a handler reads beyond its credential, as
+    # OAuth's endpoints read client credentials and cookies.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def clock(self) -> Clock:
@@ -116,6 +121,10 @@ class Call:
         self.deliveries.clear()
         self.paged = None
         return self
+
+    def cookie(self, name: str) -> str | None:
+        """The value of the request's cookie `name`, if it sent one."""
+        return cookie_parser(self.headers.get("cookie", "")).get(name)
 
     def require_body(self) -> Args:
         """The body, which this operation must have: the vendor's error when it is absent."""

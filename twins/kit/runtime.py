@@ -195,7 +195,7 @@ class KitRuntime:
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
-            outbox=self.outbox,
+            outbox=self.outbox, headers=request.headers,
         )  # fmt: skip
         if op.before is not None:
             call.fetched = await op.before(call)

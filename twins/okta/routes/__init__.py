@@ -1,6 +1,6 @@
 """The Okta twin's operations, one module per resource family: each holds a `Registry` (`ops`) of
-operations on the twin kit, served together by one `Mount`. The OAuth endpoints (HTML sign-in,
-redirects, cookies, form bodies) keep a router of their own."""
+operations on the twin kit, served together by one `Mount` (the OAuth endpoints too: HTML sign-in,
+redirects and cookies are replies of their own)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ REGISTRIES = [
     authn.ops,
     eventhooks.ops,
     discovery.ops,
+    oauth.ops,
 ]
-ROUTERS = [oauth]
 
 
 def mount() -> Mount:
@@ -67,10 +67,7 @@ MOUNT = mount()
 
 
 def build_routes(ctx: TwinContext) -> APIRouter:
-    """The kit's operations, then the routers not on the kit yet."""
-    router = APIRouter()
-    router.include_router(MOUNT.routes(ctx))
+    """Every operation of the twin, served by the kit."""
+    router = MOUNT.routes(ctx)
     hooks.bind(ctx)
-    for module in ROUTERS:
-        router.include_router(module.build_router(ctx))
     return router
