@@ -15,7 +15,6 @@ from twins.kit.outbox import (
     HubSignature,
     Outbox,
     Retry,
-    SecretHeader,
     SlackSignature,
 )
 from twins.kit.pagers import BodyCursor, LinkAfter, OffsetTotal, TokenPages
@@ -25,6 +24,6 @@ __all__ = [
     "JIRA", "JIRA_RETRY", "OKTA", "OKTA_RETRY", "SLACK", "SLACK_RETRY", "Anonymous", "Args",
     "BasicOrBearer", "BodyCursor", "Call", "Caller", "Credential", "Delivery", "ErrorStyle", "Event",
     "Extensions", "HubSignature", "Kit", "LinkAfter", "OffsetTotal", "OktaTokens", "Operation",
-    "Outbox", "Registry", "Reply", "Retry", "SecretHeader", "SlackSignature", "SlackTokens",
+    "Outbox", "Registry", "Reply", "Retry", "SlackSignature", "SlackTokens",
     "TokenPages", "Upload", "runtime_of",
 ]  # fmt: skip

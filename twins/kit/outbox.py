@@ -104,16 +104,6 @@ class HubSignature:
         return {self.header: "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
 
 
-@dataclass(frozen=True)
-class SecretHeader:
-    """Okta event hooks: the hook's own header carries its secret as configured (no HMAC)."""
-
-    header: str = "Authorization"
-
-    def sign(self, body: bytes, secret: str, timestamp: int) -> dict[str, str]:
-        return {self.header: secret} if secret else {}
-
-
 def no_retry_headers(attempt: int, reason: str) -> dict[str, str]:
     return {}
 
