@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -14,8 +16,8 @@ from fastapi import FastAPI
 
 from tests.okta.conftest import make_app
 from tests.support.servers import serve_app
-from twins.okta import hooks_delivery, logs
-from twins.okta.hooks_delivery import HookDelivery
+from twins.kit import Outbox, runtime_of
+from twins.okta import hooks, logs
 
 Scope = dict[str, Any]
 
@@ -25,6 +27,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.posts_at: list[float] = []  # when each POST came (monotonic seconds)
         self.verify = "echo"  # echo | wrong | error
         self.statuses: deque[int] = deque()  # answers to POSTs, then 200
         self.delays: deque[float] = deque()  # seconds to wait before answering POSTs
@@ -47,6 +50,7 @@ class Receiver:
             answer = challenge if self.verify == "echo" else "something else"
             payload = json.dumps({"verification": answer}).encode()
         else:
+            self.posts_at.append(time.monotonic())
             if self.delays:
                 await asyncio.sleep(self.delays.popleft())
             if self.statuses:
@@ -75,13 +79,16 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 @pytest.fixture
-async def hooks(okta_app: FastAPI) -> AsyncIterator[HookDelivery]:
-    """The delivery worker, fast to give up in tests; stopped afterwards."""
-    delivery = hooks_delivery.install(okta_app.state.twin)
-    delivery.settings.timeout = 0.5
-    delivery.settings.poll = 0.05
-    yield delivery
-    hooks_delivery.stop(okta_app.state.twin)
+async def outbox(okta_app: FastAPI) -> AsyncIterator[Outbox]:
+    """The twin's outbox, fast to give up in tests; its workers stopped afterwards."""
+    box = hooks.outbox_of(okta_app.state.twin)
+    box.retry = replace(box.retry, timeout=0.5)
+    yield box
+    box.close()
+
+
+def attempts(box: Outbox, **fields: Any) -> list[dict[str, Any]]:
+    return box.log.matching("default", **fields)
 
 
 def hook_body(uri: str, items: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -108,11 +115,13 @@ async def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def emit(app: FastAPI, event_type: str, message: str = "Create okta user", **kw: Any) -> dict[str, Any]:
-    """A System Log event, written the way a route's write would be."""
-    ctx = app.state.twin
-    row = await ctx.store.run(
-        ctx.settings.default_tenant, lambda st: logs.emit(st, event_type, message, **kw)
+async def emit(
+    app: FastAPI, event_type: str, message: str = "Create okta user", tenant: str = "default", **kw: Any
+) -> dict[str, Any]:
+    """A System Log event, written as an operation's write is (through the kit, whose outbox
+    delivers its events once the write is durable)."""
+    row = await runtime_of(app.state.twin).write(
+        tenant, lambda st, _events: logs.emit(st, event_type, message, **kw)
     )
     return dict(row["data"])
 
@@ -286,7 +295,7 @@ async def test_management_leaves_system_log_events(client: httpx.AsyncClient, re
 
 # --- delivery ----------------------------------------------------------------------------------
 async def test_delivers_subscribed_events_in_okta_envelope(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -320,7 +329,7 @@ async def test_delivers_subscribed_events_in_okta_envelope(
 
 
 async def test_only_active_verified_hooks_receive(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     await client.post("/api/v1/eventHooks", json=hook_body(uri))  # never verified
@@ -336,7 +345,7 @@ async def test_only_active_verified_hooks_receive(
 
 
 async def test_order_kept_and_retry_once_on_5xx(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     await verified_hook(client, uri, items=["user.lifecycle.create", "user.lifecycle.activate"])
@@ -357,7 +366,7 @@ async def test_order_kept_and_retry_once_on_5xx(
 
 
 async def test_final_failure_is_logged_and_4xx_not_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -368,9 +377,7 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
     await wait_for(lambda: len(app.posts()) == 3)
 
     def failures() -> list[dict[str, Any]]:
-        return [
-            r for r in hooks.deliveries("default", kind="event") if r["final"] and r["status"] == "failed"
-        ]
+        return [r for r in attempts(outbox, kind="event") if r["final"] and r["status"] == "failed"]
 
     await wait_for(lambda: len(failures()) == 2)
     assert [r["http_status"] for r in failures()] == [500, 401]
@@ -385,14 +392,14 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
 
 
 async def test_timeout_is_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     await verified_hook(client, uri)
     app.delays.append(1.0)  # longer than the (test) timeout of 0.5 s
     event = await emit(okta_app, "user.lifecycle.create")
-    await wait_for(lambda: any(r["status"] == "delivered" for r in hooks.deliveries("default", kind="event")))
-    first, second = hooks.deliveries("default", kind="event")
+    await wait_for(lambda: any(r["status"] == "delivered" for r in attempts(outbox, kind="event")))
+    first, second = attempts(outbox, kind="event")
     assert first["error"] == "timeout" and second["attempt"] == 1
     assert app.events()[-1] == event
 
@@ -417,7 +424,7 @@ async def test_verification_retried_once_on_error(client: httpx.AsyncClient, rec
 
 
 async def test_changed_channel_stops_delivery_until_verified(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -449,35 +456,61 @@ async def test_tenants_are_isolated(receiver: Any) -> None:
             headers={"Authorization": f"SSWS {tokens['default']}"},
         ) as client:
             await verified_hook(client, uri)
-        hooks_delivery.install(ctx).settings.poll = 0.05
-        other = await ctx.store.run(
-            "org2", lambda st: logs.emit(st, "user.lifecycle.create", "Create okta user")
-        )
-        mine = await ctx.store.run(
-            "default", lambda st: logs.emit(st, "user.lifecycle.create", "Create okta user")
-        )
+        other = await emit(okta, "user.lifecycle.create", tenant="org2")
+        mine = await emit(okta, "user.lifecycle.create")
         await wait_for(lambda: len(app.posts()) == 1)
         await asyncio.sleep(0.2)
-        assert [e["uuid"] for e in app.events()] == [mine["data"]["uuid"]]
-        assert other["data"]["uuid"] != mine["data"]["uuid"]
+        assert [e["uuid"] for e in app.events()] == [mine["uuid"]]
+        assert other["uuid"] != mine["uuid"]
     finally:
-        hooks_delivery.stop(ctx)
+        runtime_of(ctx).stop()
         ctx.store.stop()
 
 
-async def test_worker_runs_with_the_app_lifespan(receiver: Any) -> None:
+async def test_outbox_stops_with_the_app_lifespan(receiver: Any) -> None:
     okta = make_app()
     ctx = okta.state.twin
     async with okta.router.lifespan_context(okta):
-        delivery = hooks_delivery.install(ctx)
-        assert delivery._poller is not None and not delivery._poller.done()
-        assert delivery.observe in ctx.store.tenants.watchers
-    assert delivery._poller is None
-    assert delivery.observe not in ctx.store.tenants.watchers
+        box = hooks.outbox_of(ctx)
+        assert runtime_of(ctx).extensions.get(Outbox) is box
+    assert not runtime_of(ctx).extensions.started
+    ctx.store.stop()
+
+
+async def test_failed_delivery_is_retried_on_the_schedule_and_logged(
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+) -> None:
+    """A 5xx is retried after the schedule's pause (Okta: once, at once; here after 0.3 s), and
+    both attempts are in the attempt log of the admin API."""
+    app, uri = receiver
+    hook = await verified_hook(client, uri)
+    outbox.retry = replace(outbox.retry, delays=(0.3,))
+    app.statuses.extend([502])
+    event = await emit(okta_app, "user.lifecycle.create")
+    await outbox.drain()
+    assert len(app.posts()) == 2
+    view = (await client.get("/_twin/okta/outbox")).json()
+    first, second = [a for a in view["attempts"] if a["kind"] == "event"]
+    assert [(a["attempt"], a["http_status"], a["status"], a["final"]) for a in (first, second)] == [
+        (0, 502, "failed", False),
+        (1, 200, "delivered", True),
+    ]
+    assert second["retry_reason"] == "http_error" and second["event_id"] == first["event_id"]
+    assert first["hook_id"] == hook["id"] and first["uuids"] == [event["uuid"]]
+    assert second["sent_at"] >= first["sent_at"]
+    assert app.posts()[1]["body"] == app.posts()[0]["body"]  # the same request again
+    assert app.posts_at[1] - app.posts_at[0] >= 0.3
+    deliveries = (await client.get("/_twin/okta/hook-deliveries", params={"kind": "event"})).json()
+    assert [d["id"] for d in deliveries["deliveries"]] == [first["id"], second["id"]]
+    assert deliveries["pending"] == 0
+    logged = (
+        await client.get("/api/v1/logs", params={"filter": 'eventType eq "event_hook.delivery"'})
+    ).json()
+    assert logged == []  # delivered in the end: no failure in the System Log
 
 
 async def test_reload_and_restore_neither_repeat_nor_lose_events(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     app, uri = receiver
     ctx = okta_app.state.twin
@@ -505,7 +538,7 @@ async def test_reload_and_restore_neither_repeat_nor_lose_events(
 
 
 async def test_end_to_end_over_http_with_the_sdk(
-    okta_client: Any, org_url: str, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    okta_client: Any, org_url: str, receiver: Any, okta_app: FastAPI, outbox: Outbox
 ) -> None:
     """An app registers and verifies its hook with the SDK, then a user made through the API
     arrives at the hook (the worker runs on the server's loop)."""

@@ -403,3 +403,20 @@ async def test_client_secret_jwt_and_a_public_client(org_url: str, client: httpx
     assert query_of(no_pkce.headers["location"])["error"] == "invalid_request"
     assert token.status_code == 200, token.text
     await verify(token.json()["id_token"], f"{org_url}/oauth2/default/v1/keys")
+
+
+async def test_token_endpoint_refuses_bad_forms_in_oauth_shape(okta_app: FastAPI) -> None:
+    """A form the endpoint cannot read, or no grant at all: OAuth's body, never a 500 or
+    FastAPI's; token answers are not to be cached."""
+    transport = httpx.ASGITransport(app=okta_app)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anon:
+        unreadable = await anon.post("/oauth2/default/v1/token", content=b"grant_type=\xff", headers=form)
+        empty = await anon.post("/oauth2/default/v1/token", headers=form)
+        wrong_verb = await anon.get("/oauth2/default/v1/token")
+    for response in (unreadable, empty):
+        assert response.status_code in (400, 401), response.text
+        assert set(response.json()) == {"error", "error_description"}
+    assert unreadable.json()["error"] == "invalid_request"
+    assert empty.headers["cache-control"] == "no-store" and empty.headers["x-okta-request-id"]
+    assert wrong_verb.status_code == 405 and wrong_verb.json()["errorCode"] == "E0000022"

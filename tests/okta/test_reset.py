@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,7 +16,8 @@ from tests.okta.conftest import make_app
 from tests.okta.test_eventhooks import Receiver, verified_hook
 from tests.support.admin_views import admin_views, differences, wait_until
 from tests.support.servers import serve_app
-from twins.okta import hooks_delivery
+from twins.kit import runtime_of
+from twins.okta import hooks
 
 # Every admin view that shows something of the org; /_twin/health is about the process.
 VIEWS = [
@@ -36,12 +38,11 @@ def apps() -> Iterator[list[FastAPI]]:
     """Two twins built alike, with real rate limits: one to make dirty and reset, one left fresh."""
     built = [make_app(rate_limits="real"), make_app(rate_limits="real")]
     for app in built:
-        delivery = hooks_delivery.install(app.state.twin)
-        delivery.settings.timeout = 5.0
-        delivery.settings.poll = 0.05
+        outbox = hooks.outbox_of(app.state.twin)
+        outbox.retry = replace(outbox.retry, timeout=5.0)
     yield built
     for app in built:
-        hooks_delivery.stop(app.state.twin)
+        runtime_of(app.state.twin).stop()
         app.state.twin.store.stop()
 
 

@@ -183,7 +183,8 @@ async def test_background_task_delivers_without_any_call(
 ) -> None:
     auth = {"Authorization": f"Bearer {creds['bot_token']}"}
     async with slack_app.router.lifespan_context(slack_app):
-        assert scheduler.TASK_KEY in slack_app.state.twin.extras
+        loop = scheduler.scheduler_of(slack_app.state.twin)
+        assert loop.running
         t0 = int(now(slack_app))
         resp = await client.post(
             "/api/chat.scheduleMessage",
@@ -197,7 +198,7 @@ async def test_background_task_delivers_without_any_call(
                 break
             await asyncio.sleep(0.1)
         assert "bg" in texts(slack_app, chan)
-    assert scheduler.TASK_KEY not in slack_app.state.twin.extras
+    assert not loop.running
 
 
 async def test_async_client_schedules(async_bot: AsyncWebClient, slack_app: FastAPI) -> None:

@@ -15,7 +15,6 @@ from twins.kit.outbox import (
     HubSignature,
     Outbox,
     Retry,
-    SecretHeader,
     SlackSignature,
 )
 from twins.kit.pagers import BodyCursor, LinkAfter, LinkPages, OffsetTotal, TokenPages
@@ -24,7 +23,7 @@ from twins.kit.twin import Kit, runtime_of
 __all__ = [
     "JIRA", "JIRA_RETRY", "OKTA", "OKTA_RETRY", "SLACK", "SLACK_RETRY", "Anonymous", "Args",
     "BasicOrBearer", "BodyCursor", "Call", "Caller", "Credential", "Delivery", "ErrorStyle", "Event",
-    "Extensions", "HubSignature", "Kit", "LinkAfter", "LinkPages", "OffsetTotal", "OktaTokens", "Operation",
-    "Outbox", "Registry", "Reply", "Retry", "SecretHeader", "SlackSignature", "SlackTokens",
+    "Extensions", "HubSignature", "Kit", "LinkAfter", "LinkPages", "OffsetTotal", "OktaTokens",
+    "Operation", "Outbox", "Registry", "Reply", "Retry", "SlackSignature", "SlackTokens",
     "TokenPages", "Upload", "runtime_of",
 ]  # fmt: skip

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from starlette.requests import cookie_parser
 
 from twins._runtime.clock import Clock
 from twins._runtime.collection import TenantState
@@ -19,6 +23,58 @@ from twins.kit.outbox import Delivery, Event, Outbox
 from twins.kit.pagers import PageState
 
 T = TypeVar("T")
+Payload = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+class Emits(Protocol):
+    """What events emitted during a write go into: an operation's `Call`, or a kit write's `Emitter`."""
+
+    def emit(self, event_type: str, payload: Payload) -> None: ...
+
+    def wants(self, event_type: str) -> bool: ...
+
+
+def _emit(into: Emits, events: list[Event], event_type: str, payload: Payload) -> None:
+    if callable(payload):
+        if not into.wants(event_type):
+            return
+        payload = payload()
+    events.append(Event(event_type, payload))
+
+
+@dataclass
+class Emitter:
+    """The events of a kit write outside a request (`KitRuntime.write`)."""
+
+    state: TenantState
+    events: list[Event]
+    outbox: Outbox | None = None
+
+    def emit(self, event_type: str, payload: Payload) -> None:
+        _emit(self, self.events, event_type, payload)
+
+    def wants(self, event_type: str) -> bool:
+        return self.outbox is not None and self.outbox.wants(self.state, event_type)
+
+
+_WRITING: ContextVar[Emits | None] = ContextVar("twins_kit_writing", default=None)
+
+
+def writing() -> Emits | None:
+    """The operation (or kit write) running now, which events go into: code below a handler that
+    holds only the state (a twin's backend writing its own event log) emits through it. None
+    outside one (a plain `store.run`, seeding): such writes emit nothing."""
+    return _WRITING.get()
+
+
+@contextmanager
+def emitting(into: Emits) -> Iterator[None]:
+    """Make `into` the write running now (see `writing`) for the duration."""
+    token = _WRITING.set(into)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 @dataclass
@@ -42,6 +98,9 @@ class Call:
     paged: PageState | None = None
     fetched: Any = None  # what the operation's `before` step found
     outbox: Outbox | None = None  # the twin's, which tells whether an event would reach anyone
+    # The request's headers (case-insensitive): what a handler reads beyond its credential, as
+    # OAuth's endpoints read client credentials and cookies.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def clock(self) -> Clock:
@@ -63,6 +122,10 @@ class Call:
         self.paged = None
         return self
 
+    def cookie(self, name: str) -> str | None:
+        """The value of the request's cookie `name`, if it sent one."""
+        return cookie_parser(self.headers.get("cookie", "")).get(name)
+
     def require_body(self) -> Args:
         """The body, which this operation must have: the vendor's error when it is absent."""
         if not self.has_body:
@@ -73,14 +136,10 @@ class Call:
         """A vendor error in this twin's style, to raise."""
         return self.style.error(code, message, status=status, **extra)
 
-    def emit(self, event_type: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+    def emit(self, event_type: str, payload: Payload) -> None:
         """An outbound event, delivered to its subscribers once this call's writes are durable.
         `payload` may be a function that builds it: called only when the event would reach anyone."""
-        if callable(payload):
-            if not self.wants(event_type):
-                return
-            payload = payload()
-        self.events.append(Event(event_type, payload))
+        _emit(self, self.events, event_type, payload)
 
     def wants(self, event_type: str) -> bool:
         """Whether an event of `event_type` emitted now would reach a subscriber (or a watcher)."""

@@ -61,6 +61,7 @@ class ErrorStyle:
     request_id_header: str | None = None
     request_id: Callable[[], str] = hex_id
     rate_headers_always: bool = False  # Okta stamps X-Rate-Limit-* on every answer
+    rate_limit_message: str = "rate limit exceeded"  # the 429's message
     flags: Mapping[str, bool] = field(default_factory=lambda: {"true": True, "false": False})
     default_status: int = 400
     # The exception raised (a twin's own TwinError subclass may carry more, e.g. Okta's causes).
@@ -96,7 +97,7 @@ class ErrorStyle:
         return self.error(code, "The request body was not well-formed.")
 
     def rate_limited(self, decision: Decision) -> TwinError:
-        error = self.error(self.rate_limit_code, "rate limit exceeded", status=429)
+        error = self.error(self.rate_limit_code, self.rate_limit_message, status=429)
         error.headers = self.rate_limit_headers(decision)
         return error
 
@@ -195,6 +196,7 @@ OKTA = ErrorStyle(
     request_id_header="X-Okta-Request-Id",
     request_id=urlsafe_id,
     rate_headers_always=True,
+    rate_limit_message="API call exceeded rate limit due to too many requests.",
     invalid_summary=lambda name, message: f"Api validation failed: {name}",
 )
 

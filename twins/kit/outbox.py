@@ -1,12 +1,14 @@
 """The outbox: outbound deliveries (Slack events, Okta event hooks, Jira webhooks), signed,
 retried on the vendor's schedule, each attempt kept in a log the admin API shows.
 
-A handler emits events (`call.emit(type, payload)`); the twin's router turns each into the
+A handler emits events (`call.emit(type, payload)`; code below it that holds only the state emits
+through `twins.kit.call.writing()`); the twin's router turns each into the
 deliveries its subscribers get (pure on the tenant state, so a JQL filter or an event-type list
 is checked there), and the runtime hands them to the outbox only after the call's writes are
 durable. Each target has its own queue and worker, so one target's deliveries keep their order and
 a slow target holds up no other. An attempt is final on a 2xx, on a status the schedule does not
-retry, or when the schedule runs out.
+retry, or when the schedule runs out; a final failure may leave a record in the tenant state
+(`Outbox(failed=…)`: Okta's `event_hook.delivery` System Log event).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from twins._runtime.attempts import AttemptLog
 from twins._runtime.collection import TenantState
 
+T = TypeVar("T")
 log = logging.getLogger("twins.kit.outbox")
 BODY_LIMIT = 64_000
 
@@ -66,6 +69,13 @@ Watcher = Callable[[str, list[Event]], None]
 TenantClock = Callable[[str], float]  # the time now for a tenant id
 # Whether any subscriber of the tenant could receive an event of a type (cheap: no event built).
 Listens = Callable[[TenantState, str], bool]
+# A write that records a delivery's final failure in the tenant state: (state, delivery, its last
+# attempt's record).
+Failed = Callable[[TenantState, "Delivery", dict[str, Any]], None]
+
+
+class Store(Protocol):
+    async def run(self, tenant_id: str, fn: Callable[[TenantState], T]) -> T: ...
 
 
 class Signer(Protocol):
@@ -94,16 +104,6 @@ class HubSignature:
         return {self.header: "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
 
 
-@dataclass(frozen=True)
-class SecretHeader:
-    """Okta event hooks: the hook's own header carries its secret as configured (no HMAC)."""
-
-    header: str = "Authorization"
-
-    def sign(self, body: bytes, secret: str, timestamp: int) -> dict[str, str]:
-        return {self.header: secret} if secret else {}
-
-
 def no_retry_headers(attempt: int, reason: str) -> dict[str, str]:
     return {}
 
@@ -115,16 +115,17 @@ def slack_retry_headers(attempt: int, reason: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Retry:
     """The vendor's schedule: the pause before each retry, the time an attempt may take, and which
-    answers are final (a 2xx always is; by default so is any other 4xx but 408 and 429)."""
+    answers are final (a 2xx always is; so is any 4xx but those of `retry_statuses`)."""
 
     delays: tuple[float, ...]
     timeout: float = 3.0
     retry_headers: Callable[[int, str], dict[str, str]] = no_retry_headers
     decline_header: str | None = None  # a receiver's answer with it is final (X-Slack-No-Retry)
     timeout_error: str = "timeout"  # the attempt log's error (and retry reason) of a timeout
+    retry_statuses: tuple[int, ...] = (408, 429)  # the 4xx answers retried
 
     def retries(self, status: int | None) -> bool:
-        return status is None or status >= 500 or status in (408, 429)
+        return status is None or status >= 500 or status in self.retry_statuses
 
 
 SLACK_RETRY = Retry(  # now, after 1 min and 5 min
@@ -134,7 +135,8 @@ SLACK_RETRY = Retry(  # now, after 1 min and 5 min
     decline_header="X-Slack-No-Retry",
     timeout_error="http_timeout",
 )
-OKTA_RETRY = Retry((0.0,), timeout=3.0)  # one retry, at once
+# One retry, at once, after a timeout, a failed connection or a 5xx; every 4xx is final.
+OKTA_RETRY = Retry((0.0,), timeout=3.0, retry_statuses=())
 JIRA_RETRY = Retry((10.0, 30.0, 90.0), timeout=10.0)
 
 
@@ -152,8 +154,11 @@ class Outbox:
         clock: TenantClock | None = None,
         log: AttemptLog | None = None,
         listens: Listens | None = None,
+        failed: Failed | None = None,
     ) -> None:
         self.router = router
+        self.failed = failed
+        self.store: Store | None = None  # the twin's store (the kit's runtime gives it)
         self.listens = listens
         self.signer = signer
         self.retry = retry
@@ -253,9 +258,20 @@ class Outbox:
             declined = self._declined(record)
             if record["status"] == "delivered" or not self.retry.retries(status) or declined or last:
                 record["final"] = True
+                if record["status"] != "delivered":
+                    await self._record_failure(tenant, delivery, record)
                 return bool(record["status"] == "delivered")
             reason = str(record.get("error") or "http_error")
         return False
+
+    async def _record_failure(self, tenant: str, delivery: Delivery, record: dict[str, Any]) -> None:
+        failed, store = self.failed, self.store
+        if failed is None or store is None:
+            return
+        try:
+            await store.run(tenant, lambda state: failed(state, delivery, record))
+        except Exception:  # the tenant is gone or the database away: the attempt log has it
+            log.exception("recording the failed delivery to %s failed", delivery.url)
 
     def _declined(self, record: dict[str, Any]) -> bool:
         name = self.retry.decline_header

@@ -20,7 +20,7 @@ from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision, Limit, RateLimiter
 from twins.kit.args import Args, Upload
 from twins.kit.auth import Caller, Credential
-from twins.kit.call import Call
+from twins.kit.call import Call, Emitter, emitting
 from twins.kit.errors import ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
@@ -90,8 +90,10 @@ class KitRuntime:
         self.style: ErrorStyle = kit.style
         self.extensions = Extensions(kit.extensions)
         self.outbox: Outbox | None = kit.outbox() if kit.outbox is not None else None
-        if self.outbox is not None and self.outbox.clock is None:
-            self.outbox.clock = self.tenant_now  # deliveries are signed at the tenant's time
+        if self.outbox is not None:
+            if self.outbox.clock is None:
+                self.outbox.clock = self.tenant_now  # deliveries are signed at the tenant's time
+            self.outbox.store = ctx.store  # where a final failure is recorded (`Outbox(failed=…)`)
         self.limiter = RateLimiter(ctx.settings.rate_limits)
         self.rpc: dict[str, Operation] = {op.path: op for op in kit.operations() if op.method == RPC}
         self.rpc_style = next((op.style for op in self.rpc.values() if op.style), self.style)
@@ -193,7 +195,7 @@ class KitRuntime:
         call = Call(
             op, state, dict(request.path_params), args, Args(body, style), caller, style,
             self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
-            outbox=self.outbox,
+            outbox=self.outbox, headers=request.headers,
         )  # fmt: skip
         if op.before is not None:
             call.fetched = await op.before(call)
@@ -214,7 +216,8 @@ class KitRuntime:
         def run(state: TenantState) -> T:
             events.clear()
             deliveries.clear()
-            result = fn(state, events)
+            with emitting(Emitter(state, events, outbox)):
+                result = fn(state, events)
             if outbox is not None and events:
                 deliveries.extend(outbox.route(state, events))
             return result
@@ -302,7 +305,8 @@ class KitRuntime:
         outbox = self.outbox
 
         def run(state: TenantState) -> Any:
-            result = op.handler(call.bind(state))
+            with emitting(call):
+                result = op.handler(call.bind(state))
             if outbox is not None and call.events:
                 call.deliveries.extend(outbox.route(state, call.events))
             return result

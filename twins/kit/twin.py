@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,13 +20,14 @@ from starlette.responses import JSONResponse, Response
 
 from twins._runtime.collection import CollectionSpec, TenantState
 from twins._runtime.context import TwinContext
-from twins._runtime.errors import AdminError
+from twins._runtime.errors import AdminError, TwinError
 from twins._runtime.migrations import Migration
-from twins._runtime.ratelimit import Limit
+from twins._runtime.ratelimit import Limit, RateLimiter
 from twins._runtime.service import Service
 from twins.kit.auth import Caller, check_declared
 from twins.kit.errors import ErrorStyle, compact
 from twins.kit.extensions import Factory
+from twins.kit.limits import PreRouteLimit, PreRouting
 from twins.kit.openapi import document, implements
 from twins.kit.operations import RPC, Operation, Registry
 from twins.kit.outbox import Outbox
@@ -62,6 +64,8 @@ class Mount:
     before_call: Callable[[TwinContext, TenantState], Awaitable[TenantState]] | None = None
     # Whose rate windows a caller counts in (default: its subject; Slack counts per app).
     rate_subject: Callable[[Caller], str] | None = None
+    # Calls counted before routing, in buckets by method and path (Okta's org-wide limits).
+    pre_route_limit: PreRouteLimit | None = None
 
     def operations(self) -> list[Operation]:
         return [op for registry in self.registries for op in registry.ops]
@@ -80,6 +84,19 @@ class Mount:
                 raise ValueError(
                     f"{op.method} {op.path}: rate bucket {op.rate!r} is not in the twin's limits"
                 )
+
+    def middleware(self) -> Callable[..., Any] | None:
+        """The `Service.middleware` that counts calls before routing (None: no pre-route limit)."""
+        if self.pre_route_limit is None:
+            return None
+        return partial(PreRouting, limit=self.pre_route_limit, style=self.style, limiter=_limiter)
+
+    def retry_after(self, retry_after: int, request: Request) -> TwinError:
+        """The `Service.rate_limited` hook: a 429 from fault injection, in the style (with the
+        pre-route bucket's headers when there is a pre-route limit)."""
+        if self.pre_route_limit is not None:
+            return self.pre_route_limit.injected(self.style, retry_after, request)
+        return self.style.retry_after(retry_after, request)
 
     def routes(self, ctx: TwinContext) -> APIRouter:
         """One endpoint per REST operation and prefix, and the RPC endpoint if there are methods."""
@@ -131,7 +148,8 @@ class Kit(Mount):
             seed=self.seed,
             credentials=self.credentials,
             credential_from_headers=self.credential_from_headers,
-            rate_limited=self.style.retry_after,
+            rate_limited=self.retry_after,
+            middleware=self.middleware(),
             admin_routes=self.admin_routes,
             on_start=lambda ctx: runtime_of(ctx).start(),
             on_stop=lambda ctx: runtime_of(ctx).stop(),
@@ -150,18 +168,31 @@ class Kit(Mount):
             """The vendor API this twin serves, as OpenAPI 3.1, built from its operation table."""
             return JSONResponse(document(self.title, operations, self.rpc_path))
 
-        @router.get("/outbox")
-        async def outbox_attempts(
-            request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
-        ) -> Response:
-            """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
-            outbox = runtime_of(ctx).outbox
-            if outbox is None:
-                raise AdminError(404, "not_found", f"the {self.name} twin sends no outbound deliveries")
-            attempts = outbox.log.matching(tenant, after, status=status)
-            return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
-
+        router.include_router(outbox_routes(ctx, self.name))
         return router
+
+
+def outbox_routes(ctx: TwinContext, name: str) -> APIRouter:
+    """GET /_twin/<service>/outbox: the outbound delivery attempts of a tenant (a `Kit` has it; a
+    twin serving a `Mount` includes it in its admin routes)."""
+    router = APIRouter()
+
+    @router.get("/outbox")
+    async def outbox_attempts(
+        request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
+    ) -> Response:
+        """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
+        outbox = runtime_of(ctx).outbox
+        if outbox is None:
+            raise AdminError(404, "not_found", f"the {name} twin sends no outbound deliveries")
+        attempts = outbox.log.matching(tenant, after, status=status)
+        return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
+
+    return router
+
+
+def _limiter(ctx: TwinContext) -> RateLimiter:
+    return runtime_of(ctx).limiter
 
 
 def runtime_of(ctx: TwinContext) -> KitRuntime:

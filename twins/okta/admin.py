@@ -1,5 +1,5 @@
-"""Okta's own admin routes under /_twin/okta: event hook deliveries, signing key rotation, OAuth
-settings.
+"""Okta's own admin routes under /_twin/okta: event hook deliveries (the outbox's attempt log, also
+at /_twin/okta/outbox as for every kit twin), signing key rotation, OAuth settings.
 
 `build_admin_routes` is the one builder the service registers; each feature adds its routes by
 including its own router here.
@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query, Request
 
 from twins._runtime.admin import Admin, TenantParam, tenant_state
 from twins._runtime.context import TwinContext
-from twins.okta import hooks_delivery
+from twins.kit.twin import outbox_routes
+from twins.okta import hooks
 
 
 def hook_delivery_routes(ctx: TwinContext) -> APIRouter:
@@ -31,20 +32,17 @@ def hook_delivery_routes(ctx: TwinContext) -> APIRouter:
         after: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         state = tenant_state(ctx, request, tenant)
-        delivery = hooks_delivery.install(ctx)
-        delivery.ensure_running(state)
+        outbox = hooks.outbox_of(ctx)
         return {
             "tenant": state.id,
-            "deliveries": delivery.deliveries(
-                state.id, hook_id=hook_id, kind=kind, status=status, after=after
-            ),
-            "pending": delivery.pending(state.id),
+            "deliveries": outbox.log.matching(state.id, after, hook_id=hook_id, kind=kind, status=status),
+            "pending": outbox.pending(state.id),
         }
 
     @router.delete("/hook-deliveries")
     async def clear_deliveries(request: Request, ctx: Admin, tenant: TenantParam = None) -> dict[str, Any]:
         state = tenant_state(ctx, request, tenant)
-        return {"removed": hooks_delivery.install(ctx).clear(state.id)}
+        return {"removed": hooks.outbox_of(ctx).log.clear(state.id)}
 
     return router
 
@@ -53,6 +51,7 @@ def build_admin_routes(ctx: TwinContext) -> APIRouter:
     """Mounted by the runtime at /_twin/okta (admin token required)."""
     router = APIRouter(tags=["okta"])
     router.include_router(hook_delivery_routes(ctx))
+    router.include_router(outbox_routes(ctx, "okta"))
     from twins.okta.routes.authservers import build_admin_router as oauth_admin_routes
 
     router.include_router(oauth_admin_routes(ctx))

@@ -1,4 +1,4 @@
-"""What Okta's code shares: timestamps, ids, the JSON encoding of answers, the org URL."""
+"""What Okta's code shares: timestamps, ids, the JSON encoding of answers."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
-from starlette.responses import Response
-
 from twins._runtime.collection import TenantState
-from twins._runtime.context import context_of
 from twins._runtime.ids import ALNUM
 
 JSON_TYPE = "application/json"
@@ -59,14 +55,3 @@ def parse_iso(value: str) -> float | None:
 def encode(data: Any) -> bytes:
     """The JSON body of `data`, compact, as every answer is sent."""
     return json.dumps(data, separators=(",", ":")).encode()
-
-
-def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer of the OAuth endpoints (the rest answer through the kit)."""
-    if status == 204:
-        return Response(status_code=204, headers=headers)
-    return Response(encode(data), status_code=status, headers=headers, media_type=JSON_TYPE)
-
-
-def base_url(request: Request) -> str:
-    return context_of(request).base_url(request)

@@ -86,15 +86,3 @@ def http_error(status: int, request: Request, detail: str) -> TwinError:
     if status in (502, 503, 504):
         return OktaError("Service unavailable", code="E0000010", status=status)
     return OktaError("Internal Server Error", code="E0000009", status=500 if status < 500 else status)
-
-
-def rate_limited(retry_after: int, request: Request) -> TwinError:
-    """429 E0000047 with the headers the SDK needs (Date, X-Rate-Limit-Reset)."""
-    from twins.okta.ratelimits import reset_headers
-
-    return OktaError(
-        "API call exceeded rate limit due to too many requests.",
-        code="E0000047",
-        status=429,
-        headers=reset_headers(request, retry_after),
-    )

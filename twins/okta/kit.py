@@ -1,14 +1,18 @@
 """What Okta's operations on the twin kit share: the management API's auth (SSWS API tokens of
-active admins, or the org server's bearer tokens with `okta.*` scopes) and its error style."""
+active admins, or the org server's bearer tokens with `okta.*` scopes) and its error style, and the
+OAuth endpoints' error style."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
+from twins._runtime.errors import TwinError
 from twins.kit import OKTA, Call, Caller, Credential, LinkAfter, OktaTokens
+from twins.kit.errors import okta_body
 from twins.okta import tokens
 from twins.okta.backend import oidc
 from twins.okta.errors import OktaError, invalid_token
@@ -18,6 +22,24 @@ ACTIVE = ("ACTIVE", "PASSWORD_EXPIRED", "RECOVERY")  # the owner statuses an API
 
 # The Okta twin renders every error itself (errors.py); OktaError carries the errorCauses.
 STYLE = replace(OKTA, error_class=OktaError)
+
+
+def oauth_body(error: TwinError) -> dict[str, Any]:
+    """OAuth's `{"error", "error_description"}`; Okta's own errors (an unknown authorization
+    server: 404 E0000007) keep Okta's body."""
+    if error.code.startswith("E0000"):
+        return okta_body(error)
+    return {"error": error.code, "error_description": error.message}
+
+
+OAUTH_STYLE = replace(
+    STYLE,
+    name="okta-oauth",
+    body=oauth_body,
+    statuses={**OKTA.statuses, "invalid_request": 400, "invalid_client": 401, "server_error": 500},
+    invalid_code="invalid_request",
+    bad_body_code="invalid_request",
+)
 
 
 def owner_active(state: TenantState, token: Row) -> bool:

@@ -1,10 +1,13 @@
-"""The System Log: every change leaves the event Okta would, with actor, targets and outcome."""
+"""The System Log: every change leaves the event Okta would, with actor, targets and outcome. Each
+event is also emitted through the kit into the operation (or kit write) running, for the event
+hooks subscribed to its type (hooks.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
+from twins.kit.call import writing
 from twins.okta.common import now_iso
 
 
@@ -91,6 +94,10 @@ def emit(
         "request": {"ipChain": []},
         "target": list(targets or []),
     }
-    return state["log_events"].insert(
+    row = state["log_events"].insert(
         {"id": uuid, "published": published, "event_type": event_type, "data": data}
     )
+    into = writing()
+    if into is not None:
+        into.emit(event_type, lambda: data)
+    return row

@@ -11,11 +11,10 @@ from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
 from twins.kit import runtime_of
-from twins.okta import errors, hooks_delivery
+from twins.okta import errors
 from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
-from twins.okta.ratelimits import OktaRateLimitMiddleware, OrgRateWindows
-from twins.okta.routes import build_routes
+from twins.okta.routes import MOUNT, build_routes
 from twins.okta.seed import seed, seed_password
 
 
@@ -60,19 +59,16 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
 
 
 def on_start(ctx: TwinContext) -> None:
-    hooks_delivery.start(ctx)
+    runtime_of(ctx).start()
 
 
 def on_stop(ctx: TwinContext) -> None:
-    hooks_delivery.stop(ctx)
+    runtime_of(ctx).stop()
 
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
     """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
-    hooks_delivery.install(ctx).forget(tenant_id)
-    runtime = runtime_of(ctx)
-    runtime.forget(tenant_id)
-    runtime.extensions.get(OrgRateWindows).reset(f"{tenant_id}:")
+    runtime_of(ctx).forget(tenant_id)
 
 
 def create_service() -> Service:
@@ -88,9 +84,9 @@ def create_service() -> Service:
         seed=seed,
         credentials=credentials,
         credential_from_headers=credential_from_headers,
-        rate_limited=errors.rate_limited,
+        rate_limited=MOUNT.retry_after,
         env=env,
-        middleware=OktaRateLimitMiddleware,
+        middleware=MOUNT.middleware(),  # the org-wide limits, counted before routing
         admin_routes=build_admin_routes,
         on_start=on_start,
         on_stop=on_stop,

@@ -108,8 +108,7 @@ INTERACTIONS = {
 
 # --- routes --------------------------------------------------------------------------------------
 def build_admin_routes(ctx: TwinContext) -> APIRouter:
-    """Mounted by the runtime at /_twin/slack; creates the hook registry."""
-    response_urls.install(ctx)
+    """Mounted by the runtime at /_twin/slack."""
     router = APIRouter(tags=["slack"])
 
     @router.get("/apps")

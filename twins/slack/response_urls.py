@@ -18,6 +18,7 @@ from twins._runtime import untrusted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext, context_of
 from twins._runtime.errors import AdminError
+from twins.kit.twin import runtime_of
 from twins.slack import humans
 from twins.slack.apps import app_row
 from twins.slack.call import Call
@@ -47,7 +48,8 @@ class Hook:
 
 @dataclass
 class Interactions:
-    """Put in `ctx.extras["interactivity"]`: live response URLs and the ephemeral messages shown."""
+    """An extension of the Slack twin (built when it starts): live response URLs and the
+    ephemeral messages shown."""
 
     hooks: dict[str, Hook] = field(default_factory=dict)
     ephemeral: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
@@ -91,13 +93,16 @@ class Interactions:
     def find_ephemeral(self, entry_id: int | None) -> dict[str, Any] | None:
         return next((e for e in self.ephemeral if e["id"] == entry_id), None)
 
+    @classmethod
+    def build(cls, _ctx: TwinContext) -> Interactions:
+        return cls()
+
 
 def install(ctx: TwinContext) -> Interactions:
-    found = ctx.extras.get("interactivity")
-    if not isinstance(found, Interactions):
-        found = Interactions()
-        ctx.extras["interactivity"] = found
-    return found
+    """The running twin's registry (its extensions are built on first use)."""
+    runtime = runtime_of(ctx)
+    runtime.start()
+    return runtime.extensions.get(Interactions)
 
 
 async def respond(

@@ -8,12 +8,12 @@ import logging
 
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
+from twins.kit.twin import runtime_of
 from twins.slack import outbox
 from twins.slack.call import EventList
 from twins.slack.methods.chat import post
 
 POLL_SECONDS = 0.5
-TASK_KEY = "slack_scheduler"
 
 log = logging.getLogger("twins.slack.scheduler")
 
@@ -67,17 +67,41 @@ async def run(ctx: TwinContext) -> None:
                 log.exception("scheduled delivery check failed for tenant %s", tenant_id)
 
 
+class Scheduler:
+    """The background delivery loop: an extension of the Slack twin (built when it starts), run
+    by the service's `on_start` on the app's event loop and cancelled when the twin stops."""
+
+    def __init__(self, ctx: TwinContext) -> None:
+        self.ctx = ctx
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def begin(self) -> None:
+        """Run the loop on the running event loop (none running: nothing to do)."""
+        if self.running:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self.task = loop.create_task(run(self.ctx))
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+
+def scheduler_of(ctx: TwinContext) -> Scheduler:
+    """The running twin's scheduler (its extensions are built on first use)."""
+    runtime = runtime_of(ctx)
+    runtime.start()
+    return runtime.extensions.get(Scheduler)
+
+
 def start(ctx: TwinContext) -> None:
     """Service `on_start` hook: run the delivery loop on the app's event loop."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    ctx.extras[TASK_KEY] = loop.create_task(run(ctx))
-
-
-def stop(ctx: TwinContext) -> None:
-    """Service `on_stop` hook."""
-    task: asyncio.Task[None] | None = ctx.extras.pop(TASK_KEY, None)
-    if task is not None:
-        task.cancel()
+    scheduler_of(ctx).begin()

@@ -75,17 +75,14 @@ def on_start(ctx: TwinContext) -> None:
 
 
 def on_stop(ctx: TwinContext) -> None:
-    scheduler.stop(ctx)
-    runtime_of(ctx).stop()
+    runtime_of(ctx).stop()  # the scheduler's loop (an extension) is cancelled with the rest
 
 
 def on_reset(ctx: TwinContext, tenant_id: str) -> None:
     """Forget the tenant's event deliveries and queues, rate-limit windows (the kit's), response
     URLs and ephemeral messages: the twin keeps them outside the store."""
     runtime_of(ctx).forget(tenant_id)
-    interactions = ctx.extras.get("interactivity")
-    if isinstance(interactions, response_urls.Interactions):
-        interactions.forget(tenant_id)
+    response_urls.install(ctx).forget(tenant_id)
 
 
 def create_service() -> Service:

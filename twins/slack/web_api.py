@@ -15,6 +15,8 @@ from twins.kit.twin import Mount
 from twins.slack import outbox, scheduler
 from twins.slack.errors import STYLE
 from twins.slack.methods import limits, load_all, web_api
+from twins.slack.response_urls import Interactions
+from twins.slack.scheduler import Scheduler
 
 
 def answer_headers(op: Operation, caller: Caller | None) -> Mapping[str, str]:
@@ -51,4 +53,5 @@ def mount() -> Mount:
         answer_headers=answer_headers,
         before_call=post_due,
         rate_subject=rate_subject,
+        extensions=[Interactions.build, Scheduler],
     )

@@ -1,6 +1,6 @@
 """The Okta twin's operations, one module per resource family: each holds a `Registry` (`ops`) of
-operations on the twin kit, served together by one `Mount`. The OAuth endpoints (HTML sign-in,
-redirects, cookies, form bodies) keep a router of their own."""
+operations on the twin kit, served together by one `Mount` (the OAuth endpoints too: HTML sign-in,
+redirects and cookies are replies of their own)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from fastapi import APIRouter
 
 from twins._runtime.context import TwinContext
 from twins.kit.twin import Mount
-from twins.okta import hooks_delivery
+from twins.okta import hooks
 from twins.okta.common import encode
 from twins.okta.kit import STYLE, OrgBearer
-from twins.okta.ratelimits import OrgRateWindows
+from twins.okta.ratelimits import LIMIT
 from twins.okta.routes import (
     apps,
     authn,
@@ -46,23 +46,28 @@ REGISTRIES = [
     authn.ops,
     eventhooks.ops,
     discovery.ops,
+    oauth.ops,
 ]
-ROUTERS = [oauth]
 
 
 def mount() -> Mount:
+    """The operations, served together: Okta's error style, its org-wide limits counted before
+    routing (ratelimits.py), the event hooks' outbox (hooks.py)."""
     return Mount(
         style=STYLE,
         registries=REGISTRIES,
         encode=encode,
-        extensions=[OrgBearer, hooks_delivery.build, OrgRateWindows.build],
+        extensions=[OrgBearer],
+        outbox=hooks.make,
+        pre_route_limit=LIMIT,
     )
 
 
+MOUNT = mount()
+
+
 def build_routes(ctx: TwinContext) -> APIRouter:
-    """The kit's operations, then the routers not on the kit yet."""
-    router = APIRouter()
-    router.include_router(mount().routes(ctx))
-    for module in ROUTERS:
-        router.include_router(module.build_router(ctx))
+    """Every operation of the twin, served by the kit."""
+    router = MOUNT.routes(ctx)
+    hooks.bind(ctx)
     return router

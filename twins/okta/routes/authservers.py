@@ -15,7 +15,7 @@ from twins._runtime.admin import Admin, TenantParam, tenant_state
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError
-from twins.kit import Call, Registry
+from twins.kit import Call, Registry, runtime_of
 from twins.okta import keys
 from twins.okta.backend import authserver_policies as policies
 from twins.okta.backend import authservers
@@ -327,8 +327,8 @@ def build_admin_router(ctx: TwinContext) -> APIRouter:
                 404, "not_found", f"no authorization server {server!r} (use default, org or an id)"
             )
         server_id = row["id"] if row is not None else keys.ORG
-        rotated = await ctx.store.run(
-            state.id, lambda st: authservers.rotate_keys(st, server_id, "sig", actor_id=None)
+        rotated = await runtime_of(ctx).write(  # its System Log events go out as an operation's
+            state.id, lambda st, _events: authservers.rotate_keys(st, server_id, "sig", actor_id=None)
         )
         return {"server": server_id, "keys": [{"kid": k["id"], "status": k["status"]} for k in rotated]}
 

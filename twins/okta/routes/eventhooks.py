@@ -6,8 +6,8 @@ from typing import Any
 
 from twins._runtime.collection import Row
 from twins.kit import Call, Registry, Reply
+from twins.okta import hooks
 from twins.okta.backend import eventhooks as backend
-from twins.okta.hooks_delivery import HookDelivery
 from twins.okta.kit import AUTH
 
 READ = "okta.eventHooks.read"
@@ -51,18 +51,16 @@ def render(row: Row, base: str) -> dict[str, Any]:
     }
 
 
-async def watch(call: Call) -> HookDelivery:
-    """The delivery worker, running on this loop, knowing the org URL hooks see as `source`."""
-    delivery = call.ext(HookDelivery)
-    delivery.base_urls[call.state.id] = call.base_url
-    delivery.ensure_running(call.state)
-    return delivery
+async def watch(call: Call) -> None:
+    """The org URL the hooks of this org see as their `source`: the one their management uses."""
+    hooks.router_of(call).base_urls[call.state.id] = call.base_url
 
 
 async def verify_hook(call: Call) -> bool:
     """The one-time verification request to the hook (I/O, before the write records it)."""
     hook = backend.get_hook(call.state, call.path["hook_id"])
-    return await (await watch(call)).verify(call.state, hook)
+    await watch(call)
+    return await hooks.verify(hooks.outbox_of(call), call.state, hook)
 
 
 @ops.operation("GET", "/api/v1/eventHooks", scope=READ)

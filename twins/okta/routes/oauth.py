@@ -1,52 +1,54 @@
-"""OAuth 2.0 / OIDC endpoints of the org server (/oauth2/v1/…) and custom ones (/oauth2/{server}/v1/…).
-
-/authorize (GET, and POST for the sign-in form), /token, /introspect, /revoke, /userinfo,
-/logout. (The management API's check of their access tokens is `kit.OrgBearer`.)
+"""OAuth 2.0 / OIDC endpoints of the org server (/oauth2/v1/…) and custom ones (/oauth2/{server}/v1/…),
+as kit operations: /authorize (GET, and POST for the sign-in form), /token, /introspect, /revoke,
+/userinfo, /logout. Form bodies; errors in OAuth's `{"error", "error_description"}` (an unknown
+server in Okta's own body); HTML pages, redirects and the session cookie as replies of their own.
+(The management API's check of their access tokens is `kit.OrgBearer`.)
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 
-from twins._runtime.collection import TenantState
-from twins._runtime.context import TwinContext, context_of
+from twins.kit import Call, Registry, Reply
 from twins.okta.backend import oauth, oidc
-from twins.okta.common import base_url, respond
+from twins.okta.kit import OAUTH_STYLE
+from twins.okta.tokens import Issuer
 
 SESSION_COOKIE = "sid"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 HIDDEN = ("username", "password", "sessionToken", "twin_login")
-Handler = Callable[[Request, str | None], Awaitable[Response]]
+HTML_TYPE = "text/html; charset=utf-8"
+PREFIXES = ("/oauth2/v1", "/oauth2/{server}/v1")
+ops = Registry(auth=None, tags=("oauth2",), prefixes=PREFIXES, style=OAUTH_STYLE)
 
 
-async def form_of(request: Request) -> dict[str, str]:
-    """The x-www-form-urlencoded body (the first value of each name)."""
-    raw = (await request.body()).decode("utf-8", "replace")
-    out: dict[str, str] = {}
-    for key, value in parse_qsl(raw, keep_blank_values=True):
-        out.setdefault(key, value)
-    return out
+def form(call: Call) -> dict[str, str]:
+    """The form body's text values."""
+    return {k: v for k, v in call.body.items() if isinstance(v, str)}
 
 
-def oauth_error(exc: oauth.OAuthError) -> Response:
-    return respond({"error": exc.error, "error_description": exc.description}, exc.status, dict(NO_STORE))
+def issuer(call: Call) -> Issuer:
+    """The org server, or the ACTIVE custom server the path names (else 404 E0000007)."""
+    return oauth.resolve(call.state, call.path.get("server"), call.base_url)
 
 
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def refused(exc: oauth.OAuthError) -> Exception:
+    """An OAuth error as the endpoint answers it (the write it happened in is undone)."""
+    return OAUTH_STYLE.error(exc.error, exc.description, status=exc.status, headers=dict(NO_STORE))
+
+
+def page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     doc = (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
-    return HTMLResponse(doc, status_code=status, headers=dict(NO_STORE))
+    return Reply(doc.encode(), status, {"Content-Type": HTML_TYPE, **NO_STORE, **(headers or {})})
 
 
-def login_page(action: str, params: dict[str, str], message: str | None, status: int) -> HTMLResponse:
+def login_page(action: str, params: dict[str, str], message: str | None, status: int) -> Reply:
     """The sign-in form: username and password, the OAuth parameters carried along hidden."""
     hidden = "".join(
         f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
@@ -64,7 +66,23 @@ def login_page(action: str, params: dict[str, str], message: str | None, status:
     return page("Sign In", form, status)
 
 
-def redirect(target: str, mode: str, params: dict[str, str]) -> Response:
+def cookie(value: str | None) -> dict[str, str]:
+    """The Set-Cookie header of the session cookie (None: deleting it), as Starlette writes it."""
+    response = Response()
+    if value is None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    else:
+        response.set_cookie(SESSION_COOKIE, value, path="/", httponly=True, samesite="lax")
+    return {"Set-Cookie": response.headers["set-cookie"]}
+
+
+def location(target: str, headers: dict[str, str] | None = None) -> Reply:
+    """A 302 to `target` (quoted as Starlette's RedirectResponse does)."""
+    url = quote(target, safe=":/%#?=@[]!$&'()*+,;")
+    return Reply(None, 302, {"Location": url, **(headers or {})})
+
+
+def redirect(target: str, mode: str, params: dict[str, str], headers: dict[str, str]) -> Reply:
     """Send the client back to `target` with `params` by query, fragment or an auto-posted form."""
     if mode == "form_post":
         fields = "".join(
@@ -75,115 +93,96 @@ def redirect(target: str, mode: str, params: dict[str, str]) -> Response:
             f'<form method="post" action="{html.escape(target)}">{fields}</form>'
             "<script>document.forms[0].submit()</script>"
         )
-        return page("Redirecting", body)
+        return page("Redirecting", body, headers=headers)
     joiner = "#" if mode == "fragment" else ("&" if "?" in target else "?")
-    return RedirectResponse(target + joiner + urlencode(params), status_code=302, headers=dict(NO_STORE))
+    return location(target + joiner + urlencode(params), {**NO_STORE, **headers})
 
 
-def build_router(ctx: TwinContext) -> APIRouter:
-    router = APIRouter(tags=["oauth2"])
+def authorize(call: Call) -> Reply:
+    """Sign the user in (the form, or the session cookie) and redirect with a code or an error."""
+    # Credentials count only from the sign-in form's body, never from the query string.
+    params = {k: v for k, v in call.args.items() if k not in ("username", "password")}
+    if call.op.method == "POST":
+        params.update(form(call))
+    outcome = oidc.authorize(call.state, issuer(call), params, call.cookie(SESSION_COOKIE))
+    if outcome.kind == "page":
+        return page("400 Bad Request", f"<p>{html.escape(outcome.message or '')}</p>", outcome.status)
+    if outcome.kind == "login":
+        return login_page(call.url_path, params, outcome.message, outcome.status)
+    req = outcome.request
+    headers = cookie(outcome.session_id) if outcome.session_id else {}
+    return redirect(str(req["redirect_uri"]), str(req["response_mode"]), outcome.params, headers)
 
-    def routes(path: str, methods: list[str], handler: Handler) -> None:
-        async def org(request: Request) -> Response:
-            return await handler(request, None)
 
-        async def custom(request: Request, server: str) -> Response:
-            return await handler(request, server)
+ops.operation("GET", "/authorize", write=True)(authorize)
+ops.operation("POST", "/authorize", write=True, body="form")(authorize)
 
-        router.add_api_route(f"/oauth2/v1/{path}", org, methods=methods, include_in_schema=False)
-        router.add_api_route(
-            f"/oauth2/{{server}}/v1/{path}", custom, methods=methods, include_in_schema=False
+
+@ops.operation("POST", "/token", write=True, body="form")
+def token(call: Call) -> Reply:
+    """Tokens for a grant (authorization_code, refresh_token, client_credentials, password, …)."""
+    iss = issuer(call)
+    try:
+        body = oauth.token(call.state, iss, form(call), call.headers.get("authorization", ""))
+    except oauth.OAuthError as exc:
+        raise refused(exc) from None
+    return Reply(body, headers=NO_STORE)
+
+
+@ops.operation("POST", "/introspect", write=True, body="form")
+def introspect(call: Call) -> Reply:
+    """Whether a token is active, and its claims."""
+    iss = issuer(call)
+    try:
+        body = oidc.introspect(call.state, iss, form(call), call.headers.get("authorization", ""))
+    except oauth.OAuthError as exc:
+        raise refused(exc) from None
+    return Reply(body, headers=NO_STORE)
+
+
+@ops.operation("POST", "/revoke", write=True, body="form")
+def revoke(call: Call) -> Reply:
+    """Revoke an access or refresh token."""
+    iss = issuer(call)
+    try:
+        oidc.revoke(call.state, iss, form(call), call.headers.get("authorization", ""))
+    except oauth.OAuthError as exc:
+        raise refused(exc) from None
+    return Reply(None, 200, NO_STORE)
+
+
+def userinfo(call: Call) -> Reply:
+    """The signed-in user's claims, for an access token with `openid`."""
+    iss = issuer(call)
+    try:
+        claims = oidc.userinfo(call.state, iss, call.headers.get("authorization", ""))
+    except oauth.OAuthError as exc:
+        challenge = (
+            f'Bearer authorization_uri="{iss.url("authorize")}", realm="{iss.issuer}", '
+            f'scope="openid", error="{exc.error}", error_description="{exc.description}", '
+            f'resource="{call.url_path}"'
         )
+        return Reply(None, exc.status, {"WWW-Authenticate": challenge, **NO_STORE})
+    return Reply(claims, headers=NO_STORE)
 
-    async def run(request: Request, fn: Callable[[TenantState], Any]) -> Any:
-        return await context_of(request).run(request, fn)
 
-    async def authorize(request: Request, server: str | None) -> Response:
-        # Credentials count only from the sign-in form's body, never from the query string.
-        params = {k: v for k, v in request.query_params.items() if k not in ("username", "password")}
-        if request.method == "POST":
-            params.update(await form_of(request))
-        base = base_url(request)
-        cookie = request.cookies.get(SESSION_COOKIE)
-        outcome: oidc.Outcome = await run(
-            request, lambda st: oidc.authorize(st, oauth.resolve(st, server, base), params, cookie)
-        )
-        if outcome.kind == "page":
-            return page("400 Bad Request", f"<p>{html.escape(outcome.message or '')}</p>", outcome.status)
-        if outcome.kind == "login":
-            return login_page(request.url.path, params, outcome.message, outcome.status)
-        req = outcome.request
-        response = redirect(str(req["redirect_uri"]), str(req["response_mode"]), outcome.params)
-        if outcome.session_id:
-            response.set_cookie(SESSION_COOKIE, outcome.session_id, path="/", httponly=True, samesite="lax")
-        return response
+ops.operation("GET", "/userinfo")(userinfo)
+ops.operation("POST", "/userinfo", body="none")(userinfo)
 
-    async def token(request: Request, server: str | None) -> Response:
-        form = await form_of(request)
-        auth, base = request.headers.get("authorization", ""), base_url(request)
-        try:
-            body = await run(request, lambda st: oauth.token(st, oauth.resolve(st, server, base), form, auth))
-        except oauth.OAuthError as exc:
-            return oauth_error(exc)
-        return respond(body, headers=dict(NO_STORE))
 
-    async def introspect(request: Request, server: str | None) -> Response:
-        form = await form_of(request)
-        auth, base = request.headers.get("authorization", ""), base_url(request)
-        try:
-            body = await run(
-                request, lambda st: oidc.introspect(st, oauth.resolve(st, server, base), form, auth)
-            )
-        except oauth.OAuthError as exc:
-            return oauth_error(exc)
-        return respond(body, headers=dict(NO_STORE))
+def logout(call: Call) -> Reply:
+    """End the Okta session; redirect to the post_logout_redirect_uri, if any."""
+    params = dict(call.args.items())
+    if call.op.method == "POST":
+        params.update(form(call))
+    try:
+        target = oidc.logout(call.state, issuer(call), params, call.cookie(SESSION_COOKIE))
+    except oauth.OAuthError as exc:
+        return page("400 Bad Request", f"<p>{html.escape(exc.description)}</p>", 400)
+    if target:
+        return location(target, cookie(None))
+    return page("Signed out", "<p>You have been signed out.</p>", headers=cookie(None))
 
-    async def revoke(request: Request, server: str | None) -> Response:
-        form = await form_of(request)
-        auth, base = request.headers.get("authorization", ""), base_url(request)
-        try:
-            await run(request, lambda st: oidc.revoke(st, oauth.resolve(st, server, base), form, auth))
-        except oauth.OAuthError as exc:
-            return oauth_error(exc)
-        return Response(status_code=200, headers=dict(NO_STORE))
 
-    async def userinfo(request: Request, server: str | None) -> Response:
-        state = ctx.state(request)
-        iss = oauth.resolve(state, server, base_url(request))
-        try:
-            claims = oidc.userinfo(state, iss, request.headers.get("authorization", ""))
-        except oauth.OAuthError as exc:
-            challenge = (
-                f'Bearer authorization_uri="{iss.url("authorize")}", realm="{iss.issuer}", '
-                f'scope="openid", error="{exc.error}", error_description="{exc.description}", '
-                f'resource="{request.url.path}"'
-            )
-            return Response(status_code=exc.status, headers={"WWW-Authenticate": challenge, **NO_STORE})
-        return respond(claims, headers=dict(NO_STORE))
-
-    async def logout(request: Request, server: str | None) -> Response:
-        params = dict(request.query_params)
-        if request.method == "POST":
-            params.update(await form_of(request))
-        base, cookie = base_url(request), request.cookies.get(SESSION_COOKIE)
-        try:
-            target = await run(
-                request, lambda st: oidc.logout(st, oauth.resolve(st, server, base), params, cookie)
-            )
-        except oauth.OAuthError as exc:
-            return page("400 Bad Request", f"<p>{html.escape(exc.description)}</p>", 400)
-        response: Response = (
-            RedirectResponse(target, status_code=302)
-            if target
-            else page("Signed out", "<p>You have been signed out.</p>")
-        )
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
-
-    routes("authorize", ["GET", "POST"], authorize)
-    routes("token", ["POST"], token)
-    routes("introspect", ["POST"], introspect)
-    routes("revoke", ["POST"], revoke)
-    routes("userinfo", ["GET", "POST"], userinfo)
-    routes("logout", ["GET", "POST"], logout)
-    return router
+ops.operation("GET", "/logout", write=True)(logout)
+ops.operation("POST", "/logout", write=True, body="form")(logout)
