@@ -17,7 +17,8 @@ Each case runs `--concurrency` tasks on one event loop for about `--seconds` of 
 microseconds per request of the process (`time.process_time`, so other work on the machine skews
 it little), against the bare app answering the same bytes. Then, `--repeats` times: `--creates`
 creates (16 at a time), and single searches one after another, timed each (wall, ms): the first,
-and the median, p99 and maximum of the next 400. `--profile CASE` adds a cProfile of that case.
+and the median, p99 and maximum of the next 400, with the garbage collector's pauses
+meanwhile. `--profile CASE` adds a cProfile of that case.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import asyncio
 import base64
 import cProfile
+import gc
 import io
 import json
 import os
@@ -97,16 +99,30 @@ async def after_creates(cases: dict[str, tuple[Call, int]], creates: int, search
         await asyncio.gather(*(checked(create, status) for _ in range(16)))
     search, status = cases["search"]
     times = []
-    for _ in range(searches + 1):
-        t0 = time.perf_counter()
-        await checked(search, status)
-        times.append(1000 * (time.perf_counter() - t0))
+    pauses: list[float] = []  # the collector's pauses meanwhile, ms
+
+    def timed(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            pauses.append(time.perf_counter())
+        elif pauses:
+            pauses[-1] = 1000 * (time.perf_counter() - pauses[-1])
+
+    gc.callbacks.append(timed)
+    try:
+        for _ in range(searches + 1):
+            t0 = time.perf_counter()
+            await checked(search, status)
+            times.append(1000 * (time.perf_counter() - t0))
+    finally:
+        gc.callbacks.remove(timed)
     rest = sorted(times[1:])
     return {
         "first_ms": times[0],
         "p50_ms": statistics.median(rest),
         "p99_ms": rest[int(len(rest) * 0.99) - 1],
         "max_ms": rest[-1],
+        "gc_count": len(pauses),
+        "gc_max_ms": max(pauses, default=0.0),
     }
 
 
@@ -158,11 +174,12 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
             print(f"| {name} | {twin['cpu_us']:.0f} | {floor['cpu_us']:.0f} | {ratio:.1f} |", flush=True)
         n = args.searches
         print(f"\nSingle searches after {args.creates} creates (wall ms; median, p99, max of {n})")
-        print("| repeat | first | p50 | p99 | max |")
-        print("|---|---:|---:|---:|---:|")
+        print("| repeat | first | p50 | p99 | max | collections | longest collection |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for rep in range(args.repeats):
             t = await after_creates(cases, args.creates, args.searches)
             cells = [f"{t['first_ms']:.1f}", *(f"{t[k]:.2f}" for k in ("p50_ms", "p99_ms", "max_ms"))]
+            cells += [str(t["gc_count"]), f"{t['gc_max_ms']:.2f}"]
             print(f"| {rep + 1} | {' | '.join(cells)} |", flush=True)
         for name in [c for c in args.profile.split(",") if c]:
             print(f"\n--- cProfile: {name} ---")

@@ -8,14 +8,13 @@ from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.jira import config, render
-from twins.jira.markup import as_adf, as_wiki, to_html
+from twins.jira.markup import as_adf, as_wiki
 from twins.jira.render import Site, stamp
 from twins.jira.workflow import available
 
 NAVIGABLE = [f.id for f in config.SYSTEM_FIELDS if f.navigable]
-EVERY = [f.id for f in config.SYSTEM_FIELDS]
+EVERY = [f.id for f in config.SYSTEM_FIELDS] + ["issuerestriction"]  # the last: team-managed only
 CUSTOM_IDS = [c[0] for c in config.CUSTOM_FIELDS]
-TEXT_FIELDS = ("description", "environment")
 
 
 def text(site: Site, doc: dict[str, Any] | None) -> Any:
@@ -58,11 +57,9 @@ def issue(
         "key": row["key"],
     }
     if "renderedFields" in expand:
-        out["renderedFields"] = {
-            **{k: None for k in chosen},
-            **{k: to_html(row[k]) if row[k] else None for k in TEXT_FIELDS if k in chosen},
-            "created": row["created"] and stamp(row["created"]),
-        }
+        from twins.jira.issue_rendered import rendered_fields  # it renders comments as this module does
+
+        out["renderedFields"] = rendered_fields(site, state, row, chosen)
     if "names" in expand:
         out["names"] = {f.id: f.name for f in config.SYSTEM_FIELDS if f.id in chosen}
         out["names"].update({c[0]: c[1] for c in config.CUSTOM_FIELDS if c[0] in chosen})
@@ -99,8 +96,9 @@ def all_fields(
         maker = MAKERS.get(name)
         if maker is not None:
             out[name] = maker(view)
-    if "parent" in out and out["parent"] is None:  # no parent, or one no longer there: no field
-        del out["parent"]
+    for name in ONLY_SOME:  # no parent (or one no longer there), not team-managed: no such field
+        if name in out and out[name] is None:
+            del out[name]
     return out
 
 
@@ -144,6 +142,16 @@ def _worklogs(v: View) -> dict[str, Any]:
 def _parent(v: View) -> dict[str, Any] | None:
     parent = v.state["jira_issues"].get(v.row["parent_id"])
     return brief(v.site, parent) if parent is not None else None
+
+
+def _restriction(v: View) -> dict[str, Any] | None:
+    project = v.state["jira_projects"].get(v.row["project_id"])
+    if project is None or not render.team_managed(project):
+        return None
+    return {"issuerestrictions": {}, "shouldDisplay": True}
+
+
+ONLY_SOME = ("parent", "issuerestriction")
 
 
 def _custom(ident: str) -> Callable[[View], Any]:
@@ -214,6 +222,7 @@ TIME_TRACKING = (
 
 MAKERS.update({name: _tracked(name) for name in TIME_TRACKING})
 MAKERS["parent"] = _parent
+MAKERS["issuerestriction"] = _restriction
 MAKERS.update({ident: _custom(ident) for ident in CUSTOM_IDS})
 FIELD_ORDER = list(MAKERS)
 FIELD_ORDER_NO_PARENT = [n for n in FIELD_ORDER if n != "parent"]

@@ -127,6 +127,10 @@ def refresh_refs(site: MemorySite, state: TenantState) -> None:
         refs["project"].add(p["id"], [p["id"], p["key"], p["name"]], p["name"].lower())
     for ident, name, *_ in config.ISSUE_TYPES:
         refs["issuetype"].add(ident, [ident, name], name.lower())
+    for p in state["jira_projects"]:
+        for ident in p["issue_types"]:
+            if config.type_scope(ident):  # a team-managed project's own type
+                refs["issuetype"].add(ident, [ident, config.TYPE_BY_ID[config.base_type_id(ident)][1]], ident)
     for rank, (ident, name, _cat, _d) in enumerate(config.STATUSES):
         refs["status"].add(ident, [ident, name], rank)
     for number, key, _color, name in config.CATEGORIES:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
-from typing import Any, overload
+from typing import Any
 
 from twins.jira.jql import text
 from twins.jira.jql.dates import as_datetime
 from twins.jira.jql.errors import JqlError, bad_operator, cannot_sort, no_field
 from twins.jira.jql.history import history_predicate
+from twins.jira.jql.hits import Hits
 from twins.jira.jql.operands import Values, values
 from twins.jira.jql.parser import parse
 from twins.jira.jql.site import FieldDef, Kind, Site
@@ -47,7 +49,7 @@ def search(
     order and the walk stops there, so a page costs the same whatever the number of hits.
     With `lazy`, so ordered, the hits are counted from the indexes and listed only as far as the
     slice taken of them (`Hits`): a page with the total, without sorting every hit."""
-    query = parse(jql)
+    query = parsed(jql)
     compiled, order = compile_query(query, site)
     order = order or tuple(default_order)
     docs = site.issues()
@@ -108,6 +110,12 @@ def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]
 PROBE = 8  # issues tested one by one per hit wanted, before the indexes are asked
 
 
+@lru_cache(maxsize=256)
+def parsed(jql: str) -> Query:
+    """The syntax of a query (read-only, so shared: clients repeat the same few queries)."""
+    return parse(jql)
+
+
 def _walked(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]) -> Sequence[str]:
     """Every hit in the walk's order: listed when no index answers, else counted from the indexes."""
     if compiled.lookup is None:
@@ -117,43 +125,6 @@ def _walked(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]) ->
     if residual is not None:
         found = {i for i in found if residual(docs[i])}
     return Hits(walk, found)
-
-
-class Hits(Sequence[str]):
-    """The issues of `found` in the order of `walk`: its length is the set's, and a slice walks the
-    order only as far as its end."""
-
-    def __init__(self, walk: Sequence[str], found: set[str]) -> None:
-        self.walk, self.found = walk, found
-
-    def __len__(self) -> int:
-        return len(self.found)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        if isinstance(index, int):
-            got = self[index : index + 1 or None]
-            if not got:
-                raise IndexError(index)
-            return got[0]
-        start, stop, step = index.indices(len(self.found))
-        out: list[str] = []
-        seen, found = 0, self.found
-        if start >= stop:
-            return out
-        for i in self.walk:
-            if i in found:
-                if seen >= start:
-                    out.append(i)
-                seen += 1
-                if seen >= stop:
-                    break
-        return out[::step]
 
 
 def _position(docs: Mapping[str, Doc]) -> Callable[[str], int]:
