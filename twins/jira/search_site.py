@@ -24,21 +24,21 @@ HISTORY_COLUMNS = {
 }
 
 
-REF_COLLECTIONS = ("jira_projects", "jira_components", "jira_versions", "jira_sprints", "jira_users")
+REF_COLLECTIONS = ("jira_components", "jira_versions", "jira_sprints", "jira_users")
 
 
 @dataclass
 class _Held:
     """A tenant state's site: the issue rows it was built from (their keys touched since the last
-    sync gathered in `touched`), the row each document came from, and the refs' collections' change
-    counts when they were last read."""
+    sync gathered in `touched`), the row each document came from, and what the names were last read
+    from (change counts of the collections, the projects' ids, keys, names and issue types)."""
 
     state: int
     issues: Collection
     site: MemorySite
     touched: set[Any]
     seen: dict[str, int] = field(default_factory=dict)
-    refs: tuple[int, ...] = ()
+    refs: tuple[object, ...] = ()
 
 
 class JqlSites:
@@ -65,7 +65,12 @@ class JqlSites:
         site = held.site
         site.now = datetime.fromtimestamp(state.clock.now(), UTC)
         site.current_user = current_user
-        refs = tuple(state[name].changes for name in REF_COLLECTIONS)
+        refs = (
+            *(state[name].changes for name in REF_COLLECTIONS),
+            # a project row changes with every issue made in it (its next number): only what
+            # a query may name of it counts
+            *((p["id"], p["key"], p["name"], tuple(p["issue_types"])) for p in state["jira_projects"]),
+        )
         if refs != held.refs:
             refresh_refs(site, state)
             held.refs = refs
