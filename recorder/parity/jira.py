@@ -126,12 +126,15 @@ def recorded_projects(exchanges: list[Exchange] | Any) -> dict[str, dict[str, An
     return found
 
 
+TEAM_MANAGED_TEMPLATE = "com.pyxis.greenhopper.jira:gh-simplified-agility-scrum"
+
+
 def _shown_projects(value: Any, found: dict[str, dict[str, Any]]) -> None:
     if isinstance(value, dict):
         key = value.get("key")
         if isinstance(key, str) and ("projectTypeKey" in value or "issuetypes" in value):
             found.setdefault(str(key), {}).update(
-                {k: value[k] for k in ("name", "projectTypeKey") if k in value}
+                {k: value[k] for k in ("name", "projectTypeKey", "simplified") if k in value}
             )
         for item in value.values():
             _shown_projects(item, found)
@@ -142,7 +145,8 @@ def _shown_projects(value: Any, found: dict[str, dict[str, Any]]) -> None:
 
 async def prepare(replay: Replay) -> None:
     """The projects the recording names, made on the fresh site when it lacks them (with the
-    recorded name and type), so that creating and finding issues in them can be replayed."""
+    recorded name and type, team-managed when the recording shows them `simplified`), so that
+    creating and finding issues in them can be replayed."""
     creds = await replay.session.credentials()
     for key, shown in recorded_projects(list(replay.exchanges)).items():
         if await api(replay, "GET", f"{API}/project/{key}") is not None:
@@ -156,6 +160,7 @@ async def prepare(replay: Replay) -> None:
                 "name": shown.get("name") or f"{key} project",
                 "projectTypeKey": shown.get("projectTypeKey") or "software",
                 "leadAccountId": creds.get("account_id"),
+                **({"projectTemplateKey": TEAM_MANAGED_TEMPLATE} if shown.get("simplified") else {}),
             },
         )
 

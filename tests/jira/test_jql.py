@@ -322,3 +322,17 @@ def test_a_page_is_the_start_of_the_whole_answer(
     whole = search(jql, jira_site, (SortKey("created", True),))
     for want in (1, 3, len(whole) + 1):
         assert search(jql, jira_site, (SortKey("created", True),), want)[:want] == whole[:want]
+
+
+@pytest.mark.parametrize(("jql", "expected"), QUERIES, ids=[q or "<empty>" for q, _ in QUERIES])
+def test_a_counted_answer_is_the_whole_answer(jira_site, jql: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    """The legacy search's answer (hits counted from the indexes, listed as far as a page asks)
+    has the full list's length, and each of its slices is that slice of the full list."""
+    order = (SortKey("created", True),)
+    whole = list(search(jql, jira_site, order))
+    lazy = search(jql, jira_site, order, lazy=True)
+    assert len(lazy) == len(whole)
+    for start, stop in ((0, 2), (1, 4), (0, len(whole) + 1), (len(whole), len(whole) + 3)):
+        assert list(lazy[start:stop]) == whole[start:stop]
+    if whole:
+        assert lazy[0] == whole[0] and lazy[-1] == whole[-1]

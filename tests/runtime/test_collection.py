@@ -53,3 +53,25 @@ def test_unknown_and_missing_fields_are_refused() -> None:
 def test_json_fields_default_to_empty_values_only() -> None:
     with pytest.raises(ValueError, match="empty"):
         json_field(["not empty"])
+
+
+def test_a_watch_gathers_the_keys_written_and_undone() -> None:
+    from twins._runtime.collection import TenantState
+
+    spec = CollectionSpec.of(Gadget, name="gadgets", unique=("name",))
+    state = TenantState("t1", [spec], seed=1, size=1)
+    gadgets = state["gadgets"]
+    gadgets.insert({"id": "a", "name": "A"})
+    touched = gadgets.watch()
+    assert touched == set()
+    gadgets.insert({"id": "b", "name": "B"})
+    gadgets.update("a", size=5)
+    assert touched == {"a", "b"}
+    touched.clear()
+    state.take_pending()
+    gadgets.delete("b")
+    gadgets.update("a", size=6)
+    assert touched == {"a", "b"}
+    touched.clear()
+    state.rollback()  # a failed operation: its rows come back, and are gathered again
+    assert touched == {"a", "b"} and gadgets.get("b") is not None and gadgets.get("a")["size"] == 5

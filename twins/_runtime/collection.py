@@ -127,6 +127,15 @@ class Collection:
         self._unique: dict[str, dict[Any, Any]] = {f: {} for f in spec.unique}
         self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
         self.changes = 0  # counts every row added or removed (a replaced row is both): caches compare it
+        self._watchers: tuple[set[Any], ...] = ()
+
+    def watch(self) -> set[Any]:
+        """A set that gathers the key of every row added, replaced or removed from now on (undone
+        writes and rows other processes wrote included); whoever asked for it empties it as it reads
+        it, so a cache kept from the rows is brought up to date without walking them all."""
+        touched: set[Any] = set()
+        self._watchers = (*self._watchers, touched)
+        return touched
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -156,6 +165,8 @@ class Collection:
     def _add_indexes(self, row: Row) -> None:
         self.changes += 1
         key = row[self.spec.key]
+        for touched in self._watchers:
+            touched.add(key)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None:
@@ -168,6 +179,8 @@ class Collection:
     def _drop_indexes(self, row: Row) -> None:
         self.changes += 1
         key = row[self.spec.key]
+        for touched in self._watchers:
+            touched.add(key)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None and idx.get(value) == key:

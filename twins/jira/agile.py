@@ -106,7 +106,7 @@ def _agile_fields(call: Call, issue: Row) -> dict[str, Any]:
     base = call.base_url.rstrip("/")
     parent = call.state["jira_issues"].get(issue["parent_id"]) if issue["parent_id"] else None
     epic = None
-    if parent is not None and parent["type_id"] == EPIC_TYPE:
+    if parent is not None and config.base_type_id(parent["type_id"]) == EPIC_TYPE:
         epic = {
             "id": int(parent["id"]),
             "key": parent["key"],
@@ -297,7 +297,7 @@ NO_EPIC = "none"  # `POST /epic/none/issue` takes issues out of their epic
 def _epic(call: Call) -> Row:
     """The epic the path names: an existing issue of the Epic type."""
     row = issue_named(call.state, call.path["epicIdOrKey"])
-    if row is None or row["type_id"] != EPIC_TYPE:
+    if row is None or config.base_type_id(row["type_id"]) != EPIC_TYPE:
         raise call.error("not_found", "Epic does not exist or you do not have permission to see it.")
     return row
 
@@ -315,11 +315,11 @@ def move_to_epic(call: Call) -> None:
     for issue in _keys(call):
         if issue["id"] == epic_id:
             raise call.error("bad_request", "An epic cannot be added to itself.")
-        if issue["type_id"] == EPIC_TYPE and epic_id is not None:
+        if config.base_type_id(issue["type_id"]) == EPIC_TYPE and epic_id is not None:
             raise call.error(
                 "bad_request", f"Issue {issue['key']} is an epic and cannot be added to an epic."
             )
-        if issue["parent_id"] != epic_id and issue["type_id"] not in SUBTASK_TYPES:
+        if issue["parent_id"] != epic_id and config.base_type_id(issue["type_id"]) not in SUBTASK_TYPES:
             touch(call, issue, parent_id=epic_id)
 
 

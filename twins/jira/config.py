@@ -32,6 +32,34 @@ ISSUE_TYPES = [
     ("10004", "Epic", False, 1, "A collection of related bugs, stories, and tasks."),
     ("10005", "Subtask", True, -1, "Subtasks track small pieces of work that are part of a larger task."),
 ]
+TYPE_BY_ID = {t[0]: t for t in ISSUE_TYPES}
+# A team-managed (next-gen) project has issue types of its own, scoped to it: their ids are the
+# project's id times 100 plus the place of the site type they copy (project 10003's Task: 1000301).
+SCOPED_FROM = 1_000_000
+
+
+def scoped_type_id(project_id: str, base_id: str) -> str:
+    return str(int(project_id) * 100 + [t[0] for t in ISSUE_TYPES].index(base_id) + 1)
+
+
+def type_scope(ident: str) -> str | None:
+    """The project a project-scoped issue type belongs to, None for a type of the whole site."""
+    if not ident.isdigit() or int(ident) < SCOPED_FROM or not 1 <= int(ident) % 100 <= len(ISSUE_TYPES):
+        return None
+    return str(int(ident) // 100)
+
+
+def base_type_id(ident: str) -> str:
+    """The site type a project-scoped type copies (a site type is its own)."""
+    return ISSUE_TYPES[int(ident) % 100 - 1][0] if type_scope(ident) else ident
+
+
+def issue_type(ident: str) -> tuple[str, str, bool, int, str] | None:
+    """(id, name, subtask, hierarchy level, description) of a site or project-scoped type."""
+    base = TYPE_BY_ID.get(base_type_id(ident))
+    return None if base is None else (ident, *base[1:])
+
+
 # id, name, statusColor
 PRIORITIES = [
     ("1", "Highest", "#d04437"),

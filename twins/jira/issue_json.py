@@ -4,19 +4,17 @@ or ADF (v3), and the expansions (renderedFields, names, schema, transitions, cha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any
 
 from twins._runtime.collection import Row, TenantState
 from twins.jira import config, render
-from twins.jira.markup import as_adf, as_wiki, to_html
+from twins.jira.markup import as_adf, as_wiki
 from twins.jira.render import Site, stamp
 from twins.jira.workflow import available
 
 NAVIGABLE = [f.id for f in config.SYSTEM_FIELDS if f.navigable]
-EVERY = [f.id for f in config.SYSTEM_FIELDS]
+EVERY = [f.id for f in config.SYSTEM_FIELDS] + ["issuerestriction"]  # the last: team-managed only
 CUSTOM_IDS = [c[0] for c in config.CUSTOM_FIELDS]
-TEXT_FIELDS = ("description", "environment")
 
 
 def text(site: Site, doc: dict[str, Any] | None) -> Any:
@@ -59,11 +57,9 @@ def issue(
         "key": row["key"],
     }
     if "renderedFields" in expand:
-        out["renderedFields"] = {
-            **{k: None for k in chosen},
-            **{k: to_html(row[k]) if row[k] else None for k in TEXT_FIELDS if k in chosen},
-            "created": row["created"] and stamp(row["created"]),
-        }
+        from twins.jira.issue_rendered import rendered_fields  # it renders comments as this module does
+
+        out["renderedFields"] = rendered_fields(site, state, row, chosen)
     if "names" in expand:
         out["names"] = {f.id: f.name for f in config.SYSTEM_FIELDS if f.id in chosen}
         out["names"].update({c[0]: c[1] for c in config.CUSTOM_FIELDS if c[0] in chosen})
@@ -90,100 +86,126 @@ def all_fields(
 ) -> dict[str, Any]:
     """The issue's fields, rendered: the `wanted` ones (in that order), else every one. Only the
     wanted ones are worked out (a search asking for `summary,status` renders no comments)."""
-    makers = _field_makers(site, state, row)
-    names = list(makers) if wanted is None else [n for n in wanted if n in makers]
-    return {name: makers[name]() for name in names}
+    view = View(site, state, row)
+    if wanted is None:
+        names: Iterable[str] = FIELD_ORDER if row["parent_id"] else FIELD_ORDER_NO_PARENT
+    else:
+        names = wanted
+    out: dict[str, Any] = {}
+    for name in names:
+        maker = MAKERS.get(name)
+        if maker is not None:
+            out[name] = maker(view)
+    for name in ONLY_SOME:  # no parent (or one no longer there), not team-managed: no such field
+        if name in out and out[name] is None:
+            del out[name]
+    return out
 
 
-def _field_makers(site: Site, state: TenantState, row: Row) -> dict[str, Callable[[], Any]]:
-    issue_url = f"{site.api}/issue/{row['key']}"
-    issue_id = row["id"]
+class View:
+    """What the field makers read: the site, the state, the issue row, worked out values."""
 
-    def project() -> dict[str, Any]:
-        found = state["jira_projects"].get(row["project_id"])
-        assert found is not None
-        return render.project_short(site, found)
+    __slots__ = ("_tracking", "row", "site", "state")
 
-    def comments() -> dict[str, Any]:
-        found = [comment(site, state, c) for c in state["jira_comments"].where("issue_id", issue_id)]
-        total = len(found)
-        return {
-            "comments": found,
-            "self": f"{issue_url}/comment",
-            "maxResults": total,
-            "total": total,
-            "startAt": 0,
-        }
+    def __init__(self, site: Site, state: TenantState, row: Row) -> None:
+        self.site, self.state, self.row = site, state, row
+        self._tracking: dict[str, Any] | None = None
 
-    def worklogs() -> dict[str, Any]:
-        logs = [worklog(site, state, w) for w in state["jira_worklogs"].where("issue_id", issue_id)]
-        return {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]}
+    @property
+    def url(self) -> str:
+        return f"{self.site.api}/issue/{self.row['key']}"
 
-    worked_out: list[dict[str, Any]] = []
-
-    def tracking() -> dict[str, Any]:
-        if not worked_out:
-            logs = state["jira_worklogs"].where("issue_id", issue_id)
-            worked_out.append(time_tracking(sum(w["seconds"] for w in logs)))
-        return worked_out[0]
-
-    makers: dict[str, Callable[[], Any]] = {
-        "statuscategorychangedate": lambda: stamp(row["status_changed"] or row["created"]),
-        "issuetype": lambda: render.issue_type(site, row["type_id"]),
-        "project": project,
-        "fixVersions": lambda: _versions(site, state, row["fix_versions"]),
-        "resolution": lambda: render.resolution(site, row["resolution_id"]),
-        "resolutiondate": lambda: stamp(row["resolved"]),
-        "lastViewed": lambda: None,
-        "watches": lambda: {
-            "self": f"{issue_url}/watchers",
-            "watchCount": len(row["watchers"]),
-            "isWatching": site.viewer in row["watchers"],
-        },
-        "created": lambda: stamp(row["created"]),
-        "priority": lambda: render.priority(site, row["priority_id"]),
-        "labels": lambda: list(row["labels"]),
-        "versions": lambda: _versions(site, state, row["versions"]),
-        "issuelinks": lambda: links(site, state, row),
-        "assignee": lambda: render.user_of(site, state, row["assignee"]),
-        "updated": lambda: stamp(row["updated"]),
-        "status": lambda: render.status(site, row["status_id"]),
-        "components": lambda: [
-            render.component(site, c) for c in map(state["jira_components"].get, row["components"]) if c
-        ],
-        "description": lambda: text(site, row["description"]),
-        "summary": lambda: row["summary"],
-        "creator": lambda: render.user_of(site, state, row["creator"]),
-        "subtasks": lambda: [brief(site, s) for s in state["jira_issues"].where("parent_id", issue_id)],
-        "reporter": lambda: render.user_of(site, state, row["reporter"]),
-        "environment": lambda: text(site, row["environment"]),
-        "duedate": lambda: row["duedate"],
-        "votes": lambda: {
-            "self": f"{issue_url}/votes",
-            "votes": len(row["voters"]),
-            "hasVoted": site.viewer in row["voters"],
-        },
-        "comment": comments,
-        "worklog": worklogs,
-        "attachment": lambda: [
-            attachment(site, state, a) for a in state["jira_attachments"].where("issue_id", issue_id)
-        ],
-        "statusCategory": lambda: render.category(site, render.STATUS[row["status_id"]][2]),
-        "security": lambda: None,
-        **{name: partial(_pick, tracking, name) for name in TIME_TRACKING},
-    }
-    parent = state["jira_issues"].get(row["parent_id"]) if row["parent_id"] else None
-    if parent is not None:
-        makers["parent"] = lambda: brief(site, parent)
-    for ident in CUSTOM_IDS:
-        makers[ident] = partial(custom_value, site, state, ident, row["custom"].get(ident))
-    return makers
+    def tracking(self) -> dict[str, Any]:
+        if self._tracking is None:
+            logs = self.state["jira_worklogs"].where("issue_id", self.row["id"])
+            self._tracking = time_tracking(sum(w["seconds"] for w in logs))
+        return self._tracking
 
 
-def _pick(values: Callable[[], dict[str, Any]], name: str) -> Any:
-    return values()[name]
+def _project(v: View) -> dict[str, Any]:
+    found = v.state["jira_projects"].get(v.row["project_id"])
+    assert found is not None
+    return render.project_short(v.site, found)
 
 
+def _comments(v: View) -> dict[str, Any]:
+    found = [comment(v.site, v.state, c) for c in v.state["jira_comments"].where("issue_id", v.row["id"])]
+    total = len(found)
+    return {"comments": found, "self": f"{v.url}/comment", "maxResults": total, "total": total, "startAt": 0}
+
+
+def _worklogs(v: View) -> dict[str, Any]:
+    logs = [worklog(v.site, v.state, w) for w in v.state["jira_worklogs"].where("issue_id", v.row["id"])]
+    return {"startAt": 0, "maxResults": 20, "total": len(logs), "worklogs": logs[:20]}
+
+
+def _parent(v: View) -> dict[str, Any] | None:
+    parent = v.state["jira_issues"].get(v.row["parent_id"])
+    return brief(v.site, parent) if parent is not None else None
+
+
+def _restriction(v: View) -> dict[str, Any] | None:
+    project = v.state["jira_projects"].get(v.row["project_id"])
+    if project is None or not render.team_managed(project):
+        return None
+    return {"issuerestrictions": {}, "shouldDisplay": True}
+
+
+ONLY_SOME = ("parent", "issuerestriction")
+
+
+def _custom(ident: str) -> Callable[[View], Any]:
+    return lambda v: custom_value(v.site, v.state, ident, v.row["custom"].get(ident))
+
+
+def _tracked(name: str) -> Callable[[View], Any]:
+    return lambda v: v.tracking()[name]
+
+
+MAKERS: dict[str, Callable[[View], Any]] = {
+    "statuscategorychangedate": lambda v: stamp(v.row["status_changed"] or v.row["created"]),
+    "issuetype": lambda v: render.issue_type(v.site, v.row["type_id"]),
+    "project": _project,
+    "fixVersions": lambda v: _versions(v.site, v.state, v.row["fix_versions"]),
+    "resolution": lambda v: render.resolution(v.site, v.row["resolution_id"]),
+    "resolutiondate": lambda v: stamp(v.row["resolved"]),
+    "lastViewed": lambda v: None,
+    "watches": lambda v: {
+        "self": f"{v.url}/watchers",
+        "watchCount": len(v.row["watchers"]),
+        "isWatching": v.site.viewer in v.row["watchers"],
+    },
+    "created": lambda v: stamp(v.row["created"]),
+    "priority": lambda v: render.priority(v.site, v.row["priority_id"]),
+    "labels": lambda v: list(v.row["labels"]),
+    "versions": lambda v: _versions(v.site, v.state, v.row["versions"]),
+    "issuelinks": lambda v: links(v.site, v.state, v.row),
+    "assignee": lambda v: render.user_of(v.site, v.state, v.row["assignee"]),
+    "updated": lambda v: stamp(v.row["updated"]),
+    "status": lambda v: render.status(v.site, v.row["status_id"]),
+    "components": lambda v: [
+        render.component(v.site, c) for c in map(v.state["jira_components"].get, v.row["components"]) if c
+    ],
+    "description": lambda v: text(v.site, v.row["description"]),
+    "summary": lambda v: v.row["summary"],
+    "creator": lambda v: render.user_of(v.site, v.state, v.row["creator"]),
+    "subtasks": lambda v: [brief(v.site, s) for s in v.state["jira_issues"].where("parent_id", v.row["id"])],
+    "reporter": lambda v: render.user_of(v.site, v.state, v.row["reporter"]),
+    "environment": lambda v: text(v.site, v.row["environment"]),
+    "duedate": lambda v: v.row["duedate"],
+    "votes": lambda v: {
+        "self": f"{v.url}/votes",
+        "votes": len(v.row["voters"]),
+        "hasVoted": v.site.viewer in v.row["voters"],
+    },
+    "comment": _comments,
+    "worklog": _worklogs,
+    "attachment": lambda v: [
+        attachment(v.site, v.state, a) for a in v.state["jira_attachments"].where("issue_id", v.row["id"])
+    ],
+    "statusCategory": lambda v: render.category(v.site, render.STATUS[v.row["status_id"]][2]),
+    "security": lambda v: None,
+}
 TIME_TRACKING = (
     "timespent",
     "aggregatetimespent",
@@ -196,6 +218,14 @@ TIME_TRACKING = (
     "workratio",
     "timetracking",
 )
+
+
+MAKERS.update({name: _tracked(name) for name in TIME_TRACKING})
+MAKERS["parent"] = _parent
+MAKERS["issuerestriction"] = _restriction
+MAKERS.update({ident: _custom(ident) for ident in CUSTOM_IDS})
+FIELD_ORDER = list(MAKERS)
+FIELD_ORDER_NO_PARENT = [n for n in FIELD_ORDER if n != "parent"]
 
 
 def time_tracking(seconds: int) -> dict[str, Any]:

@@ -98,7 +98,10 @@ class Writer:
         if value is None:
             self.fail("issuetype", "Specify an issue type")
             return None
-        found = self.named("issuetype", value, [t[:2] for t in config.ISSUE_TYPES], "issue type")
+        table: list[tuple[str, ...]] = [t[:2] for t in config.ISSUE_TYPES]
+        if self.project:  # a team-managed project's own types come first: a name means those
+            table = [(t, render.TYPE[t][1]) for t in self.project["issue_types"]] + table
+        found = self.named("issuetype", value, table, "issue type")
         if found and self.project and found not in self.project["issue_types"]:
             self.fail("issuetype", "The issue type selected is invalid.")
             return None

@@ -29,6 +29,15 @@ ON_SCREEN = (
     "issuelinks",
 )
 # Operations an edit may apply to each field, where they are not the schema's default.
+RESTRICTION = {
+    "required": False,
+    "schema": {"type": "issuerestriction", "system": "issuerestriction"},
+    "name": "Restrict to",
+    "key": "issuerestriction",
+    "hasDefaultValue": False,
+    "operations": ["set"],
+    "allowedValues": [],
+}
 OPERATIONS = {"issuetype": [], "attachment": ["set", "copy"], "issuelinks": ["add", "copy"]}
 
 
@@ -72,6 +81,8 @@ def field_meta(
             project = state["jira_projects"].get(project_id)
             entry["allowedValues"] = [render.project_short(site, project)] if project else []
         out[ident] = entry
+    if config.type_scope(type_id):  # team-managed: who may see the issue
+        out["issuerestriction"] = RESTRICTION
     for ident, name, custom, schema_type, options in config.CUSTOM_FIELDS:
         entry = {
             "required": False,
@@ -129,6 +140,10 @@ def createmeta(call: Call) -> dict[str, Any]:
             if (type_ids or type_names) and t not in type_ids and entry["name"].lower() not in type_names:
                 continue
             entry["untranslatedName"] = entry["name"]
+            scope = config.type_scope(t)
+            if scope:  # a team-managed project's own type (createmeta names no entityId)
+                del entry["entityId"]
+                entry["scope"] = {"type": "PROJECT", "project": {"id": scope}}
             if with_fields:
                 entry["expand"] = "fields"
                 entry["fields"] = field_meta(site, call.state, p["id"], t)

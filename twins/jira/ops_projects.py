@@ -20,6 +20,14 @@ ISSUE_TYPES = {
     "business": [t[0] for t in config.ISSUE_TYPES if t[1] in ("Task", "Subtask")],
 }
 
+# Templates of team-managed (next-gen) software projects; every other template is company-managed.
+TEAM_MANAGED = frozenset(
+    {
+        "com.pyxis.greenhopper.jira:gh-simplified-agility-kanban",
+        "com.pyxis.greenhopper.jira:gh-simplified-agility-scrum",
+    }
+)
+
 
 def _key_error(call: Call, key: str) -> str | None:
     if not key:
@@ -41,13 +49,16 @@ def _key_error(call: Call, key: str) -> str | None:
 @projects.operation("POST", "/project", scope="manage:jira-project", write=True, status=201)
 def create_project(call: Call) -> dict[str, Any]:
     """A project of type `software` or `business` with the twin's workflow for that type; 201 with
-    its `self`, numeric `id` and `key`. Every bad field is named in `errors`."""
+    its `self`, numeric `id` and `key`. Every bad field is named in `errors`. A team-managed
+    template (`gh-simplified-agility-kanban` or `-scrum`) makes a team-managed software project,
+    whose issue types are its own."""
     body = call.require_body()
     key, name = body.text("key").strip(), body.text("name").strip()
     kind = body.text("projectTypeKey").strip()
+    template = body.text("projectTemplateKey")
     if not kind:
-        template = body.text("projectTemplateKey")
         kind = "business" if "jira-core" in template or "business" in template else "software"
+    team = template in TEAM_MANAGED
     lead = body.text("leadAccountId") or body.text("lead")
     errors: dict[str, str] = {}
     key_error = _key_error(call, key)
@@ -65,7 +76,13 @@ def create_project(call: Call) -> dict[str, Any]:
         errors["projectLead"] = "You must specify a valid project lead."
     if errors:
         raise FieldErrors(errors)
+    if team and kind != "software":
+        errors["projectTemplateKey"] = "The project template does not match the project type."
+        raise FieldErrors(errors)
     ident = next_id(call.state, "project")
+    types = ISSUE_TYPES[kind]
+    if team:  # a team-managed project: issue types of its own, copies of the site's
+        types = [config.scoped_type_id(ident, t) for t in types]
     call.state["jira_projects"].insert(
         {
             "id": ident,
@@ -74,7 +91,7 @@ def create_project(call: Call) -> dict[str, Any]:
             "project_type": kind,
             "lead": lead,
             "description": body.text("description"),
-            "issue_types": ISSUE_TYPES[kind],
+            "issue_types": types,
         }
     )
     return {"self": f"{site_of(call).api}/project/{ident}", "id": int(ident), "key": key}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from twins.jira import issue_json
@@ -44,20 +45,20 @@ def _page_end(args: Args) -> int | None:
     return start + min(size, TOKENS.most) + 1
 
 
-def _run(call: Call, args: Args, want: int | None = None) -> list[str]:
+def _run(call: Call, args: Args, want: int | None = None, lazy: bool = False) -> Sequence[str]:
     jql = args.get("jql") or ""
     if not isinstance(jql, str):
         raise call.style.invalid("jql", "must be a string")
     site = call.ext(JqlSites).site(call.state, call.caller.subject)
     try:
-        return search(jql, site, DEFAULT_ORDER, want)
+        return search(jql, site, DEFAULT_ORDER, want, lazy)
     except JqlError as exc:
         raise call.error("bad_request", exc.message) from None
     except RecursionError:  # parentheses nested past the parser's depth
         raise call.error("bad_request", "Error in the JQL Query: the query is nested too deeply.") from None
 
 
-def _render(call: Call, args: Args, ids: list[str], default_fields: list[str]) -> list[dict[str, Any]]:
+def _render(call: Call, args: Args, ids: Sequence[str], default_fields: list[str]) -> list[dict[str, Any]]:
     site = site_of(call)
     fields = issue_json.wanted_fields(_list(args, "fields", default_fields))
     expand_value = args.get("expand") or ""
@@ -78,7 +79,7 @@ def _enhanced(call: Call) -> list[dict[str, Any]]:
 
 def _legacy(call: Call) -> list[dict[str, Any]]:
     args = _options(call)
-    page = call.page(_run(call, args))
+    page = call.page(_run(call, args, lazy=True))  # `total` counted, only the page listed
     return _render(call, args, page, ["*navigable"])
 
 
@@ -92,4 +93,4 @@ for _method in ("GET", "POST"):
 
 @finder.operation("POST", "/search/approximate-count", scope=READ)
 def approximate_count(call: Call) -> dict[str, int]:
-    return {"count": len(_run(call, call.require_body()))}
+    return {"count": len(_run(call, call.require_body(), lazy=True))}

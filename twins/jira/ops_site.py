@@ -130,14 +130,31 @@ def fields(call: Call) -> list[dict[str, Any]]:
 
 @site_ops.operation("GET", "/issuetype", scope=READ)
 def issue_types(call: Call) -> list[dict[str, Any]]:
-    return [render.issue_type(site_of(call), t[0]) for t in config.ISSUE_TYPES]
+    """The site's issue types, then each team-managed project's own (with their `scope`)."""
+    site = site_of(call)
+    out = [render.issue_type(site, t[0]) for t in config.ISSUE_TYPES]
+    for p in call.state["jira_projects"]:
+        out.extend(scoped_type(site, t) for t in p["issue_types"] if config.type_scope(t))
+    return out
+
+
+def scoped_type(site: Site, ident: str) -> dict[str, Any]:
+    """An issue type with its `scope` when a team-managed project owns it, as Jira lists it."""
+    out = render.issue_type(site, ident)
+    scope = config.type_scope(ident)
+    if scope:
+        out["scope"] = {"type": "PROJECT", "project": {"id": scope}}
+    return out
 
 
 @site_ops.operation("GET", "/issuetype/{id}", scope=READ)
 def issue_type(call: Call) -> dict[str, Any]:
-    if call.path["id"] not in render.TYPE:
-        raise call.error("not_found", f"The issue type with id '{call.path['id']}' does not exist.")
-    return render.issue_type(site_of(call), call.path["id"])
+    ident = call.path["id"]
+    scope = config.type_scope(ident)
+    owner = call.state["jira_projects"].get(scope) if scope else None
+    if ident not in render.TYPE and (owner is None or ident not in owner["issue_types"]):
+        raise call.error("not_found", f"The issue type with id '{ident}' does not exist.")
+    return scoped_type(site_of(call), ident)
 
 
 @site_ops.operation("GET", "/priority", scope=READ)

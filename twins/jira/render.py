@@ -3,6 +3,7 @@ resolve on the twin (numeric ids and keys both) and dates as Jira writes them.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,19 @@ from twins.jira import config
 
 CATEGORY_BY_KEY = {key: (ident, key, color, name) for ident, key, color, name in config.CATEGORIES}
 STATUS = {s[0]: s for s in config.STATUSES}
-TYPE = {t[0]: t for t in config.ISSUE_TYPES}
+
+
+class _Types(dict[str, tuple[str, str, bool, int, str]]):
+    """Issue types by id: the site's, and (worked out from the id) the project-scoped ones."""
+
+    def __missing__(self, ident: str) -> tuple[str, str, bool, int, str]:
+        found = config.issue_type(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+
+TYPE = _Types({t[0]: t for t in config.ISSUE_TYPES})
 PRIORITY = {p[0]: p for p in config.PRIORITIES}
 RESOLUTION = {r[0]: r for r in config.RESOLUTIONS}
 
@@ -116,8 +129,19 @@ def issue_type(site: Site, ident: str) -> dict[str, Any]:
         "name": name,
         "subtask": subtask,
         "avatarId": avatar,
+        **({"entityId": entity_id(ident)} if config.type_scope(ident) else {}),
         "hierarchyLevel": level,
     }
+
+
+def entity_id(ident: str) -> str:
+    """The UUID Jira gives a team-managed project's issue type (derived from its id here)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"jira-issuetype:{ident}"))
+
+
+def team_managed(row: Row) -> bool:
+    """Whether a project is team-managed (next-gen): its issue types are its own."""
+    return any(config.type_scope(t) for t in row["issue_types"])
 
 
 def priority(site: Site, ident: str | None) -> dict[str, Any] | None:
@@ -147,7 +171,7 @@ def project_short(site: Site, row: Row) -> dict[str, Any]:
         "key": row["key"],
         "name": row["name"],
         "projectTypeKey": row["project_type"],
-        "simplified": False,
+        "simplified": team_managed(row),
         "avatarUrls": avatars(site, "project", "10400"),
     }
 
@@ -190,7 +214,7 @@ def project(site: Site, state: TenantState, row: Row, expand: set[str]) -> dict[
             "assigneeType": "UNASSIGNED",
             "versions": [version(site, v) for v in state["jira_versions"].where("project_id", row["id"])],
             "roles": {},
-            "style": "classic",
+            "style": "next-gen" if team_managed(row) else "classic",
             "isPrivate": False,
             "properties": {},
         }

@@ -3,10 +3,11 @@ never changed in place, so a row seen before by identity needs no new document).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from twins._runtime.collection import Row, TenantState
+from twins._runtime.collection import Collection, Row, TenantState
 from twins._runtime.context import TwinContext
 from twins.jira import config
 from twins.jira.jql import Change, FieldDef, Kind
@@ -23,46 +24,79 @@ HISTORY_COLUMNS = {
 }
 
 
+REF_COLLECTIONS = ("jira_components", "jira_versions", "jira_sprints", "jira_users")
+
+
+@dataclass
+class _Held:
+    """A tenant state's site: the issue rows it was built from (their keys touched since the last
+    sync gathered in `touched`), the row each document came from, and what the names were last read
+    from (change counts of the collections, the projects' ids, keys, names and issue types)."""
+
+    state: int
+    issues: Collection
+    site: MemorySite
+    touched: set[Any]
+    seen: dict[str, int] = field(default_factory=dict)
+    refs: tuple[object, ...] = ()
+
+
 class JqlSites:
-    """One `MemorySite` per tenant state, brought up to date before each search."""
+    """One `MemorySite` per tenant state, brought up to date before each search: built from every
+    issue once, then only from the issues written since (the collection gathers their keys)."""
 
     def __init__(self, ctx: TwinContext | None = None) -> None:
-        self._sites: dict[str, tuple[int, MemorySite, dict[str, int]]] = {}
-        self._seen_changes: dict[str, int] = {}  # the issue collection's change count last synced
+        self._sites: dict[str, _Held] = {}
+
+    def _held(self, state: TenantState) -> _Held:
+        held = self._sites.get(state.id)
+        collection = state["jira_issues"]
+        if held is None or held.state != id(state) or held.issues is not collection:
+            held = _Held(id(state), collection, MemorySite(), collection.watch())
+            self._sites[state.id] = held
+            for issue_id, row in collection.rows.items():
+                held.site.put(issue_id, document(state, row))
+                held.seen[issue_id] = id(row)
+            held.touched.clear()
+        return held
 
     def site(self, state: TenantState, current_user: str | None) -> MemorySite:
-        held = self._sites.get(state.id)
-        if held is None or held[0] != id(state):
-            held = (id(state), MemorySite(), {})
-            self._sites[state.id] = held
-        _, site, seen = held
+        held = self._held(state)
+        site = held.site
         site.now = datetime.fromtimestamp(state.clock.now(), UTC)
         site.current_user = current_user
-        refresh_refs(site, state)
-        collection = state["jira_issues"]
-        if self._seen_changes.get(state.id) == collection.changes and seen:
-            return site  # no issue added, replaced or removed since the last sync
-        rows = collection.rows
-        for issue_id in [i for i in seen if i not in rows]:
-            site.drop(issue_id)
-            del seen[issue_id]
-        for issue_id, row in rows.items():
-            if seen.get(issue_id) != id(row):
-                site.put(issue_id, document(state, row))
-                seen[issue_id] = id(row)
-        self._seen_changes[state.id] = collection.changes
+        refs = (
+            *(state[name].changes for name in REF_COLLECTIONS),
+            # a project row changes with every issue made in it (its next number): only what
+            # a query may name of it counts
+            *((p["id"], p["key"], p["name"], tuple(p["issue_types"])) for p in state["jira_projects"]),
+        )
+        if refs != held.refs:
+            refresh_refs(site, state)
+            held.refs = refs
+        if held.touched:
+            rows, seen = held.issues.rows, held.seen
+            touched = list(held.touched)
+            held.touched.clear()
+            for issue_id in touched:
+                row = rows.get(issue_id)
+                if row is None:
+                    site.drop(issue_id)
+                    seen.pop(issue_id, None)
+                elif seen.get(issue_id) != id(row):
+                    site.put(issue_id, document(state, row))
+                    seen[issue_id] = id(row)
         return site
 
     def note(self, state: TenantState, row: Row) -> None:
         """Index an issue a write just made or changed, so that the next search need not: Jira
         indexes as it writes. (Only a site already built; the next search still checks the rest.)"""
         held = self._sites.get(state.id)
-        if held is None or held[0] != id(state):
+        if held is None or held.state != id(state) or held.issues is not state["jira_issues"]:
             return
-        _, site, seen = held
-        if seen.get(row["id"]) != id(row):
-            site.put(row["id"], document(state, row))
-            seen[row["id"]] = id(row)
+        if held.seen.get(row["id"]) != id(row):
+            held.site.put(row["id"], document(state, row))
+            held.seen[row["id"]] = id(row)
 
 
 def history(state: TenantState, issue_id: str) -> list[Change]:
@@ -98,6 +132,10 @@ def refresh_refs(site: MemorySite, state: TenantState) -> None:
         refs["project"].add(p["id"], [p["id"], p["key"], p["name"]], p["name"].lower())
     for ident, name, *_ in config.ISSUE_TYPES:
         refs["issuetype"].add(ident, [ident, name], name.lower())
+    for p in state["jira_projects"]:
+        for ident in p["issue_types"]:
+            if config.type_scope(ident):  # a team-managed project's own type
+                refs["issuetype"].add(ident, [ident, config.TYPE_BY_ID[config.base_type_id(ident)][1]], ident)
     for rank, (ident, name, _cat, _d) in enumerate(config.STATUSES):
         refs["status"].add(ident, [ident, name], rank)
     for number, key, _color, name in config.CATEGORIES:

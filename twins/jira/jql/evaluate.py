@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -11,6 +12,7 @@ from twins.jira.jql import text
 from twins.jira.jql.dates import as_datetime
 from twins.jira.jql.errors import JqlError, bad_operator, cannot_sort, no_field
 from twins.jira.jql.history import history_predicate
+from twins.jira.jql.hits import Hits
 from twins.jira.jql.operands import Values, values
 from twins.jira.jql.parser import parse
 from twins.jira.jql.site import FieldDef, Kind, Site
@@ -34,21 +36,28 @@ class Compiled:
     test: Predicate
     lookup: Lookup | None = None
     residual: Predicate | None = None
+    exclude: Lookup | None = None  # a negated lookup: the ids to take away from another lookup's
 
 
-def search(jql: str, site: Site, default_order: Sequence[SortKey] = (), want: int | None = None) -> list[str]:
+def search(
+    jql: str, site: Site, default_order: Sequence[SortKey] = (), want: int | None = None, lazy: bool = False
+) -> Sequence[str]:
     """Ids of the issues `jql` selects on `site`, in the query's order (else `default_order`).
 
     With `want`, only the first `want` of them are needed (a page, and one more to tell whether
     another follows): ordered by one plain field, the issues are walked in that field's cached
-    order and the walk stops there, so a page costs the same whatever the number of hits."""
-    query = parse(jql)
+    order and the walk stops there, so a page costs the same whatever the number of hits.
+    With `lazy`, so ordered, the hits are counted from the indexes and listed only as far as the
+    slice taken of them (`Hits`): a page with the total, without sorting every hit."""
+    query = parsed(jql)
     compiled, order = compile_query(query, site)
     order = order or tuple(default_order)
     docs = site.issues()
-    walk = _sorted_walk(order, site, docs) if want is not None else None
+    walk = _sorted_walk(order, site, docs) if want is not None or lazy else None
     if walk is not None and want is not None:
         return _first_hits(compiled, walk, docs, want)
+    if walk is not None:
+        return _walked(compiled, walk, docs)
     if compiled.lookup is None:
         test = compiled.test
         hits = [i for i, doc in docs.items() if test(doc)]
@@ -80,9 +89,14 @@ def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]
     indexes narrow the rest (a rare value is found without testing every issue)."""
     test = compiled.test
     stretch = want * PROBE
-    hits = [i for i in islice(walk, stretch) if test(docs[i])]
-    if len(hits) >= want or len(walk) <= stretch:
-        return hits[:want]
+    hits: list[str] = []
+    for i in islice(walk, stretch):  # stops at the page's end: a common query fills it early
+        if test(docs[i]):
+            hits.append(i)
+            if len(hits) == want:
+                return hits
+    if len(walk) <= stretch:
+        return hits
     rest = islice(walk, stretch, None)
     if compiled.lookup is None:
         hits += islice((i for i in rest if test(docs[i])), want - len(hits))
@@ -94,6 +108,23 @@ def _first_hits(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]
 
 
 PROBE = 8  # issues tested one by one per hit wanted, before the indexes are asked
+
+
+@lru_cache(maxsize=256)
+def parsed(jql: str) -> Query:
+    """The syntax of a query (read-only, so shared: clients repeat the same few queries)."""
+    return parse(jql)
+
+
+def _walked(compiled: Compiled, walk: Sequence[str], docs: Mapping[str, Doc]) -> Sequence[str]:
+    """Every hit in the walk's order: listed when no index answers, else counted from the indexes."""
+    if compiled.lookup is None:
+        test = compiled.test
+        return [i for i in walk if test(docs[i])]
+    found, residual = compiled.lookup(), compiled.residual
+    if residual is not None:
+        found = {i for i in found if residual(docs[i])}
+    return Hits(walk, found)
 
 
 def _position(docs: Mapping[str, Doc]) -> Callable[[str], int]:
@@ -162,11 +193,18 @@ def _and(parts: list[Compiled]) -> Compiled:
     if not lookups:
         return Compiled(test)
     left = [p.test if p.lookup is None else p.residual for p in parts]
+    kept = [p.lookup for p in parts if p.lookup is not None and p.exclude is None]
+    excludes = [p.exclude for p in parts if p.exclude is not None]
+    if not kept:  # only negations: the first one whole, the others taken away from it
+        kept, excludes = [lookups[0]], excludes[1:]
 
     def intersect() -> set[str]:
-        sets = sorted((lookup() for lookup in lookups), key=len)
+        sets = sorted((lookup() for lookup in kept), key=len)
         first: set[str] = sets[0]
-        return first.intersection(*sets[1:])
+        out = first.intersection(*sets[1:])
+        for exclude in excludes:  # `status != Done`: Done's few ids taken away, no union of the rest
+            out.difference_update(exclude())
+        return out
 
     return Compiled(test, intersect, _all([t for t in left if t is not None]))
 
@@ -247,7 +285,10 @@ def _membership(field: FieldDef, wanted: Values, site: Site, negate: bool) -> Co
     if empty or not site.indexed(field):
         return Compiled(test)
     wanted_values = set(wanted.items)
-    return Compiled(test, lambda: site.candidates(field, wanted_values, negate))
+    lookup = lambda: site.candidates(field, wanted_values, negate)  # noqa: E731
+    if negate:
+        return Compiled(test, lookup, exclude=lambda: site.excluded(field, wanted_values))
+    return Compiled(test, lookup)
 
 
 def _ordering(field: FieldDef, name: str, wanted: Values, op: str, site: Site) -> Compiled:

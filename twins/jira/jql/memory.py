@@ -27,6 +27,8 @@ INDEXED = (
     "resolution",
 )
 
+EMPTY: frozenset[str] = frozenset()
+
 
 @dataclass
 class RefTable:
@@ -57,6 +59,7 @@ class MemorySite:
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # "ABC-1" -> ("ABC", 1)
     index: dict[str, dict[Hashable, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    unset: dict[str, set[str]] = field(default_factory=lambda: {key: set() for key in INDEXED})
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # sort key -> id -> dense rank
     orders: dict[tuple[str, bool], SortedOrder] = field(default_factory=dict)  # (key, descending)
 
@@ -97,12 +100,19 @@ class MemorySite:
         return field.key in INDEXED
 
     def candidates(self, field: FieldDef, values: Iterable[Hashable], negate: bool = False) -> set[str]:
+        if negate:
+            return set(self.docs).difference(self.excluded(field, values))
         table = self.index[field.key]
-        wanted = set(values)
         out: set[str] = set()
-        for value, ids in table.items():
-            if (value in wanted) != negate:
-                out |= ids
+        for value in set(values):
+            out |= table.get(value, EMPTY)
+        return out
+
+    def excluded(self, field: FieldDef, values: Iterable[Hashable]) -> set[str]:
+        table = self.index[field.key]
+        out = set(self.unset[field.key])
+        for value in set(values):
+            out |= table.get(value, EMPTY)
         return out
 
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
@@ -143,6 +153,8 @@ class MemorySite:
             value = doc.get(key)
             if value is not None:
                 self.index[key].setdefault(value, set()).add(issue_id)
+            else:
+                self.unset[key].add(issue_id)
 
     def drop(self, issue_id: str) -> None:
         old = self.docs.pop(issue_id, None)
@@ -157,6 +169,8 @@ class MemorySite:
             value = old.get(key)
             if value is not None:
                 self.index[key].get(value, set()).discard(issue_id)
+            else:
+                self.unset[key].discard(issue_id)
 
     def rename_key(self, old: str, new: tuple[str, int]) -> None:
         """Keep an old issue key resolvable after a move, as Jira does."""

@@ -96,6 +96,9 @@ class Site(Protocol):
     def candidates(self, field: FieldDef, values: Iterable[Hashable], negate: bool = False) -> set[str]:
         """Ids of the issues whose field holds one of `values` (with `negate`: another value)."""
 
+    def excluded(self, field: FieldDef, values: Iterable[Hashable]) -> set[str]:
+        """Ids of the issues `!=`/`NOT IN` these values leaves out: those holding one, or none."""
+
     def issues(self) -> Mapping[str, Mapping[str, Any]]:
         """Every issue the caller may see, by id."""
 
