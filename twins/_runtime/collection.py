@@ -127,6 +127,9 @@ class Collection:
         self._unique: dict[str, dict[Any, Any]] = {f: {} for f in spec.unique}
         self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
         self.changes = 0  # counts every row added or removed (a replaced row is both): caches compare it
+        # Render caches (twins/kit/renders.py): per render, key -> what was made from that row;
+        # a key's entries are dropped when its row is replaced or removed.
+        self.renders: dict[Any, dict[Any, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -168,6 +171,9 @@ class Collection:
     def _drop_indexes(self, row: Row) -> None:
         self.changes += 1
         key = row[self.spec.key]
+        if self.renders:
+            for kept in self.renders.values():
+                kept.pop(key, None)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None and idx.get(value) == key:

@@ -19,12 +19,13 @@ from twins.kit.outbox import (
     SlackSignature,
 )
 from twins.kit.pagers import BodyCursor, LinkAfter, OffsetTotal, TokenPages
+from twins.kit.renders import RowRender
 from twins.kit.twin import Kit, runtime_of
 
 __all__ = [
     "JIRA", "JIRA_RETRY", "OKTA", "OKTA_RETRY", "SLACK", "SLACK_RETRY", "Anonymous", "Args",
     "BasicOrBearer", "BodyCursor", "Call", "Caller", "Credential", "Delivery", "ErrorStyle", "Event",
     "Extensions", "HubSignature", "Kit", "LinkAfter", "OffsetTotal", "OktaTokens", "Operation",
-    "Outbox", "Registry", "Reply", "Retry", "SecretHeader", "SlackSignature", "SlackTokens",
+    "Outbox", "Registry", "Reply", "Retry", "RowRender", "SecretHeader", "SlackSignature", "SlackTokens",
     "TokenPages", "Upload", "runtime_of",
 ]  # fmt: skip
