@@ -128,6 +128,9 @@ class Collection:
         self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
         self.changes = 0  # counts every row added or removed (a replaced row is both): caches compare it
         self._watchers: tuple[set[Any], ...] = ()
+        # Render caches (twins/kit/renders.py): per render, key -> what was made from that row;
+        # a key's entries are dropped when its row is replaced or removed.
+        self.renders: dict[Any, dict[Any, Any]] = {}
 
     def watch(self) -> set[Any]:
         """A set that gathers the key of every row added, replaced or removed from now on (undone
@@ -181,6 +184,9 @@ class Collection:
         key = row[self.spec.key]
         for touched in self._watchers:
             touched.add(key)
+        if self.renders:
+            for kept in self.renders.values():
+                kept.pop(key, None)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None and idx.get(value) == key:

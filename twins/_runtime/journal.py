@@ -111,12 +111,25 @@ class Journal:
 def masked(e: Entry) -> Entry:
     """The entry as the journal stores it: no credential of the request in clear. (Response
     bodies, which may be large pages, are masked when read: what they hold the state holds too.)"""
-    path, sep, query = e.url.partition("?")
-    return e._replace(
-        url=path + sep + redact.query(query) if sep else e.url,
-        req_headers=redact.headers(e.req_headers),
-        req_body=redact.body(e.req_body, redact.content_type(e.req_headers)),
-        resp_headers=redact.headers(e.resp_headers),
+    url = e.url
+    if "?" in url:
+        path, sep, query = url.partition("?")
+        url = path + sep + redact.query(query)
+    req_body = e.req_body
+    if req_body:
+        req_body = redact.body(req_body, redact.content_type(e.req_headers))
+    return Entry(
+        e.seq,
+        e.tenant,
+        e.started,
+        e.duration,
+        e.method,
+        url,
+        redact.headers(e.req_headers),
+        req_body,
+        e.status,
+        redact.headers(e.resp_headers),
+        e.resp_body,
     )
 
 

@@ -35,9 +35,10 @@ def secret_name(name: str) -> bool:
 
 def headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
     """The header list with credential values masked (`Bearer xoxb-1` -> `Bearer REDACTED`)."""
-    if not any(key.lower() in SECRET_HEADERS for key, _ in raw):
-        return raw
-    return tuple((key, _mask_header(key, value)) for key, value in raw)
+    for key, _ in raw:
+        if key.lower() in SECRET_HEADERS:
+            return tuple((key, _mask_header(key, value)) for key, value in raw)
+    return raw
 
 
 def _mask_header(key: bytes, value: bytes) -> bytes:

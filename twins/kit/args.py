@@ -24,6 +24,7 @@ class Upload:
 
 
 _MISSING = object()
+_NO_MULTI: dict[str, list[str]] = {}  # shared, never changed
 
 
 class Args(Mapping[str, Any]):
@@ -36,11 +37,27 @@ class Args(Mapping[str, Any]):
         self._multi = dict(multi or {})
         self.style = style
 
+    @classmethod
+    def of(cls, values: dict[str, Any], style: ErrorStyle, multi: dict[str, list[str]] | None = None) -> Args:
+        """Arguments holding `values` (and `multi`) as they are, not copied: the runtime's, for
+        dicts it made for this request alone."""
+        args = cls.__new__(cls)
+        args._values = values
+        args._multi = _NO_MULTI if multi is None else multi
+        args.style = style
+        return args
+
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._values.get(name, default)
 
     def __len__(self) -> int:
         return len(self._values)

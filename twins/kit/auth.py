@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -41,18 +42,45 @@ class Caller:
     token: Row | None = None
 
 
-@dataclass(frozen=True)
 class Credential:
     """What a strategy reads from a request: headers (lower-case names), arguments, the tenant
     the request named (`X-Twin-Tenant`, host), the store and the twin's extensions (a bearer
-    token verifier keeps its keys there), and the request itself."""
+    token verifier keeps its keys there), and the request itself. Without `headers` given, they
+    are the request's, read when first asked for; `authorization` reads that one header."""
 
-    headers: Mapping[str, str]
-    args: Mapping[str, Any]
-    named_tenant: str | None
-    store: Store
-    extensions: Extensions
-    request: Request
+    __slots__ = ("_headers", "args", "extensions", "named_tenant", "request", "store")
+
+    def __init__(
+        self,
+        headers: Mapping[str, str] | None,
+        args: Mapping[str, Any],
+        named_tenant: str | None,
+        store: Store,
+        extensions: Extensions,
+        request: Request,
+    ) -> None:
+        self._headers = headers
+        self.args = args
+        self.named_tenant = named_tenant
+        self.store = store
+        self.extensions = extensions
+        self.request = request
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        if self._headers is None:
+            self._headers = self.request.headers
+        return self._headers
+
+    @property
+    def authorization(self) -> str:
+        """The Authorization header ("" without one): the first, as `headers` gives it."""
+        if self._headers is not None:
+            return self._headers.get("authorization", "")
+        for key, value in self.request.scope.get("headers") or ():
+            if key == b"authorization":
+                return bytes(value).decode("latin-1")
+        return ""
 
 
 class AuthStrategy(Protocol):
@@ -86,7 +114,11 @@ def token_row(store: Store, collection: str, field: str, token: str) -> tuple[Te
 
 def split_auth(headers: Mapping[str, str]) -> tuple[str, str]:
     """(scheme lower-cased, the rest) of the Authorization header; ("", "") without one."""
-    scheme, _, rest = headers.get("authorization", "").strip().partition(" ")
+    return _split(headers.get("authorization", ""))
+
+
+def _split(header: str) -> tuple[str, str]:
+    scheme, _, rest = header.strip().partition(" ")
     return scheme.lower(), rest.strip()
 
 
@@ -100,6 +132,26 @@ def as_scopes(value: Any) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def _scopes(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(str(s) for s in names if s)  # a token's set, made once (every call checks it)
+
+
+class Callers:
+    """Callers made from token rows, each kept while its token's row is the very same object
+    (rows are read-only: a change stores a new one) in the same tenant; a strategy's own."""
+
+    __slots__ = ("made",)
+
+    def __init__(self) -> None:
+        self.made: dict[Any, tuple[Row, str, Caller]] = {}
+
+    def of(self, key: Any, state: TenantState, row: Row, make: Callable[[], Caller]) -> Caller:
+        found = self.made.get(key)
+        if found is not None and found[0] is row and found[1] == state.id:
+            return found[2]
+        if len(self.made) > 4096:
+            self.made.clear()
+        caller = make()
+        self.made[key] = (row, state.id, caller)
+        return caller
 
 
 def _named_other(cred: Credential, state: TenantState) -> bool:
@@ -120,9 +172,10 @@ class SlackTokens:
     scoped: bool = True
     # The error code refusing a live token (Slack: `account_inactive` for a deactivated user's).
     refuse: Callable[[TenantState, Row], str | None] | None = None
+    callers: Callers = dataclasses.field(default_factory=Callers, init=False, compare=False, repr=False)
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, rest = split_auth(cred.headers)
+        scheme, rest = _split(cred.authorization)
         token = rest if scheme == "bearer" else str(cred.args.get("token") or "")
         if not token:
             raise TwinError(code="not_authed", status=200)
@@ -135,8 +188,13 @@ class SlackTokens:
         refused = self.refuse(state, row) if self.refuse is not None else None
         if refused:
             raise TwinError(code=refused, status=200)
-        return Caller(
-            state.id, str(row.get(self.subject, "")), "token", as_scopes(row.get(self.scopes_field)), row
+        return self.callers.of(
+            token,
+            state,
+            row,
+            lambda: Caller(
+                state.id, str(row.get(self.subject, "")), "token", as_scopes(row.get(self.scopes_field)), row
+            ),
         )
 
     def check(self, caller: Caller, scope: Scope) -> None:
@@ -176,9 +234,10 @@ class OktaTokens:
     vocabulary: frozenset[str] | None = None
     name: str = "okta"
     scoped: bool = True
+    callers: Callers = dataclasses.field(default_factory=Callers, init=False, compare=False, repr=False)
 
     def authenticate(self, cred: Credential) -> Caller:
-        header = cred.headers.get("authorization", "")
+        header = cred.authorization
         if not header:
             raise TwinError("Invalid session", code="E0000005", status=401)
         match = OKTA_AUTH.match(header.strip())
@@ -192,7 +251,9 @@ class OktaTokens:
             state, row = found
             if self.active is not None and not self.active(state, row):
                 raise okta_invalid_token()
-            return Caller(state.id, str(row[self.subject]), "ssws", None, row)
+            return self.callers.of(
+                token, state, row, lambda: Caller(state.id, str(row[self.subject]), "ssws", None, row)
+            )
         if self.bearer is not None:
             caller = self.bearer(cred, token)
             if caller is not None:
@@ -224,7 +285,7 @@ class BasicOrBearer:
     scoped: bool = True
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, rest = split_auth(cred.headers)
+        scheme, rest = _split(cred.authorization)
         if scheme == "basic":
             try:
                 email, _, token = base64.b64decode(rest, validate=True).decode().partition(":")

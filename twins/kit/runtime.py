@@ -39,7 +39,13 @@ def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, li
     raw: bytes = scope.get("query_string", b"")
     if not raw:
         return {}, None
-    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    text = raw.decode("latin-1")
+    if "%" in text:
+        pairs = parse_qsl(text, keep_blank_values=True)
+    else:  # nothing to unquote: `parse_qsl`'s pairs, without its per-call overhead
+        if "+" in text:
+            text = text.replace("+", " ")
+        pairs = [(name, value) for name, _, value in (p.partition("=") for p in text.split("&") if p)]
     single = dict(pairs)
     if len(single) == len(pairs):
         return single, None
@@ -49,20 +55,48 @@ def _parse_query(scope: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, li
     return single, multi
 
 
-def _json_answer(body: bytes, status: int, headers: dict[str, str], media_type: bytes) -> Response:
+def _raw_header(name: str, value: str) -> tuple[bytes, bytes]:
+    """A response header as Starlette writes it (name lower-cased), encoded once per pair."""
+    pair = _ENCODED.get((name, value))
+    if pair is None:
+        if len(_ENCODED) > 4096:  # values that keep changing (counters, dates): start over
+            _ENCODED.clear()
+        pair = _ENCODED[(name, value)] = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    return pair
+
+
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _json_answer(
+    body: bytes,
+    status: int,
+    headers: dict[str, str],
+    media_type: bytes,
+    request_id: tuple[bytes, bytes] | None = None,
+) -> Response:
     """`Response(body, status, headers, media_type=…)` for a JSON answer, its raw headers written
-    at once (as Starlette writes them: the given ones lower-cased, then length and type)."""
-    response = Response.__new__(Response)
-    response.status_code = status
-    response.background = None
-    response.body = body
-    raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+    at once (as Starlette writes them: the given ones lower-cased, then length and type);
+    `request_id` is a header after the given ones."""
+    raw = [_raw_header(key, value) for key, value in headers.items()]
+    if request_id is not None:
+        raw.append(request_id)
     if status >= 200 and status not in (204, 304) and not any(key in _OWN for key, _ in raw):
+        response = Response.__new__(Response)
+        response.status_code = status
+        response.background = None
+        response.body = body
         raw.append((b"content-length", str(len(body)).encode()))
         raw.append((b"content-type", media_type))
         response.raw_headers = raw
         return response
+    if request_id is not None:
+        headers = {**headers, request_id[0].decode("latin-1"): request_id[1].decode("latin-1")}
     return Response(body, status, headers, media_type=media_type.decode("latin-1"))
+
+
+def _raw_name(name: str) -> bytes:
+    return _raw_header(name, "")[0]
 
 
 _OWN = (b"content-length", b"content-type")
@@ -144,39 +178,39 @@ class KitRuntime:
 
     async def serve(self, op: Operation, request: Request) -> Response:
         """Answer one request to `op`; errors in the operation's own style, if it has one."""
-        if op.style is None:
-            return await self._serve(op, request, self.style)
-        try:
-            return await self._serve(op, request, op.style)
-        except TwinError as error:
-            return op.style.render(error, request)
-
-    async def _serve(self, op: Operation, request: Request, style: ErrorStyle) -> Response:
-        self.start()
-        stamp = self.kit.answer_headers
-        if stamp is None:
-            return await self._answer(op, request, style, [None])
+        if not self.extensions.started:
+            self.start()
+        style = self.style if op.style is None else op.style
         seen: list[Caller | None] = [None]
         try:
             return await self._answer(op, request, style, seen)
-        except TwinError as error:  # the answer's own headers win
-            error.headers = {**stamp(op, seen[0]), **error.headers}
-            raise
+        except TwinError as error:
+            stamp = self.kit.answer_headers
+            if stamp is not None:  # the answer's own headers win
+                error.headers = {**stamp(op, seen[0]), **error.headers}
+            if op.style is None:
+                raise
+            return op.style.render(error, request)
 
     async def _answer(
         self, op: Operation, request: Request, style: ErrorStyle, seen: list[Caller | None]
     ) -> Response:
-        query, multi = _parse_query(request.scope)
+        scope = request.scope
+        query, multi = _parse_query(scope)
         if op.method == RPC:  # the credential may be in the body: read it first
-            if any("\x00" in value for value in query.values()):
+            if query and any("\x00" in value for value in query.values()):
                 raise style.bad_body("nul")
             body, has_body = await self._body(op, request, style)
-            if multi is None and body and query and not body.keys().isdisjoint(query):
-                multi = {key: [value] for key, value in query.items()}  # the query's, as sent
-            args = Args({**query, **body}, style, multi)
+            if not body:
+                values = query
+            else:
+                if multi is None and query and not body.keys().isdisjoint(query):
+                    multi = {key: [value] for key, value in query.items()}  # the query's, as sent
+                values = {**query, **body}
+            args = Args.of(values, style, multi)
             caller = self._caller(op, request, args)
         else:  # the credential first: a bad one is refused before its body is read, as vendors do
-            args = Args(query, style, multi)
+            args = Args.of(query, style, multi)
             caller = self._caller(op, request, args)
             body, has_body = await self._body(op, request, style)
         seen[0] = caller
@@ -185,16 +219,15 @@ class KitRuntime:
             raise style.error(style.http_codes[404], f"tenant {caller.tenant!r} does not exist", status=404)
         if self.kit.before_call is not None:  # time-driven work that is due (scheduled messages)
             state = await self.kit.before_call(self.ctx, state)
-        headers: dict[str, str] = {}
-        if self.kit.answer_headers is not None:
-            headers.update(self.kit.answer_headers(op, caller))
+        stamp = self.kit.answer_headers
+        headers: dict[str, str] = {} if stamp is None else dict(stamp(op, caller))
         if op.rate is not None:
             decision = self._rate(op, state, caller, style, args)
             if decision is not None and style.rate_headers_always:
                 headers.update(style.rate_limit_headers(decision))
         call = Call(
-            op, state, dict(request.path_params), args, Args(body, style), caller, style,
-            self.extensions, self.ctx.base_url(request), request.scope.get("path", ""), has_body,
+            op, state, dict(request.path_params), args, Args.of(body, style), caller, style,
+            self.extensions, self.ctx.base_url(request), scope.get("path", ""), has_body,
             outbox=self.outbox, headers=request.headers,
         )  # fmt: skip
         if op.before is not None:
@@ -274,15 +307,19 @@ class KitRuntime:
         return data, True
 
     def _caller(self, op: Operation, request: Request, args: Args) -> Caller:
-        named = request.scope.get("state", {}).get("twin_tenant")
+        state = request.scope.get("state")
+        named = state.get("twin_tenant") if state else None
         if op.auth is None:
             return Caller(str(named or self.ctx.settings.default_tenant), "", "anonymous")
         tenant = str(named) if named else None
-        cred = Credential(request.headers, args, tenant, self.ctx.store, self.extensions, request)
+        cred = Credential(None, args, tenant, self.ctx.store, self.extensions, request)
         caller = op.auth.authenticate(cred)
         if op.scope is not None:
             op.auth.check(caller, op.scope)
-        self.ctx.use_tenant(request, caller.tenant)
+        if state is None:
+            self.ctx.use_tenant(request, caller.tenant)
+        else:
+            state["twin_tenant"] = caller.tenant
         return caller
 
     def _rate(
@@ -318,21 +355,29 @@ class KitRuntime:
     def _reply(
         self, op: Operation, call: Call, result: Any, headers: dict[str, str], style: ErrorStyle
     ) -> Response:
-        reply = result if isinstance(result, Reply) else Reply(result)
-        headers.update(reply.headers)
-        body = reply.body
+        if isinstance(result, Reply):
+            headers.update(result.headers)
+            body, status = result.body, result.status or op.status
+        else:
+            body, status = result, op.status
         if call.paged is not None and op.page is not None:
             body = op.page.finish(call, body, headers, call.paged)
         if op.method == RPC:
             body = self.kit.envelope(body)
-        if style.request_id_header:
-            headers.setdefault(style.request_id_header, style.request_id())
-        status = reply.status or op.status
+        named_id = style.request_id_header
         if body is None and op.method != RPC:
+            if named_id:
+                headers.setdefault(named_id, style.request_id())
             return Response(status_code=status, headers=headers)
+        request_id = None
+        if named_id and named_id not in headers:  # a fresh value each time: encoded on its own
+            request_id = (_raw_name(named_id), style.request_id().encode("latin-1"))
         if isinstance(body, bytes):
             # JSON already encoded (a render cache's output), or content as it is (a download)
             # when the handler gave it a Content-Type of its own
-            own_type = any(name.lower() == "content-type" for name in headers)
-            return Response(body, status, headers, media_type=None if own_type else style.media_type)
-        return _json_answer(self.kit.encode(body), status, headers, style.media_bytes)
+            if any(name.lower() == "content-type" for name in headers):
+                if named_id and request_id is not None:
+                    headers[named_id] = request_id[1].decode("latin-1")
+                return Response(body, status, headers)
+            return _json_answer(body, status, headers, style.media_bytes, request_id)
+        return _json_answer(self.kit.encode(body), status, headers, style.media_bytes, request_id)

@@ -1,10 +1,11 @@
-"""Rendered messages, remembered per tenant state: each message's wire dict and JSON text, and each
-channel's history in timestamp order, so that reading a channel does not render it again.
+"""Rendered messages: each message's wire dict and JSON text, kept by the runtime's render cache
+(`MESSAGE`, twins/kit/renders.py), and each channel's history in timestamp order, remembered per
+tenant state, so that reading a channel does not render it again.
 
 Rows are never changed in place (`Collection.update` stores a new dict), so a row object stands
-for one version of a message: a remembered rendering is used only while the collection still
-holds that very row object. What a message renders from besides its own row is checked too:
-the workspace's team id and its apps (the `bot_profile` block; any change to them forgets every
+for one version of a message: a kept rendering is used only while the collection still holds
+that very row object. What a message renders from besides its own row is checked too: the
+workspace's team id and its apps (the `bot_profile` block; any change to them forgets every
 rendering), and for a thread reply the parent row (`parent_user_id`). Messages with files are
 rendered afresh every time (file rows and the request's base URL go into them). A new tenant
 state (reset, restore, reload) starts with nothing remembered.
@@ -20,6 +21,7 @@ from weakref import WeakKeyDictionary
 
 from twins._runtime.collection import Row, TenantState
 from twins.kit.ready import Encoded, EncodedObject, encode
+from twins.kit.renders import RowRender
 from twins.slack import schemas
 from twins.slack.errors import SlackError
 
@@ -80,7 +82,6 @@ class TenantCache:
     team_id: str | None = None
     apps: list[Row] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    messages: dict[str, Rendering] = field(default_factory=dict)
     channels: dict[str, HistoryView] = field(default_factory=dict)
     micros: dict[str, int] = field(default_factory=dict)
 
@@ -98,7 +99,6 @@ def cache_of(state: TenantState) -> TenantCache:
     if team_id != cache.team_id or apps != cache.apps:
         cache.team_id, cache.apps = team_id, apps
         cache.profiles.clear()
-        cache.messages.clear()
         cache.channels.clear()
     return cache
 
@@ -112,25 +112,29 @@ def bot_profile(state: TenantState, bot_id: str, cache: TenantCache | None = Non
     return profile
 
 
-def rendering(state: TenantState, row: Row, cache: TenantCache | None = None, base: str = "") -> Rendering:
-    """The rendering of this version of the message (made now if none is remembered)."""
-    cache = cache or cache_of(state)
+def _render(state: TenantState, row: Row, extra: tuple[Row | None, str]) -> Rendering:
+    parent, base = extra
+    profile = bot_profile(state, row["bot_id"]) if row["bot_id"] else None
+    return Rendering(row, parent, schemas.message(row, state, profile=profile, base=base))
+
+
+def _team_and_apps(state: TenantState) -> tuple[str, int]:
+    return schemas.team_id(state), state["apps"].changes
+
+
+# Kept by the runtime per message version and thread parent; messages with files are not kept
+# (file rows and the request's base URL go into them); a change of team id or apps forgets all.
+MESSAGE = RowRender(
+    "messages", _render, depends=_team_and_apps, keep=lambda row: not row["files"], name="slack.message"
+)
+
+
+def rendering(state: TenantState, row: Row, base: str = "") -> Rendering:
+    """The rendering of this version of the message (made now if none is kept)."""
     parent = None
     if row["thread_ts"] and row["thread_ts"] != row["ts"]:
         parent = state["messages"].get(f"{row['channel']}/{row['thread_ts']}")
-    found = cache.messages.get(row["id"])
-    if found is not None and found.row is row and found.parent is parent:
-        return found
-    profile = bot_profile(state, row["bot_id"], cache) if row["bot_id"] else None
-    made = Rendering(row, parent, schemas.message(row, state, profile=profile, base=base))
-    if row["files"] or state["messages"].get(row["id"]) is not row:
-        # File rows and the request's base URL go into it; or it is an old version (the
-        # previous message of an edit): not remembered.
-        return made
-    if len(cache.messages) > 2 * len(state["messages"]) + 256:
-        cache.messages.clear()  # forget deleted messages' renderings now and then
-    cache.messages[row["id"]] = made
-    return made
+    return MESSAGE(state, row, (parent, base if row["files"] else ""))
 
 
 def message(row: Row, state: TenantState, base: str = "") -> dict[str, Any]:
@@ -146,8 +150,7 @@ def encoded_message(row: Row, state: TenantState, base: str = "") -> EncodedObje
 
 def messages(state: TenantState, rows: list[Row], base: str = "") -> Encoded:
     """The rendered messages of `rows`, in order, with their JSON text."""
-    cache = cache_of(state)
-    made = [rendering(state, row, cache, base) for row in rows]
+    made = [rendering(state, row, base) for row in rows]
     return Encoded([m.wire for m in made], b"[" + b",".join([m.json() for m in made]) + b"]")
 
 
@@ -204,13 +207,12 @@ def history_page(state: TenantState, view: HistoryView, first: int, end: int, ba
     when it is the same one)."""
     if view.page is not None and view.page[:2] == (first, end):
         return view.page[2]
-    cache = cache_of(state)
     made = []
     keep = True
     for i in range(first, end):
         one = view.renderings[i]
         if one is None:
-            one = rendering(state, view.history[i], cache, base)
+            one = rendering(state, view.history[i], base)
             if view.history[i]["files"]:
                 keep = False
             else:
