@@ -357,7 +357,7 @@ async def test_order_kept_and_retry_once_on_5xx(
 
 
 async def test_final_failure_is_logged_and_4xx_not_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery, okta_tenant: str
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -369,7 +369,7 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
 
     def failures() -> list[dict[str, Any]]:
         return [
-            r for r in hooks.deliveries("default", kind="event") if r["final"] and r["status"] == "failed"
+            r for r in hooks.deliveries(okta_tenant, kind="event") if r["final"] and r["status"] == "failed"
         ]
 
     await wait_for(lambda: len(failures()) == 2)
@@ -385,14 +385,16 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
 
 
 async def test_timeout_is_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery, okta_tenant: str
 ) -> None:
     app, uri = receiver
     await verified_hook(client, uri)
     app.delays.append(1.0)  # longer than the (test) timeout of 0.5 s
     event = await emit(okta_app, "user.lifecycle.create")
-    await wait_for(lambda: any(r["status"] == "delivered" for r in hooks.deliveries("default", kind="event")))
-    first, second = hooks.deliveries("default", kind="event")
+    await wait_for(
+        lambda: any(r["status"] == "delivered" for r in hooks.deliveries(okta_tenant, kind="event"))
+    )
+    first, second = hooks.deliveries(okta_tenant, kind="event")
     assert first["error"] == "timeout" and second["attempt"] == 1
     assert app.events()[-1] == event
 
@@ -477,7 +479,7 @@ async def test_worker_runs_with_the_app_lifespan(receiver: Any) -> None:
 
 
 async def test_reload_and_restore_neither_repeat_nor_lose_events(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, hooks: HookDelivery, okta_tenant: str
 ) -> None:
     app, uri = receiver
     ctx = okta_app.state.twin
@@ -493,7 +495,7 @@ async def test_reload_and_restore_neither_repeat_nor_lose_events(
     await deliver("after the snapshot")
     assert (await client.post("/_twin/restore", json={"name": "s1"})).status_code == 200
     await deliver("after the restore")
-    ctx.store._reload("default")  # the tenant read back from the database: same history
+    ctx.store._reload(okta_tenant)  # the tenant read back from the database: same history
     await deliver("after the reload")
     await asyncio.sleep(0.3)
     assert [e["displayMessage"] for e in app.events()] == [
