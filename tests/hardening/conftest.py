@@ -1,8 +1,11 @@
-"""Fixtures for bad-input checks: each twin served in process, with its vendor credentials."""
+"""Fixtures for bad-input checks: each twin served in process, with its vendor credentials.
+
+`vendor` gives each test a fresh tenant of a twin built once per session; `make_vendor` builds a
+twin of its own for tests that need other settings or stop it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.tenants import TENANT_HEADER, fresh_tenant
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
 from twins.okta import create_service as okta_service
@@ -49,9 +53,10 @@ def build(name: str, **settings: Any) -> FastAPI:
     return build_app(service, Settings.from_env(**options))
 
 
-async def open_vendor(name: str, app: FastAPI) -> Vendor:
+async def open_vendor(name: str, app: FastAPI, tenant: str | None = None) -> Vendor:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    headers = {TENANT_HEADER: tenant} if tenant else None
+    http = httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers)
     ctx = app.state.twin
     creds = dict(ctx.service.credentials(ctx.default_state(), "http://testserver"))
     return Vendor(name, app, http, creds)
@@ -76,8 +81,22 @@ async def make_vendor() -> AsyncIterator[VendorFactory]:
         vendor.app.state.twin.store.stop()
 
 
+@pytest.fixture(scope="session")
+def session_apps() -> Iterator[dict[str, FastAPI]]:
+    """Each twin with the default settings of `build`, built on first use."""
+    apps: dict[str, FastAPI] = {}
+    yield apps
+    for app in apps.values():
+        app.state.twin.store.stop()
+
+
 @pytest.fixture(params=["slack", "okta"])
-async def vendor(request: pytest.FixtureRequest, make_vendor: VendorFactory) -> Vendor:
-    """Each twin in turn."""
-    made: Vendor = await make_vendor(request.param)
-    return made
+async def vendor(request: pytest.FixtureRequest, session_apps: dict[str, FastAPI]) -> AsyncIterator[Vendor]:
+    """Each twin in turn, with a fresh tenant of it."""
+    name: str = request.param
+    if name not in session_apps:
+        session_apps[name] = build(name)
+    with fresh_tenant(session_apps[name]) as tenant:
+        made = await open_vendor(name, session_apps[name], tenant)
+        yield made
+        await made.http.aclose()

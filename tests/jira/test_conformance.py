@@ -25,6 +25,7 @@ from tests.support.conformance import (
     exclusions_are_documented,
 )
 from tests.support.servers import serve_app
+from tests.support.tenants import fresh_tenant
 from twins._runtime.app import build_app
 from twins._runtime.coverage import route_matcher
 from twins._runtime.settings import Settings
@@ -80,11 +81,25 @@ schema = schemathesis.openapi.from_path(SPEC, config=CONFIG).include(
 )
 
 
-@pytest.fixture
-def twin() -> Iterator[tuple[str, tuple[str, str], dict[str, str]]]:
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Any, str]]:
+    """One twin over real HTTP for the module; each operation gets a fresh site (tenant) of it."""
     app = _app()
-    ctx = app.state.twin
-    state = ctx.default_state()
+    with serve_app(app) as url:
+        yield app, url
+    app.state.twin.store.stop()
+
+
+@pytest.fixture
+def twin(served: tuple[Any, str]) -> Iterator[tuple[str, tuple[str, str], dict[str, str]]]:
+    app, url = served
+    with fresh_tenant(app) as tenant:
+        yield url, *site(app.state.twin, tenant)
+
+
+def site(ctx: Any, tenant: str) -> tuple[tuple[str, str], dict[str, str]]:
+    """The credentials of a tenant and valid values for path parameters that name its things."""
+    state = ctx.store.get(tenant)
     creds = ctx.service.credentials(state, "")
     issue = next(iter(state["jira_issues"]))
     comment = next(iter(state["jira_comments"]))
@@ -96,9 +111,7 @@ def twin() -> Iterator[tuple[str, tuple[str, str], dict[str, str]]]:
         "issueTypeId": "10001",
         "idOrName": "Done",
     }
-    with serve_app(app) as url:
-        yield url, (creds["email"], creds["api_token"]), values
-    ctx.store.stop()
+    return (creds["email"], creds["api_token"]), values
 
 
 @schema.parametrize()

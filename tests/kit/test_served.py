@@ -51,7 +51,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded machine takes a while to import the twins
         while True:
             try:
                 if httpx.get(f"{url}/_twin/health", timeout=1).status_code == 200:
@@ -59,7 +59,8 @@ def served(tmp_path: Path) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                proc.kill()  # still running: reading its output to the end would wait forever
+                out = proc.communicate()[0].decode(errors="replace")
                 raise RuntimeError(f"twins serve example did not start:\n{out}")
             time.sleep(0.1)
         yield url

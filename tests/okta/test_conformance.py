@@ -10,7 +10,6 @@ SCHEMA_EXCLUDED says why the spec (or the twin, LIMITATIONS.md) differs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ from tests.support.conformance import (
     examples,
     exclusions_are_documented,
 )
-from tests.support.servers import serve_app
 from twins._runtime.coverage import route_matcher
 
 pytestmark = pytest.mark.reference
@@ -100,15 +98,12 @@ def arrange(state: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def twin() -> Iterator[tuple[str, str, dict[str, str]]]:
-    app: FastAPI = make_app()
-    ctx = app.state.twin
+def twin(okta_app: FastAPI, org_url: str) -> tuple[str, str, dict[str, str]]:
+    """The session's twin over real HTTP, with a fresh org for this operation."""
+    ctx = okta_app.state.twin
     state = ctx.default_state()
     token = str(ctx.service.credentials(state, "")["api_token"])
-    with serve_app(app) as url:
-        ctx.settings.public_url = url
-        yield url, token, arrange(state)
-    ctx.store.stop()
+    return org_url, token, arrange(state)
 
 
 @schema.parametrize()

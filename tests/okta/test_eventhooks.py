@@ -82,13 +82,15 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 async def outbox(okta_app: FastAPI) -> AsyncIterator[Outbox]:
     """The twin's outbox, fast to give up in tests; its workers stopped afterwards."""
     box = hooks.outbox_of(okta_app.state.twin)
-    box.retry = replace(box.retry, timeout=0.5)
+    retry = box.retry
+    box.retry = replace(retry, timeout=0.5)
     yield box
     box.close()
+    box.retry = retry
 
 
-def attempts(box: Outbox, **fields: Any) -> list[dict[str, Any]]:
-    return box.log.matching("default", **fields)
+def attempts(box: Outbox, tenant: str, **fields: Any) -> list[dict[str, Any]]:
+    return box.log.matching(tenant, **fields)
 
 
 def hook_body(uri: str, items: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -116,12 +118,14 @@ async def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def emit(
-    app: FastAPI, event_type: str, message: str = "Create okta user", tenant: str = "default", **kw: Any
+    app: FastAPI, event_type: str, message: str = "Create okta user", tenant: str = "", **kw: Any
 ) -> dict[str, Any]:
-    """A System Log event, written as an operation's write is (through the kit, whose outbox
-    delivers its events once the write is durable)."""
-    row = await runtime_of(app.state.twin).write(
-        tenant, lambda st, _events: logs.emit(st, event_type, message, **kw)
+    """A System Log event in `tenant` (the app's default: this test's org), written as an
+    operation's write is (through the kit, whose outbox delivers its events once the write is
+    durable)."""
+    ctx = app.state.twin
+    row = await runtime_of(ctx).write(
+        tenant or ctx.settings.default_tenant, lambda st, _events: logs.emit(st, event_type, message, **kw)
     )
     return dict(row["data"])
 
@@ -295,7 +299,7 @@ async def test_management_leaves_system_log_events(client: httpx.AsyncClient, re
 
 # --- delivery ----------------------------------------------------------------------------------
 async def test_delivers_subscribed_events_in_okta_envelope(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -329,7 +333,7 @@ async def test_delivers_subscribed_events_in_okta_envelope(
 
 
 async def test_only_active_verified_hooks_receive(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     await client.post("/api/v1/eventHooks", json=hook_body(uri))  # never verified
@@ -345,7 +349,7 @@ async def test_only_active_verified_hooks_receive(
 
 
 async def test_order_kept_and_retry_once_on_5xx(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     await verified_hook(client, uri, items=["user.lifecycle.create", "user.lifecycle.activate"])
@@ -366,7 +370,7 @@ async def test_order_kept_and_retry_once_on_5xx(
 
 
 async def test_final_failure_is_logged_and_4xx_not_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -377,7 +381,8 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
     await wait_for(lambda: len(app.posts()) == 3)
 
     def failures() -> list[dict[str, Any]]:
-        return [r for r in attempts(outbox, kind="event") if r["final"] and r["status"] == "failed"]
+        logged = attempts(outbox, okta_tenant, kind="event")
+        return [r for r in logged if r["final"] and r["status"] == "failed"]
 
     await wait_for(lambda: len(failures()) == 2)
     assert [r["http_status"] for r in failures()] == [500, 401]
@@ -392,14 +397,16 @@ async def test_final_failure_is_logged_and_4xx_not_retried(
 
 
 async def test_timeout_is_retried(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     await verified_hook(client, uri)
     app.delays.append(1.0)  # longer than the (test) timeout of 0.5 s
     event = await emit(okta_app, "user.lifecycle.create")
-    await wait_for(lambda: any(r["status"] == "delivered" for r in attempts(outbox, kind="event")))
-    first, second = attempts(outbox, kind="event")
+    await wait_for(
+        lambda: any(r["status"] == "delivered" for r in attempts(outbox, okta_tenant, kind="event"))
+    )
+    first, second = attempts(outbox, okta_tenant, kind="event")
     assert first["error"] == "timeout" and second["attempt"] == 1
     assert app.events()[-1] == event
 
@@ -424,7 +431,7 @@ async def test_verification_retried_once_on_error(client: httpx.AsyncClient, rec
 
 
 async def test_changed_channel_stops_delivery_until_verified(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     hook = await verified_hook(client, uri)
@@ -478,7 +485,7 @@ async def test_outbox_stops_with_the_app_lifespan(receiver: Any) -> None:
 
 
 async def test_failed_delivery_is_retried_on_the_schedule_and_logged(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     """A 5xx is retried after the schedule's pause (Okta: once, at once; here after 0.3 s), and
     both attempts are in the attempt log of the admin API."""
@@ -510,7 +517,7 @@ async def test_failed_delivery_is_retried_on_the_schedule_and_logged(
 
 
 async def test_reload_and_restore_neither_repeat_nor_lose_events(
-    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    client: httpx.AsyncClient, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     app, uri = receiver
     ctx = okta_app.state.twin
@@ -526,7 +533,7 @@ async def test_reload_and_restore_neither_repeat_nor_lose_events(
     await deliver("after the snapshot")
     assert (await client.post("/_twin/restore", json={"name": "s1"})).status_code == 200
     await deliver("after the restore")
-    ctx.store._reload("default")  # the tenant read back from the database: same history
+    ctx.store._reload(okta_tenant)  # the tenant read back from the database: same history
     await deliver("after the reload")
     await asyncio.sleep(0.3)
     assert [e["displayMessage"] for e in app.events()] == [
@@ -538,7 +545,7 @@ async def test_reload_and_restore_neither_repeat_nor_lose_events(
 
 
 async def test_end_to_end_over_http_with_the_sdk(
-    okta_client: Any, org_url: str, receiver: Any, okta_app: FastAPI, outbox: Outbox
+    okta_client: Any, org_url: str, receiver: Any, okta_app: FastAPI, outbox: Outbox, okta_tenant: str
 ) -> None:
     """An app registers and verifies its hook with the SDK, then a user made through the API
     arrives at the hook (the worker runs on the server's loop)."""

@@ -49,11 +49,11 @@ async def test_sdk_lists_events_as_log_event_models(
     okta_client: Any, okta_app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     ctx = okta_app.state.twin
-    state = ctx.store.get("default")
+    state = ctx.default_state()
     admin_id = state.meta["admin_user_id"]
     admin = state["users"].get(admin_id)
     await ctx.store.run(
-        "default",
+        ctx.settings.default_tenant,
         lambda st: logs.emit(
             st,
             "user.lifecycle.create",
@@ -140,7 +140,7 @@ async def test_default_window_is_seven_days_and_limit(okta_app: FastAPI, client:
         for n in range(1100):
             logs.emit(st, "user.session.start", f"User login to Okta {n}")
 
-    await ctx.store.run("default", many)
+    await ctx.store.run(ctx.settings.default_tenant, many)
     assert len((await client.get("/api/v1/logs")).json()) == 100
     assert len((await client.get("/api/v1/logs", params={"limit": "5000"})).json()) == 1000
     response = await client.get("/api/v1/logs", params={"limit": "lots"})
@@ -149,7 +149,7 @@ async def test_default_window_is_seven_days_and_limit(okta_app: FastAPI, client:
 
 async def test_filter_expressions(okta_app: FastAPI, client: httpx.AsyncClient) -> None:
     ctx = okta_app.state.twin
-    state = ctx.store.get("default")
+    state = ctx.default_state()
     admin_id = state.meta["admin_user_id"]
     group = next(iter(state["groups"]))
     await emit(

@@ -270,16 +270,17 @@ async def test_key_rotation_keeps_old_tokens_verifiable(
     assert old_kid not in {k.kid for k in (await jwks(keys_url)).keys}
 
 
-async def test_same_seed_gives_the_same_keys(okta_app: FastAPI) -> None:
+async def test_same_seed_gives_the_same_keys() -> None:
     from tests.okta.conftest import make_app
 
-    other = make_app()
+    one, other = make_app(), make_app()  # two installations, the same org and seed
     try:
-        mine = sorted((k["id"], k["private_pem"]) for k in org(okta_app)["keys"])
+        mine = sorted((k["id"], k["private_pem"]) for k in org(one)["keys"])
         theirs = sorted((k["id"], k["private_pem"]) for k in org(other)["keys"])
         assert mine == theirs and len(mine) == 4
         assert len({pem for _, pem in mine}) == 4  # four distinct keys
     finally:
+        one.state.twin.store.stop()
         other.state.twin.store.stop()
 
 

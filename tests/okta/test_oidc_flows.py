@@ -312,7 +312,8 @@ async def test_refresh_tokens_static_and_rotating(
 
 
 async def app_update(okta_app: FastAPI, app_id: str, data: dict[str, Any]) -> None:
-    await okta_app.state.twin.store.run("default", lambda st: st["apps"].update(app_id, data=data))
+    ctx = okta_app.state.twin
+    await ctx.store.run(ctx.settings.default_tenant, lambda st: st["apps"].update(app_id, data=data))
 
 
 async def test_introspect_and_revoke(org_url: str, creds: dict[str, Any]) -> None:

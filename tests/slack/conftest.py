@@ -1,4 +1,5 @@
-"""Fixtures for the Slack twin: a fresh in-memory twin per test, in-process and over real HTTP."""
+"""Fixtures for the Slack twin: one in-memory twin per session and a fresh workspace (tenant) per test,
+in-process and over real HTTP."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.support.servers import serve_app
+from tests.support.tenants import TENANT_HEADER, Recorder, fresh_tenant
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
 from twins.slack import create_service
+from twins.slack.outbox import outbox_of
 
 
 def make_app(**settings: Any) -> FastAPI:
@@ -23,11 +26,31 @@ def make_app(**settings: Any) -> FastAPI:
     return build_app(create_service(), Settings.from_env(**options))
 
 
-@pytest.fixture
-def slack_app() -> Iterator[FastAPI]:
+@pytest.fixture(scope="session")
+def slack_session_app() -> Iterator[FastAPI]:
+    """The session's Slack twin; tests reach it through `slack_app`, each with its own workspace."""
     app = make_app()
     yield app
     app.state.twin.store.stop()
+
+
+@pytest.fixture(scope="session")
+def slack_session_url(slack_session_app: FastAPI) -> Iterator[str]:
+    """The session's Slack twin served by uvicorn on an ephemeral 127.0.0.1 port."""
+    with serve_app(slack_session_app) as url:
+        yield url
+
+
+@pytest.fixture
+def slack_tenant(slack_session_app: FastAPI) -> Iterator[str]:
+    """This test's fresh workspace, the default one while the test runs."""
+    with fresh_tenant(slack_session_app) as made:
+        yield made
+
+
+@pytest.fixture
+def slack_app(slack_session_app: FastAPI, slack_tenant: str) -> FastAPI:
+    return slack_session_app
 
 
 @pytest.fixture
@@ -38,36 +61,54 @@ def creds(slack_app: FastAPI) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(slack_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(slack_app: FastAPI, slack_tenant: str) -> AsyncIterator[httpx.AsyncClient]:
     """In-process HTTP client (ASGI transport), for raw wire-level checks."""
     transport = httpx.ASGITransport(app=slack_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    headers = {TENANT_HEADER: slack_tenant}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:
         yield c
 
 
 @pytest.fixture
-def base_url(slack_app: FastAPI) -> Iterator[str]:
-    """The twin served by uvicorn on an ephemeral 127.0.0.1 port."""
-    with serve_app(slack_app) as url:
-        slack_app.state.twin.settings.public_url = url
-        yield url
+def base_url(slack_app: FastAPI, slack_session_url: str) -> str:
+    """The twin served over real HTTP (its public URL for this test)."""
+    slack_app.state.twin.settings.public_url = slack_session_url
+    return slack_session_url
 
 
 @pytest.fixture
-def bot(base_url: str, creds: dict[str, Any]) -> WebClient:
+def events(slack_app: FastAPI, slack_tenant: str) -> Iterator[Recorder]:
+    """What the Web API publishes for this test's workspace, instead of the Events API dispatcher."""
+    recorder = Recorder(slack_tenant)
+    outbox = outbox_of(slack_app.state.twin)
+    outbox.watch(recorder.watcher)
+    try:
+        yield recorder
+    finally:
+        outbox.unwatch(recorder.watcher)
+
+
+@pytest.fixture
+def bot(base_url: str, creds: dict[str, Any], slack_tenant: str) -> WebClient:
     """slack_sdk WebClient with the seeded bot token, over real HTTP."""
-    return WebClient(token=creds["bot_token"], base_url=f"{base_url}/api/")
+    return WebClient(
+        token=creds["bot_token"], base_url=f"{base_url}/api/", headers={TENANT_HEADER: slack_tenant}
+    )
 
 
 @pytest.fixture
-def user_client(base_url: str, creds: dict[str, Any]) -> WebClient:
+def user_client(base_url: str, creds: dict[str, Any], slack_tenant: str) -> WebClient:
     """slack_sdk WebClient with the seeded admin's user token, over real HTTP."""
-    return WebClient(token=creds["user_token"], base_url=f"{base_url}/api/")
+    return WebClient(
+        token=creds["user_token"], base_url=f"{base_url}/api/", headers={TENANT_HEADER: slack_tenant}
+    )
 
 
 @pytest.fixture
-def async_bot(base_url: str, creds: dict[str, Any]) -> AsyncWebClient:
-    return AsyncWebClient(token=creds["bot_token"], base_url=f"{base_url}/api/")
+def async_bot(base_url: str, creds: dict[str, Any], slack_tenant: str) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=creds["bot_token"], base_url=f"{base_url}/api/", headers={TENANT_HEADER: slack_tenant}
+    )
 
 
 def channel_id(client: WebClient, name: str) -> str:

@@ -14,31 +14,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
+from tests.support.tenants import Recorder
 from twins._runtime.collection import TenantState
-from twins.slack.outbox import watch
 
 pytestmark = pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
-
-
-class Recorder:
-    """Stands in for the Events API dispatcher: keeps what the Web API publishes."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, tenant_id: str, events: Any, **_: Any) -> list[Any]:
-        self.events.extend(events)
-        return []
-
-    def of(self, event_type: str, subtype: str | None = None) -> list[dict[str, Any]]:
-        return [e for t, e in self.events if t == event_type and e.get("subtype") == subtype]
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
 
 
 def tenant(app: FastAPI) -> TenantState:
@@ -247,7 +226,7 @@ def test_message_and_app_mention_events(
     user_client: WebClient, creds: dict[str, Any], events: Recorder
 ) -> None:
     resp = user_client.chat_postMessage(channel="#general", text=f"hey <@{creds['bot_user_id']}> help")
-    (message,) = events.of("message")
+    (message,) = events.of("message", None)
     assert message["type"] == "message"
     assert message["channel"] == resp["channel"]
     assert message["user"] == creds["admin_user_id"]

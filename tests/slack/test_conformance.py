@@ -14,7 +14,6 @@ them).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,7 @@ from schemathesis.checks import not_a_server_error
 from slack_sdk import WebClient
 from typer.testing import CliRunner
 
-from tests.slack.conftest import make_app
 from tests.support.conformance import CONFIG, conformance_settings, examples
-from tests.support.servers import serve_app
 from twins.cli import app as cli
 from twins.slack import scopes
 from twins.slack.methods import load_all
@@ -286,15 +283,11 @@ def inject(case: schemathesis.Case[Any], values: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def twin() -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
-    app: FastAPI = make_app()
-    ctx = app.state.twin
+def twin(slack_app: FastAPI, base_url: str) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The session's twin over real HTTP, with a fresh workspace for this method."""
+    ctx = slack_app.state.twin
     creds = dict(ctx.service.credentials(ctx.default_state(), ""))
-    with serve_app(app) as url:
-        ctx.settings.public_url = url
-        state = ctx.default_state()
-        yield url, creds, arrange(url, creds, state.clock.now())
-    ctx.store.stop()
+    return base_url, creds, arrange(base_url, creds, ctx.default_state().clock.now())
 
 
 @schema.parametrize()

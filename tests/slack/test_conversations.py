@@ -14,32 +14,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
+from tests.support.tenants import Recorder
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins.slack import scopes
-from twins.slack.outbox import watch
 
 T = TypeVar("T")
-
-
-class Recorder:
-    """Stands in for the Events API dispatcher: keeps what the calls emitted."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, _tenant: str, events: list[tuple[str, dict[str, Any]]]) -> None:
-        self.events.extend(events)
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [event for event_type, event in self.events if event_type == kind]
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
 
 
 def state_of(app: FastAPI) -> TenantState:

@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.slack.test_conversations import Recorder
-from twins.slack.outbox import watch
+from tests.support.tenants import Recorder
 
 
 def error_of(call: Any) -> str:
@@ -57,10 +56,9 @@ def test_categories_on_request(bot: WebClient) -> None:
 
 
 async def test_admin_adds_and_removes_custom_emoji(
-    client: httpx.AsyncClient, creds: dict[str, Any], slack_app: FastAPI
+    client: httpx.AsyncClient, creds: dict[str, Any], slack_app: FastAPI, events: Recorder
 ) -> None:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
+    recorder = events
     bot = {"Authorization": f"Bearer {creds['bot_token']}"}
     url = "https://example.com/emoji/lgtm.png"
     made = await client.post("/_twin/slack/emoji", json={"name": ":lgtm:", "url": url})

@@ -13,30 +13,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.support.tenants import Recorder
 from twins._runtime.collection import Row, TenantState
 from twins.slack import schemas
-from twins.slack.outbox import watch
-
-
-class Recorder:
-    """Stands in for the Events API dispatcher: keeps what the Web API publishes."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, tenant_id: str, events: Any, **_: Any) -> list[Any]:
-        self.events.extend(events)
-        return []
-
-    def types(self) -> list[str]:
-        return [t for t, _ in self.events]
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
 
 
 def tenant(app: FastAPI) -> TenantState:

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from tests.support.state import default_state as tenant
+from tests.support.tenants import Recorder
 from twins._runtime.collection import TenantState
-from twins.slack.outbox import watch
 from twins.slack.seed import new_webhook
 
 T = TypeVar("T")
@@ -178,20 +178,8 @@ async def test_authorize_errors(client: httpx.AsyncClient, creds: dict[str, Any]
     assert default.headers["location"].startswith("https://app.example/slack?code=")
 
 
-class Recorder:
-    """Stands in for the Events API dispatcher."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, tenant_id: str, events: Any, **_: Any) -> list[Any]:
-        self.events.extend(events)
-        return []
-
-
-def test_seeded_webhook(base_url: str, creds: dict[str, Any], slack_app: FastAPI) -> None:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
+def test_seeded_webhook(base_url: str, creds: dict[str, Any], slack_app: FastAPI, events: Recorder) -> None:
+    recorder = events
     url = creds["webhook_url"].replace("http://testserver", base_url)
     general = next(c for c in tenant(slack_app)["conversations"] if c["is_general"])
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*build* passed"}}]

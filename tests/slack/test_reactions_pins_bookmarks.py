@@ -6,32 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
-from twins.slack.outbox import watch
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, tenant_id: str, events: Any, **_: Any) -> list[Any]:
-        self.events.extend(events)
-        return []
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e for t, e in self.events if t == event_type]
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
+from tests.support.tenants import Recorder
 
 
 def error_of(call: Any) -> str:

@@ -12,20 +12,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.slack.conftest import make_app
+from tests.support.tenants import Recorder
 from twins._runtime.collection import TenantState
 from twins.slack import scheduler
-from twins.slack.outbox import watch
 
 pytestmark = pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, tenant_id: str, events: Any, **_: Any) -> list[Any]:
-        self.events.extend(events)
-        return []
 
 
 def tenant(app: FastAPI) -> TenantState:
@@ -137,10 +129,9 @@ def test_schedule_errors(bot: WebClient, slack_app: FastAPI) -> None:
 
 
 def test_due_messages_are_posted_on_the_next_call(
-    bot: WebClient, base_url: str, slack_app: FastAPI, creds: dict[str, Any]
+    bot: WebClient, base_url: str, slack_app: FastAPI, creds: dict[str, Any], events: Recorder
 ) -> None:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
+    recorder = events
     t0 = int(now(slack_app))
     scheduled = bot.chat_scheduleMessage(channel="#general", text="tick", post_at=t0 + 60)
     parent = bot.chat_postMessage(channel="#general", text="thread")
@@ -178,11 +169,16 @@ def test_delivery_skips_archived_channels(slack_app: FastAPI, bot: WebClient) ->
     assert row is not None and row["state"] == "failed"
 
 
-async def test_background_task_delivers_without_any_call(
-    slack_app: FastAPI, client: httpx.AsyncClient, creds: dict[str, Any]
-) -> None:
+async def test_background_task_delivers_without_any_call() -> None:
+    slack_app = make_app()  # its own: the lifespan ends by closing the store
+    ctx = slack_app.state.twin
+    creds = ctx.service.credentials(ctx.default_state(), "http://testserver")
     auth = {"Authorization": f"Bearer {creds['bot_token']}"}
-    async with slack_app.router.lifespan_context(slack_app):
+    transport = httpx.ASGITransport(app=slack_app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        slack_app.router.lifespan_context(slack_app),
+    ):
         loop = scheduler.scheduler_of(slack_app.state.twin)
         assert loop.running
         t0 = int(now(slack_app))

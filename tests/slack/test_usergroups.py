@@ -11,15 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.slack.conftest import channel_id
-from tests.slack.test_conversations import Recorder, error_of, people, state_of
-from twins.slack.outbox import watch
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
+from tests.slack.test_conversations import error_of, people, state_of
+from tests.support.tenants import Recorder
 
 
 @pytest.fixture

@@ -5,22 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack.conftest import channel_id
-from tests.slack.test_conversations import Recorder, error_of, people, state_of, user_token, write
+from tests.slack.test_conversations import error_of, people, state_of, user_token, write
+from tests.support.tenants import Recorder
 from twins._runtime.collection import TenantState
-from twins.slack.outbox import watch
-
-
-@pytest.fixture
-def events(slack_app: FastAPI) -> Recorder:
-    recorder = Recorder()
-    watch(slack_app.state.twin, recorder.publish)
-    return recorder
 
 
 def client_for(base_url: str, token: str) -> WebClient:

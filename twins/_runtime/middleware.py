@@ -107,10 +107,14 @@ class TwinMiddleware:
         self.app = app
         self.ctx = ctx
         self.store = ctx.store
-        self.default_tenant = ctx.settings.default_tenant
         self.journal = ctx.journal if ctx.settings.journal else None
         self._second = -1
         self._date = b""
+
+    @property
+    def default_tenant(self) -> str:
+        """Read on each request: the settings may name another default while the app serves."""
+        return self.ctx.settings.default_tenant
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -188,6 +188,11 @@ class Outbox:
         """Call `watcher(tenant, events)` with the events of each durable write (tests, tools)."""
         self.watchers.append(watcher)
 
+    def unwatch(self, watcher: Watcher) -> None:
+        """Stop telling `watcher` (a test's recorder, at the end of the test)."""
+        if watcher in self.watchers:
+            self.watchers.remove(watcher)
+
     def committed(self, tenant: str, events: list[Event], deliveries: list[Delivery]) -> None:
         """A write is durable: tell the watchers of its events, queue its deliveries."""
         if events:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
+from twins._runtime.admin import tenant_state
 from twins._runtime.collection import CollectionSpec, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import AdminError, TwinError
@@ -179,14 +180,16 @@ def outbox_routes(ctx: TwinContext, name: str) -> APIRouter:
 
     @router.get("/outbox")
     async def outbox_attempts(
-        request: Request, tenant: str = "default", after: int = 0, status: str | None = Query(None)
+        request: Request, tenant: str | None = None, after: int = 0, status: str | None = Query(None)
     ) -> Response:
-        """Outbound delivery attempts of a tenant, oldest first; `?status=failed`, `?after=<id>`."""
+        """Outbound delivery attempts of a tenant (`?tenant=`, else the request's `X-Twin-Tenant`,
+        else the default one), oldest first; `?status=failed`, `?after=<id>`."""
         outbox = runtime_of(ctx).outbox
         if outbox is None:
             raise AdminError(404, "not_found", f"the {name} twin sends no outbound deliveries")
-        attempts = outbox.log.matching(tenant, after, status=status)
-        return JSONResponse({"attempts": attempts, "pending": outbox.pending(tenant)})
+        state = tenant_state(ctx, request, tenant)
+        attempts = outbox.log.matching(state.id, after, status=status)
+        return JSONResponse({"attempts": attempts, "pending": outbox.pending(state.id)})
 
     return router
 
