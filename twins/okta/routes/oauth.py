@@ -8,10 +8,13 @@ server in Okta's own body); HTML pages, redirects and the session cookie as repl
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
+from twins._runtime.collection import TenantState
 from twins.kit import Call, Registry, Reply
 from twins.okta.backend import oauth, oidc
 from twins.okta.kit import OAUTH_STYLE
@@ -118,36 +121,31 @@ ops.operation("GET", "/authorize", write=True)(authorize)
 ops.operation("POST", "/authorize", write=True, body="form")(authorize)
 
 
+def client_call(call: Call, endpoint: Callable[[TenantState, Issuer, dict[str, str], str], Any]) -> Any:
+    """An endpoint a client calls with its form and credentials (token, introspect, revoke), with
+    OAuth's error answer for what it refuses."""
+    try:
+        return endpoint(call.state, issuer(call), form(call), call.headers.get("authorization", ""))
+    except oauth.OAuthError as exc:
+        raise refused(exc) from None
+
+
 @ops.operation("POST", "/token", write=True, body="form")
 def token(call: Call) -> Reply:
     """Tokens for a grant (authorization_code, refresh_token, client_credentials, password, …)."""
-    iss = issuer(call)
-    try:
-        body = oauth.token(call.state, iss, form(call), call.headers.get("authorization", ""))
-    except oauth.OAuthError as exc:
-        raise refused(exc) from None
-    return Reply(body, headers=NO_STORE)
+    return Reply(client_call(call, oauth.token), headers=NO_STORE)
 
 
 @ops.operation("POST", "/introspect", write=True, body="form")
 def introspect(call: Call) -> Reply:
     """Whether a token is active, and its claims."""
-    iss = issuer(call)
-    try:
-        body = oidc.introspect(call.state, iss, form(call), call.headers.get("authorization", ""))
-    except oauth.OAuthError as exc:
-        raise refused(exc) from None
-    return Reply(body, headers=NO_STORE)
+    return Reply(client_call(call, oidc.introspect), headers=NO_STORE)
 
 
 @ops.operation("POST", "/revoke", write=True, body="form")
 def revoke(call: Call) -> Reply:
     """Revoke an access or refresh token."""
-    iss = issuer(call)
-    try:
-        oidc.revoke(call.state, iss, form(call), call.headers.get("authorization", ""))
-    except oauth.OAuthError as exc:
-        raise refused(exc) from None
+    client_call(call, oidc.revoke)
     return Reply(None, 200, NO_STORE)
 
 
