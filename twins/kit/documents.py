@@ -56,6 +56,12 @@ def wrap(body: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) and "$value" not in body else {"$value": body}
 
 
+def body_of(row: Row) -> Any:
+    """A stored document's body as stored (a list or scalar out of its `$value`), not copied."""
+    stored = row["body"]
+    return stored.get("$value", stored)
+
+
 def unwrap(stored: Mapping[str, Any]) -> Any:
     return stored["$value"] if "$value" in stored else dict(stored)
 

@@ -13,7 +13,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from twins._runtime.collection import Collection, Row, TenantState
-from twins.kit.documents import DOCUMENTS
+from twins.kit.documents import DOCUMENTS, body_of
 from twins.kit.filters import equal_key, split
 
 Positions = dict[str | None, list[int]]
@@ -33,14 +33,9 @@ class _Scope:
         if found is None:
             found = {}
             for at, row in enumerate(self.rows):
-                found.setdefault(equal_key(document(row), name), []).append(at)
+                found.setdefault(equal_key(body_of(row), name), []).append(at)
             self.indexes[name] = found
         return found
-
-
-def document(row: Row) -> Any:
-    stored = row["body"]
-    return stored.get("$value", stored)
 
 
 class Listing:
@@ -75,5 +70,5 @@ class Listing:
                 kept = hits if kept is None else kept & hits
             rows = [held.rows[at] for at in sorted(kept or ())]
         for test in other:
-            rows = [row for row in rows if test(document(row))]
+            rows = [row for row in rows if test(body_of(row))]
         return rows

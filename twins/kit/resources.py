@@ -20,7 +20,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.frozen import freeze
 from twins.kit.call import Call
-from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
+from twins.kit.documents import DOCUMENTS, body_of, documents_in, row_id, wrap
 from twins.kit.errors import compact
 from twins.kit.listing import Listing
 from twins.kit.operations import Reply
@@ -128,8 +128,7 @@ class Engine:
 
     def body(self, call: Call, row: Row) -> Any:
         """A stored document as this call sees it (a seeded one names this twin, not the vendor)."""
-        stored = row["body"]
-        body = stored.get("$value", stored)
+        body = body_of(row)
         if row.get("seeded") and self.hosts:
             swap = self._seeded.get(call.base_url)
             if swap is None:
