@@ -64,6 +64,24 @@ def test_a_tenant_row_written_by_several_jobs_is_written_once_with_the_newest() 
     ]
 
 
+def test_meta_changes_do_not_split_one_tables_inserts_of_a_batch() -> None:
+    """A "noop" (a meta change, written with its job's tenant row) is left out of the merged
+    writes, so the batch's inserts of one table stay one run: one executemany, not one per job."""
+    first, second = tenant_row(size=1), tenant_row(size=2)
+    merged = merge(
+        [
+            job(("insert", notes, note("a", 1)), ("noop", None, None), ("tenant", None, first)),
+            job(("insert", notes, note("b", 2)), ("noop", None, None), ("tenant", None, second)),
+        ]
+    )
+    assert merged == [
+        ("insert", notes, note("a", 1)),
+        ("insert", notes, note("b", 2)),
+        ("tenant", None, second),
+    ]
+    assert [(kind, len(payloads)) for kind, _, payloads in grouped(merged)] == [("insert", 2), ("tenant", 1)]
+
+
 def test_tenant_rows_of_different_tenants_are_all_kept_in_order() -> None:
     a, b = tenant_row("t1"), tenant_row("t2")
     merged = merge([job(("tenant", None, a)), job(("tenant", None, b))])

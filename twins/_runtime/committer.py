@@ -399,11 +399,16 @@ def rows_of(payloads: list[Any]) -> list[dict[str, Any]]:
 
 def merge(batch: list[Job]) -> list[Op]:
     """The batch's writes as one list: consecutive inserts become one executemany, and a tenant
-    row that a later job of the batch writes again is written once (the newest, as memory holds)."""
+    row that a later job of the batch writes again is written once (the newest, as memory holds).
+    A "noop" (a change of the tenant row only, such as a meta key: its job's tenant row writes it)
+    writes nothing and is left out, so it does not split the inserts of one table into one
+    executemany per job."""
     seen: set[str] = set()
     merged: list[Op] = []
     for ops, _ in reversed(batch):
         for op in reversed(ops):
+            if op[0] == "noop":
+                continue
             if op[0] == "tenant":
                 if op[2]["id"] in seen:
                     continue
