@@ -71,6 +71,10 @@ class FrozenList(list[Any]):
 
 
 LEAVES = frozenset({str, int, float, bool, type(None), tuple, FrozenDict, FrozenList})
+# The empty list and dict of every stored row that holds one (read-only, so one of each serves
+# all): what `freeze_row` keeps of an empty list or dict (a JSON column's default, mostly).
+EMPTY_LIST = FrozenList()
+EMPTY_DICT = FrozenDict()
 
 
 def freeze(value: Any) -> Any:
@@ -96,7 +100,14 @@ def freeze_row(row: dict[str, Any], containers: tuple[str, ...] | None = None) -
         containers = tuple(row)
     for key in containers:
         value = row.get(key)
-        if value.__class__ not in LEAVES:
+        cls = value.__class__
+        if cls in LEAVES:
+            continue
+        if cls is list and not value:  # the common case (empty JSON columns): no call
+            _set(frozen, key, EMPTY_LIST)
+        elif cls is dict and not value:
+            _set(frozen, key, EMPTY_DICT)
+        else:
             _set(frozen, key, freeze(value))
     return frozen
 
