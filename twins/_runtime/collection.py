@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -367,17 +368,27 @@ class TenantState:
         self.collections = {spec.name: Collection(spec, self) for spec in specs}
         self._ids_before = dict(self.ids.counters)
 
-    @property
-    def meta(self) -> Meta:
-        """The service's own values of the tenant (JSON-able). Setting a key is a write like a row's:
-        undone when the operation fails, written with the tenant row at commit. Values are
-        read-only once set (assign a new value instead of changing one in place)."""
-        return self._meta
-
-    @meta.setter
-    def meta(self, values: dict[str, Any]) -> None:
+    def _put_meta(self, values: dict[str, Any]) -> None:
         """Put `values` in place of the meta held, outside the undo log (a load or a restore)."""
         self._meta = Meta(self, values)
+
+    if TYPE_CHECKING:
+
+        @property
+        def meta(self) -> Meta: ...
+
+        @meta.setter
+        def meta(self, values: dict[str, Any]) -> None: ...
+
+    else:  # read through `attrgetter`: no Python call per read (hot paths read it on every request)
+        meta = property(
+            attrgetter("_meta"),
+            _put_meta,
+            doc="""The service's own values of the tenant (JSON-able). Setting a key is a write like
+            a row's: undone when the operation fails, written with the tenant row at commit. Values
+            are read-only once set (assign a new value instead of changing one in place). Setting
+            `meta` itself puts new values in place outside the undo log (a load or a restore).""",
+        )
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
