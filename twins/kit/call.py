@@ -57,24 +57,26 @@ class Emitter:
         return self.outbox is not None and self.outbox.wants(self.state, event_type)
 
 
-_WRITING: ContextVar[Emits | None] = ContextVar("twins_kit_writing", default=None)
+# The write running now (`writing`); set by `emitting`, and by the kit's request path directly
+# (`WRITING.set` and `WRITING.reset`: no context manager's calls on every request).
+WRITING: ContextVar[Emits | None] = ContextVar("twins_kit_writing", default=None)
 
 
 def writing() -> Emits | None:
     """The operation (or kit write) running now, which events go into: code below a handler that
     holds only the state (a twin's backend writing its own event log) emits through it. None
     outside one (a plain `store.run`, seeding): such writes emit nothing."""
-    return _WRITING.get()
+    return WRITING.get()
 
 
 @contextmanager
 def emitting(into: Emits) -> Iterator[None]:
     """Make `into` the write running now (see `writing`) for the duration."""
-    token = _WRITING.set(into)
+    token = WRITING.set(into)
     try:
         yield
     finally:
-        _WRITING.reset(token)
+        WRITING.reset(token)
 
 
 @dataclass

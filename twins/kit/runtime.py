@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -20,7 +21,7 @@ from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision, Limit, RateLimiter
 from twins.kit.args import Args, Upload
 from twins.kit.auth import Caller, Credential
-from twins.kit.call import Call, Emitter, emitting
+from twins.kit.call import WRITING, Call, Emitter, emitting
 from twins.kit.errors import ErrorStyle
 from twins.kit.extensions import Extensions
 from twins.kit.operations import RPC, Operation, Reply
@@ -81,7 +82,7 @@ def _json_answer(
     raw = [_raw_header(key, value) for key, value in headers.items()]
     if request_id is not None:
         raw.append(request_id)
-    if status >= 200 and status not in (204, 304) and not any(key in _OWN for key, _ in raw):
+    if status >= 200 and status not in (204, 304) and _OWN.isdisjoint(map(_NAME, raw)):
         response = Response.__new__(Response)
         response.status_code = status
         response.background = None
@@ -99,7 +100,8 @@ def _raw_name(name: str) -> bytes:
     return _raw_header(name, "")[0]
 
 
-_OWN = (b"content-length", b"content-type")
+_OWN = frozenset((b"content-length", b"content-type"))
+_NAME = itemgetter(0)  # a raw header's name
 
 
 async def read_body(request: Request) -> bytes:
@@ -342,8 +344,11 @@ class KitRuntime:
         outbox = self.outbox
 
         def run(state: TenantState) -> Any:
-            with emitting(call):
+            token = WRITING.set(call)  # `with emitting(call)`, without its calls
+            try:
                 result = op.handler(call.bind(state))
+            finally:
+                WRITING.reset(token)
             if outbox is not None and call.events:
                 call.deliveries.extend(outbox.route(state, call.events))
             return result
