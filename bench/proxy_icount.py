@@ -10,7 +10,9 @@ mode of bench/proxy_bench.py). The proxy, `twins record slack` with redaction on
 `--requests` more POSTs from one keep-alive client. Start-up is the same in both runs, so the
 difference of the two totals, divided by the requests, is the proxy's instructions per exchange
 (one client at a time: every exchange pays its own wake-ups). `--code DIR` runs the proxy from
-another checkout (its `PYTHONPATH`), to compare two versions of the recorder.
+another checkout (its `PYTHONPATH`), to compare two versions of the recorder. `--bearer TOKEN`
+sends `Authorization: Bearer TOKEN` with every request, as an SDK does, so redaction has a
+credential to replace.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from bench.replay_bench import SLACK, start, stop, workloads
 from recorder.trace import TraceWriter
 
 
-def instructions(twins: str, upstream: str, folder: Path, requests: int, body: str, code: str) -> int:
+def instructions(
+    twins: str, upstream: str, folder: Path, requests: int, body: str, code: str, bearer: str = ""
+) -> int:
     """Total instructions of one `twins record` process that served `requests` POSTs."""
     port = free_port()
     log = folder / f"callgrind-{requests}.log"
@@ -51,6 +55,8 @@ def instructions(twins: str, upstream: str, folder: Path, requests: int, body: s
             time.sleep(1)
         conn = http.client.HTTPConnection(HOST, port, timeout=300)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
         for _ in range(requests):
             conn.request("POST", "/api/users.info", body=body, headers=headers)
             answer = conn.getresponse()
@@ -81,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--code", default="", help="PYTHONPATH of the proxy (another checkout)")
+    parser.add_argument("--bearer", default="", help="send `Authorization: Bearer TOKEN`, as an SDK does")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
@@ -97,14 +104,14 @@ def main() -> None:
         upstream = start(replay, uport, "/api/none", work / "upstream.log", cpus="", status=200)
         try:
             origin, body = f"http://{HOST}:{uport}", exchange.request.body.text
-            base = instructions(twins, origin, work, 0, body, args.code)
-            total = instructions(twins, origin, work, args.requests, body, args.code)
+            base = instructions(twins, origin, work, 0, body, args.code, args.bearer)
+            total = instructions(twins, origin, work, args.requests, body, args.code, args.bearer)
         finally:
             stop(upstream)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     per = (total - base) / args.requests
-    print(f"code: {args.code or 'this checkout'}; requests: {args.requests}")
+    print(f"code: {args.code or 'this checkout'}; requests: {args.requests}; bearer: {bool(args.bearer)}")
     print(f"instructions: start-up only {base:,}; with the requests {total:,}")
     print(f"instructions per exchange: {per:,.0f}")
 

@@ -32,7 +32,12 @@ AUTH_SCHEME = re.compile(r"^(?P<scheme>(?i:ssws)|\S+)(?P<sep>\s*)(?P<secret>\S.*
 PSEUDO_DOMAIN = "example.invalid"
 SEPARATOR = "\x00"
 NAMES_KEPT = 1024  # header names remembered
+# Non-ASCII letters that match an ASCII one ignoring case: dotted I, dotless i, long s, Kelvin sign.
+FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 ALREADY = re.compile(r"REDACTED-[0-9a-f]{12}|^user-[0-9a-f]{10}@example\.invalid$")
+
+
+Known = tuple[dict[str, str], list[str], re.Pattern[str] | None]
 
 
 class Redactor:
@@ -46,7 +51,9 @@ class Redactor:
         self._quoted_fields = tuple(f'"{name}"' for name in self._fields)
         self._quote_free = not any('"' in name for name in self._fields)
         self._header_names: dict[str, str] = {}  # header name as sent -> lower case if a credential
-        self._patterns = tuple(zip(self.rules.compiled(), self.rules.hints(), strict=True))
+        rules = self.rules
+        self._patterns = tuple(zip(rules.compiled(), rules.hints(), rules.leading(), strict=True))
+        self._known_sets: dict[tuple[tuple[str, str], ...], Known] = {}
         self._seen: dict[str, str] = {}
         self.redacted = 0
 
@@ -191,30 +198,51 @@ class Redactor:
 
     def _scrubber(self, found: dict[str, str]) -> Callable[[str], str]:
         """Replace every known secret (raw, URL- and JSON-escaped) and every pattern match."""
-        variants: dict[str, str] = {}
-        for secret, fake in found.items():
-            if len(secret) < self.rules.min_secret_length or secret == fake:
-                continue
-            for form in {secret, quote(secret, safe=""), quote_plus(secret), _json_escaped(secret)}:
-                variants[form] = fake
-        ordered = sorted(variants, key=len, reverse=True)
-        known = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        variants, ordered, known = self._known(found)
         patterns, emails, replace = self._patterns, self.rules.emails, self._replace_match
 
         def scrub(text: str) -> str:
-            if known is not None:
+            if known is not None and any(form in text for form in ordered):
                 text = known.sub(lambda m: variants[m.group(0)], text)
             lowered = text.lower()
-            for pattern, hints in patterns:
+            current: str | None = lowered  # the lower case of `text` as it is now (None: changed)
+            for pattern, hints, leading in patterns:
                 for hint in hints:
                     if hint in lowered:
-                        text = pattern.sub(replace, text)
+                        if leading and current is None:
+                            current = text.lower()
+                        if leading and current is not None and _same_offsets(text, current):
+                            new = _sub_at_hints(pattern, replace, text, current, hints)
+                        else:
+                            new = pattern.sub(replace, text)
+                        if new != text:
+                            text, current = new, None
                         break
             if emails and "@" in text:
                 text = EMAIL.sub(lambda m: self._email(m.group(0)), text)
             return text
 
         return scrub
+
+    def _known(self, found: dict[str, str]) -> Known:
+        """The spellings of the secrets `found` (raw, URL- and JSON-escaped) mapped to their
+        pseudonyms, longest first, and one regex of them all; remembered per set of secrets."""
+        key = tuple(found.items())
+        known = self._known_sets.get(key)
+        if known is not None:
+            return known
+        variants: dict[str, str] = {}
+        for secret, fake in key:
+            if len(secret) < self.rules.min_secret_length or secret == fake:
+                continue
+            for form in (secret, quote(secret, safe=""), quote_plus(secret), _json_escaped(secret)):
+                variants[form] = fake
+        ordered = sorted(variants, key=len, reverse=True)
+        regex = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        if len(self._known_sets) >= NAMES_KEPT:
+            self._known_sets.clear()
+        known = self._known_sets[key] = (variants, ordered, regex)
+        return known
 
     def _replace_match(self, match: re.Match[str]) -> str:
         groups = match.groupdict()
@@ -262,6 +290,42 @@ def _as_text(body: Body) -> tuple[str, bool]:
 
 def _from_text(text: str, binary: bool) -> Body:
     return Body.from_bytes(text.encode("latin-1")) if binary else Body(text=text)
+
+
+def _same_offsets(text: str, lowered: str) -> bool:
+    """Whether an offset in `lowered` is the same character's in `text`, and no character outside
+    ASCII matches an ASCII letter case-insensitively (`FOLDS_TO_ASCII`)."""
+    return text.isascii() or (len(lowered) == len(text) and FOLDS_TO_ASCII.search(text) is None)
+
+
+def _sub_at_hints(
+    pattern: re.Pattern[str],
+    replace: Callable[[re.Match[str]], str],
+    text: str,
+    lowered: str,
+    hints: tuple[str, ...],
+) -> str:
+    """`pattern.sub(replace, text)` for a pattern whose matches start where a hint occurs: the
+    pattern is tried at those offsets only, leftmost first, never inside a previous match."""
+    starts: set[int] = set()
+    for hint in hints:
+        at = lowered.find(hint)
+        while at >= 0:
+            starts.add(at)
+            at = lowered.find(hint, at + 1)
+    out: list[str] = []
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            out += (text[end:start], replace(match))
+            end = match.end()
+    if not out:
+        return text
+    out.append(text[end:])
+    return "".join(out)
 
 
 def _json_escaped(secret: str) -> str:

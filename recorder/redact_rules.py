@@ -84,6 +84,9 @@ HINTS: dict[str, tuple[str, ...]] = dict(
         strict=True,
     )
 )
+# Patterns every match of which starts with one of its hints, and which the regex engine cannot
+# find by a literal prefix (case-insensitive): tried only where a hint occurs, not at every offset.
+LEADING = frozenset({PATTERNS[4]})
 KEEP_PREFIXES = ("xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxr-", "xoxs-", "xapp-", "00")
 AUTH_SCHEMES = ("ssws", "bearer", "basic", "token", "digest", "jwt")
 
@@ -122,6 +125,10 @@ class Rules:
     def hints(self) -> tuple[tuple[str, ...], ...]:
         """Per pattern, lower-case literals one of which each match contains ("" = always try it)."""
         return tuple(HINTS.get(pattern, ("",)) for pattern in self.patterns)
+
+    def leading(self) -> tuple[bool, ...]:
+        """Per pattern, whether each match starts where one of its hints occurs (`LEADING`)."""
+        return tuple(pattern in LEADING for pattern in self.patterns)
 
     @classmethod
     def load(cls, path: Path) -> Rules:

@@ -213,3 +213,27 @@ def test_token_patterns_keep_their_word_boundary() -> None:
         assert "REDACTED-" in scrub(text), text
     for text in (f"a{okta}", f"_{okta}", f"é{okta}", "zATATT" + "x" * 24, "bxoxb-123456-abc", f"{okta}b"):
         assert scrub(text) == text, text
+
+
+FOLDING = ["\u017f\u017fw\u017f", "Bas\u0131c ", "\u0130", "\u212a", "\u00e9"]  # long s, dotless i, ...
+PIECES = st.sampled_from(
+    [
+        *("Bearer ", "bearer\t", "BASIC ", "Token ", "SSWS", "ssws ", "tok", "xBearer ", "_Token "),
+        *FOLDING,
+        *("00", "xoxb-", "eyJ", "@", "a.b@c.org", " ", "=", "/", '"'),
+        *("abcdefgh", "12345678", "A1b2C3d4e5", "x", "-", "REDACTED-0123456789ab"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_patterns_tried_only_where_their_words_occur_find_what_a_full_scan_finds(text: str) -> None:
+    """The credential-scheme pattern is tried only at offsets where `bearer`, `ssws`, ... occur;
+    the result is the same as substituting over the whole text, case folding included."""
+    fast = Redactor(b"k")
+    full = Redactor(b"k")
+    full._patterns = tuple((pattern, hints, False) for pattern, hints, _ in full._patterns)
+    assert any(leading for _, _, leading in fast._patterns)
+    assert fast._scrubber({})(text) == full._scrubber({})(text)
+    assert fast._scrubber({"A1b2C3d4e5": "X"})(text) == full._scrubber({"A1b2C3d4e5": "X"})(text)
