@@ -1,6 +1,7 @@
 """The parity engine: replay recordings against a twin on fresh tenants and report its fidelity.
 
-`verify(app_factory or base_url, traces) -> Report`; vendor specifics live in profiles
+`verify(app_factory or base_url, traces) -> Report` (or `SharedTwin(app_factory)`: one in-process
+twin, a fresh tenant per recording); vendor specifics live in profiles
 (`recorder.parity.okta`, `recorder.parity.slack`, `recorder.parity.jira`, `recorder.parity.github`;
 `recorder.parity.generic` for any other service).
 """
@@ -10,6 +11,7 @@ from recorder.parity.generic import GENERIC
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.replay import Replay, Step
 from recorder.parity.report import Declared, Outcome, Recording, Report
+from recorder.parity.session import SharedTwin
 from recorder.parity.values import Difference
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Recording",
     "Replay",
     "Report",
+    "SharedTwin",
     "Step",
     "load_traces",
     "profile_for",

@@ -6,7 +6,7 @@ import re
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +14,6 @@ import httpx
 
 IN_PROCESS_BASE = "http://testserver"
 ADMIN = "/_twin"
-# An app factory builds a new twin (its default tenant seeded); a base URL names a running one.
-Target = Callable[[], Any] | str
 Served = Callable[[str, str], bool]
 
 
@@ -64,6 +62,10 @@ class Session:
 @asynccontextmanager
 async def open_session(target: Target, admin_token: str | None = None) -> AsyncIterator[Session]:
     """A fresh tenant: a new in-process app from a factory, or a new tenant of a running twin."""
+    if isinstance(target, SharedTwin):
+        async with target.fresh_tenant(admin_token) as session:
+            yield session
+        return
     if isinstance(target, str):
         async with _remote(target, admin_token) as session:
             yield session
@@ -89,12 +91,67 @@ async def _remote(base_url: str, admin_token: str | None) -> AsyncIterator[Sessi
             await session.admin("DELETE", f"/tenants/{tenant}")
 
 
+class SharedTwin:
+    """One in-process twin built from `factory` for many recordings (`async with SharedTwin(factory)
+    as target`), where building an app per recording costs more than replaying it. Each recording
+    is replayed on the default tenant as a new app has it: after the first, the tenant is dropped
+    and made again from the seed under the same id, so its ids and credentials are the ones a new
+    app's default tenant has (ids depend on the tenant's id)."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.app: Any = None
+        self._running = AsyncExitStack()
+        self._used = False
+
+    async def __aenter__(self) -> SharedTwin:
+        app = self.factory()
+        await self._running.enter_async_context(app.router.lifespan_context(app))
+        self.app, self._used = app, False
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.app = None
+        await self._running.aclose()
+
+    @asynccontextmanager
+    async def fresh_tenant(self, admin_token: str | None) -> AsyncIterator[Session]:
+        if self.app is None:
+            raise RuntimeError("a SharedTwin serves recordings inside `async with`")
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url=IN_PROCESS_BASE) as client:
+            session = Session(client, admin_headers=_admin_headers(admin_token), app=self.app)
+            if self._used:
+                await self._remake_default(session)
+            self._used = True
+            yield session
+
+    async def _remake_default(self, session: Session) -> None:
+        settings = self.app.state.twin.settings
+        name = settings.default_tenant
+        settings.default_tenant = f"{name}-set-aside"  # the default tenant may not be dropped
+        try:
+            await session.admin("DELETE", f"/tenants/{name}")
+            await session.admin("POST", "/tenants", json={"id": name})
+        finally:
+            settings.default_tenant = name
+
+
+# An app factory builds a new twin (its default tenant seeded); a base URL names a running one; a
+# SharedTwin is one in-process twin with a fresh tenant per recording.
+Target = Callable[[], Any] | str | SharedTwin
+
+
 def _admin_headers(token: str | None) -> dict[str, str]:
     return {"X-Twin-Admin-Token": token} if token else {}
 
 
 async def served_matcher(target: Target, admin_token: str | None = None) -> Served:
     """True for METHOD PATH when the twin has a route for it (from its OpenAPI document)."""
+    if isinstance(target, SharedTwin):
+        with warnings.catch_warnings():  # duplicate operation ids do not matter here
+            warnings.simplefilter("ignore")
+            return openapi_matcher(target.app.openapi())
     if isinstance(target, str):
         async with httpx.AsyncClient(base_url=target.rstrip("/"), timeout=30) as client:
             response = await client.get(f"{ADMIN}/openapi.json", headers=_admin_headers(admin_token))

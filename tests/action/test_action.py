@@ -20,6 +20,7 @@ from twins.action import alive
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_DIR = ROOT / ".github" / "actions" / "twins"
 WORKFLOW = ROOT / "examples" / "github-workflow.yml"
+ONLY_XDIST = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": "xdist.plugin"}
 
 
 def vendored_schema(name: str) -> dict[str, Any]:
@@ -87,9 +88,12 @@ def test_start_export_call_and_stop(tmp_path: Path) -> None:
 
         slack = WebClient(token=exported["SLACK_BOT_TOKEN"], base_url=exported["SLACK_API_URL"])
         assert slack.auth_test()["ok"]
+        # One process, with pytest's own plugins and xdist (this repository's addopts name `-n`), as
+        # the example workflow installs no others: every installed plugin costs seconds to load.
+        argv = ["-p", "no:cacheprovider", "-n", "0", str(ROOT / "examples" / "app")]
         app = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(ROOT / "examples" / "app")],
-            env={**os.environ, **exported, "PYTHONPATH": str(ROOT / "examples" / "app")},
+            [sys.executable, "-m", "pytest", *argv],
+            env={**os.environ, **exported, "PYTHONPATH": str(ROOT / "examples" / "app"), **ONLY_XDIST},
             capture_output=True,
             text=True,
             timeout=240,

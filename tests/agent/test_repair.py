@@ -54,7 +54,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def twin(tmp_path: Path) -> Path:
+def twin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The twin's test needs no pytest plugin but xdist (the tool passes `-n 0`): its pytest run
+    # skips loading every other installed one (hypothesis, schemathesis, faker: seconds each start).
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("PYTEST_PLUGINS", "xdist.plugin")
     folder = tmp_path / "notes"
     shutil.copytree(HERE / "notes_twin", folder, ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "outside.py").write_text("SECRET = 1\n")

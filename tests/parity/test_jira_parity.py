@@ -1,5 +1,6 @@
 """Parity with real Jira: DefectDojo's vcrpy cassettes (Jira Cloud, REST v2, the `jira` library) and
-connector-jira's (Jira Server 7.12) replayed against a fresh twin.
+connector-jira's (Jira Server 7.12) replayed against a fresh twin (one app, its default site made
+afresh from the seed for each recording: `SharedTwin`).
 
 The engine (`recorder.parity`, Jira profile) drops each recording's calls to other hosts (DefectDojo's
 webhook receiver), makes the projects it names on the fresh site, maps recorded issue ids and keys
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from recorder.parity import Report, jira, load_traces, verify_async
+from recorder.parity import Report, SharedTwin, jira, load_traces, verify_async
 from tests.parity.conftest import REFERENCE
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
@@ -96,7 +97,9 @@ def recordings(folder: Path) -> list[tuple[str, list[Any]]]:
 
 @pytest.mark.reference
 async def test_defectdojo_cloud_recordings_replay_like_jira(parity_reports: list[Report]) -> None:
-    report = await verify_async(make_app, recordings(DEFECTDOJO), profile=jira.PROFILE, declared=DIFFERENCES)
+    traces = recordings(DEFECTDOJO)
+    async with SharedTwin(make_app) as twin:
+        report = await verify_async(twin, traces, profile=jira.PROFILE, declared=DIFFERENCES)
     parity_reports.append(report)
     print(report.summary())
     f = report.figures()
@@ -109,9 +112,9 @@ async def test_defectdojo_cloud_recordings_replay_like_jira(parity_reports: list
 async def test_connector_server_recordings_replay_as_far_as_cloud_allows(
     parity_reports: list[Report],
 ) -> None:
-    report = await verify_async(
-        make_app, recordings(CONNECTOR), profile=SERVER_PROFILE, declared=SERVER_DIFFERENCES
-    )
+    traces = recordings(CONNECTOR)
+    async with SharedTwin(make_app) as twin:
+        report = await verify_async(twin, traces, profile=SERVER_PROFILE, declared=SERVER_DIFFERENCES)
     parity_reports.append(report)
     print(report.summary())
     f = report.figures()

@@ -1,4 +1,5 @@
-"""Parity with real Okta: terraform-provider-okta's go-vcr cassettes replayed against a fresh twin.
+"""Parity with real Okta: terraform-provider-okta's go-vcr cassettes replayed against a fresh twin
+(one app, its default org made afresh from the seed for each cassette: `SharedTwin`).
 
 The engine (`recorder.parity`, Okta profile) replays every cassette whose every request names an
 endpoint the twin serves; the rest (policies, zones, idps, brands, internal endpoints...) count in
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from recorder.parity import Report, okta, verify_async
+from recorder.parity import Report, SharedTwin, okta, verify_async
 from tests.okta.conftest import make_app
 from tests.parity.conftest import REFERENCE
 
@@ -30,7 +31,8 @@ async def test_recordings_replay_like_okta(parity_reports: list[Report]) -> None
     paths = sorted(CASSETTES.rglob("*.yaml")) if CASSETTES.is_dir() else []
     if not paths:
         pytest.skip(f"no cassettes under {CASSETTES}")
-    report = await verify_async(make_app, paths, profile=okta.PROFILE)
+    async with SharedTwin(make_app) as twin:
+        report = await verify_async(twin, paths, profile=okta.PROFILE)
     parity_reports.append(report)
     print(report.summary())
     f = report.figures()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from recorder.parity import Report, slack, verify_async
+from recorder.parity import Report, SharedTwin, slack, verify_async
 from tests.parity.conftest import REFERENCE
 from tests.slack.conftest import make_app
 
@@ -35,7 +35,8 @@ def cassettes() -> list[Any]:
 @pytest.mark.reference
 @pytest.mark.parametrize("cassette", cassettes())
 async def test_recording_replays_like_slack(cassette: Path, parity_reports: list[Report]) -> None:
-    report = await verify_async(make_app, [cassette], profile=slack.PROFILE)
+    async with SharedTwin(make_app) as twin:  # one app for the route table and the replay
+        report = await verify_async(twin, [cassette], profile=slack.PROFILE)
     parity_reports.append(report)
     assert all(r.served for r in report.recordings), report.to_markdown()
     mismatches = [
