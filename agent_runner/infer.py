@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent_runner import sequences
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
+from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
@@ -57,6 +58,8 @@ class Seen:
     content_type: str
     link: str
     authorized: bool
+    ts: str = ""  # when it was recorded (ISO 8601), "" when not known
+    location: str = ""  # a redirect's `Location`
 
     def example(self) -> Example:
         return Example(
@@ -103,6 +106,8 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
                     content_type=headers.get("content-type", ""),
                     link=headers.get("link", ""),
                     authorized=exchange.header("request", "authorization") is not None,
+                    ts=exchange.ts,
+                    location=headers.get("location", ""),
                 )
             )
     return out
@@ -229,8 +234,9 @@ def infer(
     public_reads(model, seen)
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
+    learn_moved(resources, seen, kinds)
     model.resources = resources
-    model.seed = sequences.seeds(model, seen, kinds)
+    model.seed = unmoved(sequences.seeds(model, seen, kinds), resources)
     return model
 
 

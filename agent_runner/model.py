@@ -34,6 +34,7 @@ class Example(BaseModel):
     request: Any = None
     host: str = ""  # scheme://host of the recording, replaced by the twin's base URL
     content_type: str = ""
+    location: str = ""  # a redirect's `Location`
 
 
 class Operation(BaseModel):
@@ -81,6 +82,7 @@ class Resource(BaseModel):
     preexisting: Example | None = None  # a read of an item that existed before its recording
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
     soft_deletes: dict[str, str] = Field(default_factory=dict)
+    moved: dict[str, Example] = Field(default_factory=dict)  # item path -> the redirect it answers
 
 
 class Seed(BaseModel):

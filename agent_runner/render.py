@@ -343,6 +343,12 @@ def limitations(model: ServiceModel, ops: list[Operation]) -> str:
         "- Answers of fixed documents and of static endpoints are the recorded ones, with this "
         "call's host and path values.",
     ]
+    moved = sorted(item for res in model.resources.values() for item in res.moved)
+    if moved:
+        lines.append(
+            f"- {len(moved)} items moved (most of their recorded reads were redirected): their old paths "
+            "answer the recorded redirect, e.g. " + ", ".join(f"`{m}`" for m in moved[:5]) + "."
+        )
     if skipped:
         lines.append(f"- {skipped} recorded endpoints have paths the kit cannot route and are not served.")
     if static:
