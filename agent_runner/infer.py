@@ -23,6 +23,7 @@ from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
+from agent_runner.volatile import learn_volatile
 from recorder.trace import Exchange
 
 Recording = tuple[str, list[Exchange]]
@@ -237,6 +238,7 @@ def infer(
     learn_moved(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(sequences.seeds(model, seen, kinds), resources)
+    model.volatile = learn_volatile(seen)
     return model
 
 
