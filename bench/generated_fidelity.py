@@ -7,11 +7,12 @@
 `crossval`: the recordings split by cassette (a fixed seed), a twin generated from the training
 part and replayed by the parity engine on the held-out part; the figure is the share of replayed
 held-out exchanges on endpoints seen in training that match (status, error code and body with
-values compared; fields the training traffic shows changing between reads of the same thing with
-no write in between are compared by type, and counted: `relaxed_comparisons`). `extend`: the hand-built Okta twin alone and extended with operations generated
-from all Okta traffic, replayed on every Okta recording: recordings it serves every request of,
-and parity over them. `generate`: wall and CPU time and peak memory of inferring and writing the
-twin from all of one service's traffic (run it under `/usr/bin/time -v` for the peak).
+values compared; fields the training traffic shows changing between reads of the same thing with no
+write in between are compared by type, and counted: `relaxed_comparisons`). `extend`: the
+hand-built Okta twin alone and extended with operations generated from all Okta traffic, replayed
+on every Okta recording: recordings it serves every request of, and parity over them. `generate`:
+wall and CPU time and peak memory of inferring and writing the twin from all of one service's
+traffic (run it under `/usr/bin/time -v` for the peak).
 """
 
 from __future__ import annotations
