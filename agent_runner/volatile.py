@@ -4,7 +4,9 @@ count as having no write in between when they come in one recording with no writ
 or each before its recording's first write (the state a recording starts from: what changed there
 changed outside the recordings, as counters other users drive or the server's own builds do). A
 field a recorded write sends is left out (a write elsewhere may have set it), and so is a list's
-length where the traffic writes at or under the list's path.
+length where the traffic writes at or under the list's path. A field found so in one kind of
+object (objects with mostly the same fields) is taken to change so wherever such an object is
+answered (a repository's stars in a fork's `parent`, in search results, read by id).
 
 A twin cannot know such values; the parity engine compares them by type (the types the traffic
 shows there), as it does timestamps, and counts every comparison it relaxed so.
@@ -25,6 +27,7 @@ Volatile = dict[str, dict[str, list[str]]]
 ITEM_KEYS = ("id", "node_id", "sha", "url", "key", "name", "login")  # what names a list item
 LIST_MOST = 200
 DEPTH_MOST = 8
+SAME_KIND = 0.8  # the share of fields two objects of one kind have in common
 
 
 def type_name(value: Any) -> str:
@@ -106,29 +109,85 @@ def learn_volatile(seen: Sequence[Seen]) -> Volatile:
         for s in reads:
             for path, item, value in leaves(s.response):
                 values[(path, item)].add(value)
-        for (path, _item), found in values.items():
-            if len(found) > 1 and not is_written(path, written):
+        for (path, _item), shown in values.items():
+            if len(shown) > 1 and not is_written(path, written):
                 changing[template].add(path)
-    kept = {
-        template: {p for p in paths if p or not any(w.startswith(template) for w in writes)}
-        for template, paths in changing.items()
-    }
+    kept: dict[str, set[str]] = defaultdict(set)
+    for template, paths in changing.items():
+        kept[template] = {p for p in paths if p or not any(w.startswith(template) for w in writes)}
+    answered = [s for s in seen if s.method == "GET" and 200 <= s.status < 300 and s.response is not None]
+    spread(kept, answered, written)
     types: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for s in seen:
-        if s.method == "GET" and kept.get(s.template) and 200 <= s.status < 300:
-            for path, _item, value in leaves(s.response):
-                if path in kept[s.template]:
-                    types[s.template][path].add(_type_of(value))
+    for s in answered:
+        if kept.get(s.template):
+            for path, found in objects(s.response):
+                for key, value in found.items():
+                    field = f"{path}.{key}" if path else key
+                    if field in kept[s.template]:
+                        types[s.template][field].add(type_name(value))
+            if "" in kept[s.template]:
+                types[s.template][""].add(type_name(s.response))
+    # a field of one kind shows the types it shows anywhere (a fork's `license`, null in the
+    # forks read, an object elsewhere)
+    by_leaf: dict[str, set[str]] = defaultdict(set)
+    for template, paths in kept.items():
+        for path in paths:
+            by_leaf[_leaf(path)] |= types[template][path]
     return {
-        f"GET {template}": {p: sorted(types[template][p]) for p in sorted(paths)}
+        f"GET {template}": {p: sorted(types[template][p] | by_leaf[_leaf(p)]) for p in sorted(paths)}
         for template, paths in sorted(kept.items())
         if paths
     }
 
 
-def _type_of(value: str) -> str:
-    """The type of a value as `leaves` gives it (`a number 12`, `a list 3`)."""
-    for name in ("null", "a boolean", "a number", "a string", "a list", "an object"):
-        if value.startswith(name):
-            return name
-    return value
+def _leaf(path: str) -> str:
+    return path.rpartition(".")[2]
+
+
+def objects(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, object) for every object of a body, itself included."""
+    if isinstance(value, dict):
+        yield path, value
+        if depth < DEPTH_MOST:
+            for key, sub in value.items():
+                yield from objects(sub, f"{path}.{key}" if path else str(key), depth + 1)
+    elif isinstance(value, list) and depth < DEPTH_MOST:
+        for sub in value[:LIST_MOST]:
+            yield from objects(sub, f"{path}[]", depth + 1)
+
+
+def alike(keys: frozenset[str], other: frozenset[str]) -> bool:
+    """Objects of one kind: their fields mostly the same (a repository as a fork's `parent`, in
+    search results, from another endpoint or an older recording)."""
+    return len(keys & other) >= SAME_KIND * len(keys | other)
+
+
+def spread(kept: dict[str, set[str]], reads: Sequence[Seen], written: set[str]) -> None:
+    """A field that changes on its own in one kind of object changes so wherever an object of
+    that kind is answered: the fields found are added for every read showing such objects."""
+    wanted: dict[str, set[str]] = defaultdict(set)  # template -> prefixes of the objects found
+    for template, paths in kept.items():
+        wanted[template] = {p.rpartition(".")[0] if "." in p else "" for p in paths if p}
+    shapes: dict[tuple[str, str], set[str]] = defaultdict(set)  # (template, prefix) -> keys
+    for s in reads:
+        for prefix, found in objects(s.response) if wanted.get(s.template) else ():
+            if prefix in wanted[s.template]:
+                shapes[(s.template, prefix)] |= set(found)
+    kinds: dict[frozenset[str], set[str]] = defaultdict(set)  # an object kind -> its fields found
+    for template, paths in kept.items():
+        for path in paths:
+            prefix, _, leaf = path.rpartition(".") if "." in path else ("", "", path)
+            if path and (template, prefix) in shapes and leaf in shapes[(template, prefix)]:
+                kinds[frozenset(shapes[(template, prefix)])].add(leaf)
+    if not kinds:
+        return
+    matched: dict[frozenset[str], set[str]] = {}  # by an object's fields: those that change
+    for s in reads:
+        for prefix, found in objects(s.response):
+            keys = frozenset(found)
+            if keys not in matched:
+                matched[keys] = set().union(*(fields for kind, fields in kinds.items() if alike(keys, kind)))
+            for leaf in matched[keys] & keys:
+                path = f"{prefix}.{leaf}" if prefix else leaf
+                if not is_written(path, written):
+                    kept[s.template].add(path)

@@ -51,6 +51,8 @@ def training() -> dict[str, list[Exchange]]:
             exchange(GITHUB, "POST", f"{REPO}/labels", 201, label, {"name": "bug"}, auth=AUTH),
             get(repo(9, "y", watchers=4)),
             exchange(GITHUB, "GET", "/repositories/78", 200, {**repo(1, "w"), "id": 78}, auth=AUTH),
+            # repositories of the same kind, read once
+            exchange(GITHUB, "GET", f"{REPO}/forks", 200, [{**repo(1, "f"), "id": 80}], auth=AUTH),
         ],
     }
 
@@ -64,6 +66,11 @@ def test_fields_that_change_on_their_own_are_learnt(tmp_path: Path) -> None:
     assert "description" not in fields  # a write sends it: a write elsewhere may have changed it
     assert "watchers" not in fields  # it changed only across a write
     assert "name" not in fields and "id" not in fields
+    # and in repositories of the same kind, with the types the field shows anywhere
+    assert volatile["GET /repositories/{repositoryId}/forks"] == {
+        "[].license": ["an object", "null"],
+        "[].stargazers_count": ["a number"],
+    }
     limits = (folder / "LIMITATIONS.md").read_text(encoding="utf-8")
     assert "## Fields compared by type" in limits and "`stargazers_count`" in limits
 
