@@ -10,8 +10,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from agent_runner.model import ServiceModel
 from recorder.parity import Profile, Report, profile_for, verify
 from recorder.parity.engine import RecordingInput
+from recorder.parity.relax import relaxer
 from twins._runtime.app import build_app
 from twins._runtime.service import Service
 from twins._runtime.settings import Settings
@@ -52,6 +54,18 @@ def profile_of(service: str) -> Profile:
     return dataclasses.replace(profile_for(service), resolve=None)
 
 
+def relaxed(profile: Profile, folder: Path) -> Profile:
+    """`profile` comparing by type only the fields the twin's model found changing on their own
+    (`agent_runner.volatile`, `recorder.parity.relax`)."""
+    if not (folder / "model.json").is_file():
+        return profile
+    model = ServiceModel.load(folder / "model.json")
+    if not model.volatile:
+        return profile
+    templates = [f"{op.method} {op.path}" for op in model.operations]
+    return dataclasses.replace(profile, relax=relaxer(model.volatile, templates))
+
+
 def app_factory(service: Service) -> FastAPI:
     settings = Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off")
     return build_app(service, settings)
@@ -61,7 +75,8 @@ def report_for(folder: Path, traces: Sequence[Path | RecordingInput], *, fresh: 
     if fresh:
         forget(folder)
     service = load_service(folder)
-    return verify(lambda: app_factory(service), traces, profile=profile_of(service.name))
+    profile = relaxed(profile_of(service.name), folder)
+    return verify(lambda: app_factory(service), traces, profile=profile)
 
 
 def fidelity(folder: Path, traces: Sequence[Path | RecordingInput], *, fresh: bool = False) -> Score:

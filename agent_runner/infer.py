@@ -19,9 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent_runner import sequences
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
+from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
+from agent_runner.volatile import learn_volatile
 from recorder.trace import Exchange
 
 Recording = tuple[str, list[Exchange]]
@@ -57,6 +59,8 @@ class Seen:
     content_type: str
     link: str
     authorized: bool
+    ts: str = ""  # when it was recorded (ISO 8601), "" when not known
+    location: str = ""  # a redirect's `Location`
 
     def example(self) -> Example:
         return Example(
@@ -103,6 +107,8 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
                     content_type=headers.get("content-type", ""),
                     link=headers.get("link", ""),
                     authorized=exchange.header("request", "authorization") is not None,
+                    ts=exchange.ts,
+                    location=headers.get("location", ""),
                 )
             )
     return out
@@ -229,8 +235,10 @@ def infer(
     public_reads(model, seen)
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
+    learn_moved(resources, seen, kinds)
     model.resources = resources
-    model.seed = sequences.seeds(model, seen, kinds)
+    model.seed = unmoved(sequences.seeds(model, seen, kinds), resources)
+    model.volatile = learn_volatile(seen)
     return model
 
 

@@ -34,6 +34,7 @@ class Example(BaseModel):
     request: Any = None
     host: str = ""  # scheme://host of the recording, replaced by the twin's base URL
     content_type: str = ""
+    location: str = ""  # a redirect's `Location`
 
 
 class Operation(BaseModel):
@@ -81,6 +82,7 @@ class Resource(BaseModel):
     preexisting: Example | None = None  # a read of an item that existed before its recording
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
     soft_deletes: dict[str, str] = Field(default_factory=dict)
+    moved: dict[str, Example] = Field(default_factory=dict)  # item path -> the redirect it answers
 
 
 class Seed(BaseModel):
@@ -104,6 +106,8 @@ class ServiceModel(BaseModel):
     resources: dict[str, Resource] = Field(default_factory=dict)
     seed: list[Seed] = Field(default_factory=list)
     errors: dict[str, Example] = Field(default_factory=dict)  # the service's usual error per status
+    # fields that change on their own (`agent_runner.volatile`): by `GET template`, path -> types
+    volatile: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
     traces: list[str] = Field(default_factory=list)  # the recording files it was learnt from
     exchanges: int = 0
@@ -145,6 +149,10 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
     have = {(s.scope, s.key) for s in out.seed}
     out.seed += [s for s in new.seed if (s.scope, s.key) not in have]
     out.errors.update(new.errors)
+    for endpoint, fields in new.volatile.items():
+        known_fields = out.volatile.setdefault(endpoint, {})
+        for path, types in fields.items():
+            known_fields[path] = sorted(set(known_fields.get(path, [])) | set(types))
     out.auth = sorted(set(out.auth) | set(new.auth))
     out.hosts = sorted(set(out.hosts) | set(new.hosts))
     out.sources = sorted(set(out.sources) | set(new.sources))

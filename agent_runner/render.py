@@ -343,8 +343,30 @@ def limitations(model: ServiceModel, ops: list[Operation]) -> str:
         "- Answers of fixed documents and of static endpoints are the recorded ones, with this "
         "call's host and path values.",
     ]
+    moved = sorted(item for res in model.resources.values() for item in res.moved)
+    if moved:
+        lines.append(
+            f"- {len(moved)} items moved (most of their recorded reads were redirected): their old paths "
+            "answer the recorded redirect, e.g. " + ", ".join(f"`{m}`" for m in moved[:5]) + "."
+        )
     if skipped:
         lines.append(f"- {skipped} recorded endpoints have paths the kit cannot route and are not served.")
+    if model.volatile:
+        fields = sum(len(f) for f in model.volatile.values())
+        lines += [
+            "",
+            "## Fields compared by type",
+            "",
+            f"{fields} fields of {len(model.volatile)} reads change between recordings of the same read with "
+            "no write in between (counters other users drive, the server's own builds): the twin "
+            "answers one recorded value, and the parity engine compares them by type only (the types "
+            "recorded there), counting each comparison it relaxed.",
+            "",
+            *[
+                f"- `{e}`: {', '.join('`' + (p or '(the list)') + '`' for p in f)}"
+                for e, f in sorted(model.volatile.items())
+            ],
+        ]
     if static:
         lines += ["", "## Endpoints answered with the recorded answer", "", *static]
     if never:

@@ -220,8 +220,10 @@ def _concrete_item(path: str, res: Resource) -> str | None:
 def seeds(
     model: ServiceModel, seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
 ) -> list[Seed]:
-    """Items read (2xx) in a recording that never created them: they existed before it began.
-    Items a list shows count too (Okta's `Everyone` group), read or not."""
+    """Items read (2xx) in a recording that never created them: they existed before it began,
+    as the first read shows them with the fields only later reads show (an older recording's
+    answer lacks the fields the API added since). Items a list shows count too (Okta's
+    `Everyone` group), read or not."""
     created: set[tuple[str, str]] = set()
     out: dict[tuple[str, str], Seed] = {}
     for s in seen:
@@ -246,7 +248,12 @@ def seeds(
             continue
         key = str(s.response.get(res.key, item.rsplit("/", 1)[-1]))
         scope = item.rsplit("/", 1)[0]
-        if (s.session, key) in created or (scope, key) in out:
+        if (s.session, key) in created:
+            continue
+        if (scope, key) in out:  # read again elsewhere: with the fields only other reads show
+            known = out[(scope, key)]
+            if collection_of(s.template) is not None and isinstance(known.body, dict):
+                known.body = _with_more(known.body, s.response)
             continue
         if collection_of(s.template) is not None:
             out[(scope, key)] = Seed(scope=scope, key=key, body=s.response)

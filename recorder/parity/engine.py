@@ -14,6 +14,7 @@ from recorder.parity.profile import Profile
 from recorder.parity.replay import Replay, Step
 from recorder.parity.report import Declared, Outcome, Recording, Report, outcome
 from recorder.parity.session import Served, Target, open_session, served_matcher
+from recorder.parity.values import Difference
 from recorder.trace import Exchange
 
 RecordingInput = tuple[str, list[Exchange]]
@@ -97,7 +98,7 @@ async def verify_async(
         recording = Recording(name, len(exchanges), unserved(exchanges, served, profile))
         if recording.served:
             steps = await replay_recording(target, exchanges, profile, admin_token)
-            recording.outcomes = [to_outcome(name, step, known) for step in steps]
+            recording.outcomes = [to_outcome(name, step, known, profile.relax) for step in steps]
         report.recordings.append(recording)
         if progress is not None:
             progress(name, done, len(recordings))
@@ -110,9 +111,19 @@ def service_of(recordings: Sequence[RecordingInput]) -> str:
     return services.pop() if len(services) == 1 else ""
 
 
-def to_outcome(name: str, step: Step, declared: Declared) -> Outcome:
+def to_outcome(
+    name: str,
+    step: Step,
+    declared: Declared,
+    relax: Callable[[Exchange, Difference], str | None] | None = None,
+) -> Outcome:
     status = (step.exchange.response.status, step.status)
-    return outcome(name, step.exchange.seq, step.endpoint, status, step.differences, declared)
+    found = outcome(name, step.exchange.seq, step.endpoint, status, step.differences, declared)
+    if relax is not None and found.undeclared:
+        relaxed = [(d, relax(step.exchange, d)) for d in found.undeclared]
+        found.undeclared = [d for d, why in relaxed if why is None]
+        found.declared += [(d, why) for d, why in relaxed if why is not None]
+    return found
 
 
 def verify(

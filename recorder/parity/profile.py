@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from recorder.parity.report import Declared
+from recorder.parity.values import Difference
 from recorder.trace import Exchange
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class Profile:
     number_keys: frozenset[str] = frozenset()
     # Differences from the vendor that are known and why: (endpoint or `*`, key path prefix) -> reason.
     declared: Declared = field(default_factory=dict)
+    # Why a difference of one exchange is relaxed (declared), or None: a generated twin's fields
+    # learnt to change on their own (`recorder.parity.relax`).
+    relax: Callable[[Exchange, Difference], str | None] | None = None
 
 
 def next_queries(headers: Headers) -> list[dict[str, str]]:

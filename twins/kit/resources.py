@@ -385,8 +385,22 @@ class Engine:
         return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
 
     def read(self, call: Call, res: ResourceType) -> Any:
-        row = self.held(call, res, self.scope(call, res), call.path.get(res.param, ""), keep=False)
+        scope, key = self.scope(call, res), call.path.get(res.param, "")
+        row = self.find(call.state, res, scope, key)
+        if row is None:
+            moved = self.examples.get("resources", {}).get(res.collection, {}).get("moved")
+            if moved and f"{scope}/{key}" in moved:
+                return self.redirect(call, moved[f"{scope}/{key}"])
+            row = self.preexisting(call, res, scope, key, False)
         return self.not_found(call) if row is None else self.encoded(self.body(call, row))
+
+    def redirect(self, call: Call, recorded: Mapping[str, Any]) -> Reply:
+        """An item that moved: the recorded redirect, naming this twin's URL for its new place."""
+        reply = self.answer(call, recorded)
+        location = str(recorded.get("location") or "")
+        if not location:
+            return reply
+        return Reply(reply.body, reply.status, {"Location": self.swap(call, recorded).text(location)})
 
     def list(self, call: Call, scope_template: str) -> Any:
         """The collection's items, filtered by the query the traces use, paged the vendor's way."""
