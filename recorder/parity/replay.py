@@ -255,5 +255,15 @@ def pair_values(recorded: Any, twin: Any, found: dict[str, str], profile: Profil
     elif isinstance(recorded, str) and isinstance(twin, str) and recorded != twin:
         both_ids = profile.is_id(recorded) and profile.is_id(twin)
         both_ids = both_ids and profile.id_kind(recorded) == profile.id_kind(twin)
-        if both_ids or (recorded.startswith("http") and twin.startswith("http")):
+        if both_ids or (_is_url(recorded) and _is_url(twin) and _is_site(recorded) == _is_site(twin)):
             found.setdefault(recorded, twin)
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith("http")
+
+
+def _is_site(url: str) -> bool:
+    """A URL that names a whole site (`http://jira:8080/`): it pairs with a site, never with an
+    object's URL, or every later request to the site would be rewritten to that object."""
+    return urlsplit(url).path in ("", "/")
