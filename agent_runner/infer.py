@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from agent_runner import sequences
+from agent_runner import deployments, sequences
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
@@ -259,6 +259,10 @@ def build_operation(
         richest = max(range(len(best)), key=lambda i: (_fields(best[i].request), i))
         op.example = best[richest].example()
         op.variants = variants(best) if method in WRITES else []
+        fixed = kind == "singleton" and method == "GET" and not params(template)
+        agreed = deployments.consensus(best) if fixed else None
+        if agreed is not None:
+            op.example.response = agreed
     for s in ep.seen:
         if s.status >= 400:
             op.errors[str(s.status)] = s.example()
