@@ -1,0 +1,55 @@
+"""Answers made from the recorded request most like this one: several requests of each kind are
+kept, and a value sent as the recorded request sent it keeps the recorded answer's value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent_runner.infer import PER_KIND, infer
+from recorder.trace import Exchange
+from tests.agent_runner.traffic import ORG, exchange
+from twins.kit.resources import likeness
+from twins.kit.templates import echo
+
+APPS = "/api/v1/apps"
+
+
+def saml(n: int, issuer: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    slo = {"enabled": issuer is not None, **({"issuer": issuer} if issuer else {})}
+    sent = {"label": f"app{n}", "signOnMode": "SAML_2_0", "settings": {"signOn": {"slo": slo, "relay": ""}}}
+    answered = {
+        "id": f"0oa{n}abcdEFGH{n}ijklm{n}",
+        "label": f"app{n}",
+        "signOnMode": "SAML_2_0",
+        "settings": {"signOn": {"spIssuer": issuer, "relay": None}},
+    }
+    return sent, answered
+
+
+def create(n: int, issuer: str | None) -> list[Exchange]:
+    sent, answered = saml(n, issuer)
+    return [exchange(ORG, "POST", APPS, 200, answered, sent)]
+
+
+def bookmark(n: int) -> list[Exchange]:
+    sent = {"label": f"b{n}", "signOnMode": "BOOKMARK", "settings": {"app": {"url": "https://x"}}}
+    return [exchange(ORG, "POST", APPS, 200, {"id": f"0oa{n}bookmarkBOOKMAR{n}", **sent}, sent)]
+
+
+def test_several_requests_of_a_kind_are_kept_and_the_most_alike_answers() -> None:
+    sessions = [("a", create(1, "https://dunshire.okta.com")), *[(f"s{n}", create(n, None)) for n in (2, 3)]]
+    sessions.append(("b", bookmark(4)))
+    op = next(o for o in infer("okta", sessions).operations if o.method == "POST")
+    kept = [v.request for v in op.variants]
+    assert len(kept) == PER_KIND + 1  # the three SAML requests (one kind) and the bookmark
+    sent, _ = saml(9, "https://dunshire.okta.com")
+    best = max(reversed(op.variants), key=lambda v: likeness(v.request, sent))
+    assert best.response["settings"]["signOn"]["spIssuer"] == "https://dunshire.okta.com"
+
+
+def test_a_value_sent_as_recorded_keeps_the_recorded_answer() -> None:
+    sent, answered = saml(1, "https://dunshire.okta.com")
+    mine = {**sent, "label": "mine"}
+    out = echo(answered, sent, mine)
+    assert out["settings"]["signOn"]["relay"] is None  # sent "" then and now: answered null
+    assert out["label"] == "mine"
