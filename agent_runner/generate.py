@@ -125,6 +125,8 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 "example": op.example.model_dump() if op.example else None,
                 "variants": [v.model_dump() for v in op.variants],
                 **({"effects": op.effects} if op.effects else {}),
+                **({"defaults": op.defaults} if op.defaults else {}),
+                **({"adds": True} if op.adds else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from agent_runner import deployments, sequences
+from agent_runner.defaults import echoes_all, learn_defaults
+from agent_runner.distinct import distinct_seeds
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
@@ -237,7 +239,7 @@ def infer(
     learn_preexisting(resources, seen, kinds)
     learn_moved(resources, seen, kinds)
     model.resources = resources
-    model.seed = unmoved(sequences.seeds(model, seen, kinds), resources)
+    model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)
     return model
 
@@ -273,6 +275,8 @@ def build_operation(
         if s.link or (isinstance(s.response, list) and s.method == "GET"):
             op.paged = op.paged or bool(s.link)
     op.when = conditions(ok) if kind in ("create", "action") else {}
+    op.defaults = learn_defaults(best) if kind == "create" else {}
+    op.adds = kind == "update" and echoes_all(best)
     op.anonymous = any(not s.authorized for s in ok)  # the vendor answered without credentials
     op.filters = sorted({k for s in ep.seen for k, _ in s.query} - PAGER_PARAMS)
     return op
@@ -317,7 +321,8 @@ def conditions(ok: Sequence[Seen]) -> dict[str, dict[str, Any]]:
 
 
 KIND_WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")
-VARIANTS = 8
+VARIANTS = 8  # kinds of request
+PER_KIND = 3  # the last requests of each kind (the twin answers from the most alike)
 
 
 def signature(body: Any) -> tuple[Any, ...]:
@@ -330,16 +335,22 @@ def signature(body: Any) -> tuple[Any, ...]:
 
 
 def variants(best: Sequence[Seen]) -> list[Example]:
-    """The last answer to each kind of request, the most frequent kinds first (at most 8)."""
-    last: dict[tuple[Any, ...], Seen] = {}
+    """The last answers to each kind of request (up to 3 distinct requests of a kind), the most
+    frequent kinds first (at most 8 kinds)."""
+    last: dict[tuple[Any, ...], dict[str, Seen]] = defaultdict(dict)
     counts: Counter[tuple[Any, ...]] = Counter()
     for s in best:
         key = signature(s.request)
-        last[key] = s
+        shown = last[key]
+        text = json.dumps(s.request, sort_keys=True)
+        shown.pop(text, None)
+        shown[text] = s
+        if len(shown) > PER_KIND:
+            shown.pop(next(iter(shown)))
         counts[key] += 1
     if len(counts) < 2:
         return []
-    return [last[key].example() for key, _ in counts.most_common(VARIANTS)]
+    return [s.example() for key, _ in counts.most_common(VARIANTS) for s in last[key].values()]
 
 
 def _fields(body: Any) -> int:

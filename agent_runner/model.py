@@ -56,6 +56,8 @@ class Operation(BaseModel):
     # what an action sets besides, per kind of request: [{"request": …, "set": {dotted path: …}}]
     effects: list[dict[str, Any]] = Field(default_factory=list)
     when: dict[str, dict[str, Any]] = Field(default_factory=dict)  # "param=value": the status it leads to
+    defaults: dict[str, Any] = Field(default_factory=dict)  # dotted field -> its value when not sent
+    adds: bool = False  # an update adds the top-level fields it sends that the item lacks
     request: Shape | None = None
     response: Shape | None = None
     paged: bool = False

@@ -185,6 +185,15 @@ def _actions(
             if item is None:
                 continue
             if kind == "action":
+                before = last.get(item)
+                if isinstance(s.response, dict) and res.key in s.response and before is not None:
+                    for f in STATUS_FIELDS:  # an action answering the item shows what it set
+                        old, new = before.get(f), s.response.get(f)
+                        if isinstance(new, str) and old != new:
+                            changes[(s.method, s.template)][(f, new)] += 1
+                            transitions[coll].add((str(old), s.template.rsplit("/", 1)[-1], new))
+                    last[item] = s.response
+                    continue
                 pending[item] = (s.method, s.template)
                 continue
             if kind in ("read", "create", "update") and isinstance(s.response, dict):

@@ -20,17 +20,20 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.frozen import freeze
 from twins.kit.call import Call
+from twins.kit.defaults import with_defaults
 from twins.kit.documents import DOCUMENTS, body_of, documents_in, row_id, wrap
 from twins.kit.errors import compact
 from twins.kit.listing import Listing
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.templates import (
+    SECRET,
     Swap,
     documented,
     echo,
     merge_nested,
     parent_prefix,
+    rekeyed,
     relinked,
     restamp,
     with_effect,
@@ -341,6 +344,9 @@ class Engine:
         was_key = template.get(res.key)
         more = {str(was_key): key} if was_key is not None else {}
         body = self.objects(res, echo(template, recorded.get("request"), sent))
+        defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
+        body = with_defaults(body, recorded.get("request"), sent, defaults or {})
+        was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
             if isinstance(value, int) and not isinstance(value, bool):
@@ -354,7 +360,13 @@ class Engine:
                     if prefix
                     else self.made_like(call, f"{name}:{res.collection}", value)
                 )
-        body = self.swap(call, recorded, **more).apply(body)
+        # a made-up value named elsewhere in the answer (Okta's app `name` in its link's key)
+        renamed = {
+            old: str(body[n])
+            for n, old in was.items()
+            if isinstance(old, str) and len(old) >= 6 and body[n] != old
+        }
+        body = rekeyed(self.swap(call, recorded, **{**more, **renamed}).apply(body), renamed)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
         body = restamp(body, call.now(), res.stamps)
         for name in {condition.partition("=")[0] for condition in when or {}}:
@@ -437,6 +449,8 @@ class Engine:
         else:
             key = row["key"]
             body = self.objects(res, merge_nested(self.body(call, row), sent))
+            if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
+                body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
         body = restamp(body, call.now(), res.touched)
         self.save(call, scope, key, body)
         return self._written(call, recorded, res, body)

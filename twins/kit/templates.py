@@ -143,13 +143,16 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
     """The recorded answer to `recorded` as the answer to `given`: a field the recorded request
     supplied (same value in the answer) takes the given request's value, or goes (null) when the
     given request leaves it out; a list of names sent where objects come back (GitHub labels)
-    becomes the objects, each named."""
+    becomes the objects, each named. A value sent as the recorded request sent it keeps the
+    recorded answer's (Okta answers an empty `defaultRelayState` as null)."""
     if not isinstance(template, dict) or not isinstance(given, dict):
         return template
     sent = recorded if isinstance(recorded, dict) else {}
     out: dict[str, Any] = {}
     for key, value in template.items():
-        if key in given:
+        if key in given and key in sent and not isinstance(value, dict) and sent[key] == given[key]:
+            out[key] = value
+        elif key in given:
             out[key] = _take(value, sent.get(key), given[key])
         elif key in sent and sent[key] == value and isinstance(value, list):
             out[key] = []  # items supplied then, not now
@@ -275,3 +278,20 @@ def with_effect(body: dict[str, Any], effect: Mapping[str, Any], now: float) -> 
         else:
             doc[last] = stamp_like(value, now) if isinstance(value, str) and STAMP.match(value) else value
     return out
+
+
+def rekeyed(body: Any, renamed: Mapping[str, str], depth: int = 0) -> Any:
+    """`body` with each recorded value of `renamed` in an object's keys replaced by this call's
+    (`{"acme_app_13_link": true}` for an app made up as `acme_app_13`)."""
+    if not renamed or depth > 6:
+        return body
+    if isinstance(body, dict):
+        out = {}
+        for key, value in body.items():
+            for old, new in renamed.items():
+                key = key.replace(old, new)
+            out[key] = rekeyed(value, renamed, depth + 1)
+        return out
+    if isinstance(body, list):
+        return [rekeyed(v, renamed, depth + 1) for v in body]
+    return body
