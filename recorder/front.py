@@ -5,8 +5,7 @@ uvicorn and the ASGI messages between it and the proxy cost about a fifth of the
 exchange; this does what forwarding needs of them and no more: keep-alive, pipelined requests
 answered in order, request bodies streamed with flow control (reading pauses past 256 KiB),
 `Expect: 100-continue`, responses framed as the upstream's (`Content-Length` kept, chunked
-otherwise), a 400 for a request that does not parse, a kept-alive connection closed after 5 s
-without a new request.
+otherwise), a 400 for a request that does not parse, idle connections closed after 5 s.
 """
 
 from __future__ import annotations
@@ -151,7 +150,7 @@ class FrontConnection(asyncio.Protocol):
         self.current: Cycle | None = None  # the request being answered
         self.parsing: Cycle | None = None  # the request whose body the parser is reading
         self.pipeline: deque[tuple[Cycle, str, list[tuple[str, str]]]] = deque()
-        self.idle_since: float | None = None  # when the last answer ended (None: none yet)
+        self.idle_since = 0.0
         self._url = b""
         self._headers: list[tuple[str, str]] = []
         self._expect = False
@@ -163,6 +162,7 @@ class FrontConnection(asyncio.Protocol):
         if isinstance(sockname, tuple):
             self.origin = f"http://{sockname[0]}:{sockname[1]}"  # for a request without Host
         self.connections.add(self)
+        self.idle_since = asyncio.get_running_loop().time()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -240,7 +240,7 @@ class FrontConnection(asyncio.Protocol):
 
     # the cycles
     def _start(self, cycle: Cycle, target: str, headers: list[tuple[str, str]]) -> None:
-        self.current, self.idle_since = cycle, None
+        self.current = cycle
         host = next((v for k, v in headers if k == "host"), "")
         origin = f"http://{host}" if host else self.origin
         run(self.proxy.forward(cycle.method, target, headers, origin, cycle), cycle)
@@ -291,9 +291,7 @@ class FrontConnection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def idle(self, now: float) -> bool:
-        """Kept alive after an answer for longer than KEEP_ALIVE without a new request."""
-        since = self.idle_since
-        return self.current is None and since is not None and now - since > KEEP_ALIVE
+        return self.current is None and now - self.idle_since > KEEP_ALIVE
 
     def close(self) -> None:
         if self.transport is not None:

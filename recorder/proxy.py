@@ -10,7 +10,6 @@ decoded, with the original `Content-Encoding` noted in `X-Recorded-Content-Encod
 
 from __future__ import annotations
 
-import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -105,7 +104,7 @@ class RecordingProxy:
     ) -> None:
         """Forward one request (`target`: path and query as sent) and answer `client`; record the
         exchange once its response is complete. `proxy_origin` is where clients reach the proxy."""
-        started, clock = time.time(), time.perf_counter()
+        started, clock = datetime.now(UTC), time.perf_counter()
         target = self.prefix + target
         chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in incoming)
         headers = [("host", self.netloc)]
@@ -149,7 +148,7 @@ class RecordingProxy:
             )
             self.sink(
                 Exchange(
-                    ts=_timestamp(started),
+                    ts=iso_timestamp(started),
                     request=request,
                     response=_recorded_response(conn.status, conn.headers, kept, bytes(received)),
                     duration_ms=round((time.perf_counter() - clock) * 1000, 3),
@@ -279,21 +278,6 @@ def _recorded_response(
             headers += [("content-length", str(len(decoded))), (ENCODING_NOTE, encoding)]
             raw = decoded
     return Response(status=status, headers=headers, body=Body.from_bytes(raw))
-
-
-_second: list[Any] = [None, ""]  # the last second formatted, and its text
-
-
-def _timestamp(moment: float) -> str:
-    """`iso_timestamp` of a `time.time()` value; the text of a second is made once per second."""
-    fraction, whole = math.modf(moment)
-    second, micros = int(whole), round(fraction * 1e6)  # rounded as datetime.fromtimestamp does
-    if micros >= 1_000_000:
-        second, micros = second + 1, micros - 1_000_000
-    if second != _second[0]:
-        text = iso_timestamp(datetime.fromtimestamp(second, UTC))
-        _second[:] = [second, text[: -len(".000Z")]]
-    return f"{_second[1]}.{micros // 1000:03d}Z"
 
 
 async def _bad_gateway(client: Client, message: str) -> None:
