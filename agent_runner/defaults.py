@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent_runner.shapes import DATE_TIME
+from twins.kit.defaults import has
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
@@ -32,14 +33,7 @@ def leaves(doc: Any, at: str = "", depth: int = 0) -> Iterator[tuple[str, Any]]:
 
 def _sent(request: Any, path: str) -> bool:
     """Whether the request supplies `path` (or a value where an object of it would be)."""
-    doc = request
-    for part in path.split("."):
-        if not isinstance(doc, dict) or part not in doc:
-            return False
-        doc = doc[part]
-        if not isinstance(doc, dict):
-            return True
-    return True
+    return has(request, path.split("."))
 
 
 def learn_defaults(ok: Sequence[Seen]) -> dict[str, Any]:

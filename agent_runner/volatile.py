@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from recorder.parity.values import type_name
+
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
@@ -28,19 +30,6 @@ ITEM_KEYS = ("id", "node_id", "sha", "url", "key", "name", "login")  # what name
 LIST_MOST = 200
 DEPTH_MOST = 8
 SAME_KIND = 0.8  # the share of fields two objects of one kind have in common
-
-
-def type_name(value: Any) -> str:
-    """As the parity engine names the type of a JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 def leaves(value: Any, path: str = "", item: str = "", depth: int = 0) -> Iterator[tuple[str, str, str]]:

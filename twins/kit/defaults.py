@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def _has(doc: Any, parts: list[str]) -> bool:
+def has(doc: Any, parts: list[str]) -> bool:
+    """Whether `doc` supplies the dotted path `parts` (or a value where an object of it would be)."""
     for part in parts:
         if not isinstance(doc, dict) or part not in doc:
             return False
@@ -25,7 +26,7 @@ def with_defaults(body: Any, recorded: Any, sent: Any, defaults: Mapping[str, An
     out = body
     for path, value in defaults.items():
         parts = path.split(".")
-        if not _has(recorded, parts) or _has(sent, parts):
+        if not has(recorded, parts) or has(sent, parts):
             continue
         doc: Any = out
         for part in parts[:-1]:
