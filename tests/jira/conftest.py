@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from atlassian import Jira
+from jira import JIRA
 
 from tests.support.servers import serve_app
 from twins._runtime.app import build_app
@@ -35,3 +37,15 @@ def jira_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JiraSite]:
     with serve_app(app) as url:
         yield JiraSite(url, ctx.service.credentials(ctx.default_state(), url))
     ctx.store.stop()
+
+
+@pytest.fixture(scope="module")
+def jira(jira_site: JiraSite) -> JIRA:
+    """The `jira` client on the module's site."""
+    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
+
+
+@pytest.fixture(scope="module")
+def cloud(jira_site: JiraSite) -> Jira:
+    """atlassian-python-api's Jira client on the module's site, in Cloud mode."""
+    return Jira(url=jira_site.url, username=jira_site.auth[0], password=jira_site.auth[1], cloud=True)

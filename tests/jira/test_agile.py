@@ -8,11 +8,6 @@ from jira import JIRA, JIRAError
 from tests.jira.conftest import JiraSite
 
 
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
-
 def test_boards_and_seeded_sprints(jira: JIRA) -> None:
     boards = jira.boards()
     assert [b.name for b in boards] == ["APP board"]

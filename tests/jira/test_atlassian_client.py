@@ -12,11 +12,6 @@ from tests.jira.conftest import JiraSite
 from twins.jira.markup.adf import NOT_A_DOCUMENT as NOT_ADF
 
 
-@pytest.fixture(scope="module")
-def cloud(jira_site: JiraSite) -> Jira:
-    return Jira(url=jira_site.url, username=jira_site.auth[0], password=jira_site.auth[1], cloud=True)
-
-
 def test_issue_life_through_the_cloud_client(cloud: Jira) -> None:
     created = cloud.issue_create(
         fields={

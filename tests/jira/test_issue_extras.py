@@ -7,13 +7,6 @@ import io
 import pytest
 from jira import JIRA, JIRAError
 
-from tests.jira.conftest import JiraSite
-
-
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
 
 def test_attachments_round_trip(jira: JIRA) -> None:
     issue = jira.create_issue(project="APP", summary="Logs attached", issuetype={"name": "Bug"})

@@ -8,11 +8,6 @@ from jira import JIRA, JIRAError
 from tests.jira.conftest import JiraSite
 
 
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
-
 def test_construction_reads_a_cloud_server(jira: JIRA) -> None:
     info = jira.server_info()
     assert info["deploymentType"] == "Cloud" and info["versionNumbers"][0] >= 1000

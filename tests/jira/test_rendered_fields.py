@@ -12,7 +12,6 @@ import pytest
 import yaml
 from jira import JIRA
 
-from tests.jira.conftest import JiraSite
 from tests.parity.conftest import REFERENCE
 from twins.jira.issue_rendered import absolute, duration, relative, size
 
@@ -23,11 +22,6 @@ RECORDED = (
 MOMENT = re.compile(
     r"^(Today|Yesterday|[2-6] days ago) \d{1,2}:\d\d [AP]M$|^\d\d/[A-Z][a-z]{2}/\d\d \d{1,2}:\d\d [AP]M$"
 )
-
-
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
 
 
 def test_dates_durations_and_sizes_as_jira_writes_them() -> None:

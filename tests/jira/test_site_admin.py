@@ -12,16 +12,6 @@ from requests import HTTPError
 from tests.jira.conftest import JiraSite
 
 
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def cloud(jira_site: JiraSite) -> Jira:
-    return Jira(url=jira_site.url, username=jira_site.auth[0], password=jira_site.auth[1], cloud=True)
-
-
 def test_a_project_is_created_and_takes_issues(cloud: Jira, jira: JIRA, jira_site: JiraSite) -> None:
     lead = jira_site.creds["account_id"]
     made = cloud.create_project_from_raw_json(

@@ -14,16 +14,6 @@ SCRUM = "com.pyxis.greenhopper.jira:gh-simplified-agility-scrum"
 
 
 @pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def cloud(jira_site: JiraSite) -> Jira:
-    return Jira(url=jira_site.url, username=jira_site.auth[0], password=jira_site.auth[1], cloud=True)
-
-
-@pytest.fixture(scope="module")
 def team(cloud: Jira, jira_site: JiraSite) -> dict[str, object]:
     made: dict[str, object] = cloud.create_project_from_raw_json(
         {

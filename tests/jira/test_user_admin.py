@@ -10,11 +10,6 @@ from jira import JIRA
 from tests.jira.conftest import JiraSite
 
 
-@pytest.fixture(scope="module")
-def jira(jira_site: JiraSite) -> JIRA:
-    return JIRA(server=jira_site.url, basic_auth=jira_site.auth, max_retries=0)
-
-
 def test_a_new_user_and_project_take_issues(jira_site: JiraSite, jira: JIRA) -> None:
     with httpx.Client(base_url=jira_site.url, auth=jira_site.auth) as http:
         made = http.post(
