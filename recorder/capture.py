@@ -23,6 +23,10 @@ from recorder.writer import RotatingTraceWriter
 
 Listener = Callable[[Exchange], None]
 NAMES_KEPT = 4096  # endpoint names remembered per (method, URL)
+CLIENT_KEEP_ALIVE = 75
+"""Seconds the proxy keeps an idle client connection open: longer than clients keep theirs
+(httpx 5 s, aiohttp 15 s), so that it is the client that lets an idle connection go. A server
+that closes first races the client's next request, which then fails on a reset connection."""
 
 
 @dataclass
@@ -110,6 +114,7 @@ class Capture:
             http="httptools",
             server_header=False,  # the upstream's own Server and Date headers pass through
             date_header=False,
+            timeout_keep_alive=CLIENT_KEEP_ALIVE,
         )
         server = QuietServer(config)
 

@@ -11,7 +11,9 @@ with flow control (the upstream socket stops being read while the client is slow
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
+import time
 from collections.abc import AsyncIterator
 from typing import cast
 from urllib.parse import urlsplit
@@ -104,6 +106,20 @@ class UpstreamConnection(asyncio.Protocol):
     def usable(self) -> bool:
         return not self.closed and self.transport is not None and not self.transport.is_closing()
 
+    def still_open(self) -> bool:
+        """Usable, and nothing waiting to be read: an idle connection the upstream has meanwhile
+        closed has its end of file waiting, though the event loop may not have seen it yet."""
+        if self.transport is None or not self.usable():
+            return False
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
     def reset(self, head_only: bool) -> None:
         self.head_only, self.status, self.headers = head_only, 0, []
         self.chunks, self.buffered, self._length_known = [], 0, False
@@ -174,25 +190,42 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
+IDLE_TIMEOUT = 4.0
+"""Seconds a connection may sit idle before it is no longer reused: under the 5 s after which
+uvicorn, Node.js and Apache close an idle connection, so that a request is not sent on a
+connection the upstream is closing at that very moment (a request with side effects that meets
+such a close cannot be sent again, and its client would get a 502)."""
+
+
 class UpstreamPool:
     """Keep-alive connections to one origin (http or https), reused most-recent first."""
 
-    def __init__(self, origin: str, timeout: float = 60.0, max_idle: int = 256) -> None:
+    def __init__(
+        self, origin: str, timeout: float = 60.0, max_idle: int = 256, idle_timeout: float = IDLE_TIMEOUT
+    ) -> None:
         parts = urlsplit(origin)
         self.host = parts.hostname or ""
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self.ssl = ssl.create_default_context() if parts.scheme == "https" else None
         self.timeout = timeout
         self.max_idle = max_idle
-        self._idle: list[UpstreamConnection] = []
+        self.idle_timeout = idle_timeout
+        self._idle: list[tuple[UpstreamConnection, float]] = []
 
     async def acquire(self, head_only: bool = False) -> tuple[UpstreamConnection, bool]:
         """A connection ready for a request, and whether it was used before."""
-        while self._idle:
-            conn = self._idle.pop()
-            if conn.usable():
-                conn.reset(head_only)
-                return conn, True
+        if self._idle:
+            fresh_after = time.monotonic() - self.idle_timeout
+            while self._idle:
+                conn, released = self._idle.pop()
+                if released < fresh_after:  # and so are all older ones
+                    conn.close()
+                    self.close()
+                    break
+                if conn.still_open():
+                    conn.reset(head_only)
+                    return conn, True
+                conn.close()
         loop = asyncio.get_running_loop()
         try:
             _, conn = await asyncio.wait_for(
@@ -213,11 +246,11 @@ class UpstreamPool:
     def release(self, conn: UpstreamConnection) -> None:
         """Back to the pool when its response was read to the end and it may stay open."""
         if conn.reusable() and len(self._idle) < self.max_idle:
-            self._idle.append(conn)
+            self._idle.append((conn, time.monotonic()))
         else:
             conn.close()
 
     def close(self) -> None:
-        for conn in self._idle:
+        for conn, _ in self._idle:
             conn.close()
         self._idle.clear()

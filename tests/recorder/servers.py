@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from slack_sdk import WebClient
 
+from recorder.capture import CLIENT_KEEP_ALIVE
 from recorder.proxy import RecordingProxy
 from recorder.redact import Redactor
 from recorder.replay_server import ReplayTable, start
@@ -43,7 +44,7 @@ def bot_token(app: FastAPI) -> str:
 def recording(upstream: str, out: Path, **options: Any) -> Iterator[tuple[str, RotatingTraceWriter]]:
     """The recording proxy in front of `upstream`, writing redacted traces into `out`."""
     writer = RotatingTraceWriter(out, "slack", redactor=Redactor(KEY), **options)
-    with serve_app(RecordingProxy(upstream, writer.write)) as url:
+    with serve_app(RecordingProxy(upstream, writer.write), timeout_keep_alive=CLIENT_KEEP_ALIVE) as url:
         yield url, writer
     writer.close()
 

@@ -13,14 +13,15 @@ import uvicorn
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Yield the base URL (http://127.0.0.1:PORT) while the app is served; stop it afterwards."""
+def serve_app(app: Any, **options: Any) -> Iterator[str]:
+    """Yield the base URL (http://127.0.0.1:PORT) while the app is served; stop it afterwards.
+    `options` go to `uvicorn.Config`."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # The twin sends its own Date header (from the tenant clock); uvicorn must not add a second.
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", date_header=False
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", date_header=False, **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
