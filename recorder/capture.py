@@ -1,20 +1,21 @@
-"""Running a capture: the recording proxy behind uvicorn, a rotating writer, a live summary."""
+"""Running a capture: the recording proxy on its own HTTP front (`recorder.front`), a rotating
+writer, a live summary."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from recorder.classify import endpoint
+from recorder.front import FrontServer
 from recorder.loop import on_signals
 from recorder.proxy import RecordingProxy
 from recorder.redact import Redactor
@@ -23,10 +24,6 @@ from recorder.writer import RotatingTraceWriter
 
 Listener = Callable[[Exchange], None]
 NAMES_KEPT = 4096  # endpoint names remembered per (method, URL)
-CLIENT_KEEP_ALIVE = 75
-"""Seconds the proxy keeps an idle client connection open: longer than clients keep theirs
-(httpx 5 s, aiohttp 15 s), so that it is the client that lets an idle connection go. A server
-that closes first races the client's next request, which then fails on a reset connection."""
 
 
 @dataclass
@@ -102,67 +99,30 @@ class Capture:
     async def serve(
         self, console: Console, started: Callable[[str], None] | None = None
     ) -> RotatingTraceWriter:
-        """Serve until the server is told to stop (Ctrl-C / SIGTERM); returns the closed writer."""
+        """Serve until told to stop (Ctrl-C / SIGTERM); returns the closed writer."""
         proxy, writer = self.build()
-        config = uvicorn.Config(
-            proxy,
-            host=self.host,
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-            access_log=False,
-            http="httptools",
-            server_header=False,  # the upstream's own Server and Date headers pass through
-            date_header=False,
-            timeout_keep_alive=CLIENT_KEEP_ALIVE,
-        )
-        server = QuietServer(config)
-
-        def stop() -> None:
-            server.should_exit = True
-
-        on_signals(stop)
-        task = asyncio.create_task(server.serve())
+        server = FrontServer(proxy)
+        stopping = asyncio.Event()
+        on_signals(stopping.set)
         try:
-            while not server.started and not task.done():
-                await asyncio.sleep(0.02)
-            if task.done():
-                await task
-                raise OSError(f"cannot listen on {self.host}:{self.port}")
-            url = _listen_url(server, self.host)
+            url = await server.start(self.host, self.port)
             if started is not None:
                 started(url)
-            await self._show(console, task, proxy, writer)
+            await self._show(console, stopping, proxy, writer)
         finally:
-            server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await server.close()
             writer.close()
         return writer
 
     async def _show(
-        self, console: Console, task: asyncio.Task[None], proxy: RecordingProxy, writer: RotatingTraceWriter
+        self, console: Console, stopping: asyncio.Event, proxy: RecordingProxy, writer: RotatingTraceWriter
     ) -> None:
         title = f"twins record {self.service}: {self.upstream}"
         if not console.is_terminal:
-            await task
+            await stopping.wait()
             return
         with Live(self.stats.table(title), console=console, refresh_per_second=2, transient=True) as live:
-            while not task.done():
-                await asyncio.sleep(0.5)
+            while not stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), 0.5)
                 live.update(self.stats.table(title, proxy.failures, writer.paths))
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the command decides how to stop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _listen_url(server: uvicorn.Server, host: str) -> str:
-    for srv in getattr(server, "servers", []):
-        for sock in srv.sockets:
-            return f"http://{host}:{sock.getsockname()[1]}"
-    return f"http://{host}"

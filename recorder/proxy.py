@@ -10,11 +10,12 @@ decoded, with the original `Content-Encoding` noted in `X-Recorded-Content-Encod
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from recorder.codec import iso_timestamp
@@ -26,7 +27,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-Sink = Callable[[Exchange], None]
+Sink = Callable[[Exchange], object]
 REWRITTEN = frozenset({"location", "content-location", "link"})
 REPEATABLE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # safe to send twice
 
@@ -54,8 +55,9 @@ def decode_body(data: bytes, encoding: str) -> bytes:
 
 
 class RecordingProxy:
-    """ASGI reverse proxy to `upstream`; every completed exchange goes to `sink` before the last
-    byte of its response reaches the client, so an answered request is a recorded one."""
+    """Reverse proxy to `upstream`; every completed exchange goes to `sink` before the last byte
+    of its response reaches the client, so an answered request is a recorded one. It is an ASGI
+    app, and `forward` serves `recorder.front`'s connections without ASGI in between."""
 
     def __init__(self, upstream: str, sink: Sink, *, timeout: float = 60.0) -> None:
         parts = urlsplit(upstream.rstrip("/"))
@@ -77,7 +79,16 @@ class RecordingProxy:
             return
         if scope["type"] != "http":
             return
-        await self._forward(scope, receive, send)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        incoming = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = next((v for k, v in incoming if k.lower() == "host"), "")
+        if not host and scope.get("server"):
+            server_host, port = scope["server"]
+            host = f"{server_host}:{port}"
+        origin = f"{scope.get('scheme', 'http')}://{host}"
+        await self.forward(scope["method"], target, incoming, origin, AsgiClient(receive, send))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -89,47 +100,47 @@ class RecordingProxy:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started, clock = datetime.now(UTC), time.perf_counter()
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
-        target = self.prefix + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-        incoming = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        proxy_origin = _origin(scope, incoming)
+    async def forward(
+        self, method: str, target: str, incoming: list[tuple[str, str]], proxy_origin: str, client: Client
+    ) -> None:
+        """Forward one request (`target`: path and query as sent) and answer `client`; record the
+        exchange once its response is complete. `proxy_origin` is where clients reach the proxy."""
+        started, clock = time.time(), time.perf_counter()
+        target = self.prefix + target
         chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in incoming)
         headers = [("host", self.netloc)]
         headers += [(k, v) for k, v in forwardable(incoming) if k.lower() != "host"]
         has_body = chunked or any(k.lower() == "content-length" for k, _ in headers)
         if chunked:
             headers.append(("transfer-encoding", "chunked"))
-        method = scope["method"]
         head = _request_head(method, target, headers)
         sent = bytearray()
         pool = self.pool
         try:
-            conn = await self._send_request(method, head, receive, sent, has_body, chunked)
+            conn = await self._send_request(method, head, client, sent, has_body, chunked)
         except ClientGone:
             return  # nothing was answered, so nothing is recorded
         except UpstreamError as exc:
             self.failures += 1
-            await _bad_gateway(send, f"upstream {self.origin} failed: {exc}")
+            await _bad_gateway(client, f"upstream {self.origin} failed: {exc}")
             return
         received = bytearray()
         kept = forwardable(conn.headers)
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": conn.status,
-                    "headers": self._client_headers(kept, proxy_origin),
-                }
-            )
+            await client.start(conn.status, self._client_headers(kept, proxy_origin))
             held = b""  # the last chunk waits until the exchange is on disk
-            async for chunk in conn.body(pool.timeout):
-                if held:
-                    await send({"type": "http.response.body", "body": held, "more_body": True})
-                received += chunk
-                held = chunk
+            while True:
+                if conn.chunks:
+                    chunk = conn.take()
+                    if held:
+                        await client.send(held, True)
+                    received += chunk
+                    held = chunk
+                elif conn.complete:
+                    break
+                else:
+                    client.flush()  # the head goes out before a wait for the body
+                    await conn.wait(pool.timeout)
             request = Request(
                 method=method,
                 url=self.origin + target,
@@ -138,13 +149,13 @@ class RecordingProxy:
             )
             self.sink(
                 Exchange(
-                    ts=iso_timestamp(started),
+                    ts=_timestamp(started),
                     request=request,
                     response=_recorded_response(conn.status, conn.headers, kept, bytes(received)),
                     duration_ms=round((time.perf_counter() - clock) * 1000, 3),
                 )
             )
-            await send({"type": "http.response.body", "body": held, "more_body": False})
+            await client.send(held, False)
         except UpstreamError:
             self.failures += 1  # broke off mid-body: the client sees a cut response, nothing is recorded
             raise
@@ -152,21 +163,21 @@ class RecordingProxy:
             pool.release(conn)
 
     async def _send_request(
-        self, method: str, head: bytes, receive: Receive, sent: bytearray, has_body: bool, chunked: bool
+        self, method: str, head: bytes, client: Client, sent: bytearray, has_body: bool, chunked: bool
     ) -> UpstreamConnection:
         """Write the request (its body streamed as it arrives) and wait for the response head.
         A request without side effects that met a kept-alive connection the upstream had closed
         meanwhile is sent once more on a new connection."""
         pending = has_body
         if pending:  # the first piece of the body goes out with the head, in one write
-            pending = await _read_body(receive, sent)
+            pending = await _read_body(client, sent)
         while True:
             conn, reused = await self.pool.acquire(method == "HEAD")
             try:
                 await conn.write(head + _frame(bytes(sent), chunked) if sent else head)
                 while pending:
                     before = len(sent)
-                    pending = await _read_body(receive, sent)
+                    pending = await _read_body(client, sent)
                     if len(sent) > before:
                         await conn.write(_frame(bytes(sent[before:]), chunked))
                 if chunked:
@@ -181,14 +192,16 @@ class RecordingProxy:
                 if not reused or pending or conn.headers_done or method not in REPEATABLE:
                     raise
 
-    def _client_headers(self, kept: list[tuple[str, str]], proxy_origin: str) -> list[tuple[bytes, bytes]]:
+    def _client_headers(self, kept: list[tuple[str, str]], proxy_origin: str) -> list[tuple[str, str]]:
         """The response headers the client gets: `kept` (hop-by-hop ones already dropped), with
         links to the upstream pointed at the proxy."""
+        if not any(name.lower() in REWRITTEN for name, _ in kept):
+            return kept
         out = []
         for name, value in kept:
             if name.lower() in REWRITTEN:
                 value = value.replace(self.origin, proxy_origin)
-            out.append((name.encode("latin-1"), value.encode("latin-1")))
+            out.append((name, value))
         return out
 
 
@@ -196,13 +209,52 @@ class ClientGone(Exception):
     """The client hung up before its request body was complete."""
 
 
-async def _read_body(receive: Receive, sent: bytearray) -> bool:
+class Client(Protocol):
+    """The client side of one exchange: its request body, and where its response goes."""
+
+    async def read(self) -> tuple[bytes, bool]:
+        """The next piece of the request body and whether more follows; `ClientGone` if it hung up."""
+
+    async def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        """The response's status and headers (they may wait for the first piece of the body)."""
+
+    async def send(self, data: bytes, more: bool) -> None:
+        """A piece of the response body; `more=False` ends the response."""
+
+    def flush(self) -> None:
+        """Send the response head now if it is still waiting."""
+
+
+class AsgiClient:
+    """`Client` over ASGI's receive and send."""
+
+    __slots__ = ("_receive", "_send")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive, self._send = receive, send
+
+    async def read(self) -> tuple[bytes, bool]:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        return message.get("body", b""), bool(message.get("more_body", False))
+
+    async def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        await self._send({"type": "http.response.start", "status": status, "headers": encoded})
+
+    async def send(self, data: bytes, more: bool) -> None:
+        await self._send({"type": "http.response.body", "body": data, "more_body": more})
+
+    def flush(self) -> None:
+        pass
+
+
+async def _read_body(client: Client, sent: bytearray) -> bool:
     """Append the next piece of the request body to `sent`; whether more follows."""
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise ClientGone
-    sent += message.get("body", b"")
-    return bool(message.get("more_body", False))
+    data, more = await client.read()
+    sent += data
+    return more
 
 
 def _request_head(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:
@@ -229,16 +281,23 @@ def _recorded_response(
     return Response(status=status, headers=headers, body=Body.from_bytes(raw))
 
 
-def _origin(scope: Scope, headers: list[tuple[str, str]]) -> str:
-    host = next((v for k, v in headers if k.lower() == "host"), "")
-    if not host and scope.get("server"):
-        server_host, port = scope["server"]
-        host = f"{server_host}:{port}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+_second: list[Any] = [None, ""]  # the last second formatted, and its text
 
 
-async def _bad_gateway(send: Send, message: str) -> None:
+def _timestamp(moment: float) -> str:
+    """`iso_timestamp` of a `time.time()` value; the text of a second is made once per second."""
+    fraction, whole = math.modf(moment)
+    second, micros = int(whole), round(fraction * 1e6)  # rounded as datetime.fromtimestamp does
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    if second != _second[0]:
+        text = iso_timestamp(datetime.fromtimestamp(second, UTC))
+        _second[:] = [second, text[: -len(".000Z")]]
+    return f"{_second[1]}.{micros // 1000:03d}Z"
+
+
+async def _bad_gateway(client: Client, message: str) -> None:
     body = message.encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 502, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    headers = [("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body)))]
+    await client.start(502, headers)
+    await client.send(body, False)

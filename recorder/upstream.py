@@ -14,7 +14,6 @@ import asyncio
 import select
 import ssl
 import time
-from collections.abc import AsyncIterator
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -42,7 +41,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None
-        self._length_known = False
+        self._length_known = self._paused = False
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -53,7 +52,8 @@ class UpstreamConnection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(UpstreamError(f"bad response from upstream: {exc}"))
-        if self.buffered > HIGH_WATER and self.transport is not None:
+        if self.buffered > HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
             self.transport.pause_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -134,20 +134,17 @@ class UpstreamConnection(asyncio.Protocol):
 
     async def head(self, timeout: float) -> None:
         while not self.headers_done:
-            await self._wait(timeout)
+            await self.wait(timeout)
 
-    async def body(self, timeout: float) -> AsyncIterator[bytes]:
-        """The response body as it arrives (transfer coding undone, content coding kept)."""
-        while True:
-            if self.chunks:
-                chunks, self.chunks, self.buffered = self.chunks, [], 0
-                if self.transport is not None and not self.closed:
-                    self.transport.resume_reading()
-                yield b"".join(chunks)
-            elif self.complete:
-                return
-            else:
-                await self._wait(timeout)
+    def take(self) -> bytes:
+        """The body bytes that arrived so far (transfer coding undone, content coding kept);
+        call only when `chunks` is not empty."""
+        chunks, self.chunks, self.buffered = self.chunks, [], 0
+        if self._paused:
+            self._paused = False
+            if self.transport is not None and not self.closed:
+                self.transport.resume_reading()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def reusable(self) -> bool:
         return self.complete and self.keep_alive and not self.head_only and self.usable()
@@ -157,7 +154,8 @@ class UpstreamConnection(asyncio.Protocol):
             self.transport.close()
         self.closed = True
 
-    async def _wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float) -> None:
+        """Until the parser has news (head, body, end) or failed; `UpstreamError` after `timeout` s."""
         if self.error is not None:
             raise self.error
         loop = asyncio.get_running_loop()

@@ -36,14 +36,15 @@ ENCODING_NOTE = "X-Recorded-Content-Encoding"
 
 def forwardable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Headers without hop-by-hop ones, including those the `Connection` header names."""
-    out = []
-    named: set[str] = set()
-    for name, value in headers:
-        lname = name.lower()
-        if lname not in HOP_BY_HOP:
-            out.append((name, value))
-        elif lname == "connection":
-            named.update(token.strip().lower() for token in value.split(","))
+    out = [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP]
+    if len(out) == len(headers):  # no hop-by-hop header, so no Connection header either
+        return out
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
     if named:
         out = [(k, v) for k, v in out if k.lower() not in named]
     return out

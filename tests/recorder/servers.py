@@ -7,15 +7,15 @@ import asyncio
 import os
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from slack_sdk import WebClient
 
-from recorder.capture import CLIENT_KEEP_ALIVE
+from recorder.front import KEEP_ALIVE, FrontServer
 from recorder.proxy import RecordingProxy
 from recorder.redact import Redactor
 from recorder.replay_server import ReplayTable, start
@@ -28,6 +28,7 @@ from twins.okta import create_service as create_okta_service
 from twins.slack import create_service
 
 KEY = b"test-pseudonym-key"
+T = TypeVar("T")
 
 
 def slack_twin(seed: int = 42) -> FastAPI:
@@ -41,12 +42,43 @@ def bot_token(app: FastAPI) -> str:
 
 
 @contextmanager
-def recording(upstream: str, out: Path, **options: Any) -> Iterator[tuple[str, RotatingTraceWriter]]:
-    """The recording proxy in front of `upstream`, writing redacted traces into `out`."""
+def recording(
+    upstream: str, out: Path, *, asgi: bool = False, **options: Any
+) -> Iterator[tuple[str, RotatingTraceWriter]]:
+    """The recording proxy in front of `upstream`, writing redacted traces into `out`: on its own
+    HTTP front as `twins record` serves it, or with `asgi=True` as an ASGI app behind uvicorn."""
     writer = RotatingTraceWriter(out, "slack", redactor=Redactor(KEY), **options)
-    with serve_app(RecordingProxy(upstream, writer.write), timeout_keep_alive=CLIENT_KEEP_ALIVE) as url:
-        yield url, writer
+    proxy = RecordingProxy(upstream, writer.write)
+    if asgi:
+        with serve_app(proxy, timeout_keep_alive=KEEP_ALIVE) as url:
+            yield url, writer
+    else:
+        with on_thread() as run:
+            server = FrontServer(proxy)
+            url = run(server.start("127.0.0.1", 0))
+            try:
+                yield url, writer
+            finally:
+                run(server.close(grace=5.0))
     writer.close()
+
+
+@contextmanager
+def on_thread() -> Iterator[Callable[[Coroutine[Any, Any, T]], T]]:
+    """An event loop on its own thread; yields a function that runs a coroutine there."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run(work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout=30)
+
+    try:
+        yield run
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
 
 
 @contextmanager

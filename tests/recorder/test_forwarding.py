@@ -208,3 +208,15 @@ def test_json_without_secret_keys_keeps_its_bytes_and_loses_its_addresses() -> N
     out = redactor.exchange(exchange).response.body.text
     assert "Ann@Example.com" not in out and "@example.invalid" in out
     assert out == text.replace("Ann@Example.com", redactor.pseudonym("ann@example.com", "email"))
+
+
+def test_recorded_timestamps_are_the_iso_form_of_the_moment() -> None:
+    from datetime import UTC, datetime
+
+    from recorder.codec import iso_timestamp
+    from recorder.proxy import _timestamp
+
+    moments = [1_700_000_000.0, 1_700_000_000.9995, 1_700_000_000.9999996, 1_700_000_001.0004, 1.0000005]
+    moments += [1_012_824_688.4909995, 1_765_000_000.123456]
+    for moment in moments:
+        assert _timestamp(moment) == iso_timestamp(datetime.fromtimestamp(moment, UTC)), moment
