@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,3 +103,32 @@ def test_shared_parts_of_a_recorded_body_are_made_once_per_values() -> None:
     assert Swap.of({"https://api.github.com": "http://b"}).apply(recorded)["user"] == {
         "url": "http://b/users/a"
     }
+
+
+def test_a_made_part_shares_the_values_that_hold_no_recorded_value() -> None:
+    """Inside a read-only part that holds a recorded value, only the values holding one are made
+    anew; the others (a nested object, a list, a string) are the recorded part's own."""
+    recorded = freeze(
+        {
+            "repo": {
+                "url": "https://api.github.com/repos/o/r",
+                "owner": {"login": "o", "id": 7},
+                "topics": ["a", "b"],
+                "labels": [{"url": "https://api.github.com/l/1"}, {"name": "bug"}],
+                "name": "r",
+            }
+        }
+    )
+    made = Swap.of({"https://api.github.com": "http://a"}).apply(recorded)["repo"]
+    assert made == {
+        "url": "http://a/repos/o/r",
+        "owner": {"login": "o", "id": 7},
+        "topics": ["a", "b"],
+        "labels": [{"url": "http://a/l/1"}, {"name": "bug"}],
+        "name": "r",
+    }
+    original = recorded["repo"]
+    assert made["owner"] is original["owner"] and made["topics"] is original["topics"]
+    assert made["labels"][1] is original["labels"][1] and made["labels"][0] is not original["labels"][0]
+    with pytest.raises(TypeError):
+        made["labels"].append({})  # still read-only

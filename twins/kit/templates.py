@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from twins._runtime.frozen import FrozenDict, FrozenList, freeze
+from twins._runtime.frozen import FrozenDict, FrozenList
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 SECRET = re.compile(r"pass(word)?|secret", re.I)
@@ -23,8 +23,9 @@ HELD = 50_000
 # Bounded caches of what cannot change, like the `re` module's: which of some recorded values a
 # read-only part of a recorded body holds, and that part with those values swapped, by the part's
 # identity (the part itself is kept beside, so an identity is never taken for another's).
-_USED: dict[tuple[int, tuple[str, ...]], tuple[Any, frozenset[str]]] = {}
+_USED: dict[tuple[int, tuple[str, ...]], tuple[Any, tuple[frozenset[str], tuple[Any, ...]]]] = {}
 _MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}  # one alternation per set of recorded values
 
 
 def stamp_like(recorded: str, now: float) -> str:
@@ -61,11 +62,11 @@ class Swap:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        def alternative(old: str) -> str:
-            number = old.isdigit() or (old.startswith("/") and old[1:].isdigit())
-            return re.escape(old) + (r"(?=$|[/?#\"])" if number else "")
-
-        return re.compile("|".join(alternative(old) for old, _ in self.pairs))
+        pattern = _PATTERNS.get(self.olds)
+        if pattern is None:
+            pattern = re.compile("|".join(_alternative(old) for old in self.olds))
+            _remember(_PATTERNS, self.olds, pattern)
+        return pattern
 
     @cached_property
     def _replacement(self) -> Callable[[re.Match[str]], str]:
@@ -75,50 +76,81 @@ class Swap:
     def apply(self, body: Any) -> Any:
         """`body` with this call's values: a new object (or list) at the top; inside it, parts of
         a recorded body (read-only) are made once for the values they hold and then shared."""
-        if isinstance(body, dict):
-            return {k: self._apply(v) for k, v in body.items()}
+        apply = self._apply
+        if not self.pairs:
+            if isinstance(body, dict):
+                return {k: apply(v) for k, v in body.items()}
+            return [apply(v) for v in body] if isinstance(body, list) else apply(body)
+        sub, replacement = self._pattern.sub, self._replacement
+        if isinstance(body, dict):  # strings inline: most of a body's values
+            return {k: sub(replacement, v) if v.__class__ is str else apply(v) for k, v in body.items()}
         if isinstance(body, list):
-            return [self._apply(v) for v in body]
-        return self._apply(body)
+            return [sub(replacement, v) if v.__class__ is str else apply(v) for v in body]
+        return apply(body)
 
     def _apply(self, body: Any) -> Any:
         if isinstance(body, str):
             return self.text(body)
         if body.__class__ in SHARED:
-            used = self._used(body)
+            used, holders = self._used(body)
             if not used:
                 return body
             key = (id(body), tuple(pair for pair in self.pairs if pair[0] in used))
             hit = _MADE.get(key)
             if hit is not None and hit[0] is body:
                 return hit[1]
-            made = freeze(self.apply(body))
+            made = self._made(body, holders)
             _remember(_MADE, key, (body, made))
             return made
         if isinstance(body, dict | list):
             return self.apply(body)
         return body
 
+    def _made(self, body: Any, holders: tuple[Any, ...]) -> Any:
+        """A read-only part with its `holders` (the keys or places of the values that hold a
+        recorded value) made anew; every other value is the part's own, shared."""
+        if isinstance(body, dict):
+            out = dict(body)
+            for key in holders:
+                out[key] = self._apply(body[key])
+            return FrozenDict(out)
+        items = list(body)
+        for place in holders:
+            items[place] = self._apply(body[place])
+        return FrozenList(items)
+
     @cached_property
     def olds(self) -> tuple[str, ...]:
         return tuple(old for old, _ in self.pairs)
 
-    def _used(self, body: Any) -> frozenset[str]:
-        """The recording's values that strings of a read-only part of a body hold (remembered by
-        the part's identity: it cannot change)."""
+    def _used(self, body: Any) -> tuple[frozenset[str], tuple[Any, ...]]:
+        """The recording's values that strings of a read-only part of a body hold, and the keys
+        (or places) of its values that hold any; remembered by the part's identity (it cannot
+        change)."""
         key = (id(body), self.olds)
         hit = _USED.get(key)
         if hit is not None and hit[0] is body:
             return hit[1]
         used: set[str] = set()
-        for value in body.values() if isinstance(body, dict) else body:
+        holders: list[Any] = []
+        for place, value in body.items() if isinstance(body, dict) else enumerate(body):
             if isinstance(value, str):
-                used.update(old for old in self.olds if old in value)
+                held = {old for old in self.olds if old in value}
             elif value.__class__ in SHARED:
-                used |= self._used(value)
-        found = frozenset(used)
+                held = set(self._used(value)[0])
+            else:
+                continue
+            if held:
+                used |= held
+                holders.append(place)
+        found = (frozenset(used), tuple(holders))
         _remember(_USED, key, (body, found))
         return found
+
+
+def _alternative(old: str) -> str:
+    number = old.isdigit() or (old.startswith("/") and old[1:].isdigit())
+    return re.escape(old) + (r"(?=$|[/?#\"])" if number else "")
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
