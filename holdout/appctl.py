@@ -158,9 +158,17 @@ class RunningApp:
     async def _serve_asgi(self, env: dict[str, str], port: int) -> None:
         import uvicorn
 
+        from twins._runtime.protocol import KEEP_ALIVE
+
         app = load_factory(self.spec.asgi)(env)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", log_config=None
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            log_config=None,
+            timeout_keep_alive=KEEP_ALIVE,  # the outbox's deliveries reuse connections
         )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None

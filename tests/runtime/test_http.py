@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import threading
 import time
 from collections.abc import Iterator
@@ -108,3 +109,21 @@ def test_build_running_prints_the_url_it_serves(tmp_path: Path) -> None:
     with serve_with_lifespan(servers[0]), httpx.Client(base_url=item.url, timeout=5) as client:
         creds = client.get("/_twin/credentials", headers={"X-Twin-Admin-Token": "tok"}).json()
         assert creds["base_url"] == item.url
+
+
+def test_an_idle_connection_outlives_the_keep_alive_of_common_clients(tmp_path: Path) -> None:
+    """uvicorn closes an idle connection after 5 s; clients keep theirs longer (aiohttp, under the
+    okta SDK, 15 s), and their next request on it then fails. The twins keep it open."""
+    settings = Settings(data_dir=tmp_path, admin_token="tok")
+    running, servers = build_running([(create_service(), settings, 0)], "127.0.0.1")
+    host, port = running[0].url.removeprefix("http://").split(":")
+    with serve_with_lifespan(servers[0]):
+        conn = http.client.HTTPConnection(host, int(port), timeout=5)
+        conn.request("GET", "/_twin/health")
+        assert conn.getresponse().read()
+        sock = conn.sock
+        time.sleep(5.5)
+        conn.request("GET", "/_twin/health")  # on the same connection, or this raises
+        answer = conn.getresponse()
+        assert answer.status == 200 and conn.sock is sock
+        conn.close()

@@ -7,6 +7,12 @@ from __future__ import annotations
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers of one request, together
+KEEP_ALIVE = 75
+"""Seconds an idle connection stays open (uvicorn's default is 5). Clients keep theirs longer
+than 5 s (aiohttp, under the okta SDK, 15 s; urllib3, under requests, for as long as the pool
+lives), and a server that closes an idle connection first races the client's next request on
+it: a request with side effects sent at that moment fails, and is not sent again. The vendors'
+own endpoints keep idle connections for a minute or more."""
 _MESSAGE = b"request line and headers too large"
 TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"

@@ -22,7 +22,7 @@ from twins._runtime import heap
 from twins._runtime.app import build_app
 from twins._runtime.context import TwinContext
 from twins._runtime.errors import ConfigError
-from twins._runtime.protocol import MAX_HEADER_BYTES, BoundedHttpTools
+from twins._runtime.protocol import KEEP_ALIVE, MAX_HEADER_BYTES, BoundedHttpTools
 from twins._runtime.settings import RATE_LIMIT_MODES, Settings
 
 ENV_SERVICE = "TWINS_SERVE_SERVICE"
@@ -107,6 +107,7 @@ def build_running(
             date_header=False,
             http=BoundedHttpTools,
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            timeout_keep_alive=KEEP_ALIVE,
         )
         servers.append(_Server(config))
         running.append(Running(service.name, url, app.state.twin))
@@ -144,6 +145,7 @@ def serve_workers(service_name: str, settings: Settings, host: str, port: int, w
         date_header=False,
         http=BoundedHttpTools,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        timeout_keep_alive=KEEP_ALIVE,
     )
 
 

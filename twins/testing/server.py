@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from twins import registry
 from twins._runtime.app import build_app
+from twins._runtime.protocol import KEEP_ALIVE
 from twins._runtime.settings import Settings
 
 Mode = Literal["http", "asgi"]
@@ -136,7 +137,13 @@ class TwinServer:
         self._transport = httpx.HTTPTransport()
         # The twin sends its own Date header (from the tenant clock); uvicorn must not add a second.
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", date_header=False
+            self.app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            date_header=False,
+            timeout_keep_alive=KEEP_ALIVE,
         )
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name=f"twin-{self.service}", daemon=True)
