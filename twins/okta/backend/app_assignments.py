@@ -8,13 +8,15 @@ scope GROUP only keeps per-user overrides (profile, credentials) of a group-base
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from twins._runtime.collection import Row, TenantState
 from twins.okta import logs
 from twins.okta.common import now_iso
 from twins.okta.errors import no_permission, not_found, validation
+
+T = TypeVar("T")
 
 
 def get_app(state: TenantState, app_id: str) -> Row:
@@ -172,13 +174,7 @@ def assign_user(state: TenantState, app_id: str, body: dict[str, Any], *, actor_
             {"id": key, "app_id": app_id, "user_id": user["id"], "status": "ACTIVE", "created": now, **fields}
         )
     if app_id not in before:
-        logs.emit(
-            state,
-            "application.user_membership.add",
-            "Add user to application membership",
-            actor_id=actor_id,
-            targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
-        )
+        membership_event(state, "add", user, app, actor_id=actor_id)
     return row
 
 
@@ -206,13 +202,7 @@ def update_app_user(
     else:
         row = state["app_users"].insert({**current, **fields})
     if user_name(state, row) != old_name:
-        logs.emit(
-            state,
-            "application.user_membership.change_username",
-            "Change users application username",
-            actor_id=actor_id,
-            targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
-        )
+        membership_event(state, "change_username", user, app, actor_id=actor_id)
     return row
 
 
@@ -227,31 +217,62 @@ def unassign_user(state: TenantState, app_id: str, user_id: str, *, actor_id: st
         raise not_found(user_id, "AppUser")
     state["app_users"].delete(row["id"])
     if via_group(state, app_id, user_id) is None:
-        logs.emit(
-            state,
-            "application.user_membership.remove",
-            "Remove user from application membership",
-            actor_id=actor_id,
-            targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
-        )
+        membership_event(state, "remove", user, app, actor_id=actor_id)
+
+
+MEMBERSHIP_EVENTS = {
+    "add": "Add user to application membership",
+    "remove": "Remove user from application membership",
+    "change_username": "Change users application username",
+}
+
+
+def membership_event(state: TenantState, kind: str, user: Row, app: Row, *, actor_id: str | None) -> None:
+    """The System Log's `application.user_membership.<kind>` for `user` in `app`."""
+    logs.emit(
+        state,
+        f"application.user_membership.{kind}",
+        MEMBERSHIP_EVENTS[kind],
+        actor_id=actor_id,
+        targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
+    )
 
 
 def access_changed(state: TenantState, user: Row, before: set[str], *, actor_id: str | None) -> None:
     """Log application membership changes caused by a group membership change."""
     after = app_ids_for_user(state, user["id"])
-    for app_id, kind, message in [
-        *((a, "add", "Add user to application membership") for a in sorted(after - before)),
-        *((a, "remove", "Remove user from application membership") for a in sorted(before - after)),
+    for app_id, kind in [
+        *((a, "add") for a in sorted(after - before)),
+        *((a, "remove") for a in sorted(before - after)),
     ]:
         app = state["apps"].get(app_id)
         if app is not None:
-            logs.emit(
-                state,
-                f"application.user_membership.{kind}",
-                message,
-                actor_id=actor_id,
-                targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
-            )
+            membership_event(state, kind, user, app, actor_id=actor_id)
+
+
+def _group_access(
+    state: TenantState, app: Row, group_id: str, kind: str, change: Callable[[], T], *, actor_id: str | None
+) -> T:
+    """`change` (a group's assignment to `app` made or removed), logged as
+    `group.application_assignment.<kind>`, with the application memberships of the group's
+    members that it changed."""
+    members = _group_members(state, group_id)
+    before = {u["id"]: app_ids_for_user(state, u["id"]) for u in members}
+    result = change()
+    group = state["groups"].get(group_id) or {"id": group_id, "profile": {}}
+    message = (
+        "Add assigned application to group" if kind == "add" else "Remove assigned application from group"
+    )
+    logs.emit(
+        state,
+        f"group.application_assignment.{kind}",
+        message,
+        actor_id=actor_id,
+        targets=[logs.target(group, "UserGroup"), logs.target(app, "AppInstance")],
+    )
+    for user in members:
+        access_changed(state, user, before[user["id"]], actor_id=actor_id)
+    return result
 
 
 def _group_members(state: TenantState, group_id: str) -> list[Row]:
@@ -292,28 +313,17 @@ def assign_group(
             profile=dict(profile if profile is not None else existing["profile"]),
             last_updated=now,
         )
-    members = _group_members(state, group_id)
-    before = {u["id"]: app_ids_for_user(state, u["id"]) for u in members}
-    row = state["app_groups"].insert(
-        {
-            "id": key,
-            "app_id": app_id,
-            "group_id": group_id,
-            "priority": raw_priority,
-            "profile": dict(profile or {}),
-            "last_updated": now,
-        }
+    fields = {
+        "id": key,
+        "app_id": app_id,
+        "group_id": group_id,
+        "priority": raw_priority,
+        "profile": dict(profile or {}),
+        "last_updated": now,
+    }
+    return _group_access(
+        state, app, group_id, "add", lambda: state["app_groups"].insert(fields), actor_id=actor_id
     )
-    logs.emit(
-        state,
-        "group.application_assignment.add",
-        "Add assigned application to group",
-        actor_id=actor_id,
-        targets=[logs.target(group, "UserGroup"), logs.target(app, "AppInstance")],
-    )
-    for user in members:
-        access_changed(state, user, before[user["id"]], actor_id=actor_id)
-    return row
 
 
 def get_group_assignment(state: TenantState, app_id: str, group_id: str) -> Row:
@@ -379,19 +389,9 @@ def group_assignments(state: TenantState, app_id: str, q: str | None = None) -> 
 def unassign_group(state: TenantState, app_id: str, group_id: str, *, actor_id: str | None) -> None:
     app = get_app(state, app_id)
     row = get_group_assignment(state, app_id, group_id)
-    members = _group_members(state, group_id)
-    before = {u["id"]: app_ids_for_user(state, u["id"]) for u in members}
-    state["app_groups"].delete(row["id"])
-    group = state["groups"].get(group_id) or {"id": group_id, "profile": {}}
-    logs.emit(
-        state,
-        "group.application_assignment.remove",
-        "Remove assigned application from group",
-        actor_id=actor_id,
-        targets=[logs.target(group, "UserGroup"), logs.target(app, "AppInstance")],
+    _group_access(
+        state, app, group_id, "remove", lambda: state["app_groups"].delete(row["id"]), actor_id=actor_id
     )
-    for user in members:
-        access_changed(state, user, before[user["id"]], actor_id=actor_id)
 
 
 def apps_for_group(state: TenantState, group_id: str) -> list[Row]:

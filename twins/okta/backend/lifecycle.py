@@ -9,6 +9,7 @@ from twins._runtime.collection import Row, TenantState
 from twins._runtime.ids import ALNUM
 from twins.okta import logs
 from twins.okta.backend import group_rules
+from twins.okta.backend.app_assignments import membership_event
 from twins.okta.common import now_iso
 from twins.okta.errors import OktaError, not_found, validation
 from twins.okta.passwords import hash_password
@@ -140,13 +141,7 @@ def deactivate(state: TenantState, user_id: str, *, actor_id: str | None) -> Non
         state["app_users"].delete(assignment["id"])
         app = state["apps"].get(assignment["app_id"])
         if app is not None:
-            logs.emit(
-                state,
-                "application.user_membership.remove",
-                "Remove user from application membership",
-                actor_id=actor_id,
-                targets=[logs.target(user, "User"), logs.target(app, "AppInstance")],
-            )
+            membership_event(state, "remove", user, app, actor_id=actor_id)
     clear_sessions(state, user["id"], oauth_tokens=True)
     _event(state, "user.lifecycle.deactivate", "Deactivate Okta user", user, actor_id)
 
