@@ -21,53 +21,52 @@ def transition(path: str) -> Callable[[Handler], Handler]:
     return ops.operation("POST", f"{PREFIX}/{path}", scope=SCOPE, write=True, body="none")
 
 
-@transition("activate")
-def activate(call: Call) -> dict[str, Any]:
-    """-> ACTIVE; the activation link unless `sendEmail` (default true)."""
-    send_email = call.args.flag("sendEmail", True)
-    return lifecycle.activate(
+def _activation(call: Call, act: Callable[..., dict[str, Any]], send_email: bool) -> dict[str, Any]:
+    """`act` (activate or reactivate), the activation link unless `sendEmail` (default `send_email`)."""
+    return act(
         call.state,
         call.path["user_id"],
-        send_email=send_email,
+        send_email=call.args.flag("sendEmail", send_email),
         base=call.base_url,
         actor_id=call.caller.subject,
     )
+
+
+def _plain(call: Call, act: Callable[..., Any]) -> dict[str, Any]:
+    """`act` on the user; an empty answer."""
+    act(call.state, call.path["user_id"], actor_id=call.caller.subject)
+    return {}
+
+
+@transition("activate")
+def activate(call: Call) -> dict[str, Any]:
+    """-> ACTIVE; the activation link unless `sendEmail` (default true)."""
+    return _activation(call, lifecycle.activate, True)
 
 
 @transition("reactivate")
 def reactivate(call: Call) -> dict[str, Any]:
-    send_email = call.args.flag("sendEmail", False)
-    return lifecycle.reactivate(
-        call.state,
-        call.path["user_id"],
-        send_email=send_email,
-        base=call.base_url,
-        actor_id=call.caller.subject,
-    )
+    return _activation(call, lifecycle.reactivate, False)
 
 
 @transition("deactivate")
 def deactivate(call: Call) -> dict[str, Any]:
-    lifecycle.deactivate(call.state, call.path["user_id"], actor_id=call.caller.subject)
-    return {}
+    return _plain(call, lifecycle.deactivate)
 
 
 @transition("suspend")
 def suspend(call: Call) -> dict[str, Any]:
-    lifecycle.suspend(call.state, call.path["user_id"], actor_id=call.caller.subject)
-    return {}
+    return _plain(call, lifecycle.suspend)
 
 
 @transition("unsuspend")
 def unsuspend(call: Call) -> dict[str, Any]:
-    lifecycle.unsuspend(call.state, call.path["user_id"], actor_id=call.caller.subject)
-    return {}
+    return _plain(call, lifecycle.unsuspend)
 
 
 @transition("unlock")
 def unlock(call: Call) -> dict[str, Any]:
-    lifecycle.unlock(call.state, call.path["user_id"], actor_id=call.caller.subject)
-    return {}
+    return _plain(call, lifecycle.unlock)
 
 
 @transition("reset_password")
