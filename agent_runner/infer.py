@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from agent_runner import deployments, sequences
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
+from agent_runner.kinds import learn_kinds
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
@@ -238,6 +239,7 @@ def infer(
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
     learn_moved(resources, seen, kinds)
+    learn_kinds(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

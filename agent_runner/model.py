@@ -85,6 +85,9 @@ class Resource(BaseModel):
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
     soft_deletes: dict[str, str] = Field(default_factory=dict)
     moved: dict[str, Example] = Field(default_factory=dict)  # item path -> the redirect it answers
+    # kind field -> the objects its value decides and each recorded kind's (`agent_runner.kinds`)
+    kinds: dict[str, Any] = Field(default_factory=dict)
+    rewrites: list[dict[str, str]] = Field(default_factory=list)  # word values stored otherwise than sent
 
 
 class Seed(BaseModel):

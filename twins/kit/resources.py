@@ -20,7 +20,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.frozen import freeze
 from twins.kit.call import Call
-from twins.kit.defaults import with_defaults
+from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, body_of, documents_in, row_id, wrap
 from twins.kit.errors import compact
 from twins.kit.listing import Listing
@@ -346,6 +346,8 @@ class Engine:
         body = self.objects(res, echo(template, recorded.get("request"), sent))
         defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
         was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
@@ -451,7 +453,8 @@ class Engine:
             body = self.objects(res, merge_nested(self.body(call, row), sent))
             if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
                 body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
-        body = restamp(body, call.now(), res.touched)
+        rules = self.examples.get("resources", {}).get(res.collection, {}).get("rewrites")
+        body = restamp(rewritten(body, sent, rules or ()), call.now(), res.touched)
         self.save(call, scope, key, body)
         return self._written(call, recorded, res, body)
 
