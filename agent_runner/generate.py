@@ -138,6 +138,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             for op in ops
         },
         "errors": {s: e.model_dump() for s, e in model.errors.items()},
+        **({"listed": model.listed} if model.listed else {}),
         "resources": {
             c: {
                 "prototypes": r.prototypes,

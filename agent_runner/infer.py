@@ -27,6 +27,7 @@ from agent_runner.paths import SpecPaths, Templater, collection_of, params, sing
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
 from agent_runner.volatile import learn_volatile
+from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
 
 Recording = tuple[str, list[Exchange]]
@@ -243,6 +244,7 @@ def infer(
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)
+    model.listed = learn_listed(seen, kinds)
     return model
 
 

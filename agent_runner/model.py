@@ -113,6 +113,8 @@ class ServiceModel(BaseModel):
     errors: dict[str, Example] = Field(default_factory=dict)  # the service's usual error per status
     # fields that change on their own (`agent_runner.volatile`): by `GET template`, path -> types
     volatile: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # what each list showed when (`agent_runner.worlds`): `path?filters` -> [{"at", "names"}]
+    listed: dict[str, Any] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
     traces: list[str] = Field(default_factory=list)  # the recording files it was learnt from
     exchanges: int = 0

@@ -25,11 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential
+from recorder.parity.session import AdminError
 from recorder.trace import Exchange
 
 if TYPE_CHECKING:
@@ -45,8 +47,8 @@ class Collection:
     """One collection path of a recording: the items its lists show, what its creates send."""
 
     path: str
-    exchange: Exchange  # a list of it, whose URL names it as recorded
     shown: dict[str, dict[str, Any]] = field(default_factory=dict)  # recorded id -> item
+    where: dict[str, Exchange] = field(default_factory=dict)  # recorded id -> the list first showing it
     creates: Shape = field(default_factory=dict)
 
 
@@ -96,10 +98,11 @@ def collections(exchanges: Sequence[Exchange]) -> list[Collection]:
         if ok and method in ("POST", "PUT", "PATCH") and isinstance(body, dict) and "id" in body:
             made.add(str(body["id"]))
         if ok and method == "GET" and isinstance(body, list):
-            coll = found.setdefault(path, Collection(path, exchange))
+            coll = found.setdefault(path, Collection(path))
             for item in body:
                 if isinstance(item, dict) and isinstance(item.get("id"), str | int):
                     coll.shown.setdefault(str(item["id"]), item)
+                    coll.where.setdefault(str(item["id"]), exchange)
     for exchange in exchanges:
         path = urlsplit(exchange.request.url).path.rstrip("/")
         sent = parse_json(exchange.request.body.text)
@@ -120,6 +123,29 @@ def natural_key(item: Any) -> str | None:
     return named(item)
 
 
+def began(exchanges: Sequence[Exchange]) -> float | None:
+    """When the recording began (seconds since the epoch), when its exchanges say."""
+    for exchange in exchanges:
+        if exchange.ts:
+            try:
+                return datetime.fromisoformat(exchange.ts.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return None
+    return None
+
+
+async def at_recorded_time(replay: Replay) -> None:
+    """Set the fresh tenant's clock to the time the recording began (what it holds then may
+    depend on it, `twins.kit.worlds`); a twin without the admin clock keeps its own."""
+    at = began(replay.exchanges)
+    if at is None:
+        return
+    try:
+        await replay.session.admin("POST", "/clock", json={"at": at})
+    except AdminError:
+        return
+
+
 async def prime(replay: Replay) -> None:
     """Give the fresh tenant the objects the recording shows it did not make (see the module)."""
     headers = {**replay.session.tenant_headers(), **replay.headers.get(Credential.VALID, {})}
@@ -127,22 +153,44 @@ async def prime(replay: Replay) -> None:
         return
     client = replay.session.client
     budget = MOST
+    held: dict[str, tuple[set[str], dict[str, list[str]]]] = {}  # list URL -> its ids, ids by name
     for coll in collections(replay.exchanges):
-        url = urlsplit(await replay.rewrite(coll.exchange.request.url, coll.exchange, url=True)).path
-        listed = await client.get(url, headers=headers)
-        held = parse_json(listed.text) if listed.status_code == 200 else None
-        if not isinstance(held, list):
-            continue
-        ids = {str(i.get("id")) for i in held if isinstance(i, dict)}
-        names = {natural_key(i): str(i.get("id")) for i in held if isinstance(i, dict) and natural_key(i)}
         for recorded, item in coll.shown.items():
-            if recorded in ids or recorded in replay.ids:
+            if recorded in replay.ids:
                 continue
-            twin = names.get(natural_key(item) or "")
+            listing = coll.where[recorded]
+            url = await replay.rewrite(listing.request.url, listing, url=True)
+            parts = urlsplit(url)
+            url = parts.path + (f"?{parts.query}" if parts.query else "")
+            if url not in held:
+                held[url] = await _held(client, url, headers)
+            ids, names = held[url]
+            if recorded in ids:
+                continue
+            alike = names.get(natural_key(item) or "")
+            twin = alike.pop(0) if alike else None  # each of the tenant's items stands for one
             if twin is None and budget > 0:
                 budget -= 1
-                answer = await client.post(url, json=identity(item, coll.creates), headers=headers)
+                answer = await client.post(parts.path, json=identity(item, coll.creates), headers=headers)
+                if answer.status_code in (404, 405):  # the twin makes none there
+                    break
                 made = parse_json(answer.text) if 200 <= answer.status_code < 300 else None
                 twin = str(made["id"]) if isinstance(made, dict) and "id" in made else None
             if twin is not None and twin != recorded:
                 replay.ids[recorded] = twin
+
+
+async def _held(client: Any, url: str, headers: dict[str, str]) -> tuple[set[str], dict[str, list[str]]]:
+    """The ids a list of the tenant shows, and the ids of each name it shows."""
+    listed = await client.get(url, headers=headers)
+    items = parse_json(listed.text) if listed.status_code == 200 else None
+    if not isinstance(items, list):
+        return set(), {}
+    objects = [i for i in items if isinstance(i, dict)]
+    ids = {str(i.get("id")) for i in objects}
+    names: dict[str, list[str]] = {}
+    for i in objects:
+        name = natural_key(i)
+        if name:
+            names.setdefault(name, []).append(str(i.get("id")))
+    return ids, names

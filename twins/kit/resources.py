@@ -38,6 +38,7 @@ from twins.kit.templates import (
     restamp,
     with_effect,
 )
+from twins.kit.worlds import as_listed, signature
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -418,7 +419,11 @@ class Engine:
 
     def list(self, call: Call, scope_template: str) -> Any:
         """The collection's items, filtered by the query the traces use, paged the vendor's way."""
-        rows = self.listing.rows(call.state, scope_template.format_map(call.path), call.args)
+        scope = scope_template.format_map(call.path)
+        rows = self.listing.rows(call.state, scope, call.args)
+        listed = self.examples.get("listed")
+        if listed:
+            rows = as_listed(rows, listed.get(signature(scope, call.args.items()), ()), call.now())
         bodies = [self.body(call, r) for r in rows]
         if call.op.page is not None:
             bodies = call.page(bodies)
