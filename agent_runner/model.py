@@ -160,6 +160,9 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
         known_fields = out.volatile.setdefault(endpoint, {})
         for path, types in fields.items():
             known_fields[path] = sorted(set(known_fields.get(path, [])) | set(types))
+    for key, entries in new.listed.items():
+        known_entries = [e for e in out.listed.get(key, []) if e not in entries]
+        out.listed[key] = sorted([*known_entries, *entries], key=lambda e: e["at"])
     out.auth = sorted(set(out.auth) | set(new.auth))
     out.hosts = sorted(set(out.hosts) | set(new.hosts))
     out.sources = sorted(set(out.sources) | set(new.sources))

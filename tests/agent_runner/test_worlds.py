@@ -11,6 +11,7 @@ import httpx
 
 from agent_runner.fidelity import app_factory, profile_of
 from agent_runner.infer import infer
+from agent_runner.model import merge_models
 from recorder.parity import verify
 from recorder.trace import Exchange
 from tests.agent_runner.conftest import app_of, client_for, generated
@@ -96,3 +97,11 @@ def test_a_recording_is_replayed_at_the_time_it_was_made(tmp_path: Path) -> None
     service = load_service(folder)
     report = verify(lambda: app_factory(service), [("held-out", held_out)], profile=profile_of("okta"))
     assert [o.undeclared for o in report.outcomes] == [[]]
+
+
+def test_a_regenerated_model_keeps_what_both_showed_when() -> None:
+    both = sessions()
+    old = infer("okta", [("jan", both["jan"]), ("jun", both["jun"])])
+    new = infer("okta", [("feb", both["feb"]), ("jun", both["jun"])])
+    merged = merge_models(old, new).listed[LISTED]
+    assert [len(e["names"]) for e in merged] == [2, 3, 2]
