@@ -66,3 +66,16 @@ def test_a_held_out_list_shows_what_the_recorded_org_held(tmp_path: Path) -> Non
     service = load_service(folder)
     report = verify(lambda: app_factory(service), [("held-out", held_out)], profile=profile_of("okta"))
     assert [o.undeclared for o in report.outcomes] == [[], [], [], []]
+
+
+def test_items_the_twin_holds_that_the_recorded_tenant_did_not_still_differ(tmp_path: Path) -> None:
+    """Priming only adds what the recording shows: a list check can still fail."""
+    stale = group("00gStaleSTALEstale0St", "Stale")
+    train = {f"s{n}": recording(n, "1", stale) for n in (1, 2)}  # the training org held "Stale"
+    folder = generated(tmp_path, "okta", train)
+    service = load_service(folder)
+    report = verify(
+        lambda: app_factory(service), [("held-out", recording(3, "2"))], profile=profile_of("okta")
+    )
+    listed = report.outcomes[2]
+    assert [(d.what, d.recorded, d.twin) for d in listed.undeclared] == [("count", 2, 3)]
