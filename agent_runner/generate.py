@@ -138,6 +138,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             for op in ops
         },
         "errors": {s: e.model_dump() for s, e in model.errors.items()},
+        **({"listed": model.listed} if model.listed else {}),
         "resources": {
             c: {
                 "prototypes": r.prototypes,
@@ -146,9 +147,18 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
                 **({"soft_deletes": r.soft_deletes} if r.soft_deletes else {}),
                 **({"moved": {p: e.model_dump() for p, e in r.moved.items()}} if r.moved else {}),
+                **({"kinds": r.kinds} if r.kinds else {}),
+                **({"rewrites": r.rewrites} if r.rewrites else {}),
             }
             for c, r in resources.items()
-            if r.prototypes or r.document or r.links or r.preexisting or r.soft_deletes or r.moved
+            if r.prototypes
+            or r.document
+            or r.links
+            or r.preexisting
+            or r.soft_deletes
+            or r.moved
+            or r.kinds
+            or r.rewrites
         },
     }
     written.append(_write_json(out / "examples.json", examples))

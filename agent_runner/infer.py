@@ -20,12 +20,14 @@ from urllib.parse import parse_qsl, urlsplit
 from agent_runner import deployments, sequences
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
+from agent_runner.kinds import learn_kinds
 from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import DATE_TIME, learn
 from agent_runner.volatile import learn_volatile
+from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
 
 Recording = tuple[str, list[Exchange]]
@@ -238,9 +240,11 @@ def infer(
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
     learn_moved(resources, seen, kinds)
+    learn_kinds(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)
+    model.listed = learn_listed(seen, kinds)
     return model
 
 

@@ -85,6 +85,9 @@ class Resource(BaseModel):
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
     soft_deletes: dict[str, str] = Field(default_factory=dict)
     moved: dict[str, Example] = Field(default_factory=dict)  # item path -> the redirect it answers
+    # kind field -> the objects its value decides and each recorded kind's (`agent_runner.kinds`)
+    kinds: dict[str, Any] = Field(default_factory=dict)
+    rewrites: list[dict[str, str]] = Field(default_factory=list)  # word values stored otherwise than sent
 
 
 class Seed(BaseModel):
@@ -110,6 +113,8 @@ class ServiceModel(BaseModel):
     errors: dict[str, Example] = Field(default_factory=dict)  # the service's usual error per status
     # fields that change on their own (`agent_runner.volatile`): by `GET template`, path -> types
     volatile: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # what each list showed when (`agent_runner.worlds`): `path?filters` -> [{"at", "names"}]
+    listed: dict[str, Any] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
     traces: list[str] = Field(default_factory=list)  # the recording files it was learnt from
     exchanges: int = 0
@@ -155,6 +160,9 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
         known_fields = out.volatile.setdefault(endpoint, {})
         for path, types in fields.items():
             known_fields[path] = sorted(set(known_fields.get(path, [])) | set(types))
+    for key, entries in new.listed.items():
+        known_entries = [e for e in out.listed.get(key, []) if e not in entries]
+        out.listed[key] = sorted([*known_entries, *entries], key=lambda e: e["at"])
     out.auth = sorted(set(out.auth) | set(new.auth))
     out.hosts = sorted(set(out.hosts) | set(new.hosts))
     out.sources = sorted(set(out.sources) | set(new.sources))

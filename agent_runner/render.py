@@ -349,6 +349,18 @@ def limitations(model: ServiceModel, ops: list[Operation]) -> str:
             f"- {len(moved)} items moved (most of their recorded reads were redirected): their old paths "
             "answer the recorded redirect, e.g. " + ", ".join(f"`{m}`" for m in moved[:5]) + "."
         )
+    if model.listed:
+        lines.append(
+            f"- {len(model.listed)} lists showed other seeded items at other times (other tests' leftovers): "
+            "of the seeded items, each lists those its recorded list nearest in time to the tenant "
+            "clock showed (set the clock through `/_twin/clock` to see another time)."
+        )
+    kinded = sorted(f"`{c}` by `{f}`" for c, res in model.resources.items() for f in res.kinds)
+    if kinded:
+        lines.append(
+            "- Objects whose fields a kind decides are answered per recorded kind, and as sent for a "
+            "kind never recorded: " + ", ".join(kinded[:6]) + "."
+        )
     if skipped:
         lines.append(f"- {skipped} recorded endpoints have paths the kit cannot route and are not served.")
     if model.volatile:

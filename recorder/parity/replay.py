@@ -14,6 +14,7 @@ from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.session import Session
 from recorder.parity.values import Comparison, Difference, compare, is_id_key, replace_id, volatile_kind
+from recorder.parity.world import at_recorded_time, prime
 from recorder.trace import Exchange
 
 FORWARDED_HEADERS = ("content-type", "accept")
@@ -66,6 +67,8 @@ class Replay:
         self.headers = await self.profile.credentials(self.session, needed)
         if self.profile.prepare is not None:
             await self.profile.prepare(self)
+        await at_recorded_time(self)
+        await prime(self)
         return [await self.step(exchange) for exchange in self.exchanges]
 
     async def rewrite(self, text: str, exchange: Exchange, *, url: bool = False) -> str:

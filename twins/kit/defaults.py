@@ -3,7 +3,7 @@ value the recorded request the answer is made from had sent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -42,3 +42,53 @@ def _set(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
     head, rest = parts[0], parts[1:]
     inner = doc.get(head)
     return {**doc, head: _set(dict(inner), rest, value) if rest and isinstance(inner, dict) else value}
+
+
+def _at(doc: Any, parts: list[str]) -> Any:
+    for part in parts:
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+def of_kind(body: Any, sent: Any, kinds: Mapping[str, Any]) -> Any:
+    """`body` with the objects a kind field decides (`agent_runner.kinds`) as the sent kind has
+    them: that kind's fields, those `sent` leaves out with the kind's recorded values; for a kind
+    never recorded, only what `sent` put there."""
+    if not kinds or not isinstance(body, dict) or not isinstance(sent, dict):
+        return body
+    out = body
+    for field, spec in kinds.items():
+        value = sent.get(field)
+        if not isinstance(value, str):
+            continue
+        known = spec.get("of", {}).get(value, {})
+        for path in spec.get("objects", ()):
+            parts = path.split(".")
+            held, given = _at(out, parts), _at(sent, parts)
+            if not isinstance(held, dict):
+                continue
+            given = given if isinstance(given, dict) else {}
+            recorded = known.get(path) or {"fields": (), "values": {}}
+            fields = set(recorded["fields"]) | set(given)
+            made = {k: v for k, v in held.items() if k in fields}
+            made.update({k: v for k, v in recorded["values"].items() if k not in given})
+            out = _set(out, parts, made)
+    return out
+
+
+def rewritten(body: Any, sent: Any, rules: Sequence[Mapping[str, str]]) -> Any:
+    """`body` with each word value `sent` that the service stores otherwise (`agent_runner.kinds`)
+    as it stores it."""
+    if not rules or not isinstance(body, dict) or not isinstance(sent, dict):
+        return body
+    out = body
+    for rule in rules:
+        field = rule["field"]
+        if sent.get(field) != rule["sent"] or field not in out:
+            continue
+        if "with" in rule and rule["with"] not in sent:
+            continue
+        if "without" in rule and rule["without"] in sent:
+            continue
+        out = {**out, field: rule["answer"]}
+    return out

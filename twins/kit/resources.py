@@ -20,7 +20,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.frozen import freeze
 from twins.kit.call import Call
-from twins.kit.defaults import with_defaults
+from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, body_of, documents_in, row_id, wrap
 from twins.kit.errors import compact
 from twins.kit.listing import Listing
@@ -38,6 +38,7 @@ from twins.kit.templates import (
     restamp,
     with_effect,
 )
+from twins.kit.worlds import as_listed, signature
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SINGLETONS = "$singleton"
@@ -346,6 +347,8 @@ class Engine:
         body = self.objects(res, echo(template, recorded.get("request"), sent))
         defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
         was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
@@ -416,7 +419,11 @@ class Engine:
 
     def list(self, call: Call, scope_template: str) -> Any:
         """The collection's items, filtered by the query the traces use, paged the vendor's way."""
-        rows = self.listing.rows(call.state, scope_template.format_map(call.path), call.args)
+        scope = scope_template.format_map(call.path)
+        rows = self.listing.rows(call.state, scope, call.args)
+        listed = self.examples.get("listed")
+        if listed:
+            rows = as_listed(rows, listed.get(signature(scope, call.args.items()), ()), call.now())
         bodies = [self.body(call, r) for r in rows]
         if call.op.page is not None:
             bodies = call.page(bodies)
@@ -451,7 +458,8 @@ class Engine:
             body = self.objects(res, merge_nested(self.body(call, row), sent))
             if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
                 body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
-        body = restamp(body, call.now(), res.touched)
+        rules = self.examples.get("resources", {}).get(res.collection, {}).get("rewrites")
+        body = restamp(rewritten(body, sent, rules or ()), call.now(), res.touched)
         self.save(call, scope, key, body)
         return self._written(call, recorded, res, body)
 
