@@ -127,6 +127,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"effects": op.effects} if op.effects else {}),
                 **({"defaults": op.defaults} if op.defaults else {}),
                 **({"adds": True} if op.adds else {}),
+                **({"shapes": op.shapes} if op.shapes else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"
