@@ -143,6 +143,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             c: {
                 "prototypes": r.prototypes,
                 "document": r.document.model_dump() if r.document else None,
+                **({"documents": [d.model_dump() for d in r.documents]} if r.documents else {}),
                 "links": r.links,
                 **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
                 **({"soft_deletes": r.soft_deletes} if r.soft_deletes else {}),

@@ -84,6 +84,7 @@ class Resource(BaseModel):
     transitions: list[tuple[str, str, str]] = Field(default_factory=list)  # (from, action, to)
     prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
     document: Example | None = None  # a read answering more than creates do: what a create stores
+    documents: list[Example] = Field(default_factory=list)  # the same per kind of create request
     links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
     preexisting: Example | None = None  # a read of an item that existed before its recording
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first

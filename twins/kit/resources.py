@@ -431,10 +431,15 @@ class Engine:
 
     def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
         """What a create stores: its answer, or where reads answer more than creates (as
-        recorded), the recorded read's answer made this object's."""
-        read = self.examples.get("resources", {}).get(res.collection, {}).get("document")
+        recorded), the recorded read's answer made this object's: of an object made by the
+        recorded create most like this one, where the recordings show several kinds."""
+        known = self.examples.get("resources", {}).get(res.collection, {})
+        read = known.get("document")
         if not read:
             return answer
+        kinds = known.get("documents")
+        if kinds and isinstance(sent, dict):
+            read = max(kinds, key=lambda d: likeness(d.get("request"), sent))
         template = read.get("response")
         pairs = {str(read.get("host", "")): call.base_url}
         if isinstance(template, dict):
