@@ -248,3 +248,16 @@ def test_a_shape_adds_only_what_a_client_always_saw_and_the_body_lacks() -> None
     assert learn_shape(old, new + old) == {}  # `extra`: not in every old answer
     unchanged = {"id": 1, "node_id": "A", "owner": {"node_id": "U"}, "tags": []}
     assert fitted(unchanged, shape) is unchanged
+
+
+def test_among_versions_as_far_the_newer_wins_and_a_pre_release_comes_before_its_release() -> None:
+    """A newer client than any recorded one gets the newest recorded one's answers (GitHub's
+    fields accumulate); 1.0.0a4 is nearer 1.0.0 than 1.1.0 is."""
+    options = [
+        {"client": {"agent": f"github3.py/{v}", "accept": "", "auth": True}, "v": v}
+        for v in ("1.1.0", "1.3.0", "1.2.0")
+    ]
+    me = {"agent": "github3.py/3.0.0", "accept": "", "auth": True}
+    assert (nearest(options, me) or {}).get("v") == "1.3.0"
+    options.append({"client": {"agent": "github3.py/1.0.0", "accept": "", "auth": True}, "v": "1.0.0"})
+    assert (nearest(options, {**me, "agent": "github3.py/1.0.0a4"}) or {}).get("v") == "1.0.0"

@@ -23,7 +23,7 @@ from typing import Any
 
 PRODUCT = re.compile(r"([A-Za-z][\w.+-]*)/(\S+)")
 VERSION_PART = re.compile(r"\d+|[A-Za-z]+")
-NONE = (0, 0, 0, 0, 0, 0)  # no agreement at all: the twin's usual answer
+NONE = (0,) * 12  # no agreement at all: the twin's usual answer
 ADD, INTO, ITEMS = "+", ".", "[]"  # the parts of a shape: fields to add, objects and lists to go into
 
 
@@ -36,19 +36,29 @@ def client_of(headers: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _product(agent: str) -> tuple[str, tuple[Any, ...]]:
-    """The first `name/version` of a User-Agent, the version as numbers and words."""
+PRE_RELEASE = {"dev": -4, "a": -3, "alpha": -3, "b": -2, "beta": -2, "rc": -1, "pre": -1}
+VERSION_LENGTH = 6
+
+
+def _product(agent: str) -> tuple[str, tuple[int, ...]]:
+    """The first `name/version` of a User-Agent, the version as numbers (a pre-release's word
+    below zero, so that 1.0.0a4 comes before 1.0.0), padded to one length."""
     found = PRODUCT.search(agent)
     if found is None:
         return agent.split(" ")[0], ()
-    parts = VERSION_PART.findall(found.group(2))
-    return found.group(1).lower(), tuple(int(p) if p.isdigit() else p for p in parts)
+    parts = [
+        int(p) if p.isdigit() else PRE_RELEASE.get(p.lower(), -5)
+        for p in VERSION_PART.findall(found.group(2))
+    ]
+    parts = (parts + [0] * VERSION_LENGTH)[:VERSION_LENGTH]
+    return found.group(1).lower(), tuple(parts)
 
 
 def closeness(recorded: Mapping[str, Any] | None, client: Mapping[str, Any]) -> tuple[int, ...]:
     """How alike a recorded client and this request's are, best first: the same User-Agent, the
     same product, the length of the version they share and how near the next part of it is, the
-    same Accept, the same use of credentials. `NONE` when they agree on nothing."""
+    same Accept, the same use of credentials, then the newer version (a service's answers gain
+    fields over the years). `NONE` when they agree on nothing."""
     if not recorded:
         return NONE
     agent, theirs = str(client.get("agent") or ""), str(recorded.get("agent") or "")
@@ -59,8 +69,7 @@ def closeness(recorded: Mapping[str, Any] | None, client: Mapping[str, Any]) -> 
     if same_product:
         for mine, other in zip(version, their_version, strict=False):
             if mine != other:
-                both = isinstance(mine, int) and isinstance(other, int)
-                distance = abs(int(mine) - int(other)) if both else 1
+                distance = abs(mine - other)
                 break
             shared += 1
     accept = str(client.get("accept") or "")
@@ -68,7 +77,8 @@ def closeness(recorded: Mapping[str, Any] | None, client: Mapping[str, Any]) -> 
     same_auth = int(bool(client.get("auth")) == bool(recorded.get("auth")))
     if not (same_product or same_accept):
         return NONE
-    return (same_agent, same_product, shared, -distance, same_accept, same_auth)
+    newer = their_version if same_product else (0,) * VERSION_LENGTH
+    return (same_agent, same_product, shared, -distance, same_accept, same_auth, *newer)
 
 
 def nearest(options: Sequence[Mapping[str, Any]], client: Mapping[str, Any]) -> Mapping[str, Any] | None:
