@@ -118,6 +118,7 @@ class Engine:
         self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
         self._shapes: dict[tuple[str, str, str, bool], Any] = {}  # by operation and kind of client
+        self._chosen: dict[tuple[Any, ...], Any] = {}  # a fixed document's answer, by the same and query
         self.listing = Listing()
 
     def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
@@ -203,10 +204,16 @@ class Engine:
             found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
         elif options and call.op.method == "GET":  # a fixed document per kind of client and query
             query, client = dict(call.args), client_of(call.headers)
-            found = max(
-                [found, *reversed(options)],  # the usual answer on a tie
-                key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
-            )
+            key = (call.op.name, *client.values(), repr(sorted(query.items())))
+            chosen = self._chosen.get(key)
+            if chosen is None:
+                if len(self._chosen) >= CACHED:
+                    self._chosen.clear()
+                chosen = self._chosen[key] = max(
+                    [found, *reversed(options)],  # the usual answer on a tie
+                    key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
+                )
+            found = chosen
         return found
 
     def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
