@@ -109,6 +109,10 @@ async def test_a_fixed_document_answers_as_the_kind_of_client_asking_saw_it(jira
     # every field either Server deployment shows, none only Cloud shows
     assert sorted(f["id"] for f in fields) == ["cf_2", "cf_3", "summary"]
     assert test["projects"][0]["key"] == "TEST" and ntest["projects"][0]["key"] == "NTEST"
+    assert (
+        "3 operations answer as the recordings of the kind of client"
+        in (jira_twin / "LIMITATIONS.md").read_text()
+    )
 
 
 GITHUB = "https://api.github.com"
