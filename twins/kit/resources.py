@@ -176,8 +176,9 @@ class Engine:
         return [self.fit(call, b, inner) for b in bodies] if isinstance(inner, Mapping) else bodies
 
     def fit_reply(self, call: Call, reply: Reply) -> Reply:
-        if reply.error is not None or not isinstance(reply.body, dict | list):
-            return reply
+        failed = reply.status is not None and reply.status >= 300
+        if failed or reply.error is not None or not isinstance(reply.body, dict | list):
+            return reply  # an error or a redirect is answered as recorded
         body = self.fit(call, reply.body)
         return reply if body is reply.body else Reply(body, reply.status, reply.headers)
 
