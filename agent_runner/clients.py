@@ -6,18 +6,20 @@ sent (User-Agent, Accept, credentials) tells them apart at serve time, so the mo
   an answer per kind of client and query, each made from that client's recordings as the
   document is from all of them (`agent_runner.deployments`);
 - for every other operation, per kind of client, the fields every answer it got shows that not
-  every answer of the operation does (`learn_shape`), to add to a stored document that lacks them.
+  every answer of the operation does (`learn_shape`), to add to a stored document that lacks them;
+  not a field some objects in one recording's answers hold and others lack (a fork's `parent`):
+  the object decides that one, not the client.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent_runner import deployments
-from twins.kit.clients import learn_shape
+from twins.kit.clients import ADD, INTO, ITEMS, learn_shape
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
@@ -61,8 +63,61 @@ def answer_shapes(ok: Sequence[Seen]) -> list[dict[str, Any]]:
     if len(groups) < 2:
         return []
     everyone = [s.response for s in ok if isinstance(s.response, dict | list)]
+    sessions: dict[str, list[Any]] = defaultdict(list)
+    for s in ok:
+        sessions[s.session].append(s.response)
+    mixed = set().union(*(_varying(answers) for answers in sessions.values()))
     out = [
-        {"client": json.loads(key), "shape": learn_shape([s.response for s in group], everyone)}
+        {"client": json.loads(key), "shape": _client_shape([s.response for s in group], everyone, mixed)}
         for key, group in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:SHAPES_MOST]
     ]  # kinds of client with nothing to add kept too: a request most like one of them gets nothing
     return out if any(o["shape"] for o in out) else []
+
+
+def _client_shape(answers: list[Any], everyone: list[Any], mixed: set[str]) -> dict[str, Any]:
+    """`learn_shape` of one client's answers, without the fields the object decides."""
+    shape = learn_shape(answers, everyone)
+    if all(isinstance(a, list) for a in answers):  # a list's items: {ITEMS: what to add to each}
+        items = _pruned(shape.get(ITEMS) or {}, mixed, "[]")
+        return {ITEMS: items} if items else {}
+    return _pruned(shape, mixed)
+
+
+def _count(value: Any, at: str, objects: Counter[str], fields: Counter[str], depth: int = 0) -> None:
+    """How many objects sit at each path of `value`, and how many of them hold each field."""
+    if depth > 8:
+        return
+    if isinstance(value, list):
+        for item in value[:20]:
+            _count(item, f"{at}[]", objects, fields, depth + 1)
+    elif isinstance(value, dict):
+        objects[at] += 1
+        for key, inner in value.items():
+            here = f"{at}.{key}" if at else str(key)
+            fields[here] += 1
+            _count(inner, here, objects, fields, depth + 1)
+
+
+def _varying(answers: list[Any]) -> set[str]:
+    """Fields some objects at their place in one recording's answers hold and others lack: what
+    the object decides (a fork's `parent`), not the client nor the time."""
+    objects: Counter[str] = Counter()
+    fields: Counter[str] = Counter()
+    for answer in answers:
+        _count(answer, "", objects, fields)
+    return {p for p, n in fields.items() if n < objects[p.rpartition(".")[0] if "." in p else ""]}
+
+
+def _pruned(shape: dict[str, Any], mixed: set[str], at: str = "") -> dict[str, Any]:
+    """`shape` without the fields to add that `mixed` names."""
+    out: dict[str, Any] = {}
+    added = {k: v for k, v in (shape.get(ADD) or {}).items() if (f"{at}.{k}" if at else k) not in mixed}
+    if added:
+        out[ADD] = added
+    for part, suffix in ((INTO, ""), (ITEMS, "[]")):
+        for key, inner in (shape.get(part) or {}).items():
+            here = (f"{at}.{key}" if at else key) + suffix
+            kept = _pruned(inner, mixed, here)
+            if kept:
+                out.setdefault(part, {})[key] = kept
+    return out

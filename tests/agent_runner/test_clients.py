@@ -119,7 +119,7 @@ GITHUB = "https://api.github.com"
 OLD, NEW = "github3.py/1.0.0a4", "github3.py/3.0.0"
 
 
-REPOS = {"hello": 1296269, "world": 1296270, "spoon": 1296271, "knife": 1296272}
+REPOS = {"hello": 1296269, "world": 1296270, "spoon": 1296271, "knife": 1296272, "fork": 1296273}
 
 
 def repo(name: str, *, new: bool, signed: bool) -> dict[str, Any]:
@@ -129,11 +129,14 @@ def repo(name: str, *, new: bool, signed: bool) -> dict[str, Any]:
         body["owner"] = {**body["owner"], "node_id": "MDQ6VXNlcjE="}
     if signed:
         body["permissions"] = {"admin": True, "push": True, "pull": True}
+    if name in ("spoon", "knife", "fork"):  # forks: the object, not the client, decides this one
+        body["parent"] = {"id": 7, "name": "cutlery"}
     return body
 
 
 def github_eras() -> dict[str, list[Exchange]]:
-    """`hello` read only by an old client; newer clients read other repositories."""
+    """`hello` read only by an old client; newer clients read other repositories, forks (one
+    old recording reads a fork and a repository that is not one)."""
     token = {"Authorization": "token abc"}
     return {
         "old1": [
@@ -154,7 +157,15 @@ def github_eras() -> dict[str, list[Exchange]]:
                 f"/repositories/{REPOS['world']}",
                 200,
                 repo("world", new=False, signed=False),
-            )
+            ),
+            sent_by(
+                OLD,
+                GITHUB,
+                "GET",
+                f"/repositories/{REPOS['fork']}",
+                200,
+                repo("fork", new=False, signed=False),
+            ),
         ],
         "new1": [
             sent_by(
@@ -215,6 +226,9 @@ def test_a_newer_client_gets_the_fields_its_answers_always_showed(tmp_path: Path
     ]
     service = load_service(twin)
     report = verify(lambda: app_factory(service), held_out, profile=profile_of("github"))
+    shapes = json.loads((twin / "examples.json").read_text())["operations"]["get_repository"]["shapes"]
+    added = {key for s in shapes for key in s["shape"].get("+", {})}
+    assert added == {"node_id", "topics", "disabled", "permissions"}  # not the fork's `parent`
     assert [(o.recording, o.passed) for o in report.outcomes] == [("new3", True), ("old3", True)], (
         report.causes()
     )
