@@ -127,6 +127,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"effects": op.effects} if op.effects else {}),
                 **({"defaults": op.defaults} if op.defaults else {}),
                 **({"adds": True} if op.adds else {}),
+                **({"shapes": op.shapes} if op.shapes else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"
@@ -143,6 +144,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             c: {
                 "prototypes": r.prototypes,
                 "document": r.document.model_dump() if r.document else None,
+                **({"documents": [d.model_dump() for d in r.documents]} if r.documents else {}),
                 "links": r.links,
                 **({"preexisting": r.preexisting.model_dump()} if r.preexisting else {}),
                 **({"soft_deletes": r.soft_deletes} if r.soft_deletes else {}),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from agent_runner import deployments, sequences
+from agent_runner import clients, deployments, sequences
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
 from agent_runner.kinds import learn_kinds
@@ -29,6 +29,7 @@ from agent_runner.shapes import DATE_TIME, learn
 from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
+from twins.kit.clients import client_of
 
 Recording = tuple[str, list[Exchange]]
 PAGER_PARAMS = frozenset({"after", "limit", "startAt", "maxResults", "page", "per_page", "cursor"})
@@ -65,6 +66,7 @@ class Seen:
     authorized: bool
     ts: str = ""  # when it was recorded (ISO 8601), "" when not known
     location: str = ""  # a redirect's `Location`
+    client: dict[str, Any] = field(default_factory=dict)  # `twins.kit.clients.client_of`
 
     def example(self) -> Example:
         return Example(
@@ -95,6 +97,7 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
         for i, exchange in enumerate(exchanges):
             url = urlsplit(exchange.request.url)
             headers = {k.lower(): v for k, v in exchange.response.headers}
+            sent = {k.lower(): v for k, v in exchange.request.headers}
             out.append(
                 Seen(
                     session=name,
@@ -113,6 +116,7 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
                     authorized=exchange.header("request", "authorization") is not None,
                     ts=exchange.ts,
                     location=headers.get("location", ""),
+                    client=client_of(sent),
                 )
             )
     return out
@@ -269,6 +273,9 @@ def build_operation(
         agreed = deployments.consensus(best) if fixed else None
         if agreed is not None:
             op.example.response = agreed
+        if method == "GET" and kind in ("singleton", "static", "list") and not params(template):
+            op.variants = clients.fixed_variants(best)
+    op.shapes = [] if op.variants and method == "GET" else clients.answer_shapes(ok)
     for s in ep.seen:
         if s.status >= 400:
             op.errors[str(s.status)] = s.example()

@@ -35,6 +35,8 @@ class Example(BaseModel):
     host: str = ""  # scheme://host of the recording, replaced by the twin's base URL
     content_type: str = ""
     location: str = ""  # a redirect's `Location`
+    # the client it was recorded from (`twins.kit.clients`): User-Agent, Accept, credentials sent
+    client: dict[str, Any] | None = None
 
 
 class Operation(BaseModel):
@@ -62,6 +64,8 @@ class Operation(BaseModel):
     response: Shape | None = None
     paged: bool = False
     anonymous: bool = False  # recorded without credentials, answered all the same
+    # per kind of client, the fields its answers always show (`twins.kit.clients.learn_shape`)
+    shapes: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Resource(BaseModel):
@@ -80,6 +84,7 @@ class Resource(BaseModel):
     transitions: list[tuple[str, str, str]] = Field(default_factory=list)  # (from, action, to)
     prototypes: dict[str, Any] = Field(default_factory=dict)  # an element of each list-of-objects field
     document: Example | None = None  # a read answering more than creates do: what a create stores
+    documents: list[Example] = Field(default_factory=list)  # the same per kind of create request
     links: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by status, the links it decides
     preexisting: Example | None = None  # a read of an item that existed before its recording
     # a DELETE that only changes the status (from -> to; "" when unchanged): Okta deprovisions first
@@ -147,6 +152,7 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
         known.changes.update(op.changes)
         known.effects = op.effects or known.effects
         known.when.update(op.when)
+        known.shapes = op.shapes or known.shapes
         known.request = merge(known.request, op.request)
         known.response = merge(known.response, op.response)
         if op.kind != "static":

@@ -361,6 +361,14 @@ def limitations(model: ServiceModel, ops: list[Operation]) -> str:
             "- Objects whose fields a kind decides are answered per recorded kind, and as sent for a "
             "kind never recorded: " + ", ".join(kinded[:6]) + "."
         )
+    shaped = sum(bool(op.shapes) or any(v.client for v in op.variants) for op in ops)
+    if shaped:
+        lines.append(
+            f"- {shaped} operations answer as the recordings of the kind of client asking show (its "
+            "User-Agent, Accept and credentials, the nearest version of the same client): fixed "
+            "documents per deployment, and the fields that client's answers always show; a client "
+            "unlike every recorded one gets the usual answer."
+        )
     if skipped:
         lines.append(f"- {skipped} recorded endpoints have paths the kit cannot route and are not served.")
     if model.volatile:

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner import readback
 from agent_runner.effects import learn_effects
 from agent_runner.links import status_links
 from agent_runner.model import Example, Resource, Seed, ServiceModel
@@ -91,6 +92,7 @@ def learn_resources(
             and not any(isinstance(s.request, dict) and s.request.get(k) == s.response.get(k) for s in made)
         ]
         res.document = _fuller_read(res, made, seen, kinds)
+        res.documents = _reads_per_request(res, made, seen, kinds) if res.document else []
     for coll, res in resources.items():
         res.statuses = sorted(
             {
@@ -138,12 +140,44 @@ def _fuller_read(
     own = [s for s in reads if (s.session, _item_key(s, res)) in made_keys] or reads
     if not own:
         return None
-    # the first, with the fields only other reads show (a site's later custom fields), as the
-    # latest read showing them has them
+    return _first_with_more(own)
+
+
+def _first_with_more(own: Sequence[Seen]) -> Example:
+    """The first read, with the fields only other reads show (a site's later custom fields), as
+    the latest read showing them has them."""
     example = own[0].example()
     for s in reversed(own[1:]):
         example.response = _with_more(example.response, s.response)
     return example
+
+
+def _reads_per_request(
+    res: Resource, made: Sequence[Seen], seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
+) -> list[Example]:
+    """Per kind of create request (`readback.kind`: Jira's project and issue type), the read of
+    an object such a create made in the same recording, with that create's request: a project's
+    issues answer fields another project's do not. None when every create was of one kind."""
+    made_by = {(s.session, str(v)): s for s in made for v in s.response.values()}
+    groups: dict[tuple[Any, ...], list[Seen]] = defaultdict(list)
+    requests: dict[tuple[Any, ...], Any] = {}
+    for s in seen:
+        if kinds[(s.method, s.template)] != ("read", res.collection) or not 200 <= s.status < 300:
+            continue
+        create = made_by.get((s.session, _item_key(s, res)))
+        if create is None or not isinstance(s.response, dict):
+            continue
+        kind = readback.kind(create.request)
+        groups[kind].append(s)
+        requests.setdefault(kind, create.request)
+    if len(groups) < 2:
+        return []
+    out = []
+    for kind, reads in sorted(groups.items(), key=lambda kv: -len(kv[1]))[: readback.MOST]:
+        example = _first_with_more(reads)
+        example.request = requests[kind]
+        out.append(example)
+    return out
 
 
 def _with_more(doc: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:

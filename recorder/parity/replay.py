@@ -17,7 +17,9 @@ from recorder.parity.values import Comparison, Difference, compare, is_id_key, r
 from recorder.parity.world import at_recorded_time, prime
 from recorder.trace import Exchange
 
-FORWARDED_HEADERS = ("content-type", "accept")
+# What the client said of itself goes to the twin as recorded: a twin may answer as the service
+# answered that kind of client (its version, the deployment it talked to).
+FORWARDED_HEADERS = ("content-type", "accept", "user-agent")
 
 
 @dataclass

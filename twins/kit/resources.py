@@ -20,6 +20,7 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.frozen import freeze
 from twins.kit.call import Call
+from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, body_of, documents_in, row_id, wrap
 from twins.kit.errors import compact
@@ -117,6 +118,8 @@ class Engine:
         # from one (its JSON, a seeded one with this twin's URLs) is kept by the object's identity.
         self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
+        self._shapes: dict[tuple[str, str, str, bool], Any] = {}  # by operation and kind of client
+        self._chosen: dict[tuple[Any, ...], Any] = {}  # a fixed document's answer, by the same and query
         self.listing = Listing()
 
     def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
@@ -134,11 +137,51 @@ class Engine:
         """A stored document as this call sees it (a seeded one names this twin, not the vendor)."""
         body = body_of(row)
         if row.get("seeded") and self.hosts:
-            swap = self._seeded.get(call.base_url)
-            if swap is None:
-                swap = self._seeded[call.base_url] = Swap.of(dict.fromkeys(self.hosts, call.base_url))
-            return self._remember(body, call.base_url, swap.apply)
+            return self._remember(body, call.base_url, self.hosts_swap(call).apply)
         return body
+
+    def hosts_swap(self, call: Call) -> Swap:
+        """The recordings' hosts made this twin's."""
+        swap = self._seeded.get(call.base_url)
+        if swap is None:
+            swap = self._seeded[call.base_url] = Swap.of(dict.fromkeys(self.hosts, call.base_url))
+        return swap
+
+    def shape(self, call: Call) -> Mapping[str, Any] | None:
+        """What every answer the recorded client most like this call's got shows (learnt per
+        kind of client, `twins.kit.clients`), or None."""
+        shapes = self.examples["operations"].get(call.op.name, {}).get("shapes")
+        if not shapes:
+            return None
+        client = client_of(call.headers)
+        key = (call.op.name, client["agent"], client["accept"], client["auth"])
+        if key not in self._shapes:
+            chosen = nearest(shapes, client)
+            self._shapes[key] = chosen.get("shape") if chosen is not None else None
+        found: Mapping[str, Any] | None = self._shapes[key]
+        return found
+
+    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None) -> Any:
+        """`body` with the fields this call's kind of client always saw, where it lacks them."""
+        shape = shape or self.shape(call)
+        if not shape or not isinstance(body, dict | list):
+            return body
+        swap = self.hosts_swap(call)
+        tag = f"fit:{id(shape)}:{call.base_url}"
+        return self._remember(body, tag, lambda b: fitted(b, shape, swap.apply))
+
+    def fit_items(self, call: Call, bodies: list[Any]) -> list[Any]:
+        """The items of a list answer, each fitted as the list's items were seen."""
+        shape = self.shape(call)
+        inner = shape.get(ITEMS) if shape else None
+        return [self.fit(call, b, inner) for b in bodies] if isinstance(inner, Mapping) else bodies
+
+    def fit_reply(self, call: Call, reply: Reply) -> Reply:
+        failed = reply.status is not None and reply.status >= 300
+        if failed or reply.error is not None or not isinstance(reply.body, dict | list):
+            return reply  # an error or a redirect is answered as recorded
+        body = self.fit(call, reply.body)
+        return reply if body is reply.body else Reply(body, reply.status, reply.headers)
 
     def encoded(self, body: Any) -> bytes:
         """A document's JSON (kept while the document is unchanged)."""
@@ -161,6 +204,18 @@ class Engine:
         if options and call.has_body:
             sent = dict(call.body)
             found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+        elif options and call.op.method == "GET":  # a fixed document per kind of client and query
+            query, client = dict(call.args), client_of(call.headers)
+            key = (call.op.name, *client.values(), repr(sorted(query.items())))
+            chosen = self._chosen.get(key)
+            if chosen is None:
+                if len(self._chosen) >= CACHED:
+                    self._chosen.clear()
+                chosen = self._chosen[key] = max(
+                    [found, *reversed(options)],  # the usual answer on a tie
+                    key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
+                )
+            found = chosen
         return found
 
     def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
@@ -378,7 +433,7 @@ class Engine:
             body.update(fields or {})
         body = self.relink(call, res, body, key)
         self.save(call, scope, key, self.document(call, res, sent, body))
-        return Reply(body, int(recorded.get("status") or call.op.status))
+        return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status)))
 
     def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
         """The links the item's status decides, as the recordings show them (see `relinked`)."""
@@ -387,10 +442,15 @@ class Engine:
 
     def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
         """What a create stores: its answer, or where reads answer more than creates (as
-        recorded), the recorded read's answer made this object's."""
-        read = self.examples.get("resources", {}).get(res.collection, {}).get("document")
+        recorded), the recorded read's answer made this object's: of an object made by the
+        recorded create most like this one, where the recordings show several kinds."""
+        known = self.examples.get("resources", {}).get(res.collection, {})
+        read = known.get("document")
         if not read:
             return answer
+        kinds = known.get("documents")
+        if kinds and isinstance(sent, dict):
+            read = max(kinds, key=lambda d: likeness(d.get("request"), sent))
         template = read.get("response")
         pairs = {str(read.get("host", "")): call.base_url}
         if isinstance(template, dict):
@@ -407,7 +467,7 @@ class Engine:
             if moved and f"{scope}/{key}" in moved:
                 return self.redirect(call, moved[f"{scope}/{key}"])
             row = self.preexisting(call, res, scope, key, False)
-        return self.not_found(call) if row is None else self.encoded(self.body(call, row))
+        return self.not_found(call) if row is None else self.encoded(self.fit(call, self.body(call, row)))
 
     def redirect(self, call: Call, recorded: Mapping[str, Any]) -> Reply:
         """An item that moved: the recorded redirect, naming this twin's URL for its new place."""
@@ -427,6 +487,7 @@ class Engine:
         bodies = [self.body(call, r) for r in rows]
         if call.op.page is not None:
             bodies = call.page(bodies)
+        bodies = self.fit_items(call, bodies)
         recorded = self.example(call).get("response")
         if not isinstance(recorded, dict) and (
             call.op.page is None or isinstance(call.op.page, LinkAfter | LinkPages)
@@ -439,7 +500,7 @@ class Engine:
                 for k, v in out.items():
                     if isinstance(v, int) and not isinstance(v, bool) and k.startswith("total"):
                         out[k] = len(bodies)
-                return {**out, items: bodies}
+                return self.fit(call, {**out, items: bodies})
         return bodies
 
     def update(self, call: Call, res: ResourceType) -> Any:
@@ -469,8 +530,8 @@ class Engine:
         status = int(recorded.get("status") or call.op.status)
         was = path_values(call.op.path, str(recorded.get("path", ""))).get(res.param)
         if isinstance(answer, dict) and res.key in answer and (was is None or str(answer[res.key]) == was):
-            return Reply(body, status)
-        return self.answer(call, recorded) if recorded else Reply(None, status)
+            return self.fit_reply(call, Reply(body, status))
+        return self.fit_reply(call, self.answer(call, recorded)) if recorded else Reply(None, status)
 
     def delete(self, call: Call, res: ResourceType) -> Any:
         """The item and everything under it."""
@@ -537,7 +598,8 @@ class Engine:
                 docs.delete(row["id"])
             return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
         if method == "GET":
-            return self.body(call, row) if row is not None else self.answer(call, recorded)
+            found = Reply(self.body(call, row)) if row is not None else self.answer(call, recorded)
+            return self.fit_reply(call, found)
         sent = dict(call.body) if call.has_body else {}
         base = self.body(call, row) if row is not None else self.answer(call, recorded).body
         names = sent.get("value")
@@ -567,7 +629,7 @@ class Engine:
 
     def static(self, call: Call) -> Reply:
         """The recorded answer, with this call's values."""
-        return self.answer(call, self.example(call))
+        return self.fit_reply(call, self.answer(call, self.example(call)))
 
 
 Handler = Callable[[Call], Any]
