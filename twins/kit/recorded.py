@@ -1,0 +1,227 @@
+"""What a twin described as data answers from its recordings: the recorded exchange a call is most
+like, with this call's values put in (`twins.kit.templates`), fitted to the kind of client asking
+(`twins.kit.clients`); and the resource types the engine (`twins.kit.resources`) keeps."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from twins._runtime.collection import Row
+from twins._runtime.frozen import freeze
+from twins.kit.call import Call
+from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
+from twins.kit.documents import body_of
+from twins.kit.errors import compact
+from twins.kit.operations import Reply
+from twins.kit.templates import Swap
+
+ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CACHED = 20_000  # documents whose JSON is kept
+_PARAM = re.compile(r"^\{([^}]+)\}$")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """How keys are minted: `sequence` (1, 2, 3 in the collection), `number` (`length` digits),
+    `uuid`, or `text` (`prefix` and `length` characters of `alphabet`)."""
+
+    kind: str = "text"
+    prefix: str = ""
+    alphabet: str = ALNUM
+    length: int = 20
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A collection (`/api/v1/users`) and its items (`/api/v1/users/{userId}`)."""
+
+    collection: str
+    param: str
+    key: str = "id"
+    aliases: tuple[str, ...] = ()  # dotted fields also accepted as the key (a login)
+    ids: Ids = field(default_factory=Ids)
+    minted: tuple[str, ...] = ()  # other fields a create makes up
+    stamps: tuple[str, ...] = ()  # timestamps a create sets
+    touched: tuple[str, ...] = ()  # timestamps every write sets
+    parent: str = ""  # the parent's collection
+
+
+def path_values(template: str, path: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for t, s in zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=False):
+        match = _PARAM.match(t)
+        if match:
+            out[match.group(1)] = s
+    return out
+
+
+def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
+    """How alike two request bodies are: equal values count 2, shared fields 1, nested halved."""
+    if not isinstance(recorded, dict) or not isinstance(sent, dict) or depth > 3:
+        return 0.0
+    score = 0.0
+    for key, value in sent.items():
+        if key not in recorded:
+            continue
+        other = recorded[key]
+        if isinstance(value, dict):
+            score += 1 + likeness(other, value, depth + 1) / 2
+        else:
+            score += 3 if other == value else 1
+    return score - 0.5 * len(set(recorded) - set(sent))
+
+
+def dotted(doc: Any, name: str) -> Any:
+    for part in name.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+class Recorded:
+    """A twin's recorded examples (`examples.json`) and the answers made from them."""
+
+    def __init__(self, examples: Path, hosts: Sequence[str] = ()) -> None:
+        self.examples_path = examples
+        self.hosts = tuple(hosts)  # the recordings' scheme://host, which seeded documents name
+        # Documents are never changed in place (a write stores a new object), so what is made
+        # from one (its JSON, a seeded one with this twin's URLs) is kept by the object's identity.
+        self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
+        self._shapes: dict[tuple[str, str, str, bool], Any] = {}  # by operation and kind of client
+        self._chosen: dict[tuple[Any, ...], Any] = {}  # a fixed document's answer, by the same and query
+
+    def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
+        key = (id(source), tag)
+        hit = self._made.get(key)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        if len(self._made) >= CACHED:
+            self._made.clear()
+        made = make(source)
+        self._made[key] = (source, made)
+        return made
+
+    def body(self, call: Call, row: Row) -> Any:
+        """A stored document as this call sees it (a seeded one names this twin, not the vendor)."""
+        body = body_of(row)
+        if row.get("seeded") and self.hosts:
+            return self._remember(body, call.base_url, self.hosts_swap(call).apply)
+        return body
+
+    def hosts_swap(self, call: Call) -> Swap:
+        """The recordings' hosts made this twin's."""
+        swap = self._seeded.get(call.base_url)
+        if swap is None:
+            swap = self._seeded[call.base_url] = Swap.of(dict.fromkeys(self.hosts, call.base_url))
+        return swap
+
+    def shape(self, call: Call) -> Mapping[str, Any] | None:
+        """What every answer the recorded client most like this call's got shows (learnt per
+        kind of client, `twins.kit.clients`), or None."""
+        shapes = self.examples["operations"].get(call.op.name, {}).get("shapes")
+        if not shapes:
+            return None
+        client = client_of(call.headers)
+        key = (call.op.name, client["agent"], client["accept"], client["auth"])
+        if key not in self._shapes:
+            chosen = nearest(shapes, client)
+            self._shapes[key] = chosen.get("shape") if chosen is not None else None
+        found: Mapping[str, Any] | None = self._shapes[key]
+        return found
+
+    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None) -> Any:
+        """`body` with the fields this call's kind of client always saw, where it lacks them."""
+        shape = shape or self.shape(call)
+        if not shape or not isinstance(body, dict | list):
+            return body
+        swap = self.hosts_swap(call)
+        tag = f"fit:{id(shape)}:{call.base_url}"
+        return self._remember(body, tag, lambda b: fitted(b, shape, swap.apply))
+
+    def fit_items(self, call: Call, bodies: list[Any]) -> list[Any]:
+        """The items of a list answer, each fitted as the list's items were seen."""
+        shape = self.shape(call)
+        inner = shape.get(ITEMS) if shape else None
+        return [self.fit(call, b, inner) for b in bodies] if isinstance(inner, Mapping) else bodies
+
+    def fit_reply(self, call: Call, reply: Reply) -> Reply:
+        failed = reply.status is not None and reply.status >= 300
+        if failed or reply.error is not None or not isinstance(reply.body, dict | list):
+            return reply  # an error or a redirect is answered as recorded
+        body = self.fit(call, reply.body)
+        return reply if body is reply.body else Reply(body, reply.status, reply.headers)
+
+    def encoded(self, body: Any) -> bytes:
+        """A document's JSON (kept while the document is unchanged)."""
+        data: bytes = self._remember(body, "json", compact)
+        return data
+
+    @cached_property
+    def examples(self) -> dict[str, Any]:
+        # Read-only, so that answers made from them can share what they leave unchanged.
+        data: dict[str, Any] = freeze(json.loads(self.examples_path.read_text(encoding="utf-8")))
+        return data
+
+    def example(self, call: Call) -> dict[str, Any]:
+        """The recorded exchange this call is most like: of the operation's variants (answers to
+        different kinds of request), the one whose request shares most with this one's."""
+        recorded = self.examples["operations"].get(call.op.name, {})
+        found: dict[str, Any] = recorded.get("example") or {}
+        options = recorded.get("variants")
+        if options and call.has_body:
+            sent = dict(call.body)
+            found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+        elif options and call.op.method == "GET":  # a fixed document per kind of client and query
+            query, client = dict(call.args), client_of(call.headers)
+            key = (call.op.name, *client.values(), repr(sorted(query.items())))
+            chosen = self._chosen.get(key)
+            if chosen is None:
+                if len(self._chosen) >= CACHED:
+                    self._chosen.clear()
+                chosen = self._chosen[key] = max(
+                    [found, *reversed(options)],  # the usual answer on a tie
+                    key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
+                )
+            found = chosen
+        return found
+
+    def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
+        """This call's values for the recording's: host, path values, and `more`."""
+        pairs = {str(recorded.get("host", "")): call.base_url}
+        was = path_values(call.op.path, str(recorded.get("path", "")))
+        pairs.update({was[k]: v for k, v in call.path.items() if k in was})
+        pairs.update(more)
+        return Swap.of(pairs)
+
+    def answer(self, call: Call, recorded: Mapping[str, Any], body: Any = None, **more: str) -> Reply:
+        """The recorded answer (or `body`), with this call's values."""
+        status = int(recorded.get("status") or call.op.status)
+        if body is None:
+            text = recorded.get("text")
+            if text:
+                ctype = str(recorded.get("content_type") or "text/plain")
+                return Reply(
+                    self.swap(call, recorded, **more).text(text).encode(), status, {"Content-Type": ctype}
+                )
+            body = self.swap(call, recorded, **more).apply(recorded.get("response"))
+        if status == 204 or body is None:
+            return Reply(None, status)
+        return Reply(body, status)
+
+    def not_found(self, call: Call) -> Reply:
+        """The vendor's 404 for this operation (as recorded), with this call's values."""
+        ops = self.examples["operations"].get(call.op.name, {})
+        recorded = (ops.get("errors") or {}).get("404") or self.examples.get("errors", {}).get("404")
+        if not recorded:
+            raise call.error(call.style.http_codes[404], "Not found", status=404)
+        return self.answer(call, recorded)
+
+    def static(self, call: Call) -> Reply:
+        """The recorded answer, with this call's values."""
+        return self.fit_reply(call, self.answer(call, self.example(call)))
