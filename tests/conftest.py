@@ -27,7 +27,18 @@ import pytest
 
 CONNECT_TIMEOUT = 3
 
-pytest_plugins = ["pytester"]  # tests/testing runs the twins' pytest plugin on generated test files
+# The plugins this suite uses, named here because pyproject's addopts turn off loading every
+# installed one: pytest marks each autoloaded plugin's whole distribution for assertion rewriting
+# (schemathesis, hypothesis, faker, anyio, this package: some 630 modules), which every test
+# process then parses and compiles again, about 4 s of CPU each. `pytester`: tests/testing runs the
+# twins' pytest plugin on generated test files.
+pytest_plugins = [
+    "pytester",
+    "pytest_asyncio.plugin",
+    "_hypothesis_pytestplugin",
+    "schemathesis.pytest.plugin",
+    "twins.pytest_plugin",
+]
 
 
 @dataclass
