@@ -8,6 +8,7 @@ are skipped with the reason, or fail when `CI` is set.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import shlex
@@ -27,7 +28,51 @@ import pytest
 
 CONNECT_TIMEOUT = 3
 
-pytest_plugins = ["pytester"]  # tests/testing runs the twins' pytest plugin on generated test files
+# Python's cyclic collector scans every object of the heap when it makes a full collection, and
+# makes one each time the heap has grown by a quarter. Collecting the suite builds a few million
+# objects that live as long as the process (the plugins, the twins' modules, the parametrised
+# specs): scanning them again and again took about half of the CPU of a test process's
+# collection. The collector is off while collecting; then what is alive is frozen (left out of
+# every later scan) and it is on. Each test module starts the same way: the previous module's
+# garbage is collected and what outlives it (session fixtures, caches) is frozen, so a later full
+# collection scans only what the running module made.
+gc.disable()
+
+
+def settle_heap() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    settle_heap()
+    gc.enable()
+
+
+_MODULE = pytest.StashKey[object]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    module = getattr(item, "module", None)
+    if item.config.stash.get(_MODULE, None) is not module:
+        item.config.stash[_MODULE] = module
+        settle_heap()
+
+
+# The plugins this suite uses, named here because pyproject's addopts turn off loading every
+# installed one: pytest marks each autoloaded plugin's whole distribution for assertion rewriting
+# (schemathesis, hypothesis, faker, anyio, this package: some 630 modules), which every test
+# process then parses and compiles again, about 4 s of CPU each. `pytester`: tests/testing runs the
+# twins' pytest plugin on generated test files.
+pytest_plugins = [
+    "pytester",
+    "pytest_asyncio.plugin",
+    "_hypothesis_pytestplugin",
+    "schemathesis.pytest.plugin",
+    "twins.pytest_plugin",
+]
 
 
 @dataclass

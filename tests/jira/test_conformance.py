@@ -9,6 +9,7 @@ status, except where SCHEMA_EXCLUDED says why the spec (or the twin, LIMITATIONS
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def _implemented() -> Any:
         app.state.twin.store.stop()
 
 
-IMPLEMENTED = _implemented()
+IMPLEMENTED = cache(_implemented())  # schemathesis asks twice per operation it collects
 schema = schemathesis.openapi.from_path(SPEC, config=CONFIG).include(
     lambda ctx: IMPLEMENTED(ctx.operation.method.upper(), ctx.operation.path)
 )

@@ -16,7 +16,8 @@ import pytest
 
 from tests.okta.conftest import make_app
 from tests.support.completeness import declared, report, success_paths
-from twins._runtime.coverage import load_spec, operations, route_matcher
+from tests.support.specs import load_spec
+from twins._runtime.coverage import operations, route_matcher
 
 pytestmark = pytest.mark.reference
 

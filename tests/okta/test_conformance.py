@@ -10,6 +10,7 @@ SCHEMA_EXCLUDED says why the spec (or the twin, LIMITATIONS.md) differs.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def _implemented() -> Any:
         app.state.twin.store.stop()
 
 
-IMPLEMENTED = _implemented()
+IMPLEMENTED = cache(_implemented())  # schemathesis asks twice per operation it collects
 
 # "METHOD path" -> why the response body is not checked against the spec's schema (no-5xx still is).
 NULLABLE_APP = (

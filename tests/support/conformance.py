@@ -47,8 +47,11 @@ def coverage_is_current(service: str, specs: list[Path], tmp_path: Path, monkeyp
     """twins/<service>/COVERAGE.md is what `twins coverage <service>` writes today from `specs`."""
     from typer.testing import CliRunner
 
+    from tests.support.specs import load_spec
     from twins.cli import app as cli
 
+    # The command's own reading of the documents, parsed once per process (tests/support/specs.py).
+    monkeypatch.setattr("twins._runtime.coverage.load_spec", load_spec)
     monkeypatch.setenv("TWINS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TWINS_DATABASE_URL", raising=False)
     fresh = tmp_path / "COVERAGE.md"

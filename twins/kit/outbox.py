@@ -29,6 +29,7 @@ import httpx
 
 from twins._runtime.attempts import AttemptLog
 from twins._runtime.collection import TenantState
+from twins._runtime.tls import client_tls
 
 T = TypeVar("T")
 log = logging.getLogger("twins.kit.outbox")
@@ -238,7 +239,7 @@ class Outbox:
         self._queues.clear()
 
     async def _work(self, key: tuple[str, str]) -> None:
-        async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
+        async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=client_tls()) as client:
             while True:
                 queue = self._queues.get(key)
                 if not queue:

@@ -29,6 +29,7 @@ from twins._runtime.attempts import Attempted, AttemptLog
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.settings import Settings
+from twins._runtime.tls import client_tls
 from twins.kit import OKTA_RETRY, Call, Delivery, Event, Outbox, runtime_of
 from twins.okta.backend.eventhooks import receives, record_delivery_failure
 from twins.okta.common import now_iso
@@ -165,7 +166,7 @@ async def verify(outbox: Outbox, state: TenantState, hook: Row) -> bool:
     Sent once more after a timeout, a failed connection or a non-2xx; recorded in the attempt log."""
     challenge = secrets.token_urlsafe(30)
     url = hook["channel"]["config"]["uri"]
-    async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
+    async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=client_tls()) as client:
         for number in range(2):
             headers = {
                 "Accept": "application/json",

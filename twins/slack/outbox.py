@@ -23,6 +23,7 @@ from twins._runtime.attempts import Attempted
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.ids import UPPER_ALNUM, IdSource
+from twins._runtime.tls import client_tls
 from twins.kit.outbox import SLACK_RETRY, Delivery, Event, Outbox, SlackSignature
 from twins.kit.twin import runtime_of
 from twins.slack.call import EventList
@@ -157,7 +158,7 @@ async def send(
     started = time.monotonic()
     response: httpx.Response | None = None
     try:
-        async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
+        async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=client_tls()) as client:
             response = await client.post(
                 url, content=body, headers=headers, timeout=outbox_of(ctx).retry.timeout
             )
