@@ -95,7 +95,7 @@ def resolve(obj: Mapping[str, Any], path: str) -> Any:
 def resolve_segments(current: Any, segments: Sequence[str]) -> Any:
     """`resolve` from any value, along a path already split into segments."""
     for segment in segments:
-        if type(current) is dict or isinstance(current, Mapping):
+        if isinstance(current, (dict, Mapping)):  # dict first: a read-only row needs no ABC check
             current = current.get(segment)
         elif isinstance(current, list):
             values = [item.get(segment) for item in current if isinstance(item, Mapping)]
@@ -122,7 +122,7 @@ def path_getter(path: str) -> Getter:
         name = segments[0]
 
         def one(obj: Any) -> Any:
-            if type(obj) is dict:
+            if isinstance(obj, dict):
                 return obj.get(name)
             return resolve_segments(obj, segments)
 

@@ -255,7 +255,7 @@ def _values(doc: Doc, key: str) -> list[Any] | tuple[Any, ...]:
     value = doc.get(key)
     if value is None or value == "":
         return []
-    if type(value) is list or (type(value) is tuple and key != "key"):
+    if isinstance(value, list) or (type(value) is tuple and key != "key"):  # a read-only list too
         return value
     return [value]
 

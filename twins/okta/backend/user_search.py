@@ -91,7 +91,7 @@ def row_getter(path: str) -> Getter:
 
             def attribute(row: Row) -> Any:
                 profile = row["profile"]
-                return profile.get(rest) if type(profile) is dict else resolve_segments(profile, segments)
+                return profile.get(rest) if isinstance(profile, dict) else resolve_segments(profile, segments)
 
             return attribute
         first = operator.itemgetter("profile")
