@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from agent_runner.conventions import Recording
 from agent_runner.generate import generate
-from agent_runner.infer import Recording, infer
+from agent_runner.infer import infer
 from agent_runner.model import ServiceModel, merge_models
 from recorder.importers import load_recording, session_names
 from recorder.trace import Exchange, TraceFormatError

@@ -18,20 +18,27 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from agent_runner import clients, deployments, sequences
+from agent_runner.conventions import (
+    Recording,
+    auth_schemes,
+    error_style,
+    fields_in,
+    pagination,
+    variants,
+)
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
 from agent_runner.kinds import learn_kinds
-from agent_runner.model import Example, IdShape, Operation, Resource, ServiceModel
+from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
-from agent_runner.shapes import DATE_TIME, learn
+from agent_runner.shapes import learn
 from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
 from twins.kit.clients import client_of
 
-Recording = tuple[str, list[Exchange]]
 PAGER_PARAMS = frozenset({"after", "limit", "startAt", "maxResults", "page", "per_page", "cursor"})
 WRITES = ("POST", "PUT", "PATCH")
 
@@ -266,7 +273,7 @@ def build_operation(
     op.status = statuses.most_common(1)[0][0] if statuses else 200
     best = [s for s in ok if s.status == op.status]
     if best:  # the richest request shows the most of how answers echo it
-        richest = max(range(len(best)), key=lambda i: (_fields(best[i].request), i))
+        richest = max(range(len(best)), key=lambda i: (fields_in(best[i].request), i))
         op.example = best[richest].example()
         op.variants = variants(best) if method in WRITES else []
         fixed = kind == "singleton" and method == "GET" and not params(template)
@@ -329,139 +336,6 @@ def conditions(ok: Sequence[Seen]) -> dict[str, dict[str, Any]]:
         for value, result in usual.items():
             out.setdefault(f"{name}={value}", {})[f] = result
     return out
-
-
-KIND_WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")
-VARIANTS = 8  # kinds of request
-PER_KIND = 3  # the last requests of each kind (the twin answers from the most alike)
-
-
-def signature(body: Any) -> tuple[Any, ...]:
-    """What kind of request a body is: its top-level fields and their word-like values
-    (`signOnMode: OPENID_CONNECT`, `type: OKTA_SIGN_ON`)."""
-    if not isinstance(body, dict):
-        return (type(body).__name__,)
-    words = tuple(sorted((k, v) for k, v in body.items() if isinstance(v, str) and KIND_WORD.match(v)))
-    return (tuple(sorted(body)), words)
-
-
-def variants(best: Sequence[Seen]) -> list[Example]:
-    """The last answers to each kind of request (up to 3 distinct requests of a kind), the most
-    frequent kinds first (at most 8 kinds)."""
-    last: dict[tuple[Any, ...], dict[str, Seen]] = defaultdict(dict)
-    counts: Counter[tuple[Any, ...]] = Counter()
-    for s in best:
-        key = signature(s.request)
-        shown = last[key]
-        text = json.dumps(s.request, sort_keys=True)
-        shown.pop(text, None)
-        shown[text] = s
-        if len(shown) > PER_KIND:
-            shown.pop(next(iter(shown)))
-        counts[key] += 1
-    if len(counts) < 2:
-        return []
-    return [s.example() for key, _ in counts.most_common(VARIANTS) for s in last[key].values()]
-
-
-def _fields(body: Any) -> int:
-    if isinstance(body, dict):
-        return len(body) + sum(_fields(v) for v in body.values())
-    if isinstance(body, list):
-        return 1 + sum(_fields(v) for v in body[:5])
-    return 0
-
-
-def auth_schemes(recordings: Sequence[Recording]) -> list[str]:
-    schemes: Counter[str] = Counter()
-    for _, items in recordings:
-        for e in items:
-            value = e.header("request", "authorization")
-            if value:
-                schemes[value.split(" ")[0].lower()] += 1
-    return [s for s, _ in schemes.most_common()]
-
-
-def error_style(seen: Sequence[Seen]) -> tuple[str, dict[str, Example]]:
-    """The vendor's error style from its error bodies, and its usual error per status."""
-    errors: dict[str, Example] = {}
-    keys: Counter[str] = Counter()
-    for s in seen:
-        if s.status >= 400 and isinstance(s.response, dict):
-            errors.setdefault(str(s.status), s.example())
-            keys.update(s.response)
-        elif isinstance(s.response, dict) and s.response.get("ok") is False:
-            keys["ok"] += 1
-    if keys["errorCode"] and keys["errorSummary"]:
-        return "okta", errors
-    if keys["errorMessages"]:
-        return "jira", errors
-    if keys["ok"] and not errors:
-        return "slack", errors
-    return "learned", errors
-
-
-def pagination(seen: Sequence[Seen]) -> tuple[str, str]:
-    links = Counter(
-        "link-after" if "after=" in s.link else "link-page" if "page=" in s.link else ""
-        for s in seen
-        if 'rel="next"' in s.link
-    )
-    links.pop("", None)
-    if links:
-        return links.most_common(1)[0][0], ""
-    for s in seen:
-        if isinstance(s.response, dict) and "startAt" in s.response and "total" in s.response:
-            key = next((k for k, v in s.response.items() if isinstance(v, list)), "values")
-            return "offset-total", key
-    return "none", ""
-
-
-def is_stamp(value: Any) -> bool:
-    return isinstance(value, str) and bool(DATE_TIME.match(value))
-
-
-def id_shape(keys: Sequence[str]) -> IdShape:
-    """How keys are made, from examples of them."""
-    if not keys:
-        return IdShape()
-    if all(k.isdigit() for k in keys):
-        longest = max(len(k) for k in keys)
-        kind = "sequence" if longest <= 4 else "number"
-        return IdShape(kind=kind, alphabet="0123456789", length=longest, example=keys[-1])
-    prefix = keys[0]
-    for k in keys[1:]:
-        while not k.startswith(prefix):
-            prefix = prefix[:-1]
-    if all(re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-", k) for k in keys):
-        return IdShape(kind="uuid", alphabet="0123456789abcdef", length=36, example=keys[-1])
-    heads = Counter(k[:3] for k in keys)
-    fixed = len({len(k) for k in keys}) == 1
-    if len(prefix) < 3 and fixed and len(keys) >= 4 and 1 < len(heads) <= max(2, len(keys) // 4):
-        # a few kinds of item, each with its own first characters (Okta's `00p` and `rst` policies)
-        chars = set("".join(k[3:] for k in keys))
-        return IdShape(kind="like", alphabet=_alphabet(chars), length=len(keys[0]), example=keys[-1])
-    if len(prefix) < 3 and len({len(k) for k in keys}) == 1 and keys[0][:1] == "0":
-        prefix = heads.most_common(1)[0][0]  # Okta: 00u, 0pr, 0oa by type
-    chars = set("".join(k[len(prefix) :] for k in keys))
-    alphabet = _alphabet(chars)
-    length = max(len(k) for k in keys) - len(prefix)
-    return IdShape(
-        kind="text", prefix=prefix, alphabet=alphabet or "0123456789abcdef", length=length, example=keys[-1]
-    )
-
-
-def _alphabet(chars: set[str]) -> str:
-    """The character classes (digits, lower, upper case) `chars` use, and their other characters."""
-    return "".join(
-        part
-        for part, test in (
-            ("0123456789", str.isdigit),
-            ("abcdefghijklmnopqrstuvwxyz", str.islower),
-            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", str.isupper),
-        )
-        if any(test(c) for c in chars)
-    ) + "".join(sorted(c for c in chars if not c.isalnum()))
 
 
 def path_value(s: Seen, template: str, param: str) -> str:

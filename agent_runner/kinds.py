@@ -14,17 +14,16 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.conventions import KIND_WORD
 from agent_runner.model import Resource
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
-KIND_WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")
 AT_LEAST = 2  # recorded answers of a kind needed to learn its objects
 DEPTH = 4
 MISSING = object()

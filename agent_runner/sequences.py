@@ -45,7 +45,7 @@ def learn_resources(
     seen: Sequence[Seen],
     kinds: dict[tuple[str, str], tuple[str, str]],
 ) -> None:
-    from agent_runner.infer import id_shape, is_stamp
+    from agent_runner.conventions import id_shape, is_stamp
 
     keys: dict[str, Counter[str]] = defaultdict(Counter)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)

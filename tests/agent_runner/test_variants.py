@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_runner.infer import PER_KIND, infer
+from agent_runner.conventions import PER_KIND
+from agent_runner.infer import infer
 from recorder.trace import Exchange
 from tests.agent_runner.traffic import ORG, exchange
 from twins.kit.resources import likeness
