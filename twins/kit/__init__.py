@@ -19,12 +19,12 @@ from twins.kit.outbox import (
 )
 from twins.kit.pagers import BodyCursor, LinkAfter, LinkPages, OffsetTotal, TokenPages
 from twins.kit.renders import RowRender
-from twins.kit.twin import Kit, runtime_of
+from twins.kit.twin import Kit, lifecycle, runtime_of
 
 __all__ = [
     "JIRA", "JIRA_RETRY", "OKTA", "OKTA_RETRY", "SLACK", "SLACK_RETRY", "Anonymous", "Args",
     "BasicOrBearer", "BodyCursor", "Call", "Caller", "Credential", "Delivery", "ErrorStyle", "Event",
     "Extensions", "HubSignature", "Kit", "LinkAfter", "LinkPages", "OffsetTotal", "OktaTokens",
     "Operation", "Outbox", "Registry", "Reply", "Retry", "RowRender", "SlackSignature", "SlackTokens",
-    "TokenPages", "Upload", "runtime_of",
+    "TokenPages", "Upload", "lifecycle", "runtime_of",
 ]  # fmt: skip

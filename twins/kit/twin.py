@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
@@ -152,9 +152,7 @@ class Kit(Mount):
             rate_limited=self.retry_after,
             middleware=self.middleware(),
             admin_routes=self.admin_routes,
-            on_start=lambda ctx: runtime_of(ctx).start(),
-            on_stop=lambda ctx: runtime_of(ctx).stop(),
-            on_reset=lambda ctx, tenant: runtime_of(ctx).forget(tenant),
+            **lifecycle(),
             implements=implements(self.operations()),
             migrations=list(self.migrations),
             env=self.env,
@@ -196,6 +194,35 @@ def outbox_routes(ctx: TwinContext, name: str) -> APIRouter:
 
 def _limiter(ctx: TwinContext) -> RateLimiter:
     return runtime_of(ctx).limiter
+
+
+class Lifecycle(TypedDict):
+    """The `Service` hooks of a twin served by the kit."""
+
+    on_start: Callable[[TwinContext], None]
+    on_stop: Callable[[TwinContext], None]
+    on_reset: Callable[[TwinContext, str], None]
+
+
+def lifecycle(
+    start: Callable[[TwinContext], None] | None = None,
+    forget: Callable[[TwinContext, str], None] | None = None,
+) -> Lifecycle:
+    """`Service(..., **lifecycle())`: the kit's runtime (outbox, rate windows, extensions) started
+    with the server, stopped with it and cleared for a tenant that is reset; a twin's own `start`
+    runs after the runtime's, its own `forget` after the runtime's."""
+
+    def on_start(ctx: TwinContext) -> None:
+        runtime_of(ctx).start()
+        if start is not None:
+            start(ctx)
+
+    def on_reset(ctx: TwinContext, tenant: str) -> None:
+        runtime_of(ctx).forget(tenant)
+        if forget is not None:
+            forget(ctx, tenant)
+
+    return Lifecycle(on_start=on_start, on_stop=lambda ctx: runtime_of(ctx).stop(), on_reset=on_reset)
 
 
 def runtime_of(ctx: TwinContext) -> KitRuntime:

@@ -8,9 +8,8 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
-from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
-from twins.kit import runtime_of
+from twins.kit import lifecycle
 from twins.okta import errors
 from twins.okta.admin import build_admin_routes
 from twins.okta.models import COLLECTIONS
@@ -58,19 +57,6 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def on_start(ctx: TwinContext) -> None:
-    runtime_of(ctx).start()
-
-
-def on_stop(ctx: TwinContext) -> None:
-    runtime_of(ctx).stop()
-
-
-def on_reset(ctx: TwinContext, tenant_id: str) -> None:
-    """Forget the tenant's event hook attempts and queues and its rate-limit windows."""
-    runtime_of(ctx).forget(tenant_id)
-
-
 def create_service() -> Service:
     return Service(
         name="okta",
@@ -88,7 +74,5 @@ def create_service() -> Service:
         env=env,
         middleware=MOUNT.middleware(),  # the org-wide limits, counted before routing
         admin_routes=build_admin_routes,
-        on_start=on_start,
-        on_stop=on_stop,
-        on_reset=on_reset,
+        **lifecycle(),  # event hook attempts and queues, rate-limit windows: cleared on reset
     )

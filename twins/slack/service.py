@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
-from twins.kit.twin import runtime_of
+from twins.kit.twin import lifecycle
 from twins.slack import errors, response_urls, scheduler
 from twins.slack.admin import build_admin_routes
 from twins.slack.methods import load_all
@@ -69,19 +69,9 @@ def implements(_verb: str, path: str) -> bool:
     return path.strip("/").removeprefix("api/") in load_all()
 
 
-def on_start(ctx: TwinContext) -> None:
-    runtime_of(ctx).start()
-    scheduler.start(ctx)
-
-
-def on_stop(ctx: TwinContext) -> None:
-    runtime_of(ctx).stop()  # the scheduler's loop (an extension) is cancelled with the rest
-
-
-def on_reset(ctx: TwinContext, tenant_id: str) -> None:
-    """Forget the tenant's event deliveries and queues, rate-limit windows (the kit's), response
-    URLs and ephemeral messages: the twin keeps them outside the store."""
-    runtime_of(ctx).forget(tenant_id)
+def forget(ctx: TwinContext, tenant_id: str) -> None:
+    """A reset tenant's response URLs and ephemeral messages: the twin keeps them outside the store
+    (the kit's runtime forgets its event deliveries, queues and rate-limit windows)."""
     response_urls.install(ctx).forget(tenant_id)
 
 
@@ -101,9 +91,7 @@ def create_service() -> Service:
         rate_limited=errors.rate_limited,
         env=env,
         admin_routes=build_admin_routes,
-        on_start=on_start,
-        on_stop=on_stop,
-        on_reset=on_reset,
+        **lifecycle(start=scheduler.start, forget=forget),  # the scheduler stops with the kit's runtime
         implements=implements,
         upload_paths=("/upload/",),
         migrations=MIGRATIONS,
