@@ -134,21 +134,19 @@ def repo(name: str, *, new: bool, signed: bool) -> dict[str, Any]:
     return body
 
 
+def old_hello() -> Exchange:
+    """An old client's read of `hello`, before GitHub answered repositories with `node_id`."""
+    return sent_by(
+        OLD, GITHUB, "GET", f"/repositories/{REPOS['hello']}", 200, repo("hello", new=False, signed=False)
+    )
+
+
 def github_eras() -> dict[str, list[Exchange]]:
     """`hello` read only by an old client; newer clients read other repositories, forks (one
     old recording reads a fork and a repository that is not one)."""
     token = {"Authorization": "token abc"}
     return {
-        "old1": [
-            sent_by(
-                OLD,
-                GITHUB,
-                "GET",
-                f"/repositories/{REPOS['hello']}",
-                200,
-                repo("hello", new=False, signed=False),
-            )
-        ],
+        "old1": [old_hello()],
         "old2": [
             sent_by(
                 OLD,
@@ -212,16 +210,7 @@ def test_a_newer_client_gets_the_fields_its_answers_always_showed(tmp_path: Path
         ),
         (
             "old3",
-            [
-                sent_by(
-                    OLD,
-                    GITHUB,
-                    "GET",
-                    f"/repositories/{REPOS['hello']}",
-                    200,
-                    repo("hello", new=False, signed=False),
-                )
-            ],
+            [old_hello()],
         ),
     ]
     service = load_service(twin)
