@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_runner.model import Example, IdShape
 from agent_runner.shapes import DATE_TIME
+from recorder.parity.world import KIND_WORD
 from recorder.trace import Exchange
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 Recording = tuple[str, list[Exchange]]
 
 
-KIND_WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")
 VARIANTS = 8  # kinds of request
 PER_KIND = 3  # the last requests of each kind (the twin answers from the most alike)
 

@@ -38,8 +38,8 @@ from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
 from twins.kit.clients import client_of
+from twins.kit.worlds import PAGER_PARAMS
 
-PAGER_PARAMS = frozenset({"after", "limit", "startAt", "maxResults", "page", "per_page", "cursor"})
 WRITES = ("POST", "PUT", "PATCH")
 
 

@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.conventions import KIND_WORD
 from agent_runner.model import Resource
+from recorder.parity.world import KIND_WORD
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen

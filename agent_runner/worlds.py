@@ -9,23 +9,15 @@ replay sets the tenant's clock to the time its recording began."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from recorder.parity.world import epoch
 from twins.kit.worlds import named, signature
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
 AT_LEAST = 2  # recorded lists of one path and filter, from recordings made at different times
-
-
-def epoch(ts: str) -> float | None:
-    """Seconds since the epoch of an ISO 8601 time, or None."""
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def learn_listed(seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]) -> dict[str, Any]:

@@ -123,15 +123,18 @@ def natural_key(item: Any) -> str | None:
     return named(item)
 
 
+def epoch(ts: str) -> float | None:
+    """Seconds since the epoch of an ISO 8601 time (a recorded exchange's `ts`), or None."""
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def began(exchanges: Sequence[Exchange]) -> float | None:
     """When the recording began (seconds since the epoch), when its exchanges say."""
-    for exchange in exchanges:
-        if exchange.ts:
-            try:
-                return datetime.fromisoformat(exchange.ts.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                return None
-    return None
+    first = next((exchange.ts for exchange in exchanges if exchange.ts), None)
+    return epoch(first) if first is not None else None
 
 
 async def at_recorded_time(replay: Replay) -> None:
