@@ -52,6 +52,7 @@ SCHEMA_EXCLUDED: dict[str, str] = {
     "GET /rest/api/3/issue/{issueIdOrKey}/comment": TIMESTAMPS,
     "POST /rest/api/3/issue/{issueIdOrKey}/comment": TIMESTAMPS,
     "GET /rest/api/3/issue/{issueIdOrKey}/comment/{id}": TIMESTAMPS,
+    "PUT /rest/api/3/issue/{issueIdOrKey}": EMPTY_204,
     "PUT /rest/api/3/issue/{issueIdOrKey}/assignee": EMPTY_204,
     "GET /rest/api/3/issue/createmeta": (
         "Jira Cloud gives each issue type its `untranslatedName` (the DefectDojo recordings), which the "
