@@ -9,11 +9,15 @@ from sqlmodel import SQLModel
 
 from twins._runtime.collection import TenantState
 from twins._runtime.service import Service
-from twins.kit import lifecycle
-from twins.okta import errors
+from twins.kit import Kit
+from twins.kit.openapi import by_route
+from twins.okta import errors, hooks
 from twins.okta.admin import build_admin_routes
+from twins.okta.common import encode
+from twins.okta.kit import STYLE, OrgBearer
 from twins.okta.models import COLLECTIONS
-from twins.okta.routes import MOUNT, build_routes
+from twins.okta.ratelimits import LIMIT
+from twins.okta.routes import REGISTRIES
 from twins.okta.seed import seed, seed_password
 
 
@@ -57,22 +61,31 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def create_service() -> Service:
-    return Service(
+def kit() -> Kit:
+    """The twin as data: its operations (`routes/`) in Okta's error style, rendered by its own
+    renderer; its org-wide limits counted before routing (ratelimits.py); the event hooks' outbox."""
+    return Kit(
         name="okta",
         title="Okta",
         default_port=8102,
         collections=COLLECTIONS,
         metadata=SQLModel.metadata,
-        routes=build_routes,
-        render_error=errors.render,
-        http_error=errors.http_error,
         seed=seed,
         credentials=credentials,
         credential_from_headers=credential_from_headers,
-        rate_limited=MOUNT.retry_after,
         env=env,
-        middleware=MOUNT.middleware(),  # the org-wide limits, counted before routing
-        admin_routes=build_admin_routes,
-        **lifecycle(),  # event hook attempts and queues, rate-limit windows: cleared on reset
+        style=STYLE,
+        render_error=errors.render,
+        http_error=errors.http_error,
+        registries=REGISTRIES,
+        encode=encode,
+        extensions=[OrgBearer],
+        outbox=hooks.make,
+        pre_route_limit=LIMIT,
+        admin=build_admin_routes,
+        coverage=by_route,
     )
+
+
+def create_service() -> Service:
+    return kit().service()

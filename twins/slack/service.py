@@ -10,14 +10,17 @@ from sqlmodel import SQLModel
 from twins._runtime.collection import TenantState
 from twins._runtime.context import TwinContext
 from twins._runtime.service import Service
-from twins.kit.twin import lifecycle
-from twins.slack import errors, response_urls, scheduler
+from twins.kit import Kit, ready
+from twins.slack import errors, outbox, response_urls, scheduler
 from twins.slack.admin import build_admin_routes
-from twins.slack.methods import load_all
+from twins.slack.methods import limits, load_all, web_api
 from twins.slack.migrations import MIGRATIONS
 from twins.slack.models import COLLECTIONS
-from twins.slack.routes import build_routes
+from twins.slack.response_urls import Interactions, add_hook_routes
+from twins.slack.scheduler import Scheduler
 from twins.slack.seed import seed
+from twins.slack.side_routes import add_side_routes
+from twins.slack.web_api import answer_headers, post_due, rate_subject
 
 
 def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
@@ -63,36 +66,46 @@ def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def implements(_verb: str, path: str) -> bool:
-    """Whether a spec path (`/chat.postMessage`) names a Web API method the twin has; every
-    method answers GET and POST alike, so the spec's verb does not matter."""
-    return path.strip("/").removeprefix("api/") in load_all()
-
-
 def forget(ctx: TwinContext, tenant_id: str) -> None:
     """A reset tenant's response URLs and ephemeral messages: the twin keeps them outside the store
     (the kit's runtime forgets its event deliveries, queues and rate-limit windows)."""
     response_urls.install(ctx).forget(tenant_id)
 
 
-def create_service() -> Service:
-    return Service(
+def kit() -> Kit:
+    """The twin as data: the Web API's methods (`methods/`, loaded first) at `/api/{name}` with
+    Slack's rate tiers and headers, the Events API outbox, and the routes beside them (OAuth
+    pages, incoming webhooks, response URLs); the scheduler starts with the kit's runtime."""
+    load_all()
+    return Kit(
         name="slack",
         title="Slack",
         default_port=8101,
         collections=COLLECTIONS,
         metadata=SQLModel.metadata,
-        routes=build_routes,
-        render_error=errors.render,
-        http_error=errors.http_error,
+        migrations=MIGRATIONS,
         seed=seed,
         credentials=credentials,
         credential_from_headers=credential_from_headers,
-        rate_limited=errors.rate_limited,
         env=env,
-        admin_routes=build_admin_routes,
-        **lifecycle(start=scheduler.start, forget=forget),  # the scheduler stops with the kit's runtime
-        implements=implements,
+        style=errors.STYLE,
+        http_error=errors.http_error,
+        registries=[web_api],
+        rpc_path="/api/{name}",
+        encode=ready.dumps,  # rendered messages are spliced in as their ready JSON
+        outbox=outbox.make,
+        limits=limits(),
+        answer_headers=answer_headers,
+        before_call=post_due,
+        rate_subject=rate_subject,
+        extensions=[Interactions.build, Scheduler],
+        more_routes=[add_side_routes, add_hook_routes],
+        admin=build_admin_routes,
         upload_paths=("/upload/",),
-        migrations=MIGRATIONS,
+        start=scheduler.start,
+        forget=forget,
     )
+
+
+def create_service() -> Service:
+    return kit().service()
