@@ -116,3 +116,63 @@ def test_keep_says_which_rows_are_kept() -> None:
     for _ in range(2):
         widget.many(state, state["widgets"])
     assert render.made == [("w1", None), ("w2", None), ("w2", None)]
+
+
+def test_every_write_reaches_every_cache_through_one_hook() -> None:
+    """An update, an undo, a delete and rows another process wrote or deleted each move the
+    collection's version, reach its listeners and a watch, and forget the row's rendering."""
+    render = Counting()
+    widget = RowRender("widgets", render)
+    state = tenant()
+    widgets = state["widgets"]
+    touched = widgets.watch()
+    heard: list[Any] = []
+    widgets.on_change(heard.append)
+    loaded = dict(widgets.get("w1") or {})
+
+    def update() -> None:
+        widgets.update("w1", colour="green")
+
+    def undo() -> None:
+        state.rollback()
+
+    def delete() -> None:
+        state.take_pending()
+        widgets.delete("w1")
+
+    def reloaded() -> None:
+        state.rollback()
+        widgets.put_loaded({**loaded, "colour": "blue"})
+
+    def dropped() -> None:
+        widgets.drop_loaded("w1")
+
+    for write in (update, undo, delete, reloaded, dropped):
+        row = widgets.get("w1")
+        if row is not None:
+            widget(state, row)
+            assert "w1" in widgets.renders[widget]
+        version = widgets.changes
+        write()
+        assert widgets.changes > version, write.__name__
+        assert "w1" not in widgets.renders[widget], write.__name__
+        assert touched == {"w1"} and set(heard) == {"w1"}, write.__name__
+        touched.clear()
+        heard.clear()
+    assert widgets.get("w1") is None and widgets.get("w2") is not None
+    assert widget(state, widgets.get("w2") or {}) == "t1:two:red@None"
+
+
+def test_a_change_of_what_it_depends_on_empties_the_same_cache() -> None:
+    """The cache stays the collection's listener: emptied in place, it still hears of writes."""
+    theme = {"accent": "blue"}
+    widget = RowRender("widgets", Counting(), depends=lambda state: theme["accent"])
+    state = tenant()
+    widgets = state["widgets"]
+    widget(state, widgets.get("w1") or {})
+    kept = widgets.renders[widget]
+    theme["accent"] = "gold"
+    widget(state, widgets.get("w2") or {})
+    assert widgets.renders[widget] is kept and set(kept) == {"w2"} and kept.seen == "gold"
+    widgets.update("w2", colour="green")
+    assert not kept

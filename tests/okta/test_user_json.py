@@ -118,6 +118,20 @@ async def test_reset_and_restore_never_serve_old_rows(client: httpx.AsyncClient,
     assert not await department_of(client, user_id, "Archive")
 
 
+async def test_a_reset_keeps_no_old_rendering(client: httpx.AsyncClient, okta_app: FastAPI) -> None:
+    """A reset builds a new tenant state: its users start with no kept rendering, and the old
+    state's cache is not the one read again."""
+    user_id = a_user(okta_app)
+    await client.get(f"/api/v1/users/{user_id}")
+    kept = tenant(okta_app)["users"].renders[user_json.USER]
+    assert user_id in kept
+    assert (await client.post("/_twin/reset")).status_code == 200
+    users = tenant(okta_app)["users"]
+    assert user_json.USER not in users.renders
+    await client.get(f"/api/v1/users/{user_id}")
+    assert user_id in users.renders[user_json.USER] and users.renders[user_json.USER] is not kept
+
+
 async def test_each_org_url_gets_its_own_links(client: httpx.AsyncClient, okta_app: FastAPI) -> None:
     user_id = a_user(okta_app)
     here = (await client.get(f"/api/v1/users/{user_id}")).json()

@@ -127,19 +127,31 @@ class Collection:
         self.rows: dict[Any, Row] = {}
         self._unique: dict[str, dict[Any, Any]] = {f: {} for f in spec.unique}
         self._index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in spec.index}
-        self.changes = 0  # counts every row added or removed (a replaced row is both): caches compare it
-        self._watchers: tuple[set[Any], ...] = ()
-        # Render caches (twins/kit/renders.py): per render, key -> what was made from that row;
-        # a key's entries are dropped when its row is replaced or removed.
-        self.renders: dict[Any, dict[Any, Any]] = {}
+        # The one way a cache of the rows hears of a change (`_changed`): the version, which counts
+        # every row added or removed (a replaced row is both), and the listeners told its key.
+        self.changes = 0
+        self._listeners: tuple[Callable[[Any], object], ...] = ()
+        # Render caches (twins/kit/renders.py), kept with the tenant state; they listen like any cache.
+        self.renders: dict[Any, Any] = {}
+
+    def on_change(self, listener: Callable[[Any], object]) -> None:
+        """Call `listener(key)` for every row added, replaced or removed from now on (undone writes
+        and rows other processes wrote included). A cache that starts with the tenant state needs
+        nothing more: a reset, restore or reload builds a new state, with new collections."""
+        self._listeners = (*self._listeners, listener)
 
     def watch(self) -> set[Any]:
-        """A set that gathers the key of every row added, replaced or removed from now on (undone
-        writes and rows other processes wrote included); whoever asked for it empties it as it reads
-        it, so a cache kept from the rows is brought up to date without walking them all."""
+        """A set that gathers the key of every row added, replaced or removed from now on; whoever
+        asked for it empties it as it reads it, so a cache kept from the rows is brought up to date
+        without walking them all."""
         touched: set[Any] = set()
-        self._watchers = (*self._watchers, touched)
+        self.on_change(touched.add)
         return touched
+
+    def _changed(self, key: Any) -> None:
+        self.changes += 1
+        for listener in self._listeners:
+            listener(key)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -167,10 +179,8 @@ class Collection:
         return [row for row in self.rows.values() if predicate(row)]
 
     def _add_indexes(self, row: Row) -> None:
-        self.changes += 1
         key = row[self.spec.key]
-        for touched in self._watchers:
-            touched.add(key)
+        self._changed(key)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None:
@@ -181,13 +191,8 @@ class Collection:
             self._state.on_credential(row[self.spec.credential], True)
 
     def _drop_indexes(self, row: Row) -> None:
-        self.changes += 1
         key = row[self.spec.key]
-        for touched in self._watchers:
-            touched.add(key)
-        if self.renders:
-            for kept in self.renders.values():
-                kept.pop(key, None)
+        self._changed(key)
         for f, idx in self._unique.items():
             value = row.get(f)
             if value is not None and idx.get(value) == key:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from starlette.routing import compile_path
+
 from twins.kit.operations import RPC, Operation
 
 SPEC_PARAM = re.compile(r"\{[^}]+\}")
@@ -79,5 +81,23 @@ def implements(ops: Sequence[Operation]) -> Callable[[str, str], bool]:
         if (method.upper(), _shape(path)) in table:
             return True
         return path.strip("/").rsplit("/", 1)[-1] in rpc  # an RPC spec names its method last
+
+    return check
+
+
+def by_route(ops: Sequence[Operation]) -> Callable[[str, str], bool]:
+    """`implements` for a twin whose routes answer more paths than their shapes say (Okta's
+    `/lifecycle/{action}`, `/meta/schemas/user/{schemaId}`): a spec operation counts when an
+    operation's route would answer it, the spec's parameters taken as values, as the router does."""
+    routes: dict[str, list[re.Pattern[str]]] = {}
+    for op in ops:
+        for path in op.paths if op.method != RPC else []:
+            methods = (op.method, "HEAD") if op.method == "GET" else (op.method,)
+            for method in methods:
+                routes.setdefault(method, []).append(compile_path(path)[0])
+
+    def check(method: str, path: str) -> bool:
+        concrete = SPEC_PARAM.sub("x1", path)
+        return any(regex.match(concrete) for regex in routes.get(method.upper(), ()))
 
     return check

@@ -29,6 +29,7 @@ import httpx
 
 from twins._runtime.attempts import AttemptLog
 from twins._runtime.collection import TenantState
+from twins._runtime.settings import Settings
 from twins._runtime.tls import client_tls
 
 T = TypeVar("T")
@@ -160,6 +161,7 @@ class Outbox:
         self.router = router
         self.failed = failed
         self.store: Store | None = None  # the twin's store (the kit's runtime gives it)
+        self.settings: Settings | None = None  # the twin's settings, its public URL (likewise)
         self.listens = listens
         self.signer = signer
         self.retry = retry

@@ -3,7 +3,8 @@
 tenant state's collection, per row key, until a write changes or removes that row.
 
 Rows are read-only: a write (an update, a delete, an undo, a row reloaded from another process)
-replaces or drops the row object, and the collection forgets the renderings of that key then.
+replaces or drops the row object, and the collection tells the render's cache, which listens to
+it (`Collection.on_change`) as any cache of its rows does, to forget the renderings of that key.
 A rendering is also tied to the very row object it was made from (compared by identity), and to
 what else it read (`extra`, the request's base URL say, compared by equality), so an old version
 of a row (the previous message of an edit) is rendered afresh and never kept. A reset, restore or
@@ -53,8 +54,12 @@ class RowRender(Generic[V]):
         coll = state[self.collection]
         cache = coll.renders.get(self)
         seen = None if self.depends is None else self.depends(state)
-        if not isinstance(cache, Renderings) or cache.seen != seen:
+        if not isinstance(cache, Renderings):
             cache = coll.renders[self] = Renderings(seen)
+            coll.on_change(cache.forget)  # a row written: its renderings go
+        elif cache.seen != seen:
+            cache.clear()
+            cache.seen = seen
         key = row[coll.spec.key]
         found = cache.get(key)
         if found is not None and found[0] is row and (found[1] is extra or found[1] == extra):
@@ -76,3 +81,6 @@ class Renderings(dict[Any, tuple[Row, Any, Any]]):
     def __init__(self, seen: Any) -> None:
         super().__init__()
         self.seen = seen
+
+    def forget(self, key: Any) -> None:
+        self.pop(key, None)

@@ -130,6 +130,7 @@ class KitRuntime:
             if self.outbox.clock is None:
                 self.outbox.clock = self.tenant_now  # deliveries are signed at the tenant's time
             self.outbox.store = ctx.store  # where a final failure is recorded (`Outbox(failed=…)`)
+            self.outbox.settings = ctx.settings
         self.limiter = RateLimiter(ctx.settings.rate_limits)
         self.rpc: dict[str, Operation] = {op.path: op for op in kit.operations() if op.method == RPC}
         self.rpc_style = next((op.style for op in self.rpc.values() if op.style), self.style)

@@ -122,7 +122,9 @@ class Mount:
 
 @dataclass(kw_only=True)
 class Kit(Mount):
-    """A twin built on the kit: its tables, seed and credentials, and its operations (a `Mount`)."""
+    """A twin built on the kit: its tables, seed and credentials, its operations (a `Mount`), and
+    what it serves beside them, each optional: routes of its own, admin routes, answers of its
+    own where the framework would answer, upload paths, start and reset work."""
 
     name: str
     title: str
@@ -133,6 +135,20 @@ class Kit(Mount):
     credentials: Callable[[TenantState, str], dict[str, Any]]
     credential_from_headers: Callable[[Mapping[str, str], Mapping[str, str]], str | None]
     migrations: Sequence[Migration] = ()
+    # Routes that are not operations (Slack's OAuth pages, webhooks and response URLs), each added
+    # to the operations' router after them.
+    more_routes: Sequence[Callable[[APIRouter], None]] = ()
+    # The twin's own /_twin/<name> routes, after the kit's openapi.json and outbox.
+    admin: Callable[[TwinContext], APIRouter] | None = None
+    # The twin's rendering of every error, and its error where the framework would have answered
+    # (404, 405, 422, 500...); None: the style's.
+    render_error: Callable[[TwinError, Request], Response] | None = None
+    http_error: Callable[[int, Request, str], TwinError] | None = None
+    upload_paths: tuple[str, ...] = ()  # path prefixes whose bodies may reach `Settings.max_upload`
+    # COVERAGE.md's matcher, from the table: by path shape, or `openapi.by_route`.
+    coverage: Callable[[Sequence[Operation]], Callable[[str, str], bool]] = implements
+    start: Callable[[TwinContext], None] | None = None  # after the kit's runtime starts
+    forget: Callable[[TwinContext, str], None] | None = None  # a reset tenant, after the runtime's
 
     def service(self) -> Service:
         """The runtime's view of this twin (checked first: a bad table fails here)."""
@@ -144,19 +160,27 @@ class Kit(Mount):
             collections=self.collections,
             metadata=self.metadata,
             routes=self.routes,
-            render_error=self.style.render,
-            http_error=self.style.http_error,
+            render_error=self.render_error or self.style.render,
+            http_error=self.http_error or self.style.http_error,
             seed=self.seed,
             credentials=self.credentials,
             credential_from_headers=self.credential_from_headers,
             rate_limited=self.retry_after,
             middleware=self.middleware(),
             admin_routes=self.admin_routes,
-            **lifecycle(),
-            implements=implements(self.operations()),
+            **lifecycle(self.start, self.forget),
+            implements=self.coverage(self.operations()),
+            upload_paths=self.upload_paths,
             migrations=list(self.migrations),
             env=self.env,
         )
+
+    def routes(self, ctx: TwinContext) -> APIRouter:
+        """The operations' router (`Mount.routes`), then the twin's other routes on it."""
+        router = super().routes(ctx)
+        for add in self.more_routes:
+            add(router)
+        return router
 
     def admin_routes(self, ctx: TwinContext) -> APIRouter:
         router = APIRouter()
@@ -168,6 +192,8 @@ class Kit(Mount):
             return JSONResponse(document(self.title, operations, self.rpc_path))
 
         router.include_router(outbox_routes(ctx, self.name))
+        if self.admin is not None:
+            router.include_router(self.admin(ctx))
         return router
 
 

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request
 
 from twins._runtime.admin import Admin, TenantParam, tenant_state
 from twins._runtime.context import TwinContext
-from twins.kit.twin import outbox_routes
 from twins.okta import hooks
 
 
@@ -48,10 +47,9 @@ def hook_delivery_routes(ctx: TwinContext) -> APIRouter:
 
 
 def build_admin_routes(ctx: TwinContext) -> APIRouter:
-    """Mounted by the runtime at /_twin/okta (admin token required)."""
+    """Mounted by the runtime at /_twin/okta (admin token required), after the kit's own."""
     router = APIRouter(tags=["okta"])
     router.include_router(hook_delivery_routes(ctx))
-    router.include_router(outbox_routes(ctx, "okta"))
     from twins.okta.routes.authservers import build_admin_router as oauth_admin_routes
 
     router.include_router(oauth_admin_routes(ctx))

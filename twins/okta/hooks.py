@@ -28,7 +28,6 @@ import httpx
 from twins._runtime.attempts import Attempted, AttemptLog
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import TwinContext
-from twins._runtime.settings import Settings
 from twins._runtime.tls import client_tls
 from twins.kit import OKTA_RETRY, Call, Delivery, Event, Outbox, runtime_of
 from twins.okta.backend.eventhooks import receives, record_delivery_failure
@@ -78,10 +77,11 @@ class HookRouter:
 
     def __init__(self) -> None:
         self.base_urls: dict[str, str] = {}
-        self.settings: Settings | None = None
+        self.outbox: Outbox | None = None  # whose settings give the twin's public URL
 
     def base(self, tenant: str) -> str:
-        public = self.settings.public_url if self.settings is not None else ""
+        settings = self.outbox.settings if self.outbox is not None else None
+        public = settings.public_url if settings is not None else ""
         return (self.base_urls.get(tenant) or public).rstrip("/")
 
     def listens(self, state: TenantState, event_type: str) -> bool:
@@ -123,7 +123,7 @@ def make() -> Outbox:
     if os.environ.get("TWINS_OKTA_HOOK_TIMEOUT"):
         retry = replace(retry, timeout=float(os.environ["TWINS_OKTA_HOOK_TIMEOUT"]))
     router = HookRouter()
-    return Outbox(
+    outbox = Outbox(
         router,
         RequestId(),
         retry,
@@ -131,6 +131,8 @@ def make() -> Outbox:
         listens=router.listens,
         failed=record_failure,
     )
+    router.outbox = outbox
+    return outbox
 
 
 def outbox_of(where: TwinContext | Call) -> Outbox:
@@ -145,11 +147,6 @@ def router_of(where: TwinContext | Call) -> HookRouter:
     router = outbox_of(where).router
     assert isinstance(router, HookRouter)
     return router
-
-
-def bind(ctx: TwinContext) -> None:
-    """Let the hooks' `source` fall back on the twin's public URL (as it is when they are sent)."""
-    router_of(ctx).settings = ctx.settings
 
 
 def echoes(response: httpx.Response | None, challenge: str) -> bool:

@@ -1,10 +1,11 @@
 """What Okta's operations on the twin kit share: the management API's auth (SSWS API tokens of
 active admins, or the org server's bearer tokens with `okta.*` scopes) and its error style, and the
-OAuth endpoints' error style."""
+OAuth endpoints' error style; the credential a request names (`credential_from_headers`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -98,3 +99,10 @@ def expand(
             choices = ", ".join(s + "{id}" if s.endswith("/") else s for s in (*supported, *known))
             raise call.args.refuse("expand", f"Unsupported expand value {part!r}; valid values: {choices}")
     return value
+
+
+def credential_from_headers(headers: Mapping[str, str], _query: Mapping[str, str]) -> str | None:
+    auth = headers.get("authorization", "").strip()
+    if auth[:4].upper() == "SSWS":
+        return auth[4:].strip()
+    return None

@@ -1,5 +1,6 @@
 """The default org: an admin with an API token, people in several statuses, groups (with the
-built-in Everyone), apps with assignments, and the default authorization server."""
+built-in Everyone), apps with assignments, and the default authorization server; the credentials
+a client of it needs (`credentials`, `env`)."""
 
 from __future__ import annotations
 
@@ -214,3 +215,36 @@ def seed_apps(state: TenantState, groups: list[Row], people: list[Row]) -> None:
     for person in people[:3]:
         if person["status"] == "ACTIVE":
             apps_backend.assign_user(state, web["id"], {"id": person["id"], "scope": "USER"}, actor_id=None)
+
+
+def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
+    """API token of the admin, the OIDC web app's and the service app's client credentials."""
+    admin_id = state.meta.get("admin_user_id", "")
+    token = next((t for t in state["api_tokens"] if t["user_id"] == admin_id), None)
+    admin = state["users"].get(admin_id) or {}
+    out: dict[str, Any] = {
+        "org_url": base_url,
+        "api_token": token["token"] if token else "",
+        "admin_login": admin.get("login", ""),
+        "admin_password": seed_password(state),
+        "user_password": seed_password(state),
+    }
+    for key, app_id in (
+        ("web_app", state.meta.get("web_app_id")),
+        ("service_app", state.meta.get("service_app_id")),
+    ):
+        app = state["apps"].get(app_id) if app_id else None
+        if app is not None:
+            oauth = app["data"].get("credentials", {}).get("oauthClient", {})
+            out[f"{key}_client_id"] = oauth.get("client_id", "")
+            out[f"{key}_client_secret"] = oauth.get("client_secret", "")
+    out["issuer"] = f"{base_url}/oauth2/default"
+    return out
+
+
+def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
+    return {
+        "OKTA_CLIENT_ORGURL": url,
+        "OKTA_CLIENT_TOKEN": str(creds.get("api_token", "")),
+        "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK": "true",
+    }

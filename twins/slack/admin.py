@@ -8,6 +8,9 @@ GET|PUT /delivery-settings      timeout and retry delays of event delivery
 GET /ephemeral                  ephemeral messages shown to people
 GET|POST /emoji, DELETE /emoji/{name}   the workspace's custom emoji and aliases
 POST /humans/{user}/{action}    act as a person: post, react, join, click, submit, command...
+
+Beside them, as for every twin on the kit: GET /openapi.json (the Web API's methods) and GET
+/outbox (the Events API's delivery attempts, also in /deliveries).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from twins._runtime.collection import Row, TenantState
@@ -67,3 +68,10 @@ class ClientApp:
 
     def check(self, caller: Caller, scope: Scope) -> None:
         return None
+
+
+def credential_from_headers(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return query.get("token")

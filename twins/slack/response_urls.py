@@ -105,6 +105,12 @@ def install(ctx: TwinContext) -> Interactions:
     return runtime.extensions.get(Interactions)
 
 
+def forget(ctx: TwinContext, tenant_id: str) -> None:
+    """A reset tenant's response URLs and ephemeral messages: the twin keeps them outside the store
+    (the kit's runtime forgets its event deliveries, queues and rate-limit windows)."""
+    install(ctx).forget(tenant_id)
+
+
 async def respond(
     ctx: TwinContext, hook: Hook, data: dict[str, Any], *, count: bool = True
 ) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The default workspace: people (with a guest and a deactivated account), channels with history
-and threads, and an installed app with its bot; deterministic for a given seed."""
+and threads, and an installed app with its bot; deterministic for a given seed. Also the
+credentials a client of it needs (`credentials`, `env`)."""
 
 from __future__ import annotations
 
@@ -304,3 +305,39 @@ def seed(state: TenantState, size: int) -> None:
     state.clock.set(start + 86400 * 3)
     new_webhook(state, app_id, channels[0]["id"], admin["id"])
     seed_emoji(state, admin["id"])
+
+
+def credentials(state: TenantState, base_url: str) -> dict[str, Any]:
+    """What a client needs: bot token, an admin's user token, the app's secrets."""
+    tokens = list(state["tokens"])
+    bot = next((t for t in tokens if t["kind"] == "bot" and not t["revoked"]), None)
+    admin_ids = {u["id"] for u in state["users"] if u["is_admin"] and not u["deleted"]}
+    user = next(
+        (t for t in tokens if t["kind"] == "user" and t["user_id"] in admin_ids and not t["revoked"]),
+        None,
+    )
+    app = state["apps"].get(bot["app_id"]) if bot and bot["app_id"] else None
+    hook = next((w for w in state["webhooks"] if app and w["app_id"] == app["id"]), None)
+    team = state.meta.get("team", {})
+    return {
+        "api_url": f"{base_url}/api/",
+        "team_id": team.get("id", ""),
+        "team_domain": team.get("domain", ""),
+        "bot_token": bot["id"] if bot else "",
+        "bot_user_id": bot["user_id"] if bot else "",
+        "user_token": user["id"] if user else "",
+        "admin_user_id": user["user_id"] if user else "",
+        "app_id": app["id"] if app else "",
+        "client_id": app["client_id"] if app else "",
+        "client_secret": app["client_secret"] if app else "",
+        "signing_secret": app["signing_secret"] if app else "",
+        "webhook_url": f"{base_url}{hook['url_path']}" if hook else "",
+    }
+
+
+def env(url: str, creds: dict[str, Any]) -> dict[str, str]:
+    return {
+        "SLACK_API_URL": f"{url}/api/",
+        "SLACK_BOT_TOKEN": str(creds.get("bot_token", "")),
+        "SLACK_SIGNING_SECRET": str(creds.get("signing_secret", "")),
+    }
