@@ -111,16 +111,13 @@ class Engine(Recorded):
         return self.find(call.state, res, scope, own)
 
     def exists(self, call: Call, res: ResourceType) -> bool:
-        """Whether the parent of a sub-resource exists: a document, one the twin answers as
-        pre-existing, or a row of the twin this one extends with that key (a user the hand-built
-        twin made)."""
+        """Whether the parent of a sub-resource exists: a document, or a row of the twin this one
+        extends with that key (a user the hand-built twin made)."""
         if not res.parent or res.parent not in self.resources:
             return True
         parent = self.resources[res.parent]
-        key, scope = call.path.get(parent.param, ""), self.scope(call, parent)
-        if self.find(call.state, parent, scope, key) is not None:
-            return True
-        if self.preexisting(call, parent, scope, key, False) is not None:
+        key = call.path.get(parent.param, "")
+        if self.find(call.state, parent, self.scope(call, parent), key) is not None:
             return True
         return any(name != DOCUMENTS and key in coll for name, coll in call.state.collections.items())
 
