@@ -1,8 +1,8 @@
-"""`twins.kit.versions`: a seeded document as it stood at a time, while the tenant has not written it."""
+"""`twins.kit.versions`: a seeded document as it stood at a time, and whether the tenant wrote it."""
 
 from __future__ import annotations
 
-from twins.kit.versions import as_of
+from twins.kit.versions import pristine, state_at
 
 SEED = {"n": 1, "state": "open"}
 ENTRY = {
@@ -16,13 +16,12 @@ ENTRY = {
 
 
 def test_the_latest_state_at_or_before_the_time_and_the_first_before_all() -> None:
-    assert as_of(dict(SEED), ENTRY, 50.0)["state"] == "open"
-    assert as_of(dict(SEED), ENTRY, 200.0)["state"] == "closed"
-    assert as_of(dict(SEED), ENTRY, 299.9)["state"] == "closed"
-    assert as_of(dict(SEED), ENTRY, 1e12) == {"n": 1, "state": "open", "comments": 2}
+    assert state_at(ENTRY, 50.0)["state"] == "open"
+    assert state_at(ENTRY, 200.0)["state"] == "closed"
+    assert state_at(ENTRY, 299.9)["state"] == "closed"
+    assert state_at(ENTRY, 1e12) == {"n": 1, "state": "open", "comments": 2}
 
 
-def test_a_written_document_or_one_without_states_is_left_as_stored() -> None:
-    written = {"n": 1, "state": "open", "title": "mine"}
-    assert as_of(written, ENTRY, 250.0) is written
-    assert as_of(SEED, None, 250.0) is SEED
+def test_a_document_the_tenant_wrote_is_no_longer_as_seeded() -> None:
+    assert pristine(dict(SEED), ENTRY)
+    assert not pristine({"n": 1, "state": "open", "title": "mine"}, ENTRY)

@@ -20,7 +20,7 @@ from twins.kit.documents import body_of
 from twins.kit.errors import compact
 from twins.kit.operations import Reply
 from twins.kit.templates import Swap
-from twins.kit.versions import as_of
+from twins.kit.versions import pristine, state_at
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CACHED = 20_000  # documents whose JSON is kept
@@ -115,8 +115,9 @@ class Recorded:
         if not row.get("seeded"):
             return body
         versions = self.examples.get("versions")
-        if versions and row["id"] in versions:
-            body = as_of(body, versions[row["id"]], call.now())
+        entry = versions.get(row["id"]) if versions else None
+        if entry is not None and self._remember(body, "pristine", lambda b: pristine(b, entry)):
+            body = state_at(entry, call.now())  # not written since the seed
         if self.hosts:
             return self._remember(body, call.base_url, self.hosts_swap(call).apply)
         return body

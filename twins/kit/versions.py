@@ -20,9 +20,6 @@ def state_at(entry: Mapping[str, Any], now: float) -> Any:
     return chosen["body"]
 
 
-def as_of(body: Any, entry: Mapping[str, Any] | None, now: float) -> Any:
-    """`body` (a seeded document as stored) as it stood at `now`, where the recordings showed it
-    changing and the tenant has not written it since the seed."""
-    if entry is None or body != entry["seed"]:
-        return body
-    return state_at(entry, now)
+def pristine(body: Any, entry: Mapping[str, Any]) -> bool:
+    """Whether a seeded document is as seeded: the tenant has not written it."""
+    return bool(body == entry["seed"])
