@@ -7,7 +7,7 @@ when: the answer of each read of the object itself, and of each write answering 
 state it left). A fresh tenant whose clock is set to a time then sees the object as the latest
 state shown at or before that time (the first shown, before any), until the tenant writes it
 (`twins.kit.versions`); the parity replay sets the tenant's clock to the time its recording
-began."""
+began. Lists filter such objects by their seeded state: the latest shown."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def learn_versions(
     resources: dict[str, Resource],
 ) -> dict[str, Any]:
     """Row id of a seeded document -> {"states": [{"at": seconds, "body": …}, …] oldest first,
-    "seed": the seeded body}, for documents shown in different states at different times."""
+    "seed": the seeded body}, for documents shown in different states at different times. Their
+    seeds become the latest state shown, so that a tenant on the real clock lists and filters
+    them as it reads them."""
     seeded = {(s.scope, s.key): s for s in seeds}
     states: dict[tuple[str, str], dict[float, Any]] = {}
     for s in seen:
@@ -70,11 +72,10 @@ def learn_versions(
         kept = [e for i, e in enumerate(timeline) if i == 0 or e["body"] != timeline[i - 1]["body"]]
         if len(kept) < 2:
             continue
-        seed = seeded[where].body
-        out[row_id(*where)] = {
-            "states": [{"at": e["at"], "body": with_more(e["body"], seed)} for e in kept[-MOST:]],
-            "seed": seed,
-        }
+        found = seeded[where]
+        timed = [{"at": e["at"], "body": with_more(e["body"], found.body)} for e in kept[-MOST:]]
+        found.body = timed[-1]["body"]  # a tenant at the clock's own time: as last shown
+        out[row_id(*where)] = {"states": timed, "seed": found.body}
     return out
 
 

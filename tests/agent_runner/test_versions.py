@@ -53,7 +53,14 @@ def sessions() -> dict[str, list[Exchange]]:
                 get(8, "open", 0),
             ],
         ),
-        "jun": at(JUN, [get(7, "closed", 3), get(8, "open", 0)]),
+        "jun": at(
+            JUN,
+            [
+                get(7, "closed", 3),
+                get(8, "open", 0),
+                exchange(GITHUB, "GET", f"{ISSUES}?state=open", 200, [issue(8, "open", 0)], auth="token x"),
+            ],
+        ),
     }
 
 
@@ -97,6 +104,20 @@ async def test_the_tenants_own_write_stands_whatever_the_time(tmp_path: Path) ->
             assert (answer.json()["state"], answer.json()["title"]) == ("closed", "Renamed")  # from March's
             assert await read_at(client, DEC) == ("closed", 1)
             assert await read_at(client, AUG) == ("closed", 1)
+    finally:
+        app.state.twin.store.stop()
+
+
+async def test_a_tenant_on_the_real_clock_reads_and_lists_the_latest_state(tmp_path: Path) -> None:
+    app = app_of(generated(tmp_path, "github", sessions()))
+    try:
+        async for client in client_for(app, "token"):
+            body = (await client.get(f"{ISSUES}/7")).json()
+            assert (body["state"], body["comments"]) == ("closed", 3)
+            closed = (await client.get(ISSUES, params={"state": "closed"})).json()
+            opened = (await client.get(ISSUES, params={"state": "open"})).json()
+            assert [i["number"] for i in closed] == [7]
+            assert [i["number"] for i in opened] == [8]
     finally:
         app.state.twin.store.stop()
 
