@@ -124,6 +124,11 @@ async def test_a_tenant_on_the_real_clock_reads_and_lists_the_latest_state(tmp_p
 
 def test_a_regenerated_model_keeps_the_states_either_showed() -> None:
     both = sessions()
-    old = infer("github", [("jan", both["jan"]), ("jun", both["jun"])])
+    old = infer("github", [("jan", both["jan"])])  # one state: seeded as January showed it
     new = infer("github", [("feb", both["feb"]), ("jun", both["jun"])])
-    assert row_id(ISSUES, "7") in merge_models(old, new).versions
+    assert not old.versions
+    merged = merge_models(old, new)
+    entry = merged.versions[row_id(ISSUES, "7")]
+    [seed] = [s for s in merged.seed if (s.scope, s.key) == (ISSUES, "7")]
+    assert seed.body == entry["seed"]  # so that the twin finds it as seeded
+    assert (seed.body["state"], seed.body["comments"]) == ("closed", 3)
