@@ -140,6 +140,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
         },
         "errors": {s: e.model_dump() for s, e in model.errors.items()},
         **({"listed": model.listed} if model.listed else {}),
+        **({"versions": model.versions} if model.versions else {}),
         "resources": {
             c: {
                 "prototypes": r.prototypes,

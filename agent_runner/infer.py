@@ -34,6 +34,7 @@ from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import learn
+from agent_runner.versions import learn_versions
 from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
@@ -256,6 +257,7 @@ def infer(
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)
     model.listed = learn_listed(seen, kinds)
+    model.versions = learn_versions(model.seed, seen, kinds, resources)
     return model
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent_runner.shapes import Shape, merge
+from twins.kit.documents import row_id
 
 VERSION = 1
 
@@ -120,6 +121,8 @@ class ServiceModel(BaseModel):
     volatile: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     # what each list showed when (`agent_runner.worlds`): `path?filters` -> [{"at", "names"}]
     listed: dict[str, Any] = Field(default_factory=dict)
+    # seeded objects' states over time (`agent_runner.versions`): row id -> {"states", "seed"}
+    versions: dict[str, Any] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
     traces: list[str] = Field(default_factory=list)  # the recording files it was learnt from
     exchanges: int = 0
@@ -169,6 +172,11 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
     for key, entries in new.listed.items():
         known_entries = [e for e in out.listed.get(key, []) if e not in entries]
         out.listed[key] = sorted([*known_entries, *entries], key=lambda e: e["at"])
+    seeds = {row_id(s.scope, s.key): s for s in out.seed}
+    for rid, entry in new.versions.items():
+        if rid not in out.versions and rid in seeds:
+            out.versions[rid] = entry
+            seeds[rid].body = entry["seed"]  # seeded as the newer traffic last showed it
     out.auth = sorted(set(out.auth) | set(new.auth))
     out.hosts = sorted(set(out.hosts) | set(new.hosts))
     out.sources = sorted(set(out.sources) | set(new.sources))

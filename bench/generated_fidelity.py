@@ -1,6 +1,6 @@
 """Fidelity of twins generated from traffic, on the reference recordings (`../shared/reference`).
 
-    python -m bench.generated_fidelity crossval okta|jira|github [--seed 13] [--train 0.8]
+    python -m bench.generated_fidelity crossval okta|jira|github [--seed 13] [--train 0.8] [--report DIR]
     python -m bench.generated_fidelity extend [--seed 13]
     python -m bench.generated_fidelity generate okta
 
@@ -8,7 +8,11 @@
 part and replayed by the parity engine on the held-out part; the figure is the share of replayed
 held-out exchanges on endpoints seen in training that match (status, error code and body with
 values compared; fields the training traffic shows changing between reads of the same thing with no
-write in between are compared by type, and counted: `relaxed_comparisons`). `extend`: the
+write in between are compared by type, and counted: `relaxed_comparisons`). Each held-out recording
+is replayed twice: on a tenant given the objects its own lists show it did not make
+(`recorder.parity.world`, which reads the held-out answers: `match_on_seen`), and on a tenant with
+the twin's seed alone (`unprimed`). `--report DIR` writes both parity reports there, as JSON and
+markdown (every mismatch with its differences). `extend`: the
 hand-built Okta twin alone and extended with operations generated from all Okta traffic, replayed
 on every Okta recording: recordings it serves every request of, and parity over them. `generate`:
 wall and CPU time and peak memory of inferring and writing the twin from all of one service's
@@ -18,6 +22,7 @@ traffic (run it under `/usr/bin/time -v` for the peak).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -76,7 +81,13 @@ def on_seen(report: Report, seen: set[str]) -> tuple[int, int]:
     return sum(o.passed for o in outcomes), len(outcomes)
 
 
-def crossval(service: str, seed: int, share: float) -> dict[str, Any]:
+def write_report(report: Report, folder: Path, stem: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.json").write_text(report.to_json())
+    (folder / f"{stem}.md").write_text(report.to_markdown())
+
+
+def crossval(service: str, seed: int, share: float, out: Path | None = None) -> dict[str, Any]:
     files = recordings(service)
     rng = random.Random(seed)
     rng.shuffle(files)
@@ -91,7 +102,12 @@ def crossval(service: str, seed: int, share: float) -> dict[str, Any]:
         built = time.perf_counter() - t0
         profile = relaxed(profile, Path(tmp) / f"{service}_twin")
         report = verify(factory, test, profile=profile)
+        bare = verify(factory, test, profile=dataclasses.replace(profile, prime_world=False))
+    if out is not None:
+        write_report(report, out, f"crossval-{service}-{seed}")
+        write_report(bare, out, f"crossval-{service}-{seed}-unprimed")
     matched, replayed = on_seen(report, seen)
+    matched_bare, replayed_bare = on_seen(bare, seen)
     figures = report.figures()
     relaxing = [
         o for o in report.outcomes if o.endpoint in seen and any(why == REASON for _, why in o.declared)
@@ -105,6 +121,12 @@ def crossval(service: str, seed: int, share: float) -> dict[str, Any]:
         "replayed_on_seen": replayed,
         "matched_on_seen": matched,
         "match_on_seen": round(100 * matched / replayed, 1) if replayed else 0.0,
+        # the same replay on tenants not given the held-out recordings' pre-existing objects
+        "unprimed": {
+            "replayed_on_seen": replayed_bare,
+            "matched_on_seen": matched_bare,
+            "match_on_seen": round(100 * matched_bare / replayed_bare, 1) if replayed_bare else 0.0,
+        },
         # comparisons compared by type only (fields the training traffic shows changing on their
         # own, `recorder.parity.relax`), and the matches on seen endpoints that needed them
         "relaxed_comparisons": sum(why == REASON for o in report.outcomes for _, why in o.declared),
@@ -162,11 +184,12 @@ def main() -> None:
     p.add_argument("service", nargs="?", default="okta", choices=tuple(SOURCES))
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--train", type=float, default=0.8)
+    p.add_argument("--report", type=Path, help="crossval: write both parity reports (JSON, markdown) here")
     args = p.parse_args()
     if not all(p.is_dir() for p in SOURCES[args.service]):
         sys.exit(f"{SOURCES[args.service]}: the reference recordings are not here")
     if args.what == "crossval":
-        result = crossval(args.service, args.seed, args.train)
+        result = crossval(args.service, args.seed, args.train, args.report)
     elif args.what == "extend":
         result = extend(args.seed)
     else:

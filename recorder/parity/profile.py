@@ -61,6 +61,9 @@ class Profile:
     # Why a difference of one exchange is relaxed (declared), or None: a generated twin's fields
     # learnt to change on their own (`recorder.parity.relax`).
     relax: Callable[[Exchange, Difference], str | None] | None = None
+    # Give a fresh tenant the objects the recording's own lists show it did not make before the
+    # replay (`recorder.parity.world`); off, the twin starts from its own seed alone.
+    prime_world: bool = True
 
 
 def next_queries(headers: Headers) -> list[dict[str, str]]:

@@ -70,7 +70,8 @@ class Replay:
         if self.profile.prepare is not None:
             await self.profile.prepare(self)
         await at_recorded_time(self)
-        await prime(self)
+        if self.profile.prime_world:
+            await prime(self)
         return [await self.step(exchange) for exchange in self.exchanges]
 
     async def rewrite(self, text: str, exchange: Exchange, *, url: bool = False) -> str:

@@ -3,6 +3,7 @@ to the fresh tenant before the replay (paired by name, else made with what ident
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,18 @@ def test_a_held_out_list_shows_what_the_recorded_org_held(tmp_path: Path) -> Non
     service = load_service(folder)
     report = verify(lambda: app_factory(service), [("held-out", held_out)], profile=profile_of("okta"))
     assert [o.undeclared for o in report.outcomes] == [[], [], [], []]
+
+
+def test_priming_can_be_turned_off(tmp_path: Path) -> None:
+    """Without priming the tenant starts from the twin's own seed: the held-out org's leftover
+    group is missing from both of its lists."""
+    train = {f"s{n}": recording(n, "1") for n in (1, 2)}
+    folder = generated(tmp_path, "okta", train)
+    held_out = recording(3, "2", group("00gLeftLEFTleft0Left", "Leftover"))
+    service = load_service(folder)
+    bare = dataclasses.replace(profile_of("okta"), prime_world=False)
+    report = verify(lambda: app_factory(service), [("held-out", held_out)], profile=bare)
+    assert [bool(o.undeclared) for o in report.outcomes] == [False, False, True, True]
 
 
 def test_items_the_twin_holds_that_the_recorded_tenant_did_not_still_differ(tmp_path: Path) -> None:

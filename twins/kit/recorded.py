@@ -20,6 +20,7 @@ from twins.kit.documents import body_of
 from twins.kit.errors import compact
 from twins.kit.operations import Reply
 from twins.kit.templates import Swap
+from twins.kit.versions import pristine, state_at
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CACHED = 20_000  # documents whose JSON is kept
@@ -108,9 +109,16 @@ class Recorded:
         return made
 
     def body(self, call: Call, row: Row) -> Any:
-        """A stored document as this call sees it (a seeded one names this twin, not the vendor)."""
+        """A stored document as this call sees it (a seeded one names this twin, not the vendor,
+        and stands as it did at the tenant clock's time: `twins.kit.versions`)."""
         body = body_of(row)
-        if row.get("seeded") and self.hosts:
+        if not row.get("seeded"):
+            return body
+        versions = self.examples.get("versions")
+        entry = versions.get(row["id"]) if versions else None
+        if entry is not None and self._remember(body, "pristine", lambda b: pristine(b, entry)):
+            body = state_at(entry, call.now())  # not written since the seed
+        if self.hosts:
             return self._remember(body, call.base_url, self.hosts_swap(call).apply)
         return body
 

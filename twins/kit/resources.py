@@ -19,6 +19,7 @@ from twins._runtime.collection import Row, TenantState
 from twins.kit.call import Call
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
+from twins.kit.echoes import echoes
 from twins.kit.listing import Listing
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
@@ -410,6 +411,8 @@ class Engine(Recorded):
             field = next((k for k in NAME_FIELDS if proto and isinstance(proto.get(k), str)), None)
             if proto is not None and field is not None:
                 base = [{**proto, field: n} for n in names]
+        if recorded and not echoes(recorded):  # the answer is not the document written
+            return self.fit_reply(call, self.answer(call, recorded))
         body = (
             merge_nested(echo(base, recorded.get("request"), sent), sent) if isinstance(base, dict) else base
         )
