@@ -166,3 +166,29 @@ def test_the_generic_profile_reads_credential_classes_from_the_status() -> None:
         is Credential.NONE
     )
     assert GENERIC.endpoint(exchange("https://jira/rest/api/2/issue/ABC-12")) == "GET /rest/api/2/issue/{id}"
+
+
+def test_a_key_made_of_a_value_the_twin_made_up_is_looked_for_with_the_twins_value() -> None:
+    recorded = {"name": "acme_myapp_15", "visibility": {"appLinks": {"acme_myapp_15_link": True}}}
+    twin = {"name": "acme_other_3", "visibility": {"appLinks": {"acme_other_3_link": True}}}
+    assert found(recorded, twin) == []
+    long_name = "oie-00_testacc1486854864_15"  # as long and mixed as a secret: still made up
+    assert (
+        found(
+            {"name": long_name, "links": {f"{long_name}_link": True}},
+            {"name": "oie-00_testacc27_7", "links": {"oie-00_testacc27_7_link": True}},
+        )
+        == []
+    )
+    # the key still has to be there, made of the twin's value, with the same value under it
+    stale = {"name": "acme_other_3", "visibility": {"appLinks": {"login": True}}}
+    assert found(recorded, stale) == [
+        "`visibility.appLinks.acme_myapp_15_link` missing from the twin's answer"
+    ]
+    wrong = {"name": "acme_other_3", "visibility": {"appLinks": {"acme_other_3_link": False}}}
+    assert len(found(recorded, wrong)) == 1
+    # a value the request set is no made-up value: its key is looked for as recorded
+    assert found(recorded, twin, sent=frozenset({"acme_myapp_15"})) == [
+        "`name`: 'acme_myapp_15' recorded, 'acme_other_3' from the twin",
+        "`visibility.appLinks.acme_myapp_15_link` missing from the twin's answer",
+    ]
