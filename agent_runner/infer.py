@@ -28,6 +28,7 @@ from agent_runner.conventions import (
 )
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
+from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
@@ -282,6 +283,7 @@ def build_operation(
             op.example.response = agreed
         if method == "GET" and kind in ("singleton", "static", "list") and not params(template):
             op.variants = clients.fixed_variants(best)
+        learn_eras(op, best, richest)
     op.shapes = [] if op.variants and method == "GET" else clients.answer_shapes(ok)
     for s in ep.seen:
         if s.status >= 400:

@@ -83,6 +83,17 @@ def dotted(doc: Any, name: str) -> Any:
     return doc
 
 
+def of_era(example: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float) -> Any:
+    """Of an operation's example and its examples of other times (`agent_runner.eras`), the one
+    recorded on the same side of the moment `era` (seconds) the vendor changed as `now`."""
+    if not isinstance(era, int | float) or not isinstance(example.get("at"), int | float):
+        return example
+    for other in eras:
+        if isinstance(other.get("at"), int | float) and (other["at"] >= era) == (now >= era):
+            return other
+    return example
+
+
 class Recorded:
     """A twin's recorded examples (`examples.json`) and the answers made from them."""
 
@@ -189,6 +200,8 @@ class Recorded:
                     key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
                 )
             found = chosen
+        elif recorded.get("eras"):  # the answer of the vendor as it was at the tenant's time
+            found = of_era(found, recorded["eras"], recorded.get("era"), call.now())
         return found
 
     def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:
