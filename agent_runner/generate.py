@@ -152,6 +152,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"moved": {p: e.model_dump() for p, e in r.moved.items()}} if r.moved else {}),
                 **({"kinds": r.kinds} if r.kinds else {}),
                 **({"rewrites": r.rewrites} if r.rewrites else {}),
+                **({"echoes": r.echoes} if r.echoes else {}),
             }
             for c, r in resources.items()
             if r.prototypes
@@ -162,6 +163,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             or r.moved
             or r.kinds
             or r.rewrites
+            or r.echoes
         },
     }
     written.append(_write_json(out / "examples.json", examples))

@@ -28,6 +28,7 @@ from agent_runner.conventions import (
 )
 from agent_runner.defaults import echoes_all, learn_defaults
 from agent_runner.distinct import distinct_seeds
+from agent_runner.echoes import learn_echoes
 from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
 from agent_runner.model import Example, Operation, Resource, ServiceModel
@@ -253,6 +254,7 @@ def infer(
     learn_preexisting(resources, seen, kinds)
     learn_moved(resources, seen, kinds)
     learn_kinds(resources, seen, kinds)
+    learn_echoes(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

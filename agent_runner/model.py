@@ -98,6 +98,8 @@ class Resource(BaseModel):
     # kind field -> the objects its value decides and each recorded kind's (`agent_runner.kinds`)
     kinds: dict[str, Any] = Field(default_factory=dict)
     rewrites: list[dict[str, str]] = Field(default_factory=list)  # word values stored otherwise than sent
+    # fields answered only when sent, fields copying a sent value elsewhere (`agent_runner.echoes`)
+    echoes: dict[str, Any] = Field(default_factory=dict)
 
 
 class Seed(BaseModel):

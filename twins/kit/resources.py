@@ -19,6 +19,7 @@ from twins._runtime.collection import Row, TenantState
 from twins.kit.call import Call
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
+from twins.kit.echoes import as_sent
 from twins.kit.listing import Listing
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
@@ -206,6 +207,7 @@ class Engine(Recorded):
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
         learnt = self.examples.get("resources", {}).get(res.collection, {})
         body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
+        body = as_sent(body, sent, learnt.get("echoes") or {}, create=True)
         was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
@@ -321,8 +323,14 @@ class Engine(Recorded):
             body = self.objects(res, merge_nested(self.body(call, row), sent))
             if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
                 body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
-        rules = self.examples.get("resources", {}).get(res.collection, {}).get("rewrites")
-        body = restamp(rewritten(body, sent, rules or ()), call.now(), res.touched)
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        body = as_sent(
+            rewritten(body, sent, learnt.get("rewrites") or ()),
+            sent,
+            learnt.get("echoes") or {},
+            create=False,
+        )
+        body = restamp(body, call.now(), res.touched)
         self.save(call, scope, key, body)
         return self._written(call, recorded, res, body)
 

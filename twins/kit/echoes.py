@@ -1,0 +1,45 @@
+"""What a write's answer echoes beyond a field answered where it was sent (`agent_runner.echoes`):
+top-level fields a create's answer holds exactly when they were sent, and fields that copy a value
+the request sent elsewhere (a name shown again as a display name)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from twins.kit.templates import SECRET
+
+
+def _at(doc: Any, path: str) -> Any:
+    for part in path.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+def _with(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
+    """A copy of `doc` with `value` at `parts`, only where its objects lead there."""
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return {**doc, head: value} if head in doc else doc
+    inner = doc.get(head)
+    return {**doc, head: _with(inner, rest, value)} if isinstance(inner, dict) else doc
+
+
+def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) -> Any:
+    """`body` (an answer made from a recorded one) with the fields only sent ones hold as this
+    request sends them (on a create) and the copies of what it sent."""
+    if not echoes or not isinstance(body, dict) or not isinstance(sent, Mapping):
+        return body
+    out = dict(body)
+    if create:
+        for name in echoes.get("optional", ()):
+            if name not in sent:
+                out.pop(name, None)
+        for name in echoes.get("echoed", ()):
+            if name in sent and name not in out and not SECRET.search(name):
+                out[name] = sent[name]
+    for path, source in (echoes.get("copies") or {}).items():
+        value = _at(sent, source)
+        if isinstance(value, str):
+            out = _with(out, path.split("."), value)
+    return out
