@@ -21,6 +21,7 @@ from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
 from twins.kit.echoes import as_sent
 from twins.kit.listing import Listing
+from twins.kit.lookalike import with_classes
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
@@ -126,8 +127,8 @@ class Engine(Recorded):
         """A new key; for keys whose first characters tell the kind of item (`like`: Okta's
         `00p` and `rst` policies), one that starts as the recorded key of the same kind does."""
         ids = res.ids
-        if ids.kind == "like" and len(like) == ids.length:
-            return like[:3] + call.ids.chars(f"id:{res.collection}", ids.length - 3, ids.alphabet)
+        if ids.kind == "like" and like:
+            return self.made_like(call, f"id:{res.collection}", like)
         if ids.kind == "sequence":  # after the highest number in the collection (seeded ones too)
             counter = f"number:{scope}"
             if counter not in call.ids.counters:
@@ -145,7 +146,8 @@ class Engine(Recorded):
 
     def made_like(self, call: Call, kind: str, recorded: str) -> str:
         """A new value written as `recorded` is: its first three characters when they are lower
-        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes."""
+        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes, each
+        class at least once (an Okta id holds a digit)."""
         head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
         rest = recorded[len(head) :]
         alphabet = "".join(
@@ -153,7 +155,7 @@ class Engine(Recorded):
             for chars in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
             if any(c in chars for c in rest)
         )
-        return head + call.ids.chars(kind, len(rest), alphabet or ALNUM)
+        return head + with_classes(call.ids.chars(kind, len(rest), alphabet or ALNUM), rest)
 
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
