@@ -153,6 +153,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"kinds": r.kinds} if r.kinds else {}),
                 **({"rewrites": r.rewrites} if r.rewrites else {}),
                 **({"echoes": r.echoes} if r.echoes else {}),
+                **({"members": r.members} if r.members else {}),
             }
             for c, r in resources.items()
             if r.prototypes
@@ -164,6 +165,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             or r.kinds
             or r.rewrites
             or r.echoes
+            or r.members
         },
     }
     written.append(_write_json(out / "examples.json", examples))

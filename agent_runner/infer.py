@@ -31,6 +31,7 @@ from agent_runner.distinct import distinct_seeds
 from agent_runner.echoes import learn_echoes
 from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
+from agent_runner.members import learn_members
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
@@ -255,6 +256,7 @@ def infer(
     learn_moved(resources, seen, kinds)
     learn_kinds(resources, seen, kinds)
     learn_echoes(resources, seen, kinds)
+    learn_members(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

@@ -100,6 +100,7 @@ class Resource(BaseModel):
     rewrites: list[dict[str, str]] = Field(default_factory=list)  # word values stored otherwise than sent
     # fields answered only when sent, fields copying a sent value elsewhere (`agent_runner.echoes`)
     echoes: dict[str, Any] = Field(default_factory=dict)
+    members: str = ""  # the collection whose items its lists show, by key (`agent_runner.members`)
 
 
 class Seed(BaseModel):

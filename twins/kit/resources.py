@@ -22,6 +22,7 @@ from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
 from twins.kit.echoes import as_sent
 from twins.kit.listing import Listing
 from twins.kit.lookalike import with_classes
+from twins.kit.members import as_members
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
@@ -291,6 +292,9 @@ class Engine(Recorded):
         if listed:
             rows = as_listed(rows, listed.get(signature(scope, call.args.items()), ()), call.now())
         bodies = [self.body(call, r) for r in rows]
+        of = self.examples.get("resources", {}).get(scope_template, {}).get("members")
+        if of:  # a list of members: each the item it names
+            bodies = as_members(call.state, bodies, of, "id", lambda row: self.body(call, row))
         if call.op.page is not None:
             bodies = call.page(bodies)
         bodies = self.fit_items(call, bodies)
