@@ -154,6 +154,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"rewrites": r.rewrites} if r.rewrites else {}),
                 **({"echoes": r.echoes} if r.echoes else {}),
                 **({"members": r.members} if r.members else {}),
+                **({"spawns": r.spawns} if r.spawns else {}),
             }
             for c, r in resources.items()
             if r.prototypes
@@ -166,6 +167,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             or r.rewrites
             or r.echoes
             or r.members
+            or r.spawns
         },
     }
     written.append(_write_json(out / "examples.json", examples))

@@ -37,6 +37,7 @@ from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import learn
+from agent_runner.spawns import learn_spawns
 from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
 from recorder.trace import Exchange
@@ -257,6 +258,7 @@ def infer(
     learn_kinds(resources, seen, kinds)
     learn_echoes(resources, seen, kinds)
     learn_members(resources, seen, kinds)
+    learn_spawns(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

@@ -101,6 +101,9 @@ class Resource(BaseModel):
     # fields answered only when sent, fields copying a sent value elsewhere (`agent_runner.echoes`)
     echoes: dict[str, Any] = Field(default_factory=dict)
     members: str = ""  # the collection whose items its lists show, by key (`agent_runner.members`)
+    # collection under an item -> per kind of create, the items a create makes there
+    # (`agent_runner.spawns`): [{"request": …, "items": […], "parent": recorded key}]
+    spawns: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
 
 
 class Seed(BaseModel):

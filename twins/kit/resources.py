@@ -26,6 +26,7 @@ from twins.kit.members import as_members
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
+from twins.kit.spawns import spawn
 from twins.kit.templates import (
     SECRET,
     Swap,
@@ -240,6 +241,8 @@ class Engine(Recorded):
             body.update(fields or {})
         body = self.relink(call, res, body, key)
         self.save(call, scope, key, self.document(call, res, sent, body))
+        if learnt.get("spawns"):  # items the create makes under the new one
+            spawn(self, call, res, key, sent, learnt["spawns"])
         return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status)))
 
     def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
