@@ -4,15 +4,16 @@ an operation split by time (some field is in every answer recorded from a moment
 before, or the other way round), the operation keeps an example from each side of that moment,
 each with the time it was recorded; the twin answers from the example of the side the tenant's
 clock is on (`twins.kit.recorded`), and the parity replay sets that clock to the time a recording
-began. Only for operations answered from one kind of request (no variants)."""
+began. An operation answered per kind of request (variants) answers, of the examples of the
+kind of request most like this one, one of the tenant's side of the moment."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.conventions import fields_in
-from agent_runner.model import Operation
+from agent_runner.conventions import fields_in, signature
+from agent_runner.model import Example, Operation
 from recorder.parity.world import epoch
 
 if TYPE_CHECKING:
@@ -56,9 +57,11 @@ def moment(dated: Sequence[tuple[float, str, set[str]]]) -> float | None:
 
 
 def learn_eras(op: Operation, best: Sequence[Seen], richest: int) -> None:
-    """Set `op.era` (the moment, in seconds) and `op.eras` (an example from the side of it that
-    the operation's example, `best[richest]`'s, is not on) where its answers split by time."""
-    if op.example is None or op.variants:
+    """Set `op.era` (the moment, in seconds) and `op.eras` where its answers split by time: an
+    example from the side of it the operation's example (`best[richest]`'s) is not on, and for an
+    operation answered per kind of request, each kind's latest example of the side its variants
+    are not on; every example kept is dated (`at`)."""
+    if op.example is None:
         return
     at = [epoch(s.ts) if s.ts else None for s in best]
     main = at[richest]
@@ -66,9 +69,34 @@ def learn_eras(op: Operation, best: Sequence[Seen], richest: int) -> None:
     split = moment([(t, best[i].session, fields(best[i].response)) for t, i in kept])
     if split is None or main is None:
         return
-    other = [i for t, i in kept if (t >= split) != (main >= split)]
-    chosen = max(other, key=lambda i: (fields_in(best[i].request), i))
     op.era = split
     op.example.at = main
-    op.eras = [best[chosen].example()]
-    op.eras[0].at = at[chosen]
+    if not op.variants:
+        other = [i for t, i in kept if (t >= split) != (main >= split)]
+        chosen = max(other, key=lambda i: (fields_in(best[i].request), i))
+        op.eras = [dated(best[chosen], at[chosen])]
+        return
+    sides: dict[tuple[Any, ...], set[bool]] = {}
+    for variant in op.variants:
+        i = next(
+            (
+                i
+                for i, s in enumerate(best)
+                if s.request == variant.request and s.response == variant.response
+            ),
+            None,
+        )
+        variant.at = at[i] if i is not None else None
+        if variant.at is not None:
+            sides.setdefault(signature(variant.request), set()).add(variant.at >= split)
+    for kind, held in sides.items():
+        if len(held) == 1:
+            other = [i for t, i in kept if (t >= split) not in held and signature(best[i].request) == kind]
+            if other:
+                op.eras.append(dated(best[other[-1]], at[other[-1]]))
+
+
+def dated(seen: Seen, at: float | None) -> Example:
+    example = seen.example()
+    example.at = at
+    return example

@@ -124,7 +124,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             op.name: {
                 "example": op.example.model_dump() if op.example else None,
                 "variants": [v.model_dump() for v in op.variants],
-                **({"era": op.era, "eras": [e.model_dump() for e in op.eras]} if op.eras else {}),
+                **({"era": op.era, "eras": [e.model_dump() for e in op.eras]} if op.era is not None else {}),
                 **({"effects": op.effects} if op.effects else {}),
                 **({"defaults": op.defaults} if op.defaults else {}),
                 **({"adds": True} if op.adds else {}),

@@ -69,3 +69,47 @@ async def test_a_create_answers_as_the_vendor_did_at_the_tenants_time(tmp_path: 
                     assert body["_links"]["owners"]["href"].endswith(f"{body['id']}/owners")
     finally:
         app.state.twin.store.stop()
+
+
+APPS = "/api/v1/apps"
+
+
+def app(n: int, mode: str, ts: str, relay: Any) -> list[Exchange]:
+    """An app created; later apps answer `universalLogout`, and an empty relay state as null."""
+    aid = f"0oa{n}abcdEFGH{n}ijklm{n}"
+    sent = {"label": f"app {n}", "signOnMode": mode, "settings": {"relay": ""}}
+    body: dict[str, Any] = {
+        "id": aid,
+        "label": sent["label"],
+        "signOnMode": mode,
+        "settings": {"relay": relay},
+    }
+    if ts >= NEW[0]:
+        body["universalLogout"] = {"status": "DISABLED"}
+    return [
+        exchange(ORG, "POST", APPS, 200, body, sent).model_copy(update={"ts": ts}),
+        exchange(ORG, "GET", f"{APPS}/{aid}", 200, body).model_copy(update={"ts": ts}),
+    ]
+
+
+def apps() -> dict[str, list[Exchange]]:
+    old = {f"old{n}": app(n, "SAML_2_0", ts, "") for n, ts in enumerate(OLD)}
+    new = {f"new{n}": app(n + 5, "SAML_2_0", ts, None) for n, ts in enumerate(NEW)}
+    other = {f"oidc{n}": app(n + 8, "OPENID_CONNECT", ts, None) for n, ts in enumerate(NEW)}
+    return {**old, **new, **other}
+
+
+async def test_a_create_answered_per_kind_of_request_answers_as_at_the_tenants_time(tmp_path: Path) -> None:
+    op = infer("okta", list(apps().items())).operation("POST", APPS)
+    assert op is not None and op.variants and op.era is not None
+    app_ = app_of(generated(tmp_path, "okta", apps()))
+    sent = {"label": "mine", "signOnMode": "SAML_2_0", "settings": {"relay": ""}}
+    try:
+        async for client in client_for(app_, "SSWS"):
+            for at, relay in ((BEFORE, ""), (AFTER, None)):
+                assert (await client.post("/_twin/clock", json={"at": at})).status_code == 200
+                body = (await client.post(APPS, json=sent)).json()
+                assert body["settings"]["relay"] == relay and body["label"] == "mine"
+                assert ("universalLogout" in body) is (at == AFTER)
+    finally:
+        app_.state.twin.store.stop()

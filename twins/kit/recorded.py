@@ -94,6 +94,33 @@ def of_era(example: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float
     return example
 
 
+WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")  # a kind word (`recorder.parity.world`)
+
+
+def kind_of(body: Any) -> tuple[Any, ...]:
+    """A request's kind: its top-level fields and their word values (`agent_runner.conventions`)."""
+    if not isinstance(body, Mapping):
+        return (type(body).__name__,)
+    words = tuple(sorted((k, v) for k, v in body.items() if isinstance(v, str) and WORD.match(v)))
+    return (tuple(sorted(body)), words)
+
+
+def of_kind_and_era(found: Any, options: Sequence[Any], era: Any, now: float, sent: Any) -> Any:
+    """Of the examples of `found`'s kind of request, the one most like `sent` recorded on the
+    tenant's side of the moment `era`; `found` where none is."""
+    if not isinstance(era, int | float):
+        return found
+    kind = kind_of(found.get("request"))
+    alike = [
+        o
+        for o in options
+        if isinstance(o.get("at"), int | float)
+        and (o["at"] >= era) == (now >= era)
+        and kind_of(o.get("request")) == kind
+    ]
+    return max(reversed(alike), key=lambda v: likeness(v.get("request"), sent)) if alike else found
+
+
 class Recorded:
     """A twin's recorded examples (`examples.json`) and the answers made from them."""
 
@@ -188,6 +215,10 @@ class Recorded:
         if options and call.has_body:
             sent = dict(call.body)
             found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+            if recorded.get("era") is not None:  # of that kind of request, one of the tenant's time
+                found = of_kind_and_era(
+                    found, [*options, *recorded["eras"]], recorded.get("era"), call.now(), sent
+                )
         elif options and call.op.method == "GET":  # a fixed document per kind of client and query
             query, client = dict(call.args), client_of(call.headers)
             key = (call.op.name, *client.values(), repr(sorted(query.items())))
