@@ -155,6 +155,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"echoes": r.echoes} if r.echoes else {}),
                 **({"members": r.members} if r.members else {}),
                 **({"spawns": r.spawns} if r.spawns else {}),
+                **({"derived": r.derived} if r.derived else {}),
             }
             for c, r in resources.items()
             if r.prototypes
@@ -168,6 +169,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             or r.echoes
             or r.members
             or r.spawns
+            or r.derived
         },
     }
     written.append(_write_json(out / "examples.json", examples))

@@ -27,6 +27,7 @@ from agent_runner.conventions import (
     variants,
 )
 from agent_runner.defaults import echoes_all, learn_defaults
+from agent_runner.derived import learn_derived
 from agent_runner.distinct import distinct_seeds
 from agent_runner.echoes import learn_echoes
 from agent_runner.eras import learn_eras
@@ -259,6 +260,7 @@ def infer(
     learn_echoes(resources, seen, kinds)
     learn_members(resources, seen, kinds)
     learn_spawns(resources, seen, kinds)
+    learn_derived(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

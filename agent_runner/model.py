@@ -104,6 +104,7 @@ class Resource(BaseModel):
     # collection under an item -> per kind of create, the items a create makes there
     # (`agent_runner.spawns`): [{"request": …, "items": […], "parent": recorded key}]
     spawns: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    derived: dict[str, Any] = Field(default_factory=dict)  # keys a sent word decides (`agent_runner.derived`)
 
 
 class Seed(BaseModel):

@@ -48,3 +48,45 @@ async def test_an_assignment_gets_a_key_like_the_vendors_for_its_kind(tmp_path: 
             assert (await client.get(f"{ROLES}/{made}")).status_code == 200
     finally:
         app.state.twin.store.stop()
+
+
+def derived_session(n: int, kind: str, key: str) -> list[Exchange]:
+    role = {"id": key, "type": kind, "status": "ACTIVE"}
+    return [
+        exchange(ORG, "POST", ROLES, 201, role, {"type": kind}),
+        exchange(ORG, "GET", f"{ROLES}/{key}", 200, role),
+    ]
+
+
+def test_a_key_the_vendor_derives_from_a_sent_word_is_learnt_per_word() -> None:
+    from agent_runner.infer import infer
+
+    sessions = {
+        "a": derived_session(1, "APP_ADMIN", "IFIFAX2BIRGUSTQ"),  # base32 of the type
+        "b": derived_session(2, "USER_ADMIN", "KVJUKUS7IFCE2SKO"),
+        "c": derived_session(3, "SUPER_ADMIN", "ra1kwqsv6dbdNLv4j1d7"),  # made up
+    }
+    derived = infer("okta", list(sessions.items())).resources["/api/v1/users/{userId}/roles"].derived
+    assert derived == {
+        "field": "type",
+        "keys": {"APP_ADMIN": "IFIFAX2BIRGUSTQ", "USER_ADMIN": "KVJUKUS7IFCE2SKO"},
+    }
+    one = infer("okta", [("a", sessions["a"]), ("c", sessions["c"])]).resources
+    assert one["/api/v1/users/{userId}/roles"].derived == {}  # one such key is no rule
+
+
+async def test_a_create_of_such_a_word_gets_the_vendors_key(tmp_path: Path) -> None:
+    sessions = {
+        "a": derived_session(1, "APP_ADMIN", "IFIFAX2BIRGUSTQ"),
+        "b": derived_session(2, "USER_ADMIN", "KVJUKUS7IFCE2SKO"),
+        "c": derived_session(3, "SUPER_ADMIN", "ra1kwqsv6dbdNLv4j1d7"),
+    }
+    app = app_of(generated(tmp_path, "okta", sessions))
+    try:
+        async for client in client_for(app, "SSWS"):
+            assert (await client.post(ROLES, json={"type": "APP_ADMIN"})).json()["id"] == "IFIFAX2BIRGUSTQ"
+            made = (await client.post(ROLES, json={"type": "SUPER_ADMIN"})).json()["id"]
+            assert made != "ra1kwqsv6dbdNLv4j1d7" and okta.is_id(made)
+            assert (await client.get(f"{ROLES}/IFIFAX2BIRGUSTQ")).json()["type"] == "APP_ADMIN"
+    finally:
+        app.state.twin.store.stop()

@@ -43,3 +43,12 @@ def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) ->
         if isinstance(value, str):
             out = _with(out, path.split("."), value)
     return out
+
+
+def derived_key(sent: Any, derived: Mapping[str, Any]) -> str:
+    """The key the vendor derives from the word `sent` holds in the learnt field, or ""."""
+    if not derived or not isinstance(sent, Mapping):
+        return ""
+    value = sent.get(str(derived.get("field")))
+    key = (derived.get("keys") or {}).get(value) if isinstance(value, str) else None
+    return key if isinstance(key, str) else ""

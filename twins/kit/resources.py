@@ -19,7 +19,7 @@ from twins._runtime.collection import Row, TenantState
 from twins.kit.call import Call
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
-from twins.kit.echoes import as_sent
+from twins.kit.echoes import as_sent, derived_key
 from twins.kit.listing import Listing
 from twins.kit.lookalike import with_classes
 from twins.kit.members import as_members
@@ -199,9 +199,12 @@ class Engine(Recorded):
         like = (
             recorded.get("response", {}).get(res.key) if isinstance(recorded.get("response"), dict) else None
         )
-        key = self.mint(call, res, scope, like=str(like) if like is not None else "")
         template = recorded.get("response")
         sent = dict(call.body) if call.has_body else {}
+        known = self.examples.get("resources", {}).get(res.collection, {}).get("derived")
+        key = derived_key(sent, known or {}) or self.mint(
+            call, res, scope, like=str(like) if like is not None else ""
+        )
         if not isinstance(template, dict):
             template = dict(sent)
         was_key = template.get(res.key)
