@@ -42,16 +42,26 @@ def fields(body: Any, prefix: str = "", depth: int = 0) -> set[str]:
 def moment(dated: Sequence[tuple[float, str, set[str]]]) -> float | None:
     """The first time from which some field is in every answer and was in none before (or was in
     every answer before and is in none from then on): answers (time, recording, fields) of
-    `EACH_SIDE` recordings or more on each side."""
-    for i in range(1, len(dated)):
-        if dated[i][0] == dated[i - 1][0]:
+    `EACH_SIDE` recordings or more on each side. Linear: the unions and intersections of every
+    head and tail of the answers are built once."""
+    n = len(dated)
+    if n < 2:
+        return None
+    head_any, head_all, head_rec = [set[str]()] * (n + 1), [set[str]()] * (n + 1), [set[str]()] * (n + 1)
+    for i, (_, rec, got) in enumerate(dated, 1):
+        head_any[i] = head_any[i - 1] | got
+        head_all[i] = head_all[i - 1] & got if i > 1 else set(got)
+        head_rec[i] = head_rec[i - 1] | {rec}
+    tail_any, tail_all, tail_rec = [set[str]()] * (n + 1), [set[str]()] * (n + 1), [set[str]()] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        _, rec, got = dated[i]
+        tail_any[i] = tail_any[i + 1] | got
+        tail_all[i] = tail_all[i + 1] & got if i < n - 1 else set(got)
+        tail_rec[i] = tail_rec[i + 1] | {rec}
+    for i in range(1, n):
+        if dated[i][0] == dated[i - 1][0] or min(len(head_rec[i]), len(tail_rec[i])) < EACH_SIDE:
             continue
-        if min(len({s for _, s, _ in dated[:i]}), len({s for _, s, _ in dated[i:]})) < EACH_SIDE:
-            continue
-        before, after = [f for _, _, f in dated[:i]], [f for _, _, f in dated[i:]]
-        added = set.intersection(*after) - set[str]().union(*before)
-        gone = set.intersection(*before) - set[str]().union(*after)
-        if added or gone:
+        if (tail_all[i] - head_any[i]) or (head_all[i] - tail_any[i]):
             return dated[i][0]
     return None
 
