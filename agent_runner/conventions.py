@@ -131,6 +131,11 @@ def id_shape(keys: Sequence[str]) -> IdShape:
         # a few kinds of item, each with its own first characters (Okta's `00p` and `rst` policies)
         chars = set("".join(k[3:] for k in keys))
         return IdShape(kind="like", alphabet=_alphabet(chars), length=len(keys[0]), example=keys[-1])
+    if len(prefix) < 3 and not fixed and len(heads) > 1:
+        # keys of several lengths and first characters (Okta's role assignments: `ra1…` and
+        # `IFIF…`): each new one like the recorded key of the answer it is made from
+        chars = set("".join(k[3:] for k in keys))
+        return IdShape(kind="like", alphabet=_alphabet(chars), length=len(keys[-1]), example=keys[-1])
     if len(prefix) < 3 and len({len(k) for k in keys}) == 1 and keys[0][:1] == "0":
         prefix = heads.most_common(1)[0][0]  # Okta: 00u, 0pr, 0oa by type
     chars = set("".join(k[len(prefix) :] for k in keys))

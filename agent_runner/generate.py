@@ -124,6 +124,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             op.name: {
                 "example": op.example.model_dump() if op.example else None,
                 "variants": [v.model_dump() for v in op.variants],
+                **({"era": op.era, "eras": [e.model_dump() for e in op.eras]} if op.era is not None else {}),
                 **({"effects": op.effects} if op.effects else {}),
                 **({"defaults": op.defaults} if op.defaults else {}),
                 **({"adds": True} if op.adds else {}),
@@ -152,6 +153,10 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"moved": {p: e.model_dump() for p, e in r.moved.items()}} if r.moved else {}),
                 **({"kinds": r.kinds} if r.kinds else {}),
                 **({"rewrites": r.rewrites} if r.rewrites else {}),
+                **({"echoes": r.echoes} if r.echoes else {}),
+                **({"members": r.members} if r.members else {}),
+                **({"spawns": r.spawns} if r.spawns else {}),
+                **({"derived": r.derived} if r.derived else {}),
             }
             for c, r in resources.items()
             if r.prototypes
@@ -162,6 +167,10 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
             or r.moved
             or r.kinds
             or r.rewrites
+            or r.echoes
+            or r.members
+            or r.spawns
+            or r.derived
         },
     }
     written.append(_write_json(out / "examples.json", examples))

@@ -27,13 +27,18 @@ from agent_runner.conventions import (
     variants,
 )
 from agent_runner.defaults import echoes_all, learn_defaults
+from agent_runner.derived import learn_derived
 from agent_runner.distinct import distinct_seeds
+from agent_runner.echoes import learn_echoes
+from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
+from agent_runner.members import learn_members
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import learn
+from agent_runner.spawns import learn_spawns
 from agent_runner.versions import learn_versions
 from agent_runner.volatile import learn_volatile
 from agent_runner.worlds import learn_listed
@@ -253,6 +258,10 @@ def infer(
     learn_preexisting(resources, seen, kinds)
     learn_moved(resources, seen, kinds)
     learn_kinds(resources, seen, kinds)
+    learn_echoes(resources, seen, kinds)
+    learn_members(resources, seen, kinds)
+    learn_spawns(resources, seen, kinds)
+    learn_derived(resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)
@@ -284,6 +293,7 @@ def build_operation(
             op.example.response = agreed
         if method == "GET" and kind in ("singleton", "static", "list") and not params(template):
             op.variants = clients.fixed_variants(best)
+        learn_eras(op, best, richest)
     op.shapes = [] if op.variants and method == "GET" else clients.answer_shapes(ok)
     for s in ep.seen:
         if s.status >= 400:

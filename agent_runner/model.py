@@ -38,6 +38,7 @@ class Example(BaseModel):
     location: str = ""  # a redirect's `Location`
     # the client it was recorded from (`twins.kit.clients`): User-Agent, Accept, credentials sent
     client: dict[str, Any] | None = None
+    at: float | None = None  # when it was recorded (seconds), where the operation has eras
 
 
 class Operation(BaseModel):
@@ -53,6 +54,10 @@ class Operation(BaseModel):
     count: int = 0
     example: Example | None = None
     variants: list[Example] = Field(default_factory=list)  # answers to requests of other kinds
+    # the moment (seconds) the vendor's answers changed shape, and an example from the side of it
+    # `example` is not on (`agent_runner.eras`)
+    era: float | None = None
+    eras: list[Example] = Field(default_factory=list)
     errors: dict[str, Example] = Field(default_factory=dict)  # by status
     filters: list[str] = Field(default_factory=list)  # query parameters the traces use
     changes: dict[str, Any] = Field(default_factory=dict)  # what an action sets (status transitions)
@@ -94,6 +99,13 @@ class Resource(BaseModel):
     # kind field -> the objects its value decides and each recorded kind's (`agent_runner.kinds`)
     kinds: dict[str, Any] = Field(default_factory=dict)
     rewrites: list[dict[str, str]] = Field(default_factory=list)  # word values stored otherwise than sent
+    # fields answered only when sent, fields copying a sent value elsewhere (`agent_runner.echoes`)
+    echoes: dict[str, Any] = Field(default_factory=dict)
+    members: str = ""  # the collection whose items its lists show, by key (`agent_runner.members`)
+    # collection under an item -> per kind of create, the items a create makes there
+    # (`agent_runner.spawns`): [{"request": …, "items": […], "parent": recorded key}]
+    spawns: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    derived: dict[str, Any] = Field(default_factory=dict)  # keys a sent word decides (`agent_runner.derived`)
 
 
 class Seed(BaseModel):
@@ -150,6 +162,8 @@ def merge_models(old: ServiceModel, new: ServiceModel) -> ServiceModel:
         known.count += op.count
         known.example = op.example or known.example
         known.variants = (op.variants + known.variants)[:8]
+        if op.example is not None:  # the eras of the example kept
+            known.era, known.eras = op.era, op.eras
         known.errors.update(op.errors)
         known.filters = sorted(set(known.filters) | set(op.filters))
         known.changes.update(op.changes)

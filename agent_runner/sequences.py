@@ -90,7 +90,8 @@ def learn_resources(
             and not isinstance(v, bool)
             and (_varies(bodies, k) if len(bodies) > 1 else k.lower().endswith("id"))
             and not any(isinstance(s.request, dict) and s.request.get(k) == s.response.get(k) for s in made)
-        ]
+            and not all(k in s.response and s.response[k] == s.response.get(res.key) for s in made)
+        ]  # a field always equal to the key (Okta's `resourceId`) is the key, not made up apart
         res.document = _fuller_read(res, made, seen, kinds)
         res.documents = _reads_per_request(res, made, seen, kinds) if res.document else []
     for coll, res in resources.items():

@@ -13,6 +13,7 @@ import httpx
 from recorder.normalize import parse_json
 from recorder.parity.profile import Credential, Profile
 from recorder.parity.session import Session
+from recorder.parity.text import same_text
 from recorder.parity.values import Comparison, Difference, compare, is_id_key, replace_id, volatile_kind
 from recorder.parity.world import at_recorded_time, prime
 from recorder.trace import Exchange
@@ -179,7 +180,7 @@ class Replay:
         if exchange.response.status != response.status_code:
             cmp.add(Difference("", "status", exchange.response.status, response.status_code))
         text = exchange.response.body.text
-        if recorded is None and text.strip() != response.text.strip():
+        if recorded is None and not same_text(text, response.text, cmp):
             cmp.add(Difference("", "body", text[:80], response.text[:80]))
         elif recorded is not None:
             compare(recorded, twin, cmp)

@@ -61,6 +61,9 @@ class Comparison:
     number_keys: frozenset[str] = frozenset()
     found: list[Difference] = field(default_factory=list)
     values: bool = True  # False inside a list item whose twin counterpart is not known
+    # recorded -> twin values the twin made up for fields of the objects being compared (a
+    # custom app's `name`): a key that embeds one is looked for with the twin's value
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def add(self, difference: Difference) -> None:
         if all((d.path, d.what) != (difference.path, difference.what) for d in self.found):
@@ -124,12 +127,18 @@ def compare(recorded: Any, twin: Any, cmp: Comparison, path: str = "", key: str 
         elif not recorded and twin and cmp.values:
             cmp.add(Difference(path, "keys", 0, len(twin)))
         else:
-            for name, value in recorded.items():
-                where = f"{path}.{name}" if path else str(name)
-                if name not in twin:
-                    cmp.add(Difference(where, "missing"))
-                else:
-                    compare(value, twin[name], cmp, where, str(name))
+            outer = cmp.renamed
+            cmp.renamed = {**outer, **made_up(recorded, twin, cmp)}
+            try:
+                for name, value in recorded.items():
+                    where = f"{path}.{name}" if path else str(name)
+                    mine = name if name in twin else rekey(str(name), cmp.renamed)
+                    if mine not in twin:
+                        cmp.add(Difference(where, "missing"))
+                    else:
+                        compare(value, twin[mine], cmp, where, str(name))
+            finally:
+                cmp.renamed = outer
     elif isinstance(recorded, list):
         if not isinstance(twin, list):
             cmp.add(Difference(path, "type", "a list", type_name(twin)))
@@ -143,6 +152,28 @@ def compare(recorded: Any, twin: Any, cmp: Comparison, path: str = "", key: str 
                 compare_item(r_item, twin, index, cmp, f"{path}[]", key)
     elif cmp.values:
         compare_scalar(recorded, twin, cmp, path, key)
+
+
+def made_up(recorded: dict[str, Any], twin: dict[str, Any], cmp: Comparison) -> dict[str, str]:
+    """The object's string fields whose values the twin is free to make up (no request set them;
+    no enumeration, id, time or URL) and made up otherwise: recorded value -> the twin's."""
+    out: dict[str, str] = {}
+    for key, value in recorded.items():
+        mine = twin.get(key)
+        if not (isinstance(value, str) and isinstance(mine, str)) or value == mine or len(value) < 6:
+            continue
+        kind = volatile_kind(value, cmp.is_id)  # a long made-up name looks like a secret
+        if kind in (None, "secret") and expectation(value, cmp, str(key)) is None:
+            out[value] = mine
+    return out
+
+
+def rekey(key: str, renamed: Mapping[str, str]) -> str:
+    """A recorded key with the made-up values it embeds replaced by the twin's (longest first)."""
+    for old in sorted(renamed, key=len, reverse=True):
+        if old in key:
+            return key.replace(old, renamed[old])
+    return key
 
 
 def compare_item(recorded: Any, twin: list[Any], index: int, cmp: Comparison, path: str, key: str) -> None:

@@ -166,3 +166,62 @@ def test_the_generic_profile_reads_credential_classes_from_the_status() -> None:
         is Credential.NONE
     )
     assert GENERIC.endpoint(exchange("https://jira/rest/api/2/issue/ABC-12")) == "GET /rest/api/2/issue/{id}"
+
+
+def test_a_key_made_of_a_value_the_twin_made_up_is_looked_for_with_the_twins_value() -> None:
+    recorded = {"name": "acme_myapp_15", "visibility": {"appLinks": {"acme_myapp_15_link": True}}}
+    twin = {"name": "acme_other_3", "visibility": {"appLinks": {"acme_other_3_link": True}}}
+    assert found(recorded, twin) == []
+    long_name = "oie-00_testacc1486854864_15"  # as long and mixed as a secret: still made up
+    assert (
+        found(
+            {"name": long_name, "links": {f"{long_name}_link": True}},
+            {"name": "oie-00_testacc27_7", "links": {"oie-00_testacc27_7_link": True}},
+        )
+        == []
+    )
+    # the key still has to be there, made of the twin's value, with the same value under it
+    stale = {"name": "acme_other_3", "visibility": {"appLinks": {"login": True}}}
+    assert found(recorded, stale) == [
+        "`visibility.appLinks.acme_myapp_15_link` missing from the twin's answer"
+    ]
+    wrong = {"name": "acme_other_3", "visibility": {"appLinks": {"acme_other_3_link": False}}}
+    assert len(found(recorded, wrong)) == 1
+    # a value the request set is no made-up value: its key is looked for as recorded
+    assert found(recorded, twin, sent=frozenset({"acme_myapp_15"})) == [
+        "`name`: 'acme_myapp_15' recorded, 'acme_other_3' from the twin",
+        "`visibility.appLinks.acme_myapp_15_link` missing from the twin's answer",
+    ]
+
+
+METADATA = (
+    '<md:EntityDescriptor entityID="http://www.okta.com/{entity}"><ds:X509Certificate>{cert}'
+    '</ds:X509Certificate><md:SingleSignOnService Location="https://{host}/app/{app}/sso/saml"/>'
+    "<md:NameIDFormat>{format}</md:NameIDFormat></md:EntityDescriptor>"
+)
+CERT = "MIIDujCCAqKgAwIBAgIGAZWR6kH0MA0GCSqGSIb3DQEB\nCwUAMIGhMQswCQYDVQQGEwJVUzETMBEGA1UECAwKQ2Fs"
+TWIN_CERT = "MIIDwjCCAqqgAwIBAgIGAZ6siKRSMA0GCSqGSIb3DQEB\nCwUAMIGhMQswCQYDVQQGEwJVUzETMBEGA1UECAwKQ2Zz"
+
+
+def metadata(entity: str, cert: str, host: str, fmt: str = "emailAddress") -> str:
+    return METADATA.format(entity=entity, cert=cert, host=host, app="acme_app_3", format=fmt)
+
+
+def test_a_text_body_is_compared_token_by_token_as_json_strings_are() -> None:
+    from recorder.parity.text import same_text
+
+    recorded = metadata("exkkwraz4e5opgu6j1d7", CERT, "acme.okta.com")
+    twin = metadata("exkzt2xmnzGwIHMQe1d7", TWIN_CERT, "testserver")
+    assert same_text(recorded, twin, Comparison(okta.is_id))  # ids, certificate, URLs by kind
+    assert not same_text(
+        recorded, metadata("exkzt2xmnzGwIHMQe1d7", TWIN_CERT, "x", "unspecified"), Comparison(okta.is_id)
+    )
+    assert not same_text(
+        recorded, twin.replace("</md:NameIDFormat>", "</md:NameIDFormat><md:Extra/>"), Comparison(okta.is_id)
+    )
+    # an id standing alone that the replay has paired must be the twin's one; one it has not, any id
+    paired = Comparison(okta.is_id, {"exkkwraz4e5opgu6j1d7": "exk1111111111111d7ab"})
+    assert not same_text("app exkkwraz4e5opgu6j1d7 made", "app exkzt2xmnzGwIHMQe1d7 made", paired)
+    assert same_text("app exkkwraz4e5opgu6j1d7 made", "app exk1111111111111d7ab made", paired)
+    assert same_text("app exkkwraz4e5opgu6j1d7 made", "app exkzt2xmnzGwIHMQe1d7 made", Comparison(okta.is_id))
+    assert not same_text("app exkkwraz4e5opgu6j1d7 made", "app acme made", Comparison(okta.is_id))

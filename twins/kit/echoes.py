@@ -1,27 +1,54 @@
-"""Whether a recorded write answered the document it wrote: a write of a fixed document is
-answered with the document as written (the fields sent laid over it) where the recorded answer
-holds what its request sent; where it holds none of it (GitHub answers a file written through
-`PUT …/contents/{path}`, sent as base64 `content` and a commit `message`, with the file's
-description and the commit made), the recorded answer is the answer."""
+"""What a write's answer echoes beyond a field answered where it was sent (`agent_runner.echoes`):
+top-level fields a create's answer holds exactly when they were sent, and fields that copy a value
+the request sent elsewhere (a name shown again as a display name)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "list"
-    return "scalar"
+from twins.kit.templates import SECRET
 
 
-def echoes(recorded: Mapping[str, Any]) -> bool:
-    """Whether the recorded answer holds a top-level field of its request, as sent or of the
-    same kind (True when either is not an object, or the request sent nothing)."""
-    sent, answer = recorded.get("request"), recorded.get("response")
-    if not isinstance(sent, dict) or not sent or not isinstance(answer, dict):
-        return True
-    return any(key in answer and _kind(answer[key]) == _kind(value) for key, value in sent.items())
+def _at(doc: Any, path: str) -> Any:
+    for part in path.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+def _with(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
+    """A copy of `doc` with `value` at `parts`, only where its objects lead there."""
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return {**doc, head: value} if head in doc else doc
+    inner = doc.get(head)
+    return {**doc, head: _with(inner, rest, value)} if isinstance(inner, dict) else doc
+
+
+def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) -> Any:
+    """`body` (an answer made from a recorded one) with the fields only sent ones hold as this
+    request sends them (on a create) and the copies of what it sent."""
+    if not echoes or not isinstance(body, dict) or not isinstance(sent, Mapping):
+        return body
+    out = dict(body)
+    if create:
+        for name in echoes.get("optional", ()):
+            if name not in sent:
+                out.pop(name, None)
+        for name in echoes.get("echoed", ()):
+            if name in sent and name not in out and not SECRET.search(name):
+                out[name] = sent[name]
+    for path, source in (echoes.get("copies") or {}).items():
+        value = _at(sent, source)
+        if isinstance(value, str):
+            out = _with(out, path.split("."), value)
+    return out
+
+
+def derived_key(sent: Any, derived: Mapping[str, Any]) -> str:
+    """The key the vendor derives from the word `sent` holds in the learnt field, or ""."""
+    if not derived or not isinstance(sent, Mapping):
+        return ""
+    value = sent.get(str(derived.get("field")))
+    key = (derived.get("keys") or {}).get(value) if isinstance(value, str) else None
+    return key if isinstance(key, str) else ""

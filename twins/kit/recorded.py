@@ -84,6 +84,44 @@ def dotted(doc: Any, name: str) -> Any:
     return doc
 
 
+def of_era(example: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float) -> Any:
+    """Of an operation's example and its examples of other times (`agent_runner.eras`), the one
+    recorded on the same side of the moment `era` (seconds) the vendor changed as `now`."""
+    if not isinstance(era, int | float) or not isinstance(example.get("at"), int | float):
+        return example
+    for other in eras:
+        if isinstance(other.get("at"), int | float) and (other["at"] >= era) == (now >= era):
+            return other
+    return example
+
+
+WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")  # a kind word (`recorder.parity.world`)
+
+
+def kind_of(body: Any) -> tuple[Any, ...]:
+    """A request's kind: its top-level fields and their word values (`agent_runner.conventions`)."""
+    if not isinstance(body, Mapping):
+        return (type(body).__name__,)
+    words = tuple(sorted((k, v) for k, v in body.items() if isinstance(v, str) and WORD.match(v)))
+    return (tuple(sorted(body)), words)
+
+
+def of_kind_and_era(found: Any, options: Sequence[Any], era: Any, now: float, sent: Any) -> Any:
+    """Of the examples of `found`'s kind of request, the one most like `sent` recorded on the
+    tenant's side of the moment `era`; `found` where none is."""
+    if not isinstance(era, int | float):
+        return found
+    kind = kind_of(found.get("request"))
+    alike = [
+        o
+        for o in options
+        if isinstance(o.get("at"), int | float)
+        and (o["at"] >= era) == (now >= era)
+        and kind_of(o.get("request")) == kind
+    ]
+    return max(reversed(alike), key=lambda v: likeness(v.get("request"), sent)) if alike else found
+
+
 class Recorded:
     """A twin's recorded examples (`examples.json`) and the answers made from them."""
 
@@ -185,6 +223,10 @@ class Recorded:
         if options and call.has_body:
             sent = dict(call.body)
             found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+            if recorded.get("era") is not None:  # of that kind of request, one of the tenant's time
+                found = of_kind_and_era(
+                    found, [*options, *recorded["eras"]], recorded.get("era"), call.now(), sent
+                )
         elif options and call.op.method == "GET":  # a fixed document per kind of client and query
             query, client = dict(call.args), client_of(call.headers)
             key = (call.op.name, *client.values(), repr(sorted(query.items())))
@@ -197,6 +239,8 @@ class Recorded:
                     key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
                 )
             found = chosen
+        elif recorded.get("eras"):  # the answer of the vendor as it was at the tenant's time
+            found = of_era(found, recorded["eras"], recorded.get("era"), call.now())
         return found
 
     def swap(self, call: Call, recorded: Mapping[str, Any], **more: str) -> Swap:

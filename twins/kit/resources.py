@@ -19,11 +19,14 @@ from twins._runtime.collection import Row, TenantState
 from twins.kit.call import Call
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
-from twins.kit.echoes import echoes
+from twins.kit.echoes import as_sent, derived_key
 from twins.kit.listing import Listing
+from twins.kit.lookalike import with_classes
+from twins.kit.members import as_members
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
+from twins.kit.spawns import spawn
 from twins.kit.templates import (
     SECRET,
     Swap,
@@ -37,6 +40,7 @@ from twins.kit.templates import (
     with_effect,
 )
 from twins.kit.worlds import as_listed, signature
+from twins.kit.writes import echoes
 
 SINGLETONS = "$singleton"
 DELETING = "$deleting"  # the scope prefix of what a first DELETE left, to go on the second
@@ -126,8 +130,8 @@ class Engine(Recorded):
         """A new key; for keys whose first characters tell the kind of item (`like`: Okta's
         `00p` and `rst` policies), one that starts as the recorded key of the same kind does."""
         ids = res.ids
-        if ids.kind == "like" and len(like) == ids.length:
-            return like[:3] + call.ids.chars(f"id:{res.collection}", ids.length - 3, ids.alphabet)
+        if ids.kind == "like" and like:
+            return self.made_like(call, f"id:{res.collection}", like)
         if ids.kind == "sequence":  # after the highest number in the collection (seeded ones too)
             counter = f"number:{scope}"
             if counter not in call.ids.counters:
@@ -145,7 +149,8 @@ class Engine(Recorded):
 
     def made_like(self, call: Call, kind: str, recorded: str) -> str:
         """A new value written as `recorded` is: its first three characters when they are lower
-        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes."""
+        case or digits (a vendor's kind of id: Okta's `00u`), then characters of its classes, each
+        class at least once (an Okta id holds a digit)."""
         head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
         rest = recorded[len(head) :]
         alphabet = "".join(
@@ -153,7 +158,7 @@ class Engine(Recorded):
             for chars in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
             if any(c in chars for c in rest)
         )
-        return head + call.ids.chars(kind, len(rest), alphabet or ALNUM)
+        return head + with_classes(call.ids.chars(kind, len(rest), alphabet or ALNUM), rest)
 
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
@@ -195,9 +200,12 @@ class Engine(Recorded):
         like = (
             recorded.get("response", {}).get(res.key) if isinstance(recorded.get("response"), dict) else None
         )
-        key = self.mint(call, res, scope, like=str(like) if like is not None else "")
         template = recorded.get("response")
         sent = dict(call.body) if call.has_body else {}
+        known = self.examples.get("resources", {}).get(res.collection, {}).get("derived")
+        key = derived_key(sent, known or {}) or self.mint(
+            call, res, scope, like=str(like) if like is not None else ""
+        )
         if not isinstance(template, dict):
             template = dict(sent)
         was_key = template.get(res.key)
@@ -207,6 +215,7 @@ class Engine(Recorded):
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
         learnt = self.examples.get("resources", {}).get(res.collection, {})
         body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
+        body = as_sent(body, sent, learnt.get("echoes") or {}, create=True)
         was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
@@ -236,6 +245,8 @@ class Engine(Recorded):
             body.update(fields or {})
         body = self.relink(call, res, body, key)
         self.save(call, scope, key, self.document(call, res, sent, body))
+        if learnt.get("spawns"):  # items the create makes under the new one
+            spawn(self, call, res, key, sent, learnt["spawns"])
         return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status)))
 
     def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
@@ -288,6 +299,9 @@ class Engine(Recorded):
         if listed:
             rows = as_listed(rows, listed.get(signature(scope, call.args.items()), ()), call.now())
         bodies = [self.body(call, r) for r in rows]
+        of = self.examples.get("resources", {}).get(scope_template, {}).get("members")
+        if of:  # a list of members: each the item it names
+            bodies = as_members(call.state, bodies, of, "id", lambda row: self.body(call, row))
         if call.op.page is not None:
             bodies = call.page(bodies)
         bodies = self.fit_items(call, bodies)
@@ -322,8 +336,14 @@ class Engine(Recorded):
             body = self.objects(res, merge_nested(self.body(call, row), sent))
             if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
                 body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
-        rules = self.examples.get("resources", {}).get(res.collection, {}).get("rewrites")
-        body = restamp(rewritten(body, sent, rules or ()), call.now(), res.touched)
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        body = as_sent(
+            rewritten(body, sent, learnt.get("rewrites") or ()),
+            sent,
+            learnt.get("echoes") or {},
+            create=False,
+        )
+        body = restamp(body, call.now(), res.touched)
         self.save(call, scope, key, body)
         return self._written(call, recorded, res, body)
 

@@ -14,7 +14,7 @@ from typing import Any
 from twins._runtime.frozen import FrozenDict, FrozenList
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
-SECRET = re.compile(r"pass(word)?|secret", re.I)
+SECRET = re.compile(r"(pass(word)?|secret)$", re.I)  # a key naming one (not `passwordField`)
 
 
 KEYED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-[0-9]+$")
