@@ -107,11 +107,16 @@ class Swap:
             if isinstance(body, dict):
                 return {k: apply(v) for k, v in body.items()}
             return [apply(v) for v in body] if isinstance(body, list) else apply(body)
-        text = self.text
-        if isinstance(body, dict):  # strings first: most of a body's values
-            return {k: text(v) if v.__class__ is str else apply(v) for k, v in body.items()}
+        if isinstance(body, dict):  # strings inline, as `text` does: most of a body's values
+            text, plans, news = self.text, self._recorded.plans, self.news
+            return {
+                k: (v if (p := plans.get(v, "")) is None else p.format(*news) if p else text(v))
+                if v.__class__ is str
+                else apply(v)
+                for k, v in body.items()
+            }
         if isinstance(body, list):
-            return [text(v) if v.__class__ is str else apply(v) for v in body]
+            return [self.text(v) if v.__class__ is str else apply(v) for v in body]
         return apply(body)
 
     def _apply(self, body: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from twins.kit.swaps import Swap
@@ -19,13 +20,36 @@ KEYED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-[0-9]+$")
 def stamp_like(recorded: str, now: float) -> str:
     """`now` written the way `recorded` writes a time (fraction digits, `Z` or an offset)."""
     moment = datetime.fromtimestamp(now, UTC)
-    match = STAMP.match(recorded)
-    fraction = len(match.group(1)) - 1 if match and match.group(1) else 0
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction, zone = _written(recorded)
+    text = _whole_second(moment, now)
     if fraction:
         text += "." + f"{moment.microsecond:06d}"[:fraction].ljust(fraction, "0")
+    return text + zone
+
+
+@lru_cache(maxsize=4_096)
+def _written(recorded: str) -> tuple[int, str]:
+    """How `recorded` writes a time: its fraction digits and its zone (`Z` or an offset)."""
+    match = STAMP.match(recorded)
+    fraction = len(match.group(1)) - 1 if match and match.group(1) else 0
     zone = match.group(2) if match else "Z"
-    return text + ("Z" if zone in (None, "Z") else "+00:00" if ":" in zone else "+0000")
+    return fraction, "Z" if zone in (None, "Z") else "+00:00" if ":" in zone else "+0000"
+
+
+_SECONDS: dict[int, str] = {}  # the text of a whole second, for the few seconds around now
+
+
+def _whole_second(moment: datetime, now: float) -> str:
+    whole = int(now)
+    same = moment.second == whole % 60  # not rounded up to the next second
+    text = _SECONDS.get(whole) if same else None
+    if text is None:
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if same:
+            if len(_SECONDS) >= 64:
+                _SECONDS.clear()
+            _SECONDS[whole] = text
+    return text
 
 
 def restamp(body: Any, now: float, fields: Sequence[str]) -> Any:
@@ -146,10 +170,14 @@ def documented(template: Any, sent: Any, pairs: Mapping[str, str], answer: Mappi
     sent, the recording's values swapped for this object's (`pairs`), and the create's answer."""
     if not isinstance(template, dict):
         return dict(answer)
-    echoed = echo(template, None, sent)
-    # what the create's answer has is the answer's (in the read's order): only the rest is made
-    made = Swap.of(pairs).apply({k: v for k, v in echoed.items() if k not in answer})
-    full = {k: made[k] if k in made else answer[k] for k in echoed}
+    # what the create's answer has is the answer's (in the read's order): only the rest is made,
+    # as `echo(template, None, sent)` makes it
+    rest = {k: v for k, v in template.items() if k not in answer}
+    if isinstance(sent, dict):
+        for key in rest.keys() & sent.keys():
+            rest[key] = _take(rest[key], None, sent[key])
+    full = dict.fromkeys(template)
+    full.update(Swap.of(pairs).apply(rest))
     full.update(answer)
     return full
 
