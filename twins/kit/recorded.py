@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +53,17 @@ class ResourceType:
 
 
 def path_values(template: str, path: str) -> dict[str, str]:
+    return dict(_path_values(template, path))
+
+
+@lru_cache(maxsize=4_096)  # an operation's path and a recorded one: the same few, call after call
+def _path_values(template: str, path: str) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for t, s in zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=False):
         match = _PARAM.match(t)
         if match:
             out[match.group(1)] = s
-    return out
+    return tuple(out.items())
 
 
 def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from twins._runtime.frozen import FrozenDict, FrozenList
 
 SHARED = (FrozenDict, FrozenList)  # read-only parts of recorded bodies (`Engine.examples`)
+SCALARS = frozenset({int, float, bool, type(None)})  # values no swap changes
 HELD = 50_000
 PLANNED = 4_096  # strings whose places are kept per set of recorded values (and sets kept)
 PLANNED_LENGTH = 512  # longer strings (a text sent) are searched each time
@@ -63,20 +63,25 @@ def recorded(olds: tuple[str, ...]) -> Recorded:
     return found
 
 
-@dataclass(frozen=True)
 class Swap:
     """Replace the recording's values by this call's, in every string of a body."""
 
-    pairs: tuple[tuple[str, str], ...]  # (recorded, now), longest first
-    olds: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    news: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _recorded: Recorded | None = field(init=False, repr=False, compare=False)
+    __slots__ = ("_recorded", "news", "olds", "pairs")
 
-    def __post_init__(self) -> None:
-        olds = tuple(old for old, _ in self.pairs)
-        object.__setattr__(self, "olds", olds)
-        object.__setattr__(self, "news", tuple(new for _, new in self.pairs))
-        object.__setattr__(self, "_recorded", recorded(olds) if olds else None)
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self.pairs = pairs  # (recorded, now), longest first
+        self.olds = tuple(old for old, _ in pairs)
+        self.news = tuple(new for _, new in pairs)
+        self._recorded = recorded(self.olds) if pairs else None
+
+    def __repr__(self) -> str:
+        return f"Swap({self.pairs!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Swap) and other.pairs == self.pairs
+
+    def __hash__(self) -> int:
+        return hash(self.pairs)
 
     @classmethod
     def of(cls, pairs: Mapping[str, str]) -> Swap:
@@ -107,11 +112,13 @@ class Swap:
             if isinstance(body, dict):
                 return {k: apply(v) for k, v in body.items()}
             return [apply(v) for v in body] if isinstance(body, list) else apply(body)
-        if isinstance(body, dict):  # strings inline, as `text` does: most of a body's values
+        if isinstance(body, dict):  # strings inline, as `text` does, and scalars: most of a body
             text, plans, news = self.text, self._recorded.plans, self.news
             return {
                 k: (v if (p := plans.get(v, "")) is None else p.format(*news) if p else text(v))
                 if v.__class__ is str
+                else v
+                if v.__class__ in SCALARS
                 else apply(v)
                 for k, v in body.items()
             }

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from twins.kit.swaps import Swap
+from twins.kit.swaps import Swap as Swap  # where twin kit modules have taken it from
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 SECRET = re.compile(r"pass(word)?|secret", re.I)
