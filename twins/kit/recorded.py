@@ -19,7 +19,7 @@ from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
 from twins.kit.documents import body_of
 from twins.kit.errors import compact
 from twins.kit.operations import Reply
-from twins.kit.templates import Swap
+from twins.kit.swaps import Swap
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CACHED = 20_000  # documents whose JSON is kept
@@ -79,7 +79,7 @@ def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
             score += 1 + likeness(other, value, depth + 1) / 2
         else:
             score += 3 if other == value else 1
-    return score - 0.5 * len(set(recorded) - set(sent))
+    return score - 0.5 * len(recorded.keys() - sent.keys())
 
 
 def dotted(doc: Any, name: str) -> Any:
@@ -140,12 +140,15 @@ class Recorded:
         found: Mapping[str, Any] | None = self._shapes[key]
         return found
 
-    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None) -> Any:
-        """`body` with the fields this call's kind of client always saw, where it lacks them."""
+    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None, keep: bool = True) -> Any:
+        """`body` with the fields this call's kind of client always saw, where it lacks them (kept
+        while `body` is unchanged, unless not to `keep`: an answer made for one call)."""
         shape = shape or self.shape(call)
         if not shape or not isinstance(body, dict | list):
             return body
         swap = self.hosts_swap(call)
+        if not keep:
+            return fitted(body, shape, swap.apply)
         tag = f"fit:{id(shape)}:{call.base_url}"
         return self._remember(body, tag, lambda b: fitted(b, shape, swap.apply))
 
@@ -159,7 +162,7 @@ class Recorded:
         failed = reply.status is not None and reply.status >= 300
         if failed or reply.error is not None or not isinstance(reply.body, dict | list):
             return reply  # an error or a redirect is answered as recorded
-        body = self.fit(call, reply.body)
+        body = self.fit(call, reply.body, keep=False)
         return reply if body is reply.body else Reply(body, reply.status, reply.headers)
 
     def encoded(self, body: Any) -> bytes:

@@ -73,16 +73,14 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
     if not isinstance(template, dict) or not isinstance(given, dict):
         return template
     sent = recorded if isinstance(recorded, dict) else {}
-    out: dict[str, Any] = {}
-    for key, value in template.items():
-        if key in given and key in sent and not isinstance(value, dict) and sent[key] == given[key]:
-            out[key] = value
-        elif key in given:
-            out[key] = _take(value, sent.get(key), given[key])
-        elif key in sent and sent[key] == value and isinstance(value, list):
+    out = dict(template)  # the answer's fields, in its order: those either request has, changed
+    for key in template.keys() & (given.keys() | sent.keys()):
+        value = template[key]
+        if key in given:
+            if key not in sent or isinstance(value, dict) or sent[key] != given[key]:
+                out[key] = _take(value, sent.get(key), given[key])
+        elif sent[key] == value and isinstance(value, list):
             out[key] = []  # items supplied then, not now
-        else:
-            out[key] = value
     return out
 
 
