@@ -2,14 +2,12 @@
 serving the twin's own answer bytes, measured in the same run (as `bench.kit_groups` measures the
 hand-built Okta groups).
 
-    python -m bench.generated_speed [--seconds 2] [--concurrency 16] [--issues 500] [--no-settle]
+    python -m bench.generated_speed [--seconds 2] [--concurrency 16] [--issues 500]
 
 The twin is generated from github3.py's cassettes (`../shared/reference/github`) on a SQLite file;
 `--issues` issues are created in one repository first. Cases: `get` GET an issue, `list` GET the
 repository's issues (`?state=open`), `create` POST an issue (a durable write), `static` GET a
-recorded document (`/rate_limit`). The process collects garbage as a serving twin's does
-(`twins._runtime.heap.settle`, as `bench.kit_groups` and `bench.twin_servers` do), unless
-`--no-settle`.
+recorded document (`/rate_limit`).
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from bench.generated_fidelity import REFERENCE
 from bench.kit_groups import measure
 from bench.okta_inproc import bare_for, okta_call
 from recorder.parity.engine import load_traces
-from twins._runtime import heap
 from twins._runtime.app import build_app
 from twins._runtime.settings import Settings
 from twins.twin_dir import load_service
@@ -56,8 +53,6 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     settings = Settings.from_env(db_url=f"sqlite:///{tmp / 'github.db'}", admin_auth=False, rate_limits="off")
     app = build_app(load_service(folder), settings)
     ctx = app.state.twin
-    if args.settle:
-        heap.settle()  # as `twins serve` does before serving (and bench.kit_groups' twin)
     try:
         token = f"token {ctx.service.credentials(ctx.default_state(), 'http://127.0.0.1:8000')['token']}"
         create = okta_call(app, "POST", f"{REPO}/issues", token, b'{"title":"bench"}', "application/json")
@@ -96,10 +91,6 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=2.0, help="CPU seconds per case")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--issues", type=int, default=500)
-    p.add_argument(
-        "--no-settle", dest="settle", action="store_false",
-        help="keep the collector's default settings (no heap.settle(), as before 2026-12-07 night)",
-    )  # fmt: skip
     args = p.parse_args()
     os.environ.setdefault("BENCH_JOURNAL", "1")
     with tempfile.TemporaryDirectory(prefix="generated-speed-") as tmp:
