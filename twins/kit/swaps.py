@@ -70,9 +70,12 @@ class Swap:
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
         self.pairs = pairs  # (recorded, now), longest first
-        self.olds = tuple(old for old, _ in pairs)
-        self.news = tuple(new for _, new in pairs)
-        self._recorded = recorded(self.olds) if pairs else None
+        self.olds: tuple[str, ...] = ()
+        self.news: tuple[str, ...] = ()
+        self._recorded: Recorded | None = None
+        if pairs:
+            self.olds, self.news = zip(*pairs, strict=True)
+            self._recorded = recorded(self.olds)
 
     def __repr__(self) -> str:
         return f"Swap({self.pairs!r})"
@@ -133,7 +136,7 @@ class Swap:
             used, holders = self._used(body)
             if not used:
                 return body
-            key = (id(body), tuple(pair for pair in self.pairs if pair[0] in used))
+            key = (id(body), tuple([pair for pair in self.pairs if pair[0] in used]))
             hit = _MADE.get(key)
             if hit is not None and hit[0] is body:
                 return hit[1]
