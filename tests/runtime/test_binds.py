@@ -14,6 +14,7 @@ from twins._runtime import jsontext
 from twins._runtime.binds import Prepared, json_text
 from twins._runtime.committer import Committer
 from twins._runtime.db import create_engine
+from twins._runtime.frozen import FrozenDict, FrozenList, freeze
 
 JSON_VALUES: list[Any] = [
     None, [], {}, "", 0, 0.0, False, True, "text", "ünïcödé ☃", [1, "a", None], {"k": {"n": [1.5, {}]}},
@@ -25,6 +26,23 @@ JSON_VALUES: list[Any] = [
 def test_json_text_is_json_dumps(value: Any) -> None:
     assert json_text(value) == json.dumps(value)
     assert jsontext.compact(value) == json.dumps(value, separators=(",", ":"))
+
+
+def test_read_only_parts_are_written_from_their_kept_text_as_json_dumps_writes_them() -> None:
+    shared = freeze({"login": "octo", "tags": ["a", "ü"], "n": 1.5})
+    for value in [
+        {"user": shared, "id": 7, "ok": True, "no": None, "x": 1.25, "s": "ü"},
+        FrozenDict({"user": shared, "list": FrozenList([shared, 1]), "nested": {"a": [1, {}]}}),
+        {"user": freeze({"login": "other"}), 3: "int key", None: "null key"},
+    ]:
+        for _ in range(2):  # the second time from the kept texts
+            assert json_text(value) == json.dumps(value)
+            assert jsontext.compact(value) == json.dumps(value, separators=(",", ":"))
+            assert jsontext.answer(value) == json.dumps(
+                value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            )
+    with pytest.raises(ValueError):
+        jsontext.answer({"user": shared, "x": float("nan")})
 
 
 @pytest.mark.parametrize(

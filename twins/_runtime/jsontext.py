@@ -5,6 +5,10 @@ on every call; for the small values a twin writes per request (a message's membe
 columns) that set-up costs more than the encoding. Here each C encoder is built once. Circular
 structures are not looked for (a twin's values are trees); everything else, including the errors
 for values JSON cannot hold, is the standard library's.
+
+An object is written a value at a time, and the text of a read-only list or object in it
+(`frozen.py`: a part of a recorded answer or of a stored row, which many documents share) is kept
+by its identity and written again without encoding it: the text of what cannot change.
 """
 
 from __future__ import annotations
@@ -18,22 +22,57 @@ from twins._runtime.frozen import FrozenDict, FrozenList
 
 # The text of an empty value, by type (stored rows hold read-only lists and dicts, frozen.py).
 EMPTY: dict[type, str] = {list: "[]", dict: "{}", str: '""', FrozenList: "[]", FrozenDict: "{}"}
+KEPT = 4_096  # texts of read-only values kept per encoder (all let go when full)
 
 
-def _make(item_separator: str, key_separator: str) -> Callable[[Any], str]:
-    reference = json.JSONEncoder(separators=(item_separator, key_separator))
+def _make(
+    item_separator: str, key_separator: str, *, ascii_only: bool = True, allow_nan: bool = True
+) -> Callable[[Any], str]:
+    reference = json.JSONEncoder(
+        separators=(item_separator, key_separator), ensure_ascii=ascii_only, allow_nan=allow_nan
+    )
     make = getattr(_encoder, "c_make_encoder", None)
     if make is None:  # no C accelerator (another Python): the standard encoder, unchanged
         return reference.encode
+    string = _encoder.encode_basestring_ascii if ascii_only else _encoder.encode_basestring
     one = make(
-        None, reference.default, _encoder.encode_basestring_ascii, None,
-        key_separator, item_separator, False, False, True,
+        None, reference.default, string, None, key_separator, item_separator, False, False, allow_nan
     )  # fmt: skip
     join = "".join
+    kept: dict[int, tuple[Any, str]] = {}  # by identity, the value kept beside its text
+
+    def obj(value: dict[str, Any]) -> str:
+        parts = []
+        for key, item in value.items():
+            if key.__class__ is not str:  # written as json.dumps writes it, or refused alike
+                return join(one(value, 0))
+            cls = item.__class__
+            if cls is str:
+                text = string(item)
+            elif item is None:
+                text = "null"
+            elif item is True or item is False:
+                text = "true" if item else "false"
+            elif cls is int:
+                text = int.__repr__(item)
+            elif cls is FrozenDict or cls is FrozenList:
+                hit = kept.get(id(item))
+                if hit is None or hit[0] is not item:
+                    if len(kept) >= KEPT:
+                        kept.clear()
+                    hit = kept[id(item)] = (item, join(one(item, 0)))
+                text = hit[1]
+            else:
+                text = join(one(item, 0))
+            parts.append(string(key) + key_separator + text)
+        return "{" + item_separator.join(parts) + "}"
 
     def dumps(value: Any) -> str:
-        if value.__class__ is str:
-            return _encoder.encode_basestring_ascii(value)  # what encode() does for a string
+        cls = value.__class__
+        if cls is str:
+            return string(value)  # what encode() does for a string
+        if cls is dict or cls is FrozenDict:
+            return obj(value) if value else "{}"
         return join(one(value, 0))
 
     return dumps
@@ -41,6 +80,9 @@ def _make(item_separator: str, key_separator: str) -> Callable[[Any], str]:
 
 compact = _make(",", ":")
 """`json.dumps(value, separators=(",", ":"))`."""
+
+answer = _make(",", ":", ascii_only=False, allow_nan=False)
+"""`json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`."""
 
 _default = _make(", ", ": ")
 

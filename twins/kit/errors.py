@@ -9,7 +9,6 @@ framework body ever leaks.
 from __future__ import annotations
 
 import base64
-import json
 import random
 import secrets
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from twins._runtime import jsontext
 from twins._runtime.errors import TwinError
 from twins._runtime.ratelimit import Decision
 
@@ -41,8 +41,9 @@ Headers = Callable[[Decision], dict[str, str]]
 
 
 def compact(data: Any) -> bytes:
-    """The compact JSON encoding every kit answer uses."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """The compact JSON encoding every kit answer uses: `json.dumps(data, separators=(",", ":"),
+    ensure_ascii=False, allow_nan=False)`, UTF-8."""
+    return jsontext.answer(data).encode()
 
 
 @dataclass(frozen=True)

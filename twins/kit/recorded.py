@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
 from twins.kit.documents import body_of
 from twins.kit.errors import compact
 from twins.kit.operations import Reply
-from twins.kit.templates import Swap
+from twins.kit.swaps import Swap
 from twins.kit.versions import pristine, state_at
 
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -54,12 +54,17 @@ class ResourceType:
 
 
 def path_values(template: str, path: str) -> dict[str, str]:
+    return dict(_path_values(template, path))
+
+
+@lru_cache(maxsize=4_096)  # an operation's path and a recorded one: the same few, call after call
+def _path_values(template: str, path: str) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for t, s in zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=False):
         match = _PARAM.match(t)
         if match:
             out[match.group(1)] = s
-    return out
+    return tuple(out.items())
 
 
 def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
@@ -75,7 +80,7 @@ def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
             score += 1 + likeness(other, value, depth + 1) / 2
         else:
             score += 3 if other == value else 1
-    return score - 0.5 * len(set(recorded) - set(sent))
+    return score - 0.5 * len(recorded.keys() - sent.keys())
 
 
 def dotted(doc: Any, name: str) -> Any:
@@ -181,12 +186,15 @@ class Recorded:
         found: Mapping[str, Any] | None = self._shapes[key]
         return found
 
-    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None) -> Any:
-        """`body` with the fields this call's kind of client always saw, where it lacks them."""
+    def fit(self, call: Call, body: Any, shape: Mapping[str, Any] | None = None, keep: bool = True) -> Any:
+        """`body` with the fields this call's kind of client always saw, where it lacks them (kept
+        while `body` is unchanged, unless not to `keep`: an answer made for one call)."""
         shape = shape or self.shape(call)
         if not shape or not isinstance(body, dict | list):
             return body
         swap = self.hosts_swap(call)
+        if not keep:
+            return fitted(body, shape, swap.apply)
         tag = f"fit:{id(shape)}:{call.base_url}"
         return self._remember(body, tag, lambda b: fitted(b, shape, swap.apply))
 
@@ -200,7 +208,7 @@ class Recorded:
         failed = reply.status is not None and reply.status >= 300
         if failed or reply.error is not None or not isinstance(reply.body, dict | list):
             return reply  # an error or a redirect is answered as recorded
-        body = self.fit(call, reply.body)
+        body = self.fit(call, reply.body, keep=False)
         return reply if body is reply.body else Reply(body, reply.status, reply.headers)
 
     def encoded(self, body: Any) -> bytes:

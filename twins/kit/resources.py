@@ -169,6 +169,8 @@ class Engine(Recorded):
         out = dict(body)
         for name, proto in protos.items():
             value = out.get(name)
+            if not isinstance(value, str | list):  # no name sent (most requests): nothing to look up
+                continue
             field = next((k for k in NAME_FIELDS if isinstance(proto.get(k), str)), None)
             if field is None:
                 continue

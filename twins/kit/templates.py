@@ -1,162 +1,55 @@
 """Answers made from recorded ones: a recorded body with the recording's values (host, keys, the
 collection's path, timestamps) replaced by this call's, and the fields the recorded request
-supplied replaced by what this request supplies."""
+supplied replaced by what this request supplies (the values swapped by `twins.kit.swaps`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
-from twins._runtime.frozen import FrozenDict, FrozenList
+from twins.kit.swaps import Swap as Swap  # where twin kit modules have taken it from
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 SECRET = re.compile(r"(pass(word)?|secret)$", re.I)  # a key naming one (not `passwordField`)
-
-
 KEYED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-[0-9]+$")
-SHARED = (FrozenDict, FrozenList)  # read-only parts of recorded bodies (`Engine.examples`)
-HELD = 50_000
-# Bounded caches of what cannot change, like the `re` module's: which of some recorded values a
-# read-only part of a recorded body holds, and that part with those values swapped, by the part's
-# identity (the part itself is kept beside, so an identity is never taken for another's).
-_USED: dict[tuple[int, tuple[str, ...]], tuple[Any, tuple[frozenset[str], tuple[Any, ...]]]] = {}
-_MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
-_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}  # one alternation per set of recorded values
 
 
 def stamp_like(recorded: str, now: float) -> str:
     """`now` written the way `recorded` writes a time (fraction digits, `Z` or an offset)."""
     moment = datetime.fromtimestamp(now, UTC)
-    match = STAMP.match(recorded)
-    fraction = len(match.group(1)) - 1 if match and match.group(1) else 0
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction, zone = _written(recorded)
+    text = _whole_second(moment, now)
     if fraction:
         text += "." + f"{moment.microsecond:06d}"[:fraction].ljust(fraction, "0")
+    return text + zone
+
+
+@lru_cache(maxsize=4_096)
+def _written(recorded: str) -> tuple[int, str]:
+    """How `recorded` writes a time: its fraction digits and its zone (`Z` or an offset)."""
+    match = STAMP.match(recorded)
+    fraction = len(match.group(1)) - 1 if match and match.group(1) else 0
     zone = match.group(2) if match else "Z"
-    return text + ("Z" if zone in (None, "Z") else "+00:00" if ":" in zone else "+0000")
+    return fraction, "Z" if zone in (None, "Z") else "+00:00" if ":" in zone else "+0000"
 
 
-@dataclass(frozen=True)
-class Swap:
-    """Replace the recording's values by this call's, in every string of a body."""
-
-    pairs: tuple[tuple[str, str], ...]  # (recorded, now), longest first
-
-    @classmethod
-    def of(cls, pairs: Mapping[str, str]) -> Swap:
-        kept = {a: b for a, b in pairs.items() if a and a != b and (len(a) >= 3 or not a.isdigit())}
-        numbers = {a: b for a, b in pairs.items() if a and a != b and a.isdigit() and len(a) < 3}
-        out = sorted(kept.items(), key=lambda p: -len(p[0]))
-        return cls(tuple(out) + tuple(("/" + a, "/" + b) for a, b in numbers.items()))
-
-    def text(self, value: str) -> str:
-        """Every recorded value in `value` replaced, in one pass (so a value just put in is never
-        replaced again); a number only where it ends a path segment."""
-        if not self.pairs:
-            return value
-        return self._pattern.sub(self._replacement, value)
-
-    @cached_property
-    def _pattern(self) -> re.Pattern[str]:
-        pattern = _PATTERNS.get(self.olds)
-        if pattern is None:
-            pattern = re.compile("|".join(_alternative(old) for old in self.olds))
-            _remember(_PATTERNS, self.olds, pattern)
-        return pattern
-
-    @cached_property
-    def _replacement(self) -> Callable[[re.Match[str]], str]:
-        new = dict(self.pairs)
-        return lambda match: new[match.group()]
-
-    def apply(self, body: Any) -> Any:
-        """`body` with this call's values: a new object (or list) at the top; inside it, parts of
-        a recorded body (read-only) are made once for the values they hold and then shared."""
-        apply = self._apply
-        if not self.pairs:
-            if isinstance(body, dict):
-                return {k: apply(v) for k, v in body.items()}
-            return [apply(v) for v in body] if isinstance(body, list) else apply(body)
-        sub, replacement = self._pattern.sub, self._replacement
-        if isinstance(body, dict):  # strings inline: most of a body's values
-            return {k: sub(replacement, v) if v.__class__ is str else apply(v) for k, v in body.items()}
-        if isinstance(body, list):
-            return [sub(replacement, v) if v.__class__ is str else apply(v) for v in body]
-        return apply(body)
-
-    def _apply(self, body: Any) -> Any:
-        if isinstance(body, str):
-            return self.text(body)
-        if body.__class__ in SHARED:
-            used, holders = self._used(body)
-            if not used:
-                return body
-            key = (id(body), tuple(pair for pair in self.pairs if pair[0] in used))
-            hit = _MADE.get(key)
-            if hit is not None and hit[0] is body:
-                return hit[1]
-            made = self._made(body, holders)
-            _remember(_MADE, key, (body, made))
-            return made
-        if isinstance(body, dict | list):
-            return self.apply(body)
-        return body
-
-    def _made(self, body: Any, holders: tuple[Any, ...]) -> Any:
-        """A read-only part with its `holders` (the keys or places of the values that hold a
-        recorded value) made anew; every other value is the part's own, shared."""
-        if isinstance(body, dict):
-            out = dict(body)
-            for key in holders:
-                out[key] = self._apply(body[key])
-            return FrozenDict(out)
-        items = list(body)
-        for place in holders:
-            items[place] = self._apply(body[place])
-        return FrozenList(items)
-
-    @cached_property
-    def olds(self) -> tuple[str, ...]:
-        return tuple(old for old, _ in self.pairs)
-
-    def _used(self, body: Any) -> tuple[frozenset[str], tuple[Any, ...]]:
-        """The recording's values that strings of a read-only part of a body hold, and the keys
-        (or places) of its values that hold any; remembered by the part's identity (it cannot
-        change)."""
-        key = (id(body), self.olds)
-        hit = _USED.get(key)
-        if hit is not None and hit[0] is body:
-            return hit[1]
-        used: set[str] = set()
-        holders: list[Any] = []
-        for place, value in body.items() if isinstance(body, dict) else enumerate(body):
-            if isinstance(value, str):
-                held = {old for old in self.olds if old in value}
-            elif value.__class__ in SHARED:
-                held = set(self._used(value)[0])
-            else:
-                continue
-            if held:
-                used |= held
-                holders.append(place)
-        found = (frozenset(used), tuple(holders))
-        _remember(_USED, key, (body, found))
-        return found
+_SECONDS: dict[int, str] = {}  # the text of a whole second, for the few seconds around now
 
 
-def _alternative(old: str) -> str:
-    number = old.isdigit() or (old.startswith("/") and old[1:].isdigit())
-    return re.escape(old) + (r"(?=$|[/?#\"])" if number else "")
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= HELD:
-        cache.clear()
-    cache[key] = value
+def _whole_second(moment: datetime, now: float) -> str:
+    whole = int(now)
+    same = moment.second == whole % 60  # not rounded up to the next second
+    text = _SECONDS.get(whole) if same else None
+    if text is None:
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if same:
+            if len(_SECONDS) >= 64:
+                _SECONDS.clear()
+            _SECONDS[whole] = text
+    return text
 
 
 def restamp(body: Any, now: float, fields: Sequence[str]) -> Any:
@@ -180,16 +73,14 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
     if not isinstance(template, dict) or not isinstance(given, dict):
         return template
     sent = recorded if isinstance(recorded, dict) else {}
-    out: dict[str, Any] = {}
-    for key, value in template.items():
-        if key in given and key in sent and not isinstance(value, dict) and sent[key] == given[key]:
-            out[key] = value
-        elif key in given:
-            out[key] = _take(value, sent.get(key), given[key])
-        elif key in sent and sent[key] == value and isinstance(value, list):
+    out = dict(template)  # the answer's fields, in its order: those either request has, changed
+    for key in template.keys() & (given.keys() | sent.keys()):
+        value = template[key]
+        if key in given:
+            if key not in sent or isinstance(value, dict) or sent[key] != given[key]:
+                out[key] = _take(value, sent.get(key), given[key])
+        elif sent[key] == value and isinstance(value, list):
             out[key] = []  # items supplied then, not now
-        else:
-            out[key] = value
     return out
 
 
@@ -277,7 +168,14 @@ def documented(template: Any, sent: Any, pairs: Mapping[str, str], answer: Mappi
     sent, the recording's values swapped for this object's (`pairs`), and the create's answer."""
     if not isinstance(template, dict):
         return dict(answer)
-    full = Swap.of(pairs).apply(echo(template, None, sent))
+    # what the create's answer has is the answer's (in the read's order): only the rest is made,
+    # as `echo(template, None, sent)` makes it
+    rest = {k: v for k, v in template.items() if k not in answer}
+    if isinstance(sent, dict):
+        for key in rest.keys() & sent.keys():
+            rest[key] = _take(rest[key], None, sent[key])
+    full = dict.fromkeys(template)
+    full.update(Swap.of(pairs).apply(rest))
     full.update(answer)
     return full
 
