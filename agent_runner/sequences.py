@@ -13,6 +13,7 @@ from agent_runner.effects import learn_effects
 from agent_runner.links import status_links
 from agent_runner.model import Example, Resource, Seed, ServiceModel
 from agent_runner.paths import collection_of, values
+from agent_runner.versions import with_more
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
@@ -149,7 +150,7 @@ def _first_with_more(own: Sequence[Seen]) -> Example:
     the latest read showing them has them."""
     example = own[0].example()
     for s in reversed(own[1:]):
-        example.response = _with_more(example.response, s.response)
+        example.response = with_more(example.response, s.response)
     return example
 
 
@@ -178,16 +179,6 @@ def _reads_per_request(
         example = _first_with_more(reads)
         example.request = requests[kind]
         out.append(example)
-    return out
-
-
-def _with_more(doc: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with the fields of `other` it lacks, at its top level and one level down."""
-    out = {**doc, **{k: v for k, v in other.items() if k not in doc}}
-    for key, value in doc.items():
-        more = other.get(key)
-        if isinstance(value, dict) and isinstance(more, dict) and value:
-            out[key] = {**value, **{k: v for k, v in more.items() if k not in value}}
     return out
 
 
@@ -297,7 +288,7 @@ def seeds(
         if (scope, key) in out:  # read again elsewhere: with the fields only other reads show
             known = out[(scope, key)]
             if collection_of(s.template) is not None and isinstance(known.body, dict):
-                known.body = _with_more(known.body, s.response)
+                known.body = with_more(known.body, s.response)
             continue
         if collection_of(s.template) is not None:
             out[(scope, key)] = Seed(scope=scope, key=key, body=s.response)
