@@ -7,6 +7,7 @@ twin's URL, credentials and client environment (as `twins up` prints it) to an e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,7 +75,7 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return not _reaped(pid)
+    return not _reaped(pid) and not _zombie(pid)
 
 
 def _reaped(pid: int) -> bool:
@@ -84,6 +85,17 @@ def _reaped(pid: int) -> bool:
     except ChildProcessError:
         return False
     return done == pid
+
+
+def _zombie(pid: int) -> bool:
+    """True when `pid` has exited but its parent has not reaped it yet (Linux only). A twin started
+    by an earlier step is nobody's child here: in a container whose init is slow to reap (or never
+    does) it would otherwise look alive, and `stop` would wait its timeout out for nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].startswith("Z")
 
 
 def wait_healthy(name: str, url: str, pid: int, state_dir: Path, timeout: float = HEALTH_TIMEOUT) -> None:
@@ -156,17 +168,20 @@ def export(started: list[Started], admin_token: str, env_file: Path | None, outp
 
 
 def stop(state_dir: Path, timeout: float = 15.0) -> list[str]:
-    """SIGTERM every twin started from `state_dir` (they flush their writes), SIGKILL stragglers."""
-    stopped = []
-    for pid_file in sorted(state_dir.glob("*.pid")):
-        pid = int(pid_file.read_text().strip())
-        if alive(pid):
+    """SIGTERM every twin started from `state_dir` (they flush their writes), SIGKILL stragglers.
+    All are signalled first, then awaited together: they shut down side by side."""
+    pids = {f: int(f.read_text().strip()) for f in sorted(state_dir.glob("*.pid"))}
+    signalled = [pid for pid in pids.values() if alive(pid)]
+    for pid in signalled:
+        with contextlib.suppress(ProcessLookupError):  # it may have ended since
             os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if alive(pid):
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in signalled) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in signalled:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+    for pid_file in pids:
         pid_file.unlink()
-        stopped.append(pid_file.stem)
-    return stopped
+    return [pid_file.stem for pid_file in pids]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,24 @@ def test_an_unknown_twin_fails_before_anything_starts(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "unknown service 'nope'" in done.stderr
     assert not list(tmp_path.glob("*.pid"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc")
+def test_a_twin_that_has_exited_but_is_not_reaped_is_not_alive() -> None:
+    """`stop` waits while a twin is alive: one that ended but whose parent has not reaped it (a
+    zombie, not our child) must not count, or stop waits out its timeout."""
+    keeper = (
+        "import subprocess, time; p = subprocess.Popen(['true']); print(p.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", keeper], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        deadline = time.monotonic() + 30
+        while " Z " not in Path(f"/proc/{pid}/stat").read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert " Z " in Path(f"/proc/{pid}/stat").read_text()  # exited, not reaped by its parent
+        assert not alive(pid)
+    finally:
+        parent.kill()
+        parent.wait()

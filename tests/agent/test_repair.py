@@ -14,7 +14,7 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from agent_runner.agent.provider import ANTHROPIC_URL
+from agent_runner.agent.provider import ANTHROPIC_URL, Provider
 from twins.cli import app
 
 HERE = Path(__file__).parent
@@ -64,6 +64,20 @@ def twin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "outside.py").write_text("SECRET = 1\n")
     (folder / "link").symlink_to(tmp_path)  # a way out of the folder the model must not take
     return folder
+
+
+@pytest.fixture
+def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the provider chose before each retry, in order; it retries without sleeping them."""
+    chosen: list[float] = []
+    choose = Provider.delay
+
+    def delay(self: Provider, attempt: int, retry_after: str | None) -> float:
+        chosen.append(choose(self, attempt, retry_after))
+        return 0.0
+
+    monkeypatch.setattr(Provider, "delay", delay)
+    return chosen
 
 
 def fixed(folder: Path) -> str:
@@ -141,7 +155,7 @@ def check_repaired(folder: Path, transcript: Path, output: str) -> list[dict[str
 
 @respx.mock
 def test_an_anthropic_model_repairs_a_wrong_status(
-    twin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    twin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delays: list[float]
 ) -> None:
     (twin / "test_notes.py").write_text(TWIN_TEST)
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
@@ -153,6 +167,7 @@ def test_an_anthropic_model_repairs_a_wrong_status(
     assert result.exit_code == 0, result.output
     check_repaired(twin, transcript, result.output)
     assert route.call_count == len(turns) + 2  # the 429 and the 529 were retried
+    assert delays == [0.0, 1.0]  # the 429's Retry-After, then the backoff of a second attempt
     assert all(call.request.headers["x-api-key"] == KEY for call in route.calls)
     review = json.loads(route.calls.last.request.content)["messages"][-1]["content"]
     review_text = review[-1]["text"] if isinstance(review, list) else review
@@ -163,7 +178,7 @@ def test_an_anthropic_model_repairs_a_wrong_status(
 
 @respx.mock
 def test_an_openai_compatible_model_repairs_a_wrong_status(
-    twin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    twin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delays: list[float]
 ) -> None:
     (twin / "test_notes.py").write_text(TWIN_TEST)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
@@ -176,6 +191,7 @@ def test_an_openai_compatible_model_repairs_a_wrong_status(
     assert result.exit_code == 0, result.output
     records = check_repaired(twin, transcript, result.output)
     assert route.call_count == len(turns) + 1
+    assert delays == [0.5]  # the first backoff
     assert route.calls.last.request.headers["authorization"] == f"Bearer {KEY}"
     body = json.loads(route.calls.last.request.content)
     assert body["model"] == "m-test" and {t["function"]["name"] for t in body["tools"]} == {

@@ -19,9 +19,18 @@ from tests.holdout.test_scenario import EXAMPLES
 
 ROOT = EXAMPLES.parents[1]
 TWINS = [sys.executable, "-c", "from twins.cli import main; main()"]
-# Trials at once. They share one process: six at once each get a sixth of it while their steps'
-# deadlines run, which a busy machine turned into timeouts; two keep the waits short.
-PARALLEL = "2"
+# Trials at once. They share one process: six at once each got a sixth of it while their steps'
+# deadlines ran, which a busy machine turned into timeouts. Three beside three processes that keep
+# both cores busy took at most 5 s for a step whose deadline is 15 s (the bot's first start, 19 s,
+# is under the app's 60 s). The flawed build's run has four: its trials mostly wait (out its
+# failing expectations, its failing steps' deadlines), and only a few of its verdicts are checked.
+PARALLEL = "3"
+FLAWED_PARALLEL = "4"
+# The one scenario the flawed build fails by waiting out a step's deadline (it drops the
+# confirmation Slack rate-limited, so the channel never hears it): that last wait is cut to this,
+# since how long a wait for a message that never comes lasts tells nothing more.
+GIVE_UP = "slack 429 on the confirmation"
+GIVE_UP_WAIT = 5
 
 
 def twins_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -93,12 +102,33 @@ def test_the_sealed_suite_passes_the_bot_and_public_outputs_hold_no_scenario_con
     assert names >= {"grant after approval", "approver denies", "grant tracked in jira"}
 
 
+def with_last_wait(scenario: dict[str, Any], seconds: int) -> dict[str, Any]:
+    """The scenario with its last step, a wait, given `seconds` at most."""
+    *steps, last = scenario["steps"]
+    assert "wait" in last, last
+    return {**scenario, "steps": [*steps, {"wait": {**last["wait"], "timeout": seconds}}]}
+
+
+def flawed_build_suite(directory: Path) -> Path:
+    """The example suite, with the wait the flawed build can only time out in cut short."""
+    directory.mkdir()
+    for path in EXAMPLES.glob("*.yaml"):
+        scenario = yaml.safe_load(path.read_text())
+        if scenario["name"] == GIVE_UP:
+            scenario = with_last_wait(scenario, GIVE_UP_WAIT)
+        (directory / path.name).write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return directory
+
+
 def test_the_flawed_build_is_scored_below_the_threshold(tmp_path: Path) -> None:
     out, private = tmp_path / "public.json", tmp_path / "private.json"
+    suite = flawed_build_suite(tmp_path / "suite")
+    # --settle 0.25: its failing expectations are polled for 1 s rather than 2 (what they wait
+    # for is either done before the last step ends or never done by this build).
     done = twins_cli(
-        "holdout", "run", str(EXAMPLES), "--app", "examples/access-bot-buggy/app.py:asgi",
-        "--trials", "1", "--parallel", PARALLEL, "--threshold", "0.9", "--json", str(out), "--no-history",
-        "--private-report", str(private),
+        "holdout", "run", str(suite), "--app", "examples/access-bot-buggy/app.py:asgi",
+        "--trials", "1", "--parallel", FLAWED_PARALLEL, "--settle", "0.25", "--threshold", "0.9",
+        "--json", str(out), "--no-history", "--private-report", str(private),
     )  # fmt: skip
     report = json.loads(out.read_text())
     assert done.returncode == 1, done.stdout + done.stderr
@@ -109,6 +139,9 @@ def test_the_flawed_build_is_scored_below_the_threshold(tmp_path: Path) -> None:
     (trial,) = by_name["grant tracked in jira"]["trial_results"]
     failed = {o["kind"] for o in trial["outcomes"] if not o["passed"]}
     assert trial["error"] == "" and failed == {"jira.issue", "jira.count"}
+    # Its Slack flaw (a 429 loses the confirmation) leaves the last wait to time out.
+    (trial,) = by_name[GIVE_UP]["trial_results"]
+    assert trial["error"].startswith("StepFailed: timed out waiting"), trial["error"]
 
 
 def test_the_bot_runs_as_a_subprocess_given_the_twins_in_its_environment(tmp_path: Path) -> None:

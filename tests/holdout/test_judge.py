@@ -48,9 +48,12 @@ async def test_openai_compatible_chat_verdict_and_errors() -> None:
     provider = Provider("openai", "key-o", "gpt-x", "http://127.0.0.1:9/v1")
     assert parse_verdict(await provider.ask("x")) == (False, "rude")
     assert respx.calls.last.request.headers["authorization"] == "Bearer key-o"
-    respx.post(url).mock(return_value=httpx.Response(500, json={}))
+    failing = respx.post(url).mock(return_value=httpx.Response(500, json={}))
+    failing.reset()  # the route is the one that answered above
+    provider.backoff = 0.01  # retried as often, sooner: 0.01, 0.02, 0.04 s instead of 0.5, 1, 2
     with pytest.raises(JudgeError, match="HTTP 500"):
         await provider.ask("x")
+    assert failing.call_count == provider.retries + 1
 
 
 def test_an_answer_without_a_verdict_is_an_error() -> None:
