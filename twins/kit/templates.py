@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from twins.kit.swaps import SHARED
+from twins.kit.swaps import SCALARS, SHARED
 from twins.kit.swaps import Swap as Swap  # where twin kit modules have taken it from
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -243,12 +243,14 @@ def _holds(body: Any, olds: tuple[str, ...], depth: int) -> bool:
         hit = _HOLDS.get((id(body), olds, depth))
         if hit is not None and hit[0] is body:
             return hit[1]
+    found = False
     if isinstance(body, dict):
-        found = any(old in key for key in body for old in olds) or any(
-            _holds(value, olds, depth + 1) for value in body.values()
-        )
-    else:
-        found = any(_holds(value, olds, depth + 1) for value in body)
+        found = any(old in key for key in body for old in olds)
+    for value in body.values() if isinstance(body, dict) else body:
+        if found:
+            break
+        if value.__class__ is not str and value.__class__ not in SCALARS:  # no keys in them
+            found = _holds(value, olds, depth + 1)
     if shared:
         if len(_HOLDS) >= HELD:
             _HOLDS.clear()
