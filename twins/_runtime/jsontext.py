@@ -40,6 +40,13 @@ def _make(
     )  # fmt: skip
     join = "".join
     kept: dict[int, tuple[Any, str]] = {}  # by identity, the value kept beside its text
+    heads: dict[str, str] = {}  # a key's text and the separator after it: the same few keys
+
+    def head(key: str) -> str:
+        if len(heads) >= KEPT:
+            heads.clear()
+        text = heads[key] = string(key) + key_separator
+        return text
 
     def obj(value: dict[str, Any]) -> str:
         parts = []
@@ -64,7 +71,7 @@ def _make(
                 text = hit[1]
             else:
                 text = join(one(item, 0))
-            parts.append(string(key) + key_separator + text)
+            parts.append((heads.get(key) or head(key)) + text)
         return "{" + item_separator.join(parts) + "}"
 
     def dumps(value: Any) -> str:

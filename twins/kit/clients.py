@@ -29,6 +29,21 @@ ADD, INTO, ITEMS = "+", ".", "[]"  # the parts of a shape: fields to add, object
 
 def client_of(headers: Mapping[str, str]) -> dict[str, Any]:
     """What a request tells of its client (headers with lower-case names)."""
+    raw = getattr(headers, "raw", None)  # a request's headers: read in one pass, as `get` reads
+    if raw is not None:
+        agent = accept = auth = None
+        for key, value in raw:
+            if key == b"user-agent":
+                agent = value if agent is None else agent
+            elif key == b"accept":
+                accept = value if accept is None else accept
+            elif key == b"authorization":
+                auth = value if auth is None else auth
+        return {
+            "agent": "" if agent is None else agent.decode("latin-1"),
+            "accept": "" if accept is None else accept.decode("latin-1"),
+            "auth": bool(auth),
+        }
     return {
         "agent": headers.get("user-agent", ""),
         "accept": headers.get("accept", ""),

@@ -19,6 +19,7 @@ from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
 from twins.kit.documents import body_of
 from twins.kit.errors import compact
 from twins.kit.operations import Reply
+from twins.kit.plans import Memo, sent_key
 from twins.kit.swaps import Swap
 from twins.kit.versions import pristine, state_at
 
@@ -139,6 +140,7 @@ class Recorded:
         self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
         self._shapes: dict[tuple[str, str, str, bool], Any] = {}  # by operation and kind of client
         self._chosen: dict[tuple[Any, ...], Any] = {}  # a fixed document's answer, by the same and query
+        self._planned = Memo()  # what a write makes from its example and the body sent (`plans`)
 
     def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
         key = (id(source), tag)
@@ -230,7 +232,11 @@ class Recorded:
         options = recorded.get("variants")
         if options and call.has_body:
             sent = dict(call.body)
-            found = max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
+            found = self._planned.get(
+                (options,),
+                sent_key(sent),
+                lambda: max(reversed(options), key=lambda v: likeness(v.get("request"), sent)),
+            )
             if recorded.get("era") is not None:  # of that kind of request, one of the tenant's time
                 found = of_kind_and_era(
                     found, [*options, *recorded["eras"]], recorded.get("era"), call.now(), sent

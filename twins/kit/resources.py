@@ -25,6 +25,7 @@ from twins.kit.lookalike import with_classes
 from twins.kit.members import as_members
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
+from twins.kit.plans import sent_key
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
 from twins.kit.spawns import spawn
 from twins.kit.templates import (
@@ -212,12 +213,13 @@ class Engine(Recorded):
             template = dict(sent)
         was_key = template.get(res.key)
         more = {str(was_key): key} if was_key is not None else {}
-        body = self.objects(res, echo(template, recorded.get("request"), sent))
-        defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
-        body = with_defaults(body, recorded.get("request"), sent, defaults or {})
         learnt = self.examples.get("resources", {}).get(res.collection, {})
-        body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
-        body = as_sent(body, sent, learnt.get("echoes") or {}, create=True)
+        body = self._planned.get(
+            (recorded, res, self.examples),
+            sent_key(sent),
+            lambda: self._unminted(call, res, recorded, template, sent),
+        )
+        body = dict(body) if isinstance(body, dict) else body  # the kept one is shared: changed below
         was = {name: body.get(name) for name in res.minted}
         for name in res.minted:
             value = body.get(name)
@@ -251,6 +253,18 @@ class Engine(Recorded):
             spawn(self, call, res, key, sent, learnt["spawns"])
         return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status)))
 
+    def _unminted(
+        self, call: Call, res: ResourceType, recorded: Mapping[str, Any], template: Any, sent: dict[str, Any]
+    ) -> Any:
+        """A create's answer made from its recorded example and what it was sent, before
+        anything of the call's own is put in: the same for the same body (kept, `plans`)."""
+        body = self.objects(res, echo(template, recorded.get("request"), sent))
+        defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
+        body = with_defaults(body, recorded.get("request"), sent, defaults or {})
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
+        return as_sent(body, sent, learnt.get("echoes") or {}, create=True)
+
     def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
         """The links the item's status decides, as the recordings show them (see `relinked`)."""
         by_status = self.examples.get("resources", {}).get(res.collection, {}).get("links")
@@ -266,7 +280,9 @@ class Engine(Recorded):
             return answer
         kinds = known.get("documents")
         if kinds and isinstance(sent, dict):
-            read = max(kinds, key=lambda d: likeness(d.get("request"), sent))
+            read = self._planned.get(
+                (kinds,), sent_key(sent), lambda: max(kinds, key=lambda d: likeness(d.get("request"), sent))
+            )
         template = read.get("response")
         pairs = {str(read.get("host", "")): call.base_url}
         if isinstance(template, dict):

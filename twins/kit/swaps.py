@@ -88,10 +88,16 @@ class Swap:
 
     @classmethod
     def of(cls, pairs: Mapping[str, str]) -> Swap:
-        kept = {a: b for a, b in pairs.items() if a and a != b and (len(a) >= 3 or not a.isdigit())}
-        numbers = {a: b for a, b in pairs.items() if a and a != b and a.isdigit() and len(a) < 3}
-        out = sorted(kept.items(), key=lambda p: -len(p[0]))
-        return cls(tuple(out) + tuple(("/" + a, "/" + b) for a, b in numbers.items()))
+        kept: list[tuple[str, str]] = []
+        numbers: list[tuple[str, str]] = []  # short numbers: only where they end a path segment
+        for a, b in pairs.items():
+            if a and a != b:
+                if len(a) < 3 and a.isdigit():
+                    numbers.append(("/" + a, "/" + b))
+                else:
+                    kept.append((a, b))
+        kept.sort(key=_first_length, reverse=True)  # longest first, the order given on a tie
+        return cls((*kept, *numbers))
 
     def text(self, value: str) -> str:
         """Every recorded value in `value` replaced, in one pass (so a value just put in is never
@@ -183,6 +189,10 @@ class Swap:
         found = (frozenset(used), tuple(holders))
         _remember(_USED, key, (body, found))
         return found
+
+
+def _first_length(pair: tuple[str, str]) -> int:
+    return len(pair[0])
 
 
 def _alternative(old: str) -> str:

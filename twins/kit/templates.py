@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from twins.kit.swaps import SCALARS, SHARED
 from twins.kit.swaps import Swap as Swap  # where twin kit modules have taken it from
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -212,8 +213,9 @@ def with_effect(body: dict[str, Any], effect: Mapping[str, Any], now: float) -> 
 
 def rekeyed(body: Any, renamed: Mapping[str, str], depth: int = 0) -> Any:
     """`body` with each recorded value of `renamed` in an object's keys replaced by this call's
-    (`{"acme_app_13_link": true}` for an app made up as `acme_app_13`)."""
-    if not renamed or depth > 6:
+    (`{"acme_app_13_link": true}` for an app made up as `acme_app_13`); a part whose keys hold
+    none of them is itself (most answers: `body` itself)."""
+    if not renamed or depth > 6 or not _holds(body, tuple(renamed), depth):
         return body
     if isinstance(body, dict):
         out = {}
@@ -225,3 +227,32 @@ def rekeyed(body: Any, renamed: Mapping[str, str], depth: int = 0) -> Any:
     if isinstance(body, list):
         return [rekeyed(v, renamed, depth + 1) for v in body]
     return body
+
+
+_HOLDS: dict[tuple[int, tuple[str, ...], int], tuple[Any, bool]] = {}  # of read-only parts
+HELD = 20_000
+
+
+def _holds(body: Any, olds: tuple[str, ...], depth: int) -> bool:
+    """Whether a key of `body`, down to the depth `rekeyed` goes, holds one of `olds` (kept by a
+    read-only part's identity, the part beside it)."""
+    if depth > 6 or not isinstance(body, dict | list):
+        return False
+    shared = body.__class__ in SHARED
+    if shared:
+        hit = _HOLDS.get((id(body), olds, depth))
+        if hit is not None and hit[0] is body:
+            return hit[1]
+    found = False
+    if isinstance(body, dict):
+        found = any(old in key for key in body for old in olds)
+    for value in body.values() if isinstance(body, dict) else body:
+        if found:
+            break
+        if value.__class__ is not str and value.__class__ not in SCALARS:  # no keys in them
+            found = _holds(value, olds, depth + 1)
+    if shared:
+        if len(_HOLDS) >= HELD:
+            _HOLDS.clear()
+        _HOLDS[(id(body), olds, depth)] = (body, found)
+    return found
