@@ -28,8 +28,8 @@ def _with(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
 
 def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) -> Any:
     """`body` (an answer made from a recorded one) with the fields only sent ones hold as this
-        request sends them (on a create) and the copies of what it sent, without what it sent to an object
-    beyond the fields it has (`twins.kit.closed`)."""
+    request sends them (on a create) and the copies of what it sent, without what it sent to an
+    object beyond the fields it has (`twins.kit.closed`)."""
     if not echoes or not isinstance(body, dict) or not isinstance(sent, Mapping):
         return body
     out = dict(body)
