@@ -8,6 +8,9 @@
   `resourceDisplayName.value` is its `name`): answer path -> request path, from creates and
   updates that always agree, with at least two different values.
 
+- `closed`: the objects whose fields are a fixed set, where a sent field no answer showed is
+  dropped (`agent_runner.closed`).
+
 The twin applies them to what it answers and stores (`twins.kit.echoes`)."""
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.closed import learn_closed
 from agent_runner.model import Resource
 
 if TYPE_CHECKING:
@@ -97,3 +101,6 @@ def learn_echoes(
         if copied:
             found["copies"] = copied
         res.echoes = found
+    for coll, closed in learn_closed(seen, kinds).items():
+        if coll in writes:
+            resources[coll].echoes["closed"] = closed

@@ -129,6 +129,7 @@ def generate(model: ServiceModel, out: Path, *, port: int = 8110) -> list[Path]:
                 **({"defaults": op.defaults} if op.defaults else {}),
                 **({"adds": True} if op.adds else {}),
                 **({"shapes": op.shapes} if op.shapes else {}),
+                **({"by_parent": op.by_parent} if op.by_parent else {}),
                 # what a read of a fixed document shows after a write, where the write answers less
                 "document": _dumped(reads.get(op.path))
                 if op.kind == "singleton" and op.method != "GET"

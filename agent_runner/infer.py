@@ -35,6 +35,7 @@ from agent_runner.kinds import learn_kinds
 from agent_runner.members import learn_members
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
+from agent_runner.parents import learn_by_parent
 from agent_runner.paths import SpecPaths, Templater, collection_of, params, singular, split, values
 from agent_runner.preexisting import learn_preexisting
 from agent_runner.shapes import learn
@@ -262,6 +263,7 @@ def infer(
     learn_members(resources, seen, kinds)
     learn_spawns(resources, seen, kinds)
     learn_derived(resources, seen, kinds)
+    learn_by_parent(model, resources, seen, kinds)
     model.resources = resources
     model.seed = unmoved(distinct_seeds(sequences.seeds(model, seen, kinds), seen), resources)
     model.volatile = learn_volatile(seen)

@@ -72,6 +72,8 @@ class Operation(BaseModel):
     anonymous: bool = False  # recorded without credentials, answered all the same
     # per kind of client, the fields its answers always show (`twins.kit.clients.learn_shape`)
     shapes: list[dict[str, Any]] = Field(default_factory=list)
+    # a fixed document under an item, per value of the item's field (`agent_runner.parents`)
+    by_parent: dict[str, Any] = Field(default_factory=dict)
 
 
 class Resource(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from twins.kit.closed import kept
 from twins.kit.templates import SECRET
 
 
@@ -27,7 +28,8 @@ def _with(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
 
 def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) -> Any:
     """`body` (an answer made from a recorded one) with the fields only sent ones hold as this
-    request sends them (on a create) and the copies of what it sent."""
+    request sends them (on a create) and the copies of what it sent, without what it sent to an
+    object beyond the fields it has (`twins.kit.closed`)."""
     if not echoes or not isinstance(body, dict) or not isinstance(sent, Mapping):
         return body
     out = dict(body)
@@ -42,7 +44,8 @@ def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) ->
         value = _at(sent, source)
         if isinstance(value, str):
             out = _with(out, path.split("."), value)
-    return out
+    closed = echoes.get("closed")
+    return kept(out, sent, closed) if closed else out
 
 
 def derived_key(sent: Any, derived: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from twins.kit.lookalike import with_classes
 from twins.kit.members import as_members
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
+from twins.kit.parents import of_parent
 from twins.kit.plans import sent_key
 from twins.kit.recorded import ALNUM, Ids, Recorded, ResourceType, dotted, likeness, path_values
 from twins.kit.spawns import spawn
@@ -439,7 +440,11 @@ class Engine(Recorded):
                 docs.delete(row["id"])
             return self.answer(call, recorded) if recorded else Reply(None, call.op.status)
         if method == "GET":
-            found = Reply(self.body(call, row)) if row is not None else self.answer(call, recorded)
+            found = (
+                Reply(self.body(call, row))
+                if row is not None
+                else self.answer(call, of_parent(self, call, recorded))
+            )
             return self.fit_reply(call, found)
         sent = dict(call.body) if call.has_body else {}
         base = self.body(call, row) if row is not None else self.answer(call, recorded).body
