@@ -26,7 +26,12 @@ KEPT = 4_096  # texts of read-only values kept per encoder (all let go when full
 
 
 def _make(
-    item_separator: str, key_separator: str, *, ascii_only: bool = True, allow_nan: bool = True
+    item_separator: str,
+    key_separator: str,
+    *,
+    ascii_only: bool = True,
+    allow_nan: bool = True,
+    kept: dict[int, tuple[Any, str]] | None = None,
 ) -> Callable[[Any], str]:
     reference = json.JSONEncoder(
         separators=(item_separator, key_separator), ensure_ascii=ascii_only, allow_nan=allow_nan
@@ -39,7 +44,7 @@ def _make(
         None, reference.default, string, None, key_separator, item_separator, False, False, allow_nan
     )  # fmt: skip
     join = "".join
-    kept: dict[int, tuple[Any, str]] = {}  # by identity, the value kept beside its text
+    texts: dict[int, tuple[Any, str]] = {} if kept is None else kept  # by identity, beside its text
     heads: dict[str, str] = {}  # a key's text and the separator after it: the same few keys
 
     def head(key: str) -> str:
@@ -63,11 +68,11 @@ def _make(
             elif cls is int:
                 text = int.__repr__(item)
             elif cls is FrozenDict or cls is FrozenList:
-                hit = kept.get(id(item))
+                hit = texts.get(id(item))
                 if hit is None or hit[0] is not item:
-                    if len(kept) >= KEPT:
-                        kept.clear()
-                    hit = kept[id(item)] = (item, join(one(item, 0)))
+                    if len(texts) >= KEPT:
+                        texts.clear()
+                    hit = texts[id(item)] = (item, join(one(item, 0)))
                 text = hit[1]
             else:
                 text = join(one(item, 0))
@@ -78,6 +83,10 @@ def _make(
         cls = value.__class__
         if cls is str:
             return string(value)  # what encode() does for a string
+        if cls is FrozenDict:
+            hit = texts.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
         if cls is dict or cls is FrozenDict:
             return obj(value) if value else "{}"
         return join(one(value, 0))
@@ -91,7 +100,16 @@ compact = _make(",", ":")
 answer = _make(",", ":", ascii_only=False, allow_nan=False)
 """`json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`."""
 
-_default = _make(", ", ": ")
+_known: dict[int, tuple[Any, str]] = {}
+_default = _make(", ", ": ", kept=_known)
+
+
+def known(value: FrozenDict, text: str) -> None:
+    """Say that `default(value)` is `text` (a read-only object whose text was made without encoding
+    it, a create's stored document from its render plan): written as it is from then on."""
+    if len(_known) >= KEPT:
+        _known.clear()
+    _known[id(value)] = (value, text)
 
 
 def default(value: Any) -> str:

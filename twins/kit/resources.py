@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from twins.kit.call import Call
+from twins.kit.creates import planned
 from twins.kit.defaults import of_kind, rewritten, with_defaults
 from twins.kit.documents import DOCUMENTS, row_id
 from twins.kit.echoes import as_sent, derived_key
@@ -64,29 +65,65 @@ class Engine(Items):
         )
         if not isinstance(template, dict):
             template = dict(sent)
-        was_key = template.get(res.key)
-        more = {str(was_key): key} if was_key is not None else {}
-        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        text = sent_key(sent)
         body = self._planned.get(
             (recorded, res, self.examples),
-            sent_key(sent),
+            text,
             lambda: self._unminted(call, res, recorded, template, sent),
         )
-        body = dict(body) if isinstance(body, dict) else body  # the kept one is shared: changed below
-        was = {name: body.get(name) for name in res.minted}
+        minted = self._minted(call, res, recorded, sent, body)
+        made = None if when else planned(self, call, res, (recorded, template, sent, body), key, minted, text)
+        if made is None:
+            now = call.now()
+            made = self.made(call, res, (recorded, template, sent, body), key, minted, when, now)
+        reply, document = made
+        self.save(call, scope, key, document)
+        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        if learnt.get("spawns"):  # items the create makes under the new one
+            spawn(self, call, res, key, sent, learnt["spawns"])
+        return reply
+
+    def _minted(
+        self, call: Call, res: ResourceType, recorded: Mapping[str, Any], sent: dict[str, Any], body: Any
+    ) -> dict[str, Any]:
+        """The made-up values of the fields the vendor makes up (`res.minted`) that a create sets."""
+        out: dict[str, Any] = {}
         for name in res.minted:
             value = body.get(name)
             if isinstance(value, int) and not isinstance(value, bool):
-                body[name] = int(
+                out[name] = int(
                     "1" + call.ids.chars(f"{name}:{res.collection}", len(str(value)), "0123456789")[1:]
                 )
             elif isinstance(value, str) and "/" not in value and value:
                 prefix = parent_prefix(value, recorded.get("request"), sent)
-                body[name] = (
+                out[name] = (
                     f"{prefix}-{call.ids.sequence(f'{name}:{res.collection}:{prefix}')}"
                     if prefix
                     else self.made_like(call, f"{name}:{res.collection}", value)
                 )
+        return out
+
+    def made(
+        self,
+        call: Call,
+        res: ResourceType,
+        given: tuple[Mapping[str, Any], Any, dict[str, Any], Any],
+        key: str,
+        minted: Mapping[str, Any],
+        when: Mapping[str, Mapping[str, Any]] | None,
+        now: float,
+        stamp: Callable[[str], str] | None = None,
+    ) -> tuple[Reply, Any]:
+        """A create's answer and the document it stores, from its recorded example, the template
+        of its answer, the body sent and the answer made from them before its own values (`given`),
+        its key, its made-up values and its time (`stamp` writes each timestamp, when given)."""
+        recorded, template, sent, body = given
+        was_key = template.get(res.key)
+        more = {str(was_key): key} if was_key is not None else {}
+        body = dict(body) if isinstance(body, dict) else body  # the kept one is shared: changed below
+        was = {name: body.get(name) for name in res.minted}
+        if minted:
+            body.update(minted)
         # a made-up value named elsewhere in the answer (Okta's app `name` in its link's key)
         renamed = {
             old: str(body[n])
@@ -95,16 +132,14 @@ class Engine(Items):
         }
         body = rekeyed(self.swap(call, recorded, **{**more, **renamed}).apply(body), renamed)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
-        body = restamp(body, call.now(), res.stamps)
+        body = restamp(body, now, res.stamps, stamp)
         for name in {condition.partition("=")[0] for condition in when or {}}:
-            given = f"{name}={str(call.args.get(name, '')).lower()}"
-            fields = (when or {}).get(given) or (when or {}).get(f"{name}=")  # unknown: the default
+            chosen = f"{name}={str(call.args.get(name, '')).lower()}"
+            fields = (when or {}).get(chosen) or (when or {}).get(f"{name}=")  # unknown: the default
             body.update(fields or {})
         body = self.relink(call, res, body, key)
-        self.save(call, scope, key, self.document(call, res, sent, body))
-        if learnt.get("spawns"):  # items the create makes under the new one
-            spawn(self, call, res, key, sent, learnt["spawns"])
-        return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status)))
+        document = self.document(call, res, sent, body, now, stamp)
+        return self.fit_reply(call, Reply(body, int(recorded.get("status") or call.op.status))), document
 
     def _unminted(
         self, call: Call, res: ResourceType, recorded: Mapping[str, Any], template: Any, sent: dict[str, Any]
@@ -123,7 +158,15 @@ class Engine(Items):
         by_status = self.examples.get("resources", {}).get(res.collection, {}).get("links")
         return relinked(body, by_status, key, call.base_url) if by_status else body
 
-    def document(self, call: Call, res: ResourceType, sent: Any, answer: dict[str, Any]) -> Any:
+    def document(
+        self,
+        call: Call,
+        res: ResourceType,
+        sent: Any,
+        answer: dict[str, Any],
+        now: float,
+        stamp: Callable[[str], str] | None = None,
+    ) -> Any:
         """What a create stores: its answer, or where reads answer more than creates (as
         recorded), the recorded read's answer made this object's: of an object made by the
         recorded create most like this one, where the recordings show several kinds."""
@@ -142,7 +185,7 @@ class Engine(Items):
             for name in (res.key, *res.minted):
                 if template.get(name) is not None and answer.get(name) is not None:
                     pairs[str(template[name])] = str(answer[name])
-        return restamp(documented(template, sent, pairs, answer), call.now(), res.stamps)
+        return restamp(documented(template, sent, pairs, answer), now, res.stamps, stamp)
 
     def read(self, call: Call, res: ResourceType) -> Any:
         scope, key = self.scope(call, res), call.path.get(res.param, "")

@@ -32,9 +32,10 @@ class Recorded:
     """A set of recorded values (longest first): the pattern that finds them, and the strings
     already searched, each as a format string of the values' places (None: it holds none)."""
 
-    def __init__(self, olds: tuple[str, ...]) -> None:
+    def __init__(self, olds: tuple[str, ...], exact: bool = False) -> None:
         self.olds = olds
-        self.pattern = re.compile("|".join(_alternative(old) for old in olds))
+        alternatives = (re.escape(old) if exact else _alternative(old) for old in olds)
+        self.pattern = re.compile("|".join(alternatives))
         self.place = {old: str(i) for i, old in enumerate(olds)}  # a repeated value: its last pair
         self.plans: dict[str, str | None] = {}
 
@@ -51,15 +52,17 @@ class Recorded:
         return plan
 
 
-_RECORDED: dict[tuple[str, ...], Recorded] = {}
+_RECORDED: dict[tuple[tuple[str, ...], bool], Recorded] = {}
 
 
-def recorded(olds: tuple[str, ...]) -> Recorded:
-    found = _RECORDED.get(olds)
+def recorded(olds: tuple[str, ...], exact: bool = False) -> Recorded:
+    """The kept `Recorded` of `olds` (`exact`: a number is found wherever it is, not only where
+    it ends a path segment)."""
+    found = _RECORDED.get((olds, exact))
     if found is None:
         if len(_RECORDED) >= PLANNED:
             _RECORDED.clear()
-        found = _RECORDED[olds] = Recorded(olds)
+        found = _RECORDED[(olds, exact)] = Recorded(olds, exact)
     return found
 
 
@@ -68,14 +71,14 @@ class Swap:
 
     __slots__ = ("_recorded", "news", "olds", "pairs")
 
-    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
-        self.pairs = pairs  # (recorded, now), longest first
+    def __init__(self, pairs: tuple[tuple[str, str], ...], exact: bool = False) -> None:
+        self.pairs = pairs  # (recorded, now), longest first (`exact`: see `recorded`)
         self.olds: tuple[str, ...] = ()
         self.news: tuple[str, ...] = ()
         self._recorded: Recorded | None = None
         if pairs:
             self.olds, self.news = zip(*pairs, strict=True)
-            self._recorded = recorded(self.olds)
+            self._recorded = recorded(self.olds, exact)
 
     def __repr__(self) -> str:
         return f"Swap({self.pairs!r})"
@@ -134,6 +137,11 @@ class Swap:
         if isinstance(body, list):
             return [self.text(v) if v.__class__ is str else apply(v) for v in body]
         return apply(body)
+
+    def part(self, body: Any) -> Any:
+        """One value of a body with this call's values: a read-only part made once for the values
+        it holds (and read-only), anything else as `apply` makes it."""
+        return self._apply(body)
 
     def _apply(self, body: Any) -> Any:
         if isinstance(body, str):

@@ -5,7 +5,7 @@ supplied replaced by what this request supplies (the values swapped by `twins.ki
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -53,15 +53,16 @@ def _whole_second(moment: datetime, now: float) -> str:
     return text
 
 
-def restamp(body: Any, now: float, fields: Sequence[str]) -> Any:
-    """`body` with its top-level timestamps in `fields` set to `now`."""
+def restamp(body: Any, now: float, fields: Sequence[str], stamp: Callable[[str], str] | None = None) -> Any:
+    """`body` with its top-level timestamps in `fields` set to `now` (each written by `stamp`
+    from the timestamp it replaces, when given)."""
     if not isinstance(body, dict):
         return body
     out = dict(body)
     for name in fields:
         value = out.get(name)
         if isinstance(value, str) and STAMP.match(value):
-            out[name] = stamp_like(value, now)
+            out[name] = stamp_like(value, now) if stamp is None else stamp(value)
     return out
 
 
