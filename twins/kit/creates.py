@@ -26,7 +26,7 @@ from twins.kit.call import Call
 from twins.kit.errors import compact
 from twins.kit.operations import RPC, Reply
 from twins.kit.recorded import ResourceType
-from twins.kit.swaps import SHARED, Swap
+from twins.kit.swaps import SCALARS, SHARED, Swap
 from twins.kit.templates import rekeyed, stamp_like
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class Plan:
 
     __slots__ = (
         *("answer", "holes", "keyed", "numbers", "parts", "proven"),
-        *("stamps", "status", "stored", "strings", "text"),
+        *("stamps", "status", "stored", "strings", "text", "objects"),
     )
 
     def __init__(self, holes: list[str], stamps: list[str], reply: Reply, stored: Any) -> None:
@@ -63,20 +63,33 @@ class Plan:
         self.strings: dict[str, str] = {}
         self.numbers: dict[str, int] = {}
         self.parts: list[str] = []
+        self.objects: dict[str, tuple[dict[str, str], dict[str, int]]] = {}  # flat ones, as above
         self.text: str | None = None
         if self.stored.__class__ is not FrozenDict or self.keyed:
             return
-        numbers = {int(h): n for n, h in enumerate(holes) if h.isdigit()}
+        self.strings, self.numbers = self._fields(self.stored)
         for name, value in self.stored.items():
-            if value.__class__ is str:
-                if any(h in value for h in holes):
-                    self.strings[name] = self._format(value)
-            elif value.__class__ is int:
-                if value in numbers:
-                    self.numbers[name] = numbers[value]
-            elif value.__class__ in SHARED and any(h in jsontext.default(value) for h in holes):
+            if value.__class__ not in SHARED or not any(h in jsontext.default(value) for h in holes):
+                continue
+            if value.__class__ is FrozenDict and all(
+                v.__class__ is str or v.__class__ in SCALARS for v in value.values()
+            ):
+                self.objects[name] = self._fields(value)
+            else:
                 self.parts.append(name)
         self.text = self._format(jsontext.default(self.stored))
+
+    def _fields(self, value: FrozenDict) -> tuple[dict[str, str], dict[str, int]]:
+        """The fields of an object that hold a stand-in: strings (as format strings), numbers."""
+        numbers = {int(h): n for n, h in enumerate(self.holes) if h.isdigit()}
+        strings: dict[str, str] = {}
+        found: dict[str, int] = {}
+        for name, v in value.items():
+            if v.__class__ is str and any(h in v for h in self.holes):
+                strings[name] = self._format(v)
+            elif v.__class__ is int and v in numbers:
+                found[name] = numbers[v]
+        return strings, found
 
     def _format(self, text: str) -> str:
         text = text.replace("{", "{{").replace("}", "}}")
@@ -97,6 +110,13 @@ class Plan:
             out[name] = text.format(*values)
         for name, n in self.numbers.items():
             out[name] = int(values[n])
+        for name, (strings, numbers) in self.objects.items():
+            inner = dict(self.stored[name])
+            for key, text in strings.items():
+                inner[key] = text.format(*values)
+            for key, n in numbers.items():
+                inner[key] = int(values[n])
+            out[name] = FrozenDict(inner)
         if self.parts:
             swap = Swap(tuple(zip(self.holes, values, strict=True)), exact=True)
             for name in self.parts:
