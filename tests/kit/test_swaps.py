@@ -64,3 +64,10 @@ def test_a_body_has_its_strings_swapped_and_keeps_everything_else() -> None:
         "user": {"url": one_pass(SWAP, TEXTS[1])},
     }
     assert SWAP.apply(body) == made
+
+
+def test_an_exact_swap_finds_a_number_wherever_it_is() -> None:
+    pairs = (("7391028465000", "712"),)
+    assert Swap(pairs).text("issues/7391028465000.diff") == "issues/7391028465000.diff"  # a path end only
+    assert Swap(pairs, exact=True).text("issues/7391028465000.diff") == "issues/712.diff"
+    assert Swap(pairs, exact=True).text("7391028465000") == "712"

@@ -158,3 +158,19 @@ def test_the_committer_writes_rows_lacking_a_column_through_sqlalchemy(
     with engine.connect() as conn:
         assert conn.execute(sa.select(table.c.id, table.c.n).order_by(table.c.id)).all() == [(1, 7), (2, 7)]
     committer.stop()
+
+
+def test_a_told_text_is_written_once_for_that_very_object() -> None:
+    import json
+
+    from twins._runtime import jsontext
+    from twins._runtime.frozen import freeze
+
+    row = freeze({"a": 1, "b": [1, 2]})
+    jsontext.known(row, '{"a": 1, "b": [1, 2]}')
+    assert jsontext.default(row) == json.dumps(row)
+    same = freeze({"a": 2})
+    jsontext.known(same, "told")
+    assert jsontext.default(freeze({"a": 2})) == json.dumps({"a": 2})  # an equal object: encoded
+    assert jsontext.default(same) == "told"  # the object told: the text told, once
+    assert jsontext.default(same) == json.dumps({"a": 2})

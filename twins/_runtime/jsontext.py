@@ -31,8 +31,9 @@ def _make(
     *,
     ascii_only: bool = True,
     allow_nan: bool = True,
-    kept: dict[int, tuple[Any, str]] | None = None,
+    known: dict[int, tuple[Any, str]] | None = None,
 ) -> Callable[[Any], str]:
+    """The encoder; `known`: texts of read-only objects told beforehand (by identity)."""
     reference = json.JSONEncoder(
         separators=(item_separator, key_separator), ensure_ascii=ascii_only, allow_nan=allow_nan
     )
@@ -44,7 +45,8 @@ def _make(
         None, reference.default, string, None, key_separator, item_separator, False, False, allow_nan
     )  # fmt: skip
     join = "".join
-    texts: dict[int, tuple[Any, str]] = {} if kept is None else kept  # by identity, beside its text
+    texts: dict[int, tuple[Any, str]] = {}  # by identity, the value kept beside its text
+    told: dict[int, tuple[Any, str]] = {} if known is None else known
     heads: dict[str, str] = {}  # a key's text and the separator after it: the same few keys
 
     def head(key: str) -> str:
@@ -83,8 +85,8 @@ def _make(
         cls = value.__class__
         if cls is str:
             return string(value)  # what encode() does for a string
-        if cls is FrozenDict:
-            hit = texts.get(id(value))
+        if cls is FrozenDict and told:
+            hit = told.pop(id(value), None)  # told for one write
             if hit is not None and hit[0] is value:
                 return hit[1]
         if cls is dict or cls is FrozenDict:
@@ -100,14 +102,15 @@ compact = _make(",", ":")
 answer = _make(",", ":", ascii_only=False, allow_nan=False)
 """`json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`."""
 
+KNOWN = 1_024  # texts told (`known`): needed until the row is written, so few are kept
 _known: dict[int, tuple[Any, str]] = {}
-_default = _make(", ", ": ", kept=_known)
+_default = _make(", ", ": ", known=_known)
 
 
 def known(value: FrozenDict, text: str) -> None:
     """Say that `default(value)` is `text` (a read-only object whose text was made without encoding
-    it, a create's stored document from its render plan): written as it is from then on."""
-    if len(_known) >= KEPT:
+    it, a create's stored document from its render plan): written as it is the next time."""
+    if len(_known) >= KNOWN:
         _known.clear()
     _known[id(value)] = (value, text)
 
