@@ -5,7 +5,8 @@ recorded ones (`twins.kit.templates`).
 
 A generated operation is one line: `return ENGINE.create(call, USERS)`. The engine reads the
 operation's recorded example (by the handler's name) from the twin's `examples.json`; what it
-answers from the recordings alone is `twins.kit.recorded`'s.
+answers from the recordings alone is `twins.kit.recorded`'s. A create is made from its render plan
+where one is proven (`twins.kit.creates`), else the whole way (`Engine.made`).
 """
 
 from __future__ import annotations
