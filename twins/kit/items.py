@@ -60,7 +60,7 @@ class Items(Recorded):
         return found if found is not None else self.preexisting(call, res, scope, key, keep)
 
     def preexisting(self, call: Call, res: ResourceType, scope: str, key: str, keep: bool) -> Row | None:
-        known = self.examples.get("resources", {}).get(res.collection, {}).get("preexisting")
+        known = self.of_resource(res.collection).get("preexisting")
         template = known.get("response") if known else None
         if not known or not key or not isinstance(template, dict):
             return None
@@ -141,7 +141,7 @@ class Items(Recorded):
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those
         objects, each like the one the recordings show; an empty name is no object."""
-        protos = self.examples.get("resources", {}).get(res.collection, {}).get("prototypes", {})
+        protos = self.of_resource(res.collection).get("prototypes", {})
         if not isinstance(body, dict) or not protos:
             return body
         out = dict(body)

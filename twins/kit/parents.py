@@ -17,8 +17,7 @@ class Holder(Protocol):
     @property
     def resources(self) -> Mapping[str, Any]: ...
 
-    @property
-    def examples(self) -> dict[str, Any]: ...
+    def of_operation(self, call: Call) -> Mapping[str, Any]: ...
 
     def find(self, state: Any, res: Any, scope: str, key: str) -> Any: ...
 
@@ -35,7 +34,7 @@ def value_of(item: Any, field: str) -> str:
 def of_parent(engine: Holder, call: Call, recorded: dict[str, Any]) -> dict[str, Any]:
     """The recorded read for the value of the learnt field of the item the document is under (as
     the tenant holds it), else `recorded`."""
-    learnt = engine.examples["operations"].get(call.op.name, {}).get("by_parent")
+    learnt = engine.of_operation(call).get("by_parent")
     if not learnt:
         return recorded
     res = engine.resources.get(str(learnt.get("collection")))

@@ -177,7 +177,7 @@ class Recorded:
     def shape(self, call: Call) -> Mapping[str, Any] | None:
         """What every answer the recorded client most like this call's got shows (learnt per
         kind of client, `twins.kit.clients`), or None."""
-        shapes = self.examples["operations"].get(call.op.name, {}).get("shapes")
+        shapes = self.of_operation(call).get("shapes")
         if not shapes:
             return None
         client = client_of(call.headers)
@@ -224,10 +224,20 @@ class Recorded:
         data: dict[str, Any] = freeze(json.loads(self.examples_path.read_text(encoding="utf-8")))
         return data
 
+    def of_operation(self, call: Call) -> Mapping[str, Any]:
+        """What the recordings taught of the call's operation (`examples.json`'s `operations`)."""
+        found: Mapping[str, Any] = self.examples["operations"].get(call.op.name, {})
+        return found
+
+    def of_resource(self, collection: str) -> Mapping[str, Any]:
+        """What the recordings taught of a collection's items (`examples.json`'s `resources`)."""
+        found: Mapping[str, Any] = self.examples.get("resources", {}).get(collection, {})
+        return found
+
     def example(self, call: Call) -> dict[str, Any]:
         """The recorded exchange this call is most like: of the operation's variants (answers to
         different kinds of request), the one whose request shares most with this one's."""
-        recorded = self.examples["operations"].get(call.op.name, {})
+        recorded = self.of_operation(call)
         found: dict[str, Any] = recorded.get("example") or {}
         options = recorded.get("variants")
         if options and call.has_body:
@@ -282,7 +292,7 @@ class Recorded:
 
     def not_found(self, call: Call) -> Reply:
         """The vendor's 404 for this operation (as recorded), with this call's values."""
-        ops = self.examples["operations"].get(call.op.name, {})
+        ops = self.of_operation(call)
         recorded = (ops.get("errors") or {}).get("404") or self.examples.get("errors", {}).get("404")
         if not recorded:
             raise call.error(call.style.http_codes[404], "Not found", status=404)

@@ -60,7 +60,7 @@ class Engine(Items):
         )
         template = recorded.get("response")
         sent = dict(call.body) if call.has_body else {}
-        known = self.examples.get("resources", {}).get(res.collection, {}).get("derived")
+        known = self.of_resource(res.collection).get("derived")
         key = derived_key(sent, known or {}) or self.mint(
             call, res, scope, like=str(like) if like is not None else ""
         )
@@ -79,7 +79,7 @@ class Engine(Items):
             made = self.made(call, res, (recorded, template, sent, body), key, minted, when, now)
         reply, document = made
         self.save(call, scope, key, document)
-        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        learnt = self.of_resource(res.collection)
         if learnt.get("spawns"):  # items the create makes under the new one
             spawn(self, call, res, key, sent, learnt["spawns"])
         return reply
@@ -148,15 +148,15 @@ class Engine(Items):
         """A create's answer made from its recorded example and what it was sent, before
         anything of the call's own is put in: the same for the same body (kept, `plans`)."""
         body = self.objects(res, echo(template, recorded.get("request"), sent))
-        defaults = self.examples["operations"].get(call.op.name, {}).get("defaults")
+        defaults = self.of_operation(call).get("defaults")
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
-        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        learnt = self.of_resource(res.collection)
         body = rewritten(of_kind(body, sent, learnt.get("kinds") or {}), sent, learnt.get("rewrites") or ())
         return as_sent(body, sent, learnt.get("echoes") or {}, create=True)
 
     def relink(self, call: Call, res: ResourceType, body: Any, key: str) -> Any:
         """The links the item's status decides, as the recordings show them (see `relinked`)."""
-        by_status = self.examples.get("resources", {}).get(res.collection, {}).get("links")
+        by_status = self.of_resource(res.collection).get("links")
         return relinked(body, by_status, key, call.base_url) if by_status else body
 
     def document(
@@ -171,7 +171,7 @@ class Engine(Items):
         """What a create stores: its answer, or where reads answer more than creates (as
         recorded), the recorded read's answer made this object's: of an object made by the
         recorded create most like this one, where the recordings show several kinds."""
-        known = self.examples.get("resources", {}).get(res.collection, {})
+        known = self.of_resource(res.collection)
         read = known.get("document")
         if not read:
             return answer
@@ -192,7 +192,7 @@ class Engine(Items):
         scope, key = self.scope(call, res), call.path.get(res.param, "")
         row = self.find(call.state, res, scope, key)
         if row is None:
-            moved = self.examples.get("resources", {}).get(res.collection, {}).get("moved")
+            moved = self.of_resource(res.collection).get("moved")
             if moved and f"{scope}/{key}" in moved:
                 return self.redirect(call, moved[f"{scope}/{key}"])
             row = self.preexisting(call, res, scope, key, False)
@@ -214,7 +214,7 @@ class Engine(Items):
         if listed:
             rows = as_listed(rows, listed.get(signature(scope, call.args.items()), ()), call.now())
         bodies = [self.body(call, r) for r in rows]
-        of = self.examples.get("resources", {}).get(scope_template, {}).get("members")
+        of = self.of_resource(scope_template).get("members")
         if of:  # a list of members: each the item it names
             bodies = as_members(call.state, bodies, of, "id", lambda row: self.body(call, row))
         if call.op.page is not None:
@@ -249,9 +249,9 @@ class Engine(Items):
         else:
             key = row["key"]
             body = self.objects(res, merge_nested(self.body(call, row), sent))
-            if self.examples["operations"].get(call.op.name, {}).get("adds") and isinstance(body, dict):
+            if self.of_operation(call).get("adds") and isinstance(body, dict):
                 body.update({k: v for k, v in sent.items() if k not in body and not SECRET.search(k)})
-        learnt = self.examples.get("resources", {}).get(res.collection, {})
+        learnt = self.of_resource(res.collection)
         body = as_sent(
             rewritten(body, sent, learnt.get("rewrites") or ()),
             sent,
@@ -278,7 +278,7 @@ class Engine(Items):
         if row is None:
             return self.not_found(call)
         body = self.body(call, row)
-        soft = self.examples.get("resources", {}).get(res.collection, {}).get("soft_deletes") or {}
+        soft = self.of_resource(res.collection).get("soft_deletes") or {}
         field = next((f for f in ("status", "state") if isinstance(body, dict) and f in body), "")
         after = soft.get(str(body.get(field))) if field else None
         docs = call.state[DOCUMENTS]
@@ -316,7 +316,7 @@ class Engine(Items):
     def effect(self, call: Call) -> Mapping[str, Any]:
         """What the action sets besides (learnt per kind of request): the recorded request most
         like this one's."""
-        effects = self.examples["operations"].get(call.op.name, {}).get("effects")
+        effects = self.of_operation(call).get("effects")
         if not effects:
             return {}
         sent = dict(call.body) if call.has_body else {}
@@ -365,7 +365,7 @@ class Engine(Items):
     def _fuller(self, call: Call, body: Any) -> Any:
         """A first write of a fixed document whose answer leaves fields empty (Okta answers an
         app's ID token settings with a null `issuer`): those fields as the recorded read shows."""
-        recorded = self.examples["operations"].get(call.op.name, {}).get("document")
+        recorded = self.of_operation(call).get("document")
         read = self.answer(call, recorded).body if recorded else None
         if not isinstance(read, dict) or not isinstance(body, dict):
             return body
