@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import httptools
 
+from recorder.paced import Paced
 from recorder.proxy import ClientGone, RecordingProxy
 from recorder.upstream import UpstreamError
 
@@ -135,11 +136,11 @@ class Cycle:
         if not more:
             self.answered = True
             conn.answered(self)
-        elif conn.writable is not None:
-            await conn.writable
+        else:
+            await conn.drained()
 
 
-class FrontConnection(asyncio.Protocol):
+class FrontConnection(Paced):
     """One client connection; its requests are forwarded one after the other."""
 
     def __init__(self, proxy: RecordingProxy, connections: set[FrontConnection]) -> None:
@@ -150,7 +151,6 @@ class FrontConnection(asyncio.Protocol):
         self.origin = "http://"
         self.lost = False
         self.paused = False
-        self.writable: asyncio.Future[None] | None = None
         self.current: Cycle | None = None  # the request being answered
         self.parsing: Cycle | None = None  # the request whose body the parser is reading
         self.pipeline: deque[tuple[Cycle, str, list[tuple[str, str]]]] = deque()
@@ -188,16 +188,7 @@ class FrontConnection(asyncio.Protocol):
         for cycle in (self.current, self.parsing):
             if cycle is not None:
                 cycle.wake()
-        if self.writable is not None and not self.writable.done():
-            self.writable.set_result(None)
-
-    def pause_writing(self) -> None:
-        self.writable = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        if self.writable is not None and not self.writable.done():
-            self.writable.set_result(None)
-        self.writable = None
+        self.release_writers()
 
     # httptools callbacks
     def on_message_begin(self) -> None:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from recorder.paced import Paced
+
 HIGH_WATER = 256 * 1024
 
 
@@ -26,7 +28,7 @@ class UpstreamError(Exception):
     """The upstream could not be reached, or broke off before the response was complete."""
 
 
-class UpstreamConnection(asyncio.Protocol):
+class UpstreamConnection(Paced):
     """One connection; carries one exchange at a time."""
 
     def __init__(self) -> None:
@@ -40,7 +42,6 @@ class UpstreamConnection(asyncio.Protocol):
         self.headers_done = self.complete = self.closed = self.keep_alive = False
         self.error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
-        self._writable: asyncio.Future[None] | None = None
         self._length_known = self._paused = False
 
     # asyncio callbacks
@@ -63,16 +64,7 @@ class UpstreamConnection(asyncio.Protocol):
         elif not self.complete:
             self._fail(UpstreamError(f"upstream closed the connection ({exc or 'EOF'})"))
         self._wake()
-        if self._writable is not None and not self._writable.done():
-            self._writable.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._writable = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        if self._writable is not None and not self._writable.done():
-            self._writable.set_result(None)
-        self._writable = None
+        self.release_writers()
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -129,8 +121,7 @@ class UpstreamConnection(asyncio.Protocol):
         if self.error is not None or self.transport is None or self.closed:
             raise self.error or UpstreamError("upstream connection closed")
         self.transport.write(data)
-        if self._writable is not None:
-            await self._writable
+        await self.drained()
 
     async def head(self, timeout: float) -> None:
         while not self.headers_done:
