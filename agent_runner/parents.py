@@ -12,7 +12,6 @@ The twin answers such a read with the example recorded for the value the item ho
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent_runner.closed import objects
 from agent_runner.model import Resource, ServiceModel
+from agent_runner.paths import item_at
+from twins.kit.parents import value_of
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
@@ -48,13 +49,6 @@ def scalars(doc: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, A
             yield from scalars(value, path, depth + 1)
         elif value is None or isinstance(value, (str, int, float, bool)):
             yield path, value
-
-
-def value_of(item: Any, field: str) -> str:
-    """The item's value at the dotted `field` as JSON text (`null` when it has none)."""
-    for part in field.split("."):
-        item = item.get(part) if isinstance(item, dict) else None
-    return json.dumps(item, sort_keys=True)
 
 
 def deciding(rows: Sequence[tuple[str, frozenset[str], dict[str, Any]]]) -> str | None:
@@ -101,9 +95,8 @@ def learn_by_parent(
                 items[(s.session, coll, str(key))] = s.response
         res = parents.get(s.template)
         if ok and s.method == "GET" and res is not None:
-            segments = s.path.strip("/").split("/")
-            at = len(res.collection.strip("/").split("/"))
-            item = items.get((s.session, res.collection, segments[at])) if len(segments) > at else None
+            where = item_at(s.path, res.collection)
+            item = items.get((s.session, res.collection, where[1])) if where is not None else None
             if item is not None:
                 rows[s.template].append((s.session, shape(s), item, s))
     for op in model.operations:

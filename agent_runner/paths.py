@@ -147,6 +147,16 @@ def values(template: str, path: str) -> dict[str, str]:
     return out
 
 
+def item_at(path: str, collection: str) -> tuple[str, str] | None:
+    """(scope, key) of the item of the collection `collection` (a template) that `path` is at
+    or under."""
+    depth = (collection + "/{x}").count("/")
+    segments = path.split("/")
+    if len(segments) <= depth:
+        return None
+    return "/".join(segments[:depth]), segments[depth]
+
+
 def collection_of(template: str) -> str | None:
     """`/a/{aId}/b/{bId}` -> `/a/{aId}/b` (an item's collection); None when it ends in a word."""
     segments = split(template)

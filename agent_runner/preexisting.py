@@ -10,21 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from agent_runner.model import Resource
+from agent_runner.paths import item_at
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
 Kinds = dict[tuple[str, str], tuple[str, str]]
 ITEM_KINDS = ("read", "update", "delete", "action")
-
-
-def _item(path: str, res: Resource) -> tuple[str, str] | None:
-    """(scope, key) of the item of `res` that `path` is at or under."""
-    depth = (res.collection + "/{x}").count("/")
-    segments = path.split("/")
-    if len(segments) <= depth:
-        return None
-    return "/".join(segments[:depth]), segments[depth]
 
 
 def learn_preexisting(resources: dict[str, Resource], seen: Sequence[Seen], kinds: Kinds) -> None:
@@ -47,7 +39,7 @@ def learn_preexisting(resources: dict[str, Resource], seen: Sequence[Seen], kind
             continue
         if kind not in ITEM_KINDS:
             continue
-        where = _item(s.path, res)
+        where = item_at(s.path, res.collection)
         if where is None:
             continue
         known = (s.session, *where) in made

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_runner.conventions import signature
 from agent_runner.model import Resource
+from agent_runner.paths import values
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
@@ -44,7 +45,7 @@ def learn_spawns(
             continue
         listed.add((s.session, s.path))
         parent = resources.get(res.parent)
-        key = _parent_key(s.template, s.path, parent.param if parent else "")
+        key = values(s.template, s.path).get(parent.param, "") if parent else ""
         known = parents.get((s.session, key)) if key else None
         if known is None or known[0] != res.parent:
             continue
@@ -55,11 +56,3 @@ def learn_spawns(
     for (parent_coll, coll), entries in found.items():
         if showing[(parent_coll, coll)] >= AT_LEAST:
             resources[parent_coll].spawns[coll] = list(entries.values())[:KINDS]
-
-
-def _parent_key(template: str, path: str, param: str) -> str:
-    """The value of `{param}` in `path` (a concrete path of `template`)."""
-    names, values = template.strip("/").split("/"), path.strip("/").split("/")
-    if not param or len(names) != len(values):
-        return ""
-    return next((v for n, v in zip(names, values, strict=True) if n == "{" + param + "}"), "")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent_runner.model import Resource, Seed
+from agent_runner.paths import item_at
 from recorder.parity.world import epoch
 from twins.kit.documents import row_id
 
@@ -29,11 +30,10 @@ def _key(s: Seen, res: Resource) -> tuple[str, str] | None:
     template = res.collection + "/{" + res.param + "}"
     if s.template != template or not isinstance(s.response, dict):
         return None
-    depth = template.count("/")
-    segments = s.path.rstrip("/").split("/")
-    if len(segments) != depth + 1:
+    where = item_at(s.path.rstrip("/"), res.collection)
+    if where is None:
         return None
-    scope, named = "/".join(segments[:depth]), segments[depth]
+    scope, named = where
     key = s.response.get(res.key)
     if key is None or (s.method != "GET" and str(key) != named and named not in _aliases(s.response, res)):
         return None  # a write whose answer is not the item it wrote
