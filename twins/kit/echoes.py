@@ -8,13 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from twins.kit.closed import kept
+from twins.kit.filters import dotted
 from twins.kit.templates import SECRET
-
-
-def _at(doc: Any, path: str) -> Any:
-    for part in path.split("."):
-        doc = doc.get(part) if isinstance(doc, dict) else None
-    return doc
 
 
 def _with(doc: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
@@ -41,7 +36,7 @@ def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) ->
             if name in sent and name not in out and not SECRET.search(name):
                 out[name] = sent[name]
     for path, source in (echoes.get("copies") or {}).items():
-        value = _at(sent, source)
+        value = dotted(sent, source)
         if isinstance(value, str):
             out = _with(out, path.split("."), value)
     closed = echoes.get("closed")

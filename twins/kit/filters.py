@@ -20,7 +20,8 @@ CLAUSE = re.compile(
 )
 
 
-def _get(doc: Any, name: str) -> Any:
+def dotted(doc: Any, name: str) -> Any:
+    """The value of a JSON document at a dotted name (`profile.login`), None where it has none."""
     for part in name.split("."):
         doc = doc.get(part) if isinstance(doc, dict) else None
     return doc
@@ -39,7 +40,7 @@ def _clause(doc: Any, text: str) -> bool:
     if match is None:
         return True  # an expression we cannot read filters nothing out
     name, op, quoted, bare = match.groups()
-    value = _get(doc, name)
+    value = dotted(doc, name)
     if op.lower() == "pr":
         return value is not None
     wanted = quoted if quoted is not None else (bare or "")
@@ -107,7 +108,7 @@ def equal_key(doc: Any, name: str) -> str | None:
     what it lacks)."""
     if not isinstance(doc, dict):
         return None
-    have = doc.get(name) if "." not in name else _get(doc, name)
+    have = doc.get(name) if "." not in name else dotted(doc, name)
     if have is None and isinstance(doc.get("profile"), dict):
         have = doc["profile"].get(name)
     return None if have is None else str(have).lower()

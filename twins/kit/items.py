@@ -13,9 +13,10 @@ from typing import Any
 from twins._runtime.collection import Row, TenantState
 from twins.kit.call import Call
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
+from twins.kit.filters import dotted
 from twins.kit.listing import Listing
-from twins.kit.lookalike import with_classes
-from twins.kit.recorded import ALNUM, Recorded, ResourceType, dotted, path_values
+from twins.kit.lookalike import CLASSES, with_classes
+from twins.kit.recorded import ALNUM, Recorded, ResourceType, path_values
 from twins.kit.templates import Swap
 
 SINGLETONS = "$singleton"
@@ -131,11 +132,7 @@ class Items(Recorded):
         class at least once (an Okta id holds a digit)."""
         head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
         rest = recorded[len(head) :]
-        alphabet = "".join(
-            chars
-            for chars in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            if any(c in chars for c in rest)
-        )
+        alphabet = "".join(chars for chars in CLASSES if any(c in chars for c in rest))
         return head + with_classes(call.ids.chars(kind, len(rest), alphabet or ALNUM), rest)
 
     def objects(self, res: ResourceType, body: Any) -> Any:

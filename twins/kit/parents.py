@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from twins.kit.call import Call
+from twins.kit.filters import dotted
 
 
 class Holder(Protocol):
@@ -26,9 +27,7 @@ class Holder(Protocol):
 
 def value_of(item: Any, field: str) -> str:
     """The item's value at the dotted `field` as JSON text (`null` when it has none)."""
-    for part in field.split("."):
-        item = item.get(part) if isinstance(item, dict) else None
-    return json.dumps(item, sort_keys=True)
+    return json.dumps(dotted(item, field), sort_keys=True)
 
 
 def of_parent(engine: Holder, call: Call, recorded: dict[str, Any]) -> dict[str, Any]:

@@ -84,10 +84,10 @@ def likeness(recorded: Any, sent: Any, depth: int = 0) -> float:
     return score - 0.5 * len(recorded.keys() - sent.keys())
 
 
-def dotted(doc: Any, name: str) -> Any:
-    for part in name.split("."):
-        doc = doc.get(part) if isinstance(doc, dict) else None
-    return doc
+def most_like(options: Sequence[Mapping[str, Any]], sent: Any) -> Any:
+    """Of recorded exchanges, the one whose request is most like `sent` (`likeness`), the last
+    recorded on a tie."""
+    return max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
 
 
 def of_era(example: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float) -> Any:
@@ -125,7 +125,7 @@ def of_kind_and_era(found: Any, options: Sequence[Any], era: Any, now: float, se
         and (o["at"] >= era) == (now >= era)
         and kind_of(o.get("request")) == kind
     ]
-    return max(reversed(alike), key=lambda v: likeness(v.get("request"), sent)) if alike else found
+    return most_like(alike, sent) if alike else found
 
 
 class Recorded:
@@ -245,7 +245,7 @@ class Recorded:
             found = self._planned.get(
                 (options,),
                 sent_key(sent),
-                lambda: max(reversed(options), key=lambda v: likeness(v.get("request"), sent)),
+                lambda: most_like(options, sent),
             )
             if recorded.get("era") is not None:  # of that kind of request, one of the tenant's time
                 found = of_kind_and_era(

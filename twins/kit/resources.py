@@ -25,7 +25,7 @@ from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.parents import of_parent
 from twins.kit.plans import sent_key
-from twins.kit.recorded import Ids, ResourceType, likeness, path_values
+from twins.kit.recorded import Ids, ResourceType, likeness, most_like, path_values
 from twins.kit.spawns import spawn
 from twins.kit.templates import (
     SECRET,
@@ -320,7 +320,7 @@ class Engine(Items):
         if not effects:
             return {}
         sent = dict(call.body) if call.has_body else {}
-        chosen = max(reversed(effects), key=lambda e: likeness(e.get("request"), sent))
+        chosen = most_like(effects, sent)
         found: Mapping[str, Any] = chosen.get("set") or {}
         return found
 

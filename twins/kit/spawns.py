@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from twins.kit.call import Call
-from twins.kit.recorded import ResourceType, likeness
+from twins.kit.recorded import ResourceType, most_like
 from twins.kit.templates import STAMP, Swap, restamp
 
 
@@ -27,7 +27,7 @@ def spawn(
     for under, entries in spawns.items():
         if not entries:
             continue
-        chosen = max(reversed(entries), key=lambda e: likeness(e.get("request"), sent))
+        chosen = most_like(entries, sent)
         scope = under.format_map({**call.path, res.param: key})
         for item in chosen.get("items") or ():
             if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
