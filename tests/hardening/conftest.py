@@ -13,9 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.apps import twin_app
 from tests.support.tenants import TENANT_HEADER, fresh_tenant
-from twins._runtime.app import build_app
-from twins._runtime.settings import Settings
 from twins.okta import create_service as okta_service
 from twins.slack import create_service as slack_service
 
@@ -47,10 +46,8 @@ class Vendor:
 
 def build(name: str, **settings: Any) -> FastAPI:
     """A twin on in-memory SQLite with admin auth on and rate limits off (overridable)."""
-    options: dict[str, Any] = {"db_url": ":memory:", "admin_token": ADMIN_TOKEN, "rate_limits": "off"}
-    options.update(settings)
     service = slack_service() if name == "slack" else okta_service()
-    return build_app(service, Settings.from_env(**options))
+    return twin_app(service, **{"admin_auth": True, "admin_token": ADMIN_TOKEN, **settings})
 
 
 async def open_vendor(name: str, app: FastAPI, tenant: str | None = None) -> Vendor:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.hardening.conftest import ADMIN, Vendor, VendorFactory
+from tests.support.apps import TEST_SETTINGS
 from twins._runtime.errors import ConfigError
 from twins._runtime.serve import build_running
 from twins._runtime.settings import Settings
@@ -89,8 +90,7 @@ async def test_the_upload_url_has_its_own_larger_limit(make_vendor: VendorFactor
 @contextmanager
 def served(service: Any, **settings: Any) -> Iterator[str]:
     """The twin as `twins serve` runs it (serve.build_running's uvicorn config), in a thread."""
-    options: dict[str, Any] = {"db_url": ":memory:", "admin_auth": False, "rate_limits": "off"}
-    running, servers = build_running([(service, Settings(**{**options, **settings}), 0)], "127.0.0.1")
+    running, servers = build_running([(service, Settings(**{**TEST_SETTINGS, **settings}), 0)], "127.0.0.1")
     server = servers[0]
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()

@@ -11,10 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.apps import twin_app
 from tests.support.servers import serve_app
 from tests.support.tenants import TENANT_HEADER, fresh_tenant
-from twins._runtime.app import build_app
-from twins._runtime.settings import Settings
 from twins.okta import create_service
 
 # The okta SDK refuses http:// org URLs unless this is set before a Client is built.
@@ -22,9 +21,7 @@ os.environ.setdefault("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
 
 
 def make_app(**settings: Any) -> FastAPI:
-    options: dict[str, Any] = {"db_url": ":memory:", "admin_auth": False, "rate_limits": "off"}
-    options.update(settings)
-    return build_app(create_service(), Settings.from_env(**options))
+    return twin_app(create_service(), **settings)
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,7 @@ from fastapi import FastAPI
 
 from recorder.parity import Report, SharedTwin, jira, load_traces, verify_async
 from tests.parity.conftest import REFERENCE
-from twins._runtime.app import build_app
-from twins._runtime.settings import Settings
+from tests.support.apps import twin_app
 from twins.jira import config, create_service
 
 DEFECTDOJO = REFERENCE / "jira" / "django-DefectDojo" / "unittests" / "vcr" / "jira"
@@ -84,8 +83,7 @@ SERVER_PROFILE = dataclasses.replace(jira.PROFILE, name="jira-server")
 
 
 def make_app() -> FastAPI:
-    settings = Settings.from_env(db_url=":memory:", admin_auth=False, rate_limits="off")
-    return build_app(create_service(), settings)
+    return twin_app(create_service())
 
 
 def recordings(folder: Path) -> list[tuple[str, list[Any]]]:

@@ -12,18 +12,15 @@ from fastapi import FastAPI
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.support.apps import twin_app
 from tests.support.servers import serve_app
 from tests.support.tenants import TENANT_HEADER, Recorder, fresh_tenant
-from twins._runtime.app import build_app
-from twins._runtime.settings import Settings
 from twins.slack import create_service
 from twins.slack.outbox import outbox_of
 
 
 def make_app(**settings: Any) -> FastAPI:
-    options: dict[str, Any] = {"db_url": ":memory:", "admin_auth": False, "rate_limits": "off"}
-    options.update(settings)
-    return build_app(create_service(), Settings.from_env(**options))
+    return twin_app(create_service(), **settings)
 
 
 @pytest.fixture(scope="session")
