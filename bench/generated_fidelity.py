@@ -11,7 +11,10 @@ values compared; fields the training traffic shows changing between reads of the
 write in between are compared by type, and counted: `relaxed_comparisons`). Each held-out recording
 is replayed twice: on a tenant given the objects its own lists show it did not make
 (`recorder.parity.world`, which reads the held-out answers: `match_on_seen`), and on a tenant with
-the twin's seed alone (`unprimed`). `--report DIR` writes both parity reports there, as JSON and
+the twin's seed alone (`unprimed`). Both figures are also given over the exchanges whose path names
+only objects a training recording shows or the held-out recording made or showed first
+(`on_known_objects`, `bench.known_objects`): what is left outside them asks for a state no
+training recording holds. `--report DIR` writes both parity reports there, as JSON and
 markdown (every mismatch with its differences). `extend`: the
 hand-built Okta twin alone and extended with operations generated from all Okta traffic, replayed
 on every Okta recording: recordings it serves every request of, and parity over them. `generate`:
@@ -37,6 +40,7 @@ from agent_runner.cli import expand
 from agent_runner.fidelity import app_factory, forget, profile_of, relaxed
 from agent_runner.generate import generate
 from agent_runner.infer import infer
+from bench.known_objects import known_exchanges
 from recorder.parity import Report, verify
 from recorder.parity.engine import RecordingInput, load_traces
 from recorder.parity.relax import REASON
@@ -76,9 +80,21 @@ def build(service: str, train: list[RecordingInput], out: Path) -> Any:
     return lambda: app_factory(svc)
 
 
-def on_seen(report: Report, seen: set[str]) -> tuple[int, int]:
-    outcomes = [o for o in report.outcomes if o.endpoint in seen]
+def on_seen(report: Report, seen: set[str], known: set[tuple[str, int]] | None = None) -> tuple[int, int]:
+    """Matched and replayed held-out exchanges on endpoints seen in training (and, given `known`,
+    on objects a twin could know: `bench.known_objects`)."""
+    outcomes = [
+        o for o in report.outcomes if o.endpoint in seen and (known is None or (o.recording, o.seq) in known)
+    ]
     return sum(o.passed for o in outcomes), len(outcomes)
+
+
+def figure(matched: int, replayed: int) -> dict[str, Any]:
+    return {
+        "replayed_on_seen": replayed,
+        "matched_on_seen": matched,
+        "match_on_seen": round(100 * matched / replayed, 1) if replayed else 0.0,
+    }
 
 
 def write_report(report: Report, folder: Path, stem: str) -> None:
@@ -96,6 +112,7 @@ def crossval(service: str, seed: int, share: float, out: Path | None = None) -> 
     test = without_other_hosts(load_traces(files[cut:]), service)
     profile = profile_of(service)
     seen = {profile.endpoint(e) for _, items in train for e in items}
+    known = known_exchanges(train, test, profile.endpoint)
     with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
         t0 = time.perf_counter()
         factory = build(service, train, Path(tmp) / f"{service}_twin")
@@ -118,15 +135,13 @@ def crossval(service: str, seed: int, share: float, out: Path | None = None) -> 
         "train_recordings": cut,
         "test_recordings": len(files) - cut,
         "generate_s": round(built, 1),
-        "replayed_on_seen": replayed,
-        "matched_on_seen": matched,
-        "match_on_seen": round(100 * matched / replayed, 1) if replayed else 0.0,
+        **figure(matched, replayed),
         # the same replay on tenants not given the held-out recordings' pre-existing objects
-        "unprimed": {
-            "replayed_on_seen": replayed_bare,
-            "matched_on_seen": matched_bare,
-            "match_on_seen": round(100 * matched_bare / replayed_bare, 1) if replayed_bare else 0.0,
-        },
+        "unprimed": figure(matched_bare, replayed_bare),
+        # the exchanges whose path names only objects a training recording shows, or the held-out
+        # recording made or showed first (`bench.known_objects`), primed and not
+        "on_known_objects": figure(*on_seen(report, seen, known)),
+        "on_known_objects_unprimed": figure(*on_seen(bare, seen, known)),
         # comparisons compared by type only (fields the training traffic shows changing on their
         # own, `recorder.parity.relax`), and the matches on seen endpoints that needed them
         "relaxed_comparisons": sum(why == REASON for o in report.outcomes for _, why in o.declared),
