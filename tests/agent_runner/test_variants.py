@@ -54,3 +54,13 @@ def test_a_value_sent_as_recorded_keeps_the_recorded_answer() -> None:
     out = echo(answered, sent, mine)
     assert out["settings"]["signOn"]["relay"] is None  # sent "" then and now: answered null
     assert out["label"] == "mine"
+
+
+def test_a_field_the_recorded_request_echoed_and_this_one_leaves_out_is_empty() -> None:
+    recorded = {"tag_name": "v1", "body": "notes", "draft": True, "assignees": ["a"], "kept": 2}
+    answered = {"id": 7, "tag_name": "v1", "body": "notes", "draft": True, "assignees": ["a"], "kept": 3}
+    out = echo(answered, recorded, {"tag_name": "v2"})
+    assert out["tag_name"] == "v2"
+    # another request's text, flag and items are not this one's: null, off, none
+    assert out["body"] is None and out["draft"] is False and out["assignees"] == []
+    assert out["kept"] == 3  # the answer did not echo what was sent: the vendor's own value

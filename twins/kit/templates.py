@@ -81,9 +81,17 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
         if key in given:
             if key not in sent or isinstance(value, dict) or sent[key] != given[key]:
                 out[key] = _take(value, sent.get(key), given[key])
-        elif sent[key] == value and isinstance(value, list):
-            out[key] = []  # items supplied then, not now
+        elif sent[key] == value:  # supplied then, not now: empty
+            out[key] = unset(value)
     return out
+
+
+def unset(value: Any) -> Any:
+    """The value of a field the request left out where another request's value was answered: no
+    items, a flag off, else null."""
+    if isinstance(value, list):
+        return []
+    return False if isinstance(value, bool) else None
 
 
 def _take(value: Any, sent: Any, wanted: Any) -> Any:
