@@ -81,6 +81,7 @@ class Seen:
     ts: str = ""  # when it was recorded (ISO 8601), "" when not known
     location: str = ""  # a redirect's `Location`
     client: dict[str, Any] = field(default_factory=dict)  # `twins.kit.clients.client_of`
+    raw: bool = False  # the request sent a body that is not JSON (a file's bytes)
 
     def example(self) -> Example:
         return Example(
@@ -131,6 +132,8 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
                     ts=exchange.ts,
                     location=headers.get("location", ""),
                     client=client_of(sent),
+                    raw=bool(exchange.request.body.text.strip())
+                    and body_of(exchange.request.body.text) is None,
                 )
             )
     return out
@@ -309,6 +312,7 @@ def build_operation(
     op.when = conditions(ok) if kind in ("create", "action") else {}
     op.defaults = learn_defaults(best) if kind == "create" else {}
     op.adds = kind == "update" and echoes_all(best)
+    op.raw = bool(ok) and all(s.raw for s in ok)  # an upload: its body is bytes, not JSON
     op.anonymous = any(not s.authorized for s in ok)  # the vendor answered without credentials
     op.filters = sorted({k for s in ep.seen for k, _ in s.query} - PAGER_PARAMS)
     return op
