@@ -32,6 +32,7 @@ from agent_runner.distinct import distinct_seeds
 from agent_runner.echoes import learn_echoes
 from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
+from agent_runner.lists import implied_lists
 from agent_runner.members import learn_members
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
@@ -257,6 +258,7 @@ def infer(
         done += len(ep.seen)
         if progress is not None:
             progress(len(ep.seen))
+    implied_lists(model, resources, names, op_name)
     public_reads(model, seen)
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
