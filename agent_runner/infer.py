@@ -32,6 +32,7 @@ from agent_runner.distinct import distinct_seeds
 from agent_runner.echoes import learn_echoes
 from agent_runner.eras import learn_eras
 from agent_runner.kinds import learn_kinds
+from agent_runner.lists import implied_lists
 from agent_runner.members import learn_members
 from agent_runner.model import Example, Operation, Resource, ServiceModel
 from agent_runner.moved import learn_moved, unmoved
@@ -81,6 +82,7 @@ class Seen:
     ts: str = ""  # when it was recorded (ISO 8601), "" when not known
     location: str = ""  # a redirect's `Location`
     client: dict[str, Any] = field(default_factory=dict)  # `twins.kit.clients.client_of`
+    raw: bool = False  # the request sent a body that is not JSON (a file's bytes)
 
     def example(self) -> Example:
         return Example(
@@ -131,6 +133,8 @@ def read_exchanges(recordings: Sequence[Recording], templater: Templater) -> lis
                     ts=exchange.ts,
                     location=headers.get("location", ""),
                     client=client_of(sent),
+                    raw=bool(exchange.request.body.text.strip())
+                    and body_of(exchange.request.body.text) is None,
                 )
             )
     return out
@@ -254,6 +258,7 @@ def infer(
         done += len(ep.seen)
         if progress is not None:
             progress(len(ep.seen))
+    implied_lists(model, resources, names, op_name)
     public_reads(model, seen)
     sequences.learn_resources(model, resources, seen, kinds)
     learn_preexisting(resources, seen, kinds)
@@ -309,6 +314,7 @@ def build_operation(
     op.when = conditions(ok) if kind in ("create", "action") else {}
     op.defaults = learn_defaults(best) if kind == "create" else {}
     op.adds = kind == "update" and echoes_all(best)
+    op.raw = bool(ok) and all(s.raw for s in ok)  # an upload: its body is bytes, not JSON
     op.anonymous = any(not s.authorized for s in ok)  # the vendor answered without credentials
     op.filters = sorted({k for s in ep.seen for k, _ in s.query} - PAGER_PARAMS)
     return op

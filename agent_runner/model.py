@@ -70,6 +70,7 @@ class Operation(BaseModel):
     response: Shape | None = None
     paged: bool = False
     anonymous: bool = False  # recorded without credentials, answered all the same
+    raw: bool = False  # every recorded request sent a body that is not JSON (an upload's bytes)
     # per kind of client, the fields its answers always show (`twins.kit.clients.learn_shape`)
     shapes: list[dict[str, Any]] = Field(default_factory=list)
     # a fixed document under an item, per value of the item's field (`agent_runner.parents`)

@@ -229,7 +229,7 @@ def operations(
             options.append(f"page={page}")
             needs_pager = True
         if op.method in ("POST", "PUT", "PATCH"):
-            options.append('body="any"')
+            options.append('body="raw"' if op.raw else 'body="any"')
         handlers.append(
             f"@ops.operation({', '.join(options)})\n"
             f"def {op.name}(call: Call) -> Any:\n"

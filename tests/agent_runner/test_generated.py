@@ -89,7 +89,12 @@ async def test_github_issue_numbers_labels_and_recorded_errors(github: httpx.Asy
     listed = await github.get("/repos/octo/hello/issues", params={"state": "closed"})
     assert [i["number"] for i in listed.json()] == [1]
     assert len((await github.get("/repos/octo/hello/issues", params={"state": "all"})).json()) == 2
-    nowhere = await github.post("/repos/octo/missing/issues", json={"title": "x"})
+    # a repository the twin does not hold is answered as one existing before (the recordings read
+    # repositories they never made): a write under it is taken as its read is answered
+    assert (await github.get("/repos/octo/elsewhere")).status_code == 200
+    assert (await github.post("/repos/octo/elsewhere/issues", json={"title": "x"})).status_code == 201
+    # an issue the recordings show refused when not made first: nothing is made under it
+    nowhere = await github.post("/repos/octo/hello/issues/99999/comments", json={"body": "x"})
     assert nowhere.status_code == 404
     assert nowhere.json() == {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 

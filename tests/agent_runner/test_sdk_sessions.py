@@ -117,8 +117,13 @@ def test_github3_issue_session(github_twin: tuple[str, str]) -> None:
     open_ones = [i.number for i in repo.issues(state="open")]
     assert issue.number not in open_ones
 
+    # a repository the twin does not hold is one existing before: written to as it is read,
+    # until it is deleted
+    other = gh.repository("sigmavirus24", "no-such-repository-here")
+    assert other is not None and other.create_issue("x") is not None
+    assert other.delete()
     with pytest.raises(github3.exceptions.NotFoundError):
-        gh.repository("sigmavirus24", "no-such-repository-here").create_issue("x")
+        other.create_issue("x")
     assert requests.get(f"{url}/repos/sigmavirus24/github3.py", timeout=10).status_code in (200, 401)
 
 

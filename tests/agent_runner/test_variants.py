@@ -54,3 +54,22 @@ def test_a_value_sent_as_recorded_keeps_the_recorded_answer() -> None:
     out = echo(answered, sent, mine)
     assert out["settings"]["signOn"]["relay"] is None  # sent "" then and now: answered null
     assert out["label"] == "mine"
+
+
+def test_a_field_the_recorded_request_echoed_and_this_one_leaves_out_is_empty() -> None:
+    recorded = {"tag_name": "v1", "body": "notes", "draft": True, "assignees": ["a"], "kept": 2}
+    answered = {"id": 7, "tag_name": "v1", "body": "notes", "draft": True, "assignees": ["a"], "kept": 3}
+    out = echo(answered, recorded, {"tag_name": "v2"})
+    assert out["tag_name"] == "v2"
+    # another request's text, flag and items are not this one's: null, off, none
+    assert out["body"] is None and out["draft"] is False and out["assignees"] == []
+    assert out["kept"] == 3  # the answer did not echo what was sent: the vendor's own value
+
+
+def test_a_part_naming_the_item_by_its_numeric_key_takes_the_new_key() -> None:
+    from twins.kit.templates import renumbered
+
+    recorded = {"id": 414858, "subkeys": [{"id": 414859, "primary_key_id": 414858}], "count": 3}
+    out = renumbered(recorded, 414858, 104893)
+    assert out["subkeys"] == [{"id": 414859, "primary_key_id": 104893}] and out["count"] == 3
+    assert renumbered({"n": 3}, 3, 9) == {"n": 3}  # a small number is a count, not a key

@@ -95,13 +95,15 @@ class Items(Recorded):
         return self.find(call.state, res, scope, own)
 
     def exists(self, call: Call, res: ResourceType) -> bool:
-        """Whether the parent of a sub-resource exists: a document, or a row of the twin this one
-        extends with that key (a user the hand-built twin made)."""
+        """Whether the parent of a sub-resource exists: a document, one the recordings show
+        existing before they began (answered to a read as well, `preexisting`), or a row of the
+        twin this one extends with that key (a user the hand-built twin made)."""
         if not res.parent or res.parent not in self.resources:
             return True
         parent = self.resources[res.parent]
         key = call.path.get(parent.param, "")
-        if self.find(call.state, parent, self.scope(call, parent), key) is not None:
+        scope = self.scope(call, parent)
+        if self.held(call, parent, scope, key, keep=False) is not None:
             return True
         return any(name != DOCUMENTS and key in coll for name, coll in call.state.collections.items())
 

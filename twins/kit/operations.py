@@ -55,8 +55,9 @@ class Reply:
 @dataclass(frozen=True)
 class Operation:
     """One vendor operation: `method` is an HTTP verb (or RPC), `path` its path template (or the
-    RPC method's name). `body` is what the request body may be: "json", "form", "none", or
-    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`).
+    RPC method's name). `body` is what the request body may be: "json", "form", "none",
+    "any" (JSON that need not be an object: handlers read it as `call.body["value"]`), or "raw"
+    (bytes of any kind, an upload's, not read as fields: the handler sees no body).
     `before` is I/O the operation needs (a call to a hook the twin verifies): it runs once,
     outside the store, and the handler finds its result in `call.fetched`."""
 

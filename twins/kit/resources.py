@@ -35,6 +35,7 @@ from twins.kit.templates import (
     parent_prefix,
     rekeyed,
     relinked,
+    renumbered,
     restamp,
     with_effect,
 )
@@ -133,6 +134,8 @@ class Engine(Items):
         }
         body = rekeyed(self.swap(call, recorded, **{**more, **renamed}).apply(body), renamed)
         body[res.key] = int(key) if isinstance(was_key, int) and key.isdigit() else key
+        if isinstance(was_key, int) and not isinstance(was_key, bool) and key.isdigit():
+            body = renumbered(body, was_key, int(key))  # the parts that name the item by its key
         body = restamp(body, now, res.stamps, stamp)
         for name in {condition.partition("=")[0] for condition in when or {}}:
             chosen = f"{name}={str(call.args.get(name, '')).lower()}"

@@ -265,7 +265,8 @@ class KitRuntime:
 
     async def _body(self, op: Operation, request: Request, style: ErrorStyle) -> tuple[dict[str, Any], bool]:
         """The body as an object: JSON for `body="json"`, a form (or JSON, by its type) for forms
-        and RPC; malformed or not an object: the style's error (`body="any"` takes any JSON)."""
+        and RPC; malformed or not an object: the style's error (`body="any"` takes any JSON, and
+        `body="raw"` any bytes, read as no fields)."""
         if op.body == "none" or request.method in ("GET", "HEAD"):  # DELETE only when it says so
             return {}, False
         ctype = (raw_header(request.scope, b"content-type") or b"").decode("latin-1")
@@ -284,7 +285,7 @@ class KitRuntime:
                     values.setdefault(name, []).append(upload)
             return values, True
         raw = await read_body(request)
-        if not raw.strip():
+        if not raw.strip() or op.body == "raw":
             return {}, False
         if forms and ctype != "application/json":
             if op.method == RPC and (b"\x00" in raw or b"%00" in raw):

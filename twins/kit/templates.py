@@ -81,9 +81,17 @@ def echo(template: Any, recorded: Any, given: Any) -> Any:
         if key in given:
             if key not in sent or isinstance(value, dict) or sent[key] != given[key]:
                 out[key] = _take(value, sent.get(key), given[key])
-        elif sent[key] == value and isinstance(value, list):
-            out[key] = []  # items supplied then, not now
+        elif sent[key] == value:  # supplied then, not now: empty
+            out[key] = unset(value)
     return out
+
+
+def unset(value: Any) -> Any:
+    """The value of a field the request left out where another request's value was answered: no
+    items, a flag off, else null."""
+    if isinstance(value, list):
+        return []
+    return False if isinstance(value, bool) else None
 
 
 def _take(value: Any, sent: Any, wanted: Any) -> Any:
@@ -230,6 +238,22 @@ def rekeyed(body: Any, renamed: Mapping[str, str], depth: int = 0) -> Any:
     return body
 
 
+def renumbered(body: Any, old: int, new: int, depth: int = 0) -> Any:
+    """`body` with the number `old` (a recorded item's numeric key, of at least `KEY_DIGITS`
+    digits) replaced by `new` in its objects and lists: a nested part naming the item it belongs
+    to (a GPG key's subkeys' `primary_key_id`). Strings are `Swap`'s; a part without it is itself."""
+    if old == new or abs(old) < 10 ** (KEY_DIGITS - 1) or depth > 6:
+        return body
+    if isinstance(body, dict):
+        out = {k: renumbered(v, old, new, depth + 1) for k, v in body.items()}
+        return body if all(out[k] is v for k, v in body.items()) else out
+    if isinstance(body, list):
+        items = [renumbered(v, old, new, depth + 1) for v in body]
+        return body if all(a is b for a, b in zip(items, body, strict=True)) else items
+    return new if body.__class__ is int and body == old else body
+
+
+KEY_DIGITS = 4
 _HOLDS: dict[tuple[int, tuple[str, ...], int], tuple[Any, bool]] = {}  # of read-only parts
 HELD = 20_000
 
