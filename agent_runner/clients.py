@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent_runner import deployments
+from agent_runner.conventions import Variant
 from twins.kit.clients import ADD, INTO, ITEMS, learn_shape
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
-    from agent_runner.model import Example
 
 FIXED_MOST = 12  # answers of a fixed document kept, per kind of client and query
 SHAPES_MOST = 24  # kinds of client whose shapes an operation keeps
@@ -33,23 +33,24 @@ def _key(client: dict[str, Any]) -> str:
     return json.dumps(client, sort_keys=True)
 
 
-def fixed_variants(best: Sequence[Seen]) -> list[Example]:
+def fixed_variants(best: Sequence[Seen]) -> list[Variant]:
     """A fixed document's answer per kind of client and query (the most often seen first),
-    each made from the answers of that kind as `deployments.consensus` makes one from all;
-    none when every answer came from one kind of client with one query."""
+    each made from the answers of that kind as `deployments.consensus` makes one from all (and
+    kept with them, for `agent_runner.eras`); none when every answer came from one kind of client
+    with one query."""
     groups: dict[tuple[str, str], list[Seen]] = defaultdict(list)
     for s in best:
         groups[(_key(s.client), json.dumps(sorted(s.query)))].append(s)
     if len(groups) < 2:
         return []
-    out: list[Example] = []
+    out: list[Variant] = []
     for (_client, query), group in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:FIXED_MOST]:
         example = group[-1].example()
         agreed = deployments.consensus(group, lists=True)
         example.response = agreed if agreed is not None else example.response
         example.request = dict(json.loads(query))
         example.client = group[-1].client
-        out.append(example)
+        out.append(Variant(example, group[-1], group))
     return out
 
 

@@ -14,7 +14,7 @@ showed there (`twins.kit.closed`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ AT_LEAST = 2  # recordings showing an object path, and each of its fields
 DEPTH = 8
 ITEM = "[]"
 READS = ("create", "update", "read")
+LISTED = 20  # items of a list answer read as answers of the collection's items
 
 Path = tuple[str, ...]
 
@@ -100,15 +101,25 @@ def tree(paths: Sequence[list[Any]]) -> dict[str, Any]:
 
 
 def learn_closed(
-    seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]]
+    seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]], keys: Mapping[str, str] = {}
 ) -> dict[str, dict[str, Any]]:
     """Collection -> the tree of its object paths, from the 2xx answers to its items' writes and
-    reads."""
+    reads, and the items its lists show (the same objects: a kind of item only ever listed still
+    shows its fields). A listed item counts as its own holder (`keys`: each collection's key
+    field), not its recording's: an object many recordings list (one a test left behind, with
+    the custom fields of its own) is one object's evidence."""
     answers: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     writes: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
     for s in seen:
         kind, coll = kinds[(s.method, s.template)]
-        if kind in READS and 200 <= s.status < 300 and isinstance(s.response, dict):
+        if kind == "list" and 200 <= s.status < 300 and isinstance(s.response, list):
+            key = keys.get(coll, "")
+            answers[coll] += [
+                (f"{coll}#{item[key]}" if key in item else s.session, item)
+                for item in s.response[:LISTED]
+                if isinstance(item, dict)
+            ]
+        elif kind in READS and 200 <= s.status < 300 and isinstance(s.response, dict):
             answers[coll].append((s.session, s.response))
             if kind != "read" and isinstance(s.request, dict):
                 writes[coll].append((s.request, s.response))

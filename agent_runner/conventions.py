@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agent_runner.model import Example, IdShape
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
 Recording = tuple[str, list[Exchange]]
+
+
+@dataclass
+class Variant:
+    """An answer to one kind of request (or client), the recorded answer it was made from, and
+    every recorded answer of that kind."""
+
+    example: Example
+    source: Seen
+    kind: list[Seen]
 
 
 VARIANTS = 8  # kinds of request
@@ -34,11 +45,12 @@ def signature(body: Any) -> tuple[Any, ...]:
     return (tuple(sorted(body)), words)
 
 
-def variants(best: Sequence[Seen]) -> list[Example]:
+def variants(best: Sequence[Seen]) -> list[Variant]:
     """The last answers to each kind of request (up to 3 distinct requests of a kind), the most
-    frequent kinds first (at most 8 kinds)."""
+    frequent kinds first (at most 8 kinds): each with the answer it was made from and every
+    answer of its kind (what `agent_runner.eras` dates and splits by time)."""
     last: dict[tuple[Any, ...], dict[str, Seen]] = defaultdict(dict)
-    counts: Counter[tuple[Any, ...]] = Counter()
+    of_kind: dict[tuple[Any, ...], list[Seen]] = defaultdict(list)
     for s in best:
         key = signature(s.request)
         shown = last[key]
@@ -47,10 +59,11 @@ def variants(best: Sequence[Seen]) -> list[Example]:
         shown[text] = s
         if len(shown) > PER_KIND:
             shown.pop(next(iter(shown)))
-        counts[key] += 1
-    if len(counts) < 2:
+        of_kind[key].append(s)
+    if len(of_kind) < 2:
         return []
-    return [s.example() for key, _ in counts.most_common(VARIANTS) for s in last[key].values()]
+    kinds = sorted(of_kind, key=lambda k: -len(of_kind[k]))[:VARIANTS]  # stable: first seen first
+    return [Variant(s.example(), s, of_kind[key]) for key in kinds for s in last[key].values()]
 
 
 def fields_in(body: Any) -> int:

@@ -101,6 +101,6 @@ def learn_echoes(
         if copied:
             found["copies"] = copied
         res.echoes = found
-    for coll, closed in learn_closed(seen, kinds).items():
+    for coll, closed in learn_closed(seen, kinds, {c: r.key for c, r in resources.items()}).items():
         if coll in writes:
             resources[coll].echoes["closed"] = closed

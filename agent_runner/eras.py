@@ -5,14 +5,16 @@ before, or the other way round), the operation keeps an example from each side o
 each with the time it was recorded; the twin answers from the example of the side the tenant's
 clock is on (`twins.kit.recorded`), and the parity replay sets that clock to the time a recording
 began. An operation answered per kind of request (variants) answers, of the examples of the
-kind of request most like this one, one of the tenant's side of the moment."""
+kind of request most like this one, one of the tenant's side of the moment; a fixed document
+answered per kind of client and query (`agent_runner.clients`), of the examples of the kind of
+client and query it chose, one of the tenant's side."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.conventions import fields_in, signature
+from agent_runner.conventions import Variant, fields_in
 from agent_runner.model import Example, Operation
 from recorder.parity.world import epoch
 
@@ -66,11 +68,12 @@ def moment(dated: Sequence[tuple[float, str, set[str]]]) -> float | None:
     return None
 
 
-def learn_eras(op: Operation, best: Sequence[Seen], richest: int) -> None:
+def learn_eras(op: Operation, best: Sequence[Seen], richest: int, kinds: Sequence[Variant] = ()) -> None:
     """Set `op.era` (the moment, in seconds) and `op.eras` where its answers split by time: an
     example from the side of it the operation's example (`best[richest]`'s) is not on, and for an
-    operation answered per kind of request, each kind's latest example of the side its variants
-    are not on; every example kept is dated (`at`)."""
+    operation answered per kind of request or client (`kinds`, one per variant, each with the
+    answers of its kind), each kind's latest example of the side its variants are not on; every
+    example kept is dated (`at`)."""
     if op.example is None:
         return
     at = [epoch(s.ts) if s.ts else None for s in best]
@@ -81,29 +84,29 @@ def learn_eras(op: Operation, best: Sequence[Seen], richest: int) -> None:
         return
     op.era = split
     op.example.at = main
-    if not op.variants:
+    if not kinds:
         other = [i for t, i in kept if (t >= split) != (main >= split)]
         chosen = max(other, key=lambda i: (fields_in(best[i].request), i))
         op.eras = [dated(best[chosen], at[chosen])]
         return
-    sides: dict[tuple[Any, ...], set[bool]] = {}
-    for variant in op.variants:
-        i = next(
-            (
-                i
-                for i, s in enumerate(best)
-                if s.request == variant.request and s.response == variant.response
-            ),
-            None,
-        )
-        variant.at = at[i] if i is not None else None
-        if variant.at is not None:
-            sides.setdefault(signature(variant.request), set()).add(variant.at >= split)
+    sides: dict[int, set[bool]] = {}
+    like: dict[int, Variant] = {}
+    for variant in kinds:
+        variant.example.at = epoch(variant.source.ts) if variant.source.ts else None
+        if variant.example.at is not None:
+            sides.setdefault(id(variant.kind), set()).add(variant.example.at >= split)
+            like.setdefault(id(variant.kind), variant)
     for kind, held in sides.items():
         if len(held) == 1:
-            other = [i for t, i in kept if (t >= split) not in held and signature(best[i].request) == kind]
-            if other:
-                op.eras.append(dated(best[other[-1]], at[other[-1]]))
+            variant = like[kind]
+            dates = [(epoch(s.ts) if s.ts else None, s) for s in variant.kind if isinstance(s.response, dict)]
+            across = [(t, s) for t, s in dates if t is not None and (t >= split) not in held]
+            if across:
+                when, seen = max(across, key=lambda pair: pair[0])
+                example = dated(seen, when)
+                if seen.request is None:  # a read: of the variant's query and client
+                    example.request, example.client = variant.example.request, variant.example.client
+                op.eras.append(example)
 
 
 def dated(seen: Seen, at: float | None) -> Example:

@@ -293,14 +293,15 @@ def build_operation(
     if best:  # the richest request shows the most of how answers echo it
         richest = max(range(len(best)), key=lambda i: (fields_in(best[i].request), i))
         op.example = best[richest].example()
-        op.variants = variants(best) if method in WRITES else []
+        kinds = variants(best) if method in WRITES else []
         fixed = kind == "singleton" and method == "GET" and not params(template)
         agreed = deployments.consensus(best) if fixed else None
         if agreed is not None:
             op.example.response = agreed
         if method == "GET" and kind in ("singleton", "static", "list") and not params(template):
-            op.variants = clients.fixed_variants(best)
-        learn_eras(op, best, richest)
+            kinds = clients.fixed_variants(best)
+        op.variants = [v.example for v in kinds]
+        learn_eras(op, best, richest, kinds)
     op.shapes = [] if op.variants and method == "GET" else clients.answer_shapes(ok)
     for s in ep.seen:
         if s.status >= 400:

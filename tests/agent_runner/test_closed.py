@@ -84,3 +84,39 @@ async def test_the_twin_answers_and_stores_a_closed_object_without_unknown_sent_
             assert put["constraints"] == [{}]
     finally:
         app.state.twin.store.stop()
+
+
+POLICIES = "/api/v1/policies"
+
+
+def listed_policies(n: int) -> list[Exchange]:
+    """A create whose answer lacks `conditions.provider` and a list whose items show it."""
+    sent = {"name": f"p{n}", "conditions": {"people": {"all": True}, "provider": {"kind": "OKTA"}}}
+    made = {"id": f"00p{n}abcdEFGH{n}ijklm", "name": f"p{n}", "conditions": {"people": {"all": True}}}
+    shown = {
+        **made,
+        "id": f"00p{n}zzzzEFGH{n}ijklm",
+        "conditions": {**made["conditions"], "provider": {"kind": "X"}},
+    }
+    return [
+        exchange(ORG, "POST", POLICIES, 200, made, {**sent, "conditions": {"people": {"all": True}}}),
+        exchange(ORG, "GET", f"{POLICIES}/{made['id']}", 200, made),
+        exchange(ORG, "GET", POLICIES, 200, [shown]),
+    ]
+
+
+def test_the_fields_a_collections_lists_show_are_fields_of_its_items() -> None:
+    model = infer("okta", [(f"s{n}", listed_policies(n)) for n in range(3)])
+    closed = model.resources[POLICIES].echoes["closed"]
+    assert "provider" in closed["in"]["conditions"]["only"]  # shown by lists alone: not dropped
+    # one object every recording lists is one object's evidence: its own fields leave it open
+    same = [(f"s{n}", [*listed_policies(n)[:2], listed_policies(0)[2]]) for n in range(3)]
+    assert "only" not in infer("okta", same).resources[POLICIES].echoes["closed"]["in"]["conditions"]
+
+
+def test_a_sent_field_named_like_a_secret_is_answered_where_answers_show_it() -> None:
+    node = {"in": {"settings": {"in": {"password": {"only": ["minLength"]}}}}}
+    sent = {"settings": {"password": {"minLength": 8, "hash": "x"}, "secret": "s"}}
+    body = {"settings": {"recovery": {}}}
+    assert kept(body, sent, node) == {"settings": {"recovery": {}, "password": {"minLength": 8}}}
+    assert kept(body, {"password": "p"}, {"only": ["name"]}) == body  # nowhere shown: still a secret

@@ -113,3 +113,43 @@ async def test_a_create_answered_per_kind_of_request_answers_as_at_the_tenants_t
                 assert ("universalLogout" in body) is (at == AFTER)
     finally:
         app_.state.twin.store.stop()
+
+
+ORG_DOC = "/api/v1/org"
+
+
+def org_read(n: int, agent: str, ts: str) -> list[Exchange]:
+    """A fixed document read by one kind of client; later answers hold `supportPhone`."""
+    body: dict[str, Any] = {"id": "00o1abcdEFGH", "companyName": f"org {agent}"}
+    if ts >= NEW[0]:
+        body["supportPhone"] = "+1"
+    read = exchange(ORG, "GET", ORG_DOC, 200, body)
+    request = read.request.model_copy(update={"headers": [*read.request.headers, ("User-Agent", agent)]})
+    return [read.model_copy(update={"ts": ts, "request": request})]
+
+
+def org_reads() -> dict[str, list[Exchange]]:
+    old = {f"old{n}": org_read(n, "sdk/1", ts) for n, ts in enumerate(OLD)}
+    new = {f"new{n}": org_read(n, "sdk/1", ts) for n, ts in enumerate(NEW)}
+    other = {f"cli{n}": org_read(n, "cli/7", ts) for n, ts in enumerate(NEW)}
+    return {**old, **new, **other}
+
+
+def test_a_fixed_documents_answers_per_kind_of_client_are_dated_and_kept_from_both_times() -> None:
+    op = infer("okta", list(org_reads().items())).operation("GET", ORG_DOC)
+    assert op is not None and op.era is not None and len(op.variants) == 2
+    assert all(v.at is not None for v in op.variants)  # each made from answers of known times
+    assert len(op.eras) == 1 and op.eras[0].client == op.variants[0].client
+    assert op.eras[0].at is not None and op.eras[0].at < op.era  # type: ignore[operator]
+
+
+async def test_a_fixed_document_answers_a_kind_of_client_as_at_the_tenants_time(tmp_path: Path) -> None:
+    app_ = app_of(generated(tmp_path, "okta", org_reads()))
+    try:
+        async for client in client_for(app_, "SSWS"):
+            for at, phone in ((BEFORE, False), (AFTER, True), (BEFORE, False)):
+                assert (await client.post("/_twin/clock", json={"at": at})).status_code == 200
+                body = (await client.get(ORG_DOC, headers={"User-Agent": "sdk/1"})).json()
+                assert ("supportPhone" in body) is phone and body["companyName"] == "org sdk/1"
+    finally:
+        app_.state.twin.store.stop()

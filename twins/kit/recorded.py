@@ -128,6 +128,24 @@ def of_kind_and_era(found: Any, options: Sequence[Any], era: Any, now: float, se
     return most_like(alike, sent) if alike else found
 
 
+def of_same_and_era(found: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float) -> Any:
+    """A fixed document's answer for one kind of client and query (`found`), or, when it was
+    recorded on the other side of the moment `era` than `now`, that kind's example of the
+    tenant's side (`agent_runner.eras`) where there is one."""
+    at = found.get("at")
+    if not isinstance(era, int | float) or not isinstance(at, int | float) or (at >= era) == (now >= era):
+        return found
+    for other in eras:
+        if (
+            isinstance(other.get("at"), int | float)
+            and (other["at"] >= era) == (now >= era)
+            and other.get("request") == found.get("request")
+            and other.get("client") == found.get("client")
+        ):
+            return other
+    return found
+
+
 class Recorded:
     """A twin's recorded examples (`examples.json`) and the answers made from them."""
 
@@ -262,7 +280,7 @@ class Recorded:
                     [found, *reversed(options)],  # the usual answer on a tie
                     key=lambda v: (likeness(v.get("request"), query), closeness(v.get("client"), client)),
                 )
-            found = chosen
+            found = of_same_and_era(chosen, recorded.get("eras") or (), recorded.get("era"), call.now())
         elif recorded.get("eras"):  # the answer of the vendor as it was at the tenant's time
             found = of_era(found, recorded["eras"], recorded.get("era"), call.now())
         return found
