@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 
 from twins._runtime.binds import NotPrepared, Prepared
+from twins._runtime.checkpoint import Checkpoints
 from twins._runtime.collection import Op
 from twins._runtime.db import snapshots_table, tenants_table
 from twins._runtime.errors import WriteConflict
@@ -65,6 +66,7 @@ class Committer:
         self._pending: list[Job] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None  # the writer's own connection, kept open
+        self._checkpoints: Checkpoints | None = None  # inline on a SQLite file (checkpoint.py)
         self._inserts: dict[str, Prepared] = {}
         self._tenant_prepared: Prepared | None = None
         self._update_stmts: dict[str, Any] = {}
@@ -114,11 +116,14 @@ class Committer:
         return future
 
     def stop(self) -> None:
-        """Write everything handed over, then end the writer thread."""
+        """Write everything handed over, then end the writer thread (and the checkpoints')."""
         self._flush(None)
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
+            self._checkpoints = None
         self._close()
 
     def _close(self) -> None:
@@ -171,7 +176,7 @@ class Committer:
         """Write a batch as one transaction; the outcome of each job (None: durable)."""
         try:
             if self._conn is None:
-                self._conn = self.engine.connect()
+                self._conn = self._connect()
             ops = merge(batch) if len(batch) > 1 and not self.shared else None
             written = False
             if not self.shared and all(op[0] in DIRECT for job_ops, _ in batch for op in job_ops):
@@ -190,7 +195,18 @@ class Committer:
             return [self._write([job])[0] for job in batch]
         self.batches += 1
         self.jobs += len(batch)
+        if self._checkpoints is not None:
+            self._checkpoints.poke()
         return [None] * len(batch)
+
+    def _connect(self) -> Connection:
+        """The writer's connection; writing on the loop, its SQLite file's WAL checkpoints go to a
+        thread of their own (checkpoint.py)."""
+        conn = self.engine.connect()
+        if self.inline and conn.dialect.name == "sqlite":
+            driver = conn.connection.dbapi_connection
+            self._checkpoints = Checkpoints.attach(driver, self.engine, self._checkpoints)
+        return conn
 
     def _write_direct(self, conn: Connection, ops: list[Op]) -> None:
         """New rows and the tenant row (the writes of nearly every request), straight on the driver's

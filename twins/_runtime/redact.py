@@ -20,12 +20,14 @@ _NOT_SECRET = frozenset({"token_type", "token_endpoint_auth_method", "token_type
 # A cheap first look (no regular expression: those cost milliseconds on a large page): bodies with
 # no key or parameter ending in one of these words are kept as they came.
 _WORDS = (b"password", b"passcode", b"secret", b"token", b"answer", b"assertion", b"key", b"code")
+_NEEDLES = {after: tuple(word + after for word in _WORDS) for after in (b'"', b"=")}
 
 
 def _hint(data: bytes, after: bytes) -> bool:
     """Whether a name ending in a credential word, followed by `after` (`"` or `=`), is in data."""
     low = data.lower()
-    return any(word + after in low for word in _WORDS)
+    # find, not `in`: bytes' `in` first tries its operand as an integer and builds a TypeError
+    return any(low.find(needle) != -1 for needle in _NEEDLES[after])
 
 
 def secret_name(name: str) -> bool:

@@ -18,9 +18,10 @@ Problem = Literal["surrogate", "nul"]
 def unstorable(body: bytes, data: Any) -> Problem | None:
     """What in `data` (decoded from `body`) no database stores, or None. Only bodies whose bytes
     hint at one are looked at; RecursionError for data nested past the interpreter's depth."""
-    maybe = b"\\u" in body or b"\xed" in body  # substring looks first: faster than the pattern
+    # substring looks first, faster than the pattern (find, not `in`: see redact._hint)
+    maybe = body.find(b"\\u") != -1 or body.find(b"\xed") != -1
     surrogate = maybe and _SURROGATE.search(body) is not None
-    nul = maybe and _NUL in body
+    nul = maybe and body.find(_NUL) != -1
     if surrogate:
         try:  # pairs were joined into one character by the decoder; a lone one cannot be encoded
             json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -5,12 +5,12 @@ made-up values, its timestamps), then filled in on every later create of that ki
 `Engine.made` makes a create's answer and document from what the recordings and the body sent
 decide (the same for the same example, body, base URL, path and kind of client) and from the
 create's own values. Made once with stand-ins that appear nowhere else, it shows where each own
-value goes: the answer's text becomes a format string with the stand-ins as its holes, and the
-document is kept with the stand-ins in it, to be swapped for this create's values (`Swap`). A
-plan is used only once proven: the first create it is made for is also made the whole way, and
-the plan is kept only when filling it in gives that create's answer byte for byte and its
-document's JSON text exactly; otherwise that kind of create is always made the whole way. Creates
-whose values could steer the making (a made-up value equal to the recorded one, a key written
+value goes: the answer's text becomes its literal pieces with the stand-ins' places between them
+(`Text`), and the document is kept with the stand-ins in it, to be swapped for this create's
+values (`Swap`). A plan is used only once proven: the first create it is made for is also made
+the whole way, and the plan is kept only when filling it in gives that create's answer byte for
+byte and its document's JSON text exactly; otherwise that kind of create is always made the whole
+way. Creates whose values could steer the making (a made-up value equal to the recorded one, a key written
 with leading zeros, a value JSON would escape, fields a query decides) are made the whole way.
 """
 
@@ -42,8 +42,36 @@ def stand_in(n: int, digits: bool) -> str:
     return f"7391028465{n:03d}" if digits else f"Qzv{n:03d}Hxj"
 
 
+class Text:
+    """A text with stand-ins, filled in by joining its pieces: a list of the literal parts with
+    the stand-ins' numbers between them (what `str.format` would do, without parsing a format
+    string of several kilobytes on every create)."""
+
+    __slots__ = ("at", "pieces")
+
+    def __init__(self, text: str, holes: list[str]) -> None:
+        number = {hole: n for n, hole in enumerate(holes)}
+        self.pieces: list[str] = []
+        self.at: list[tuple[int, int]] = []  # (place in pieces, number of the stand-in)
+        start = 0
+        for match in re.finditer("|".join(map(re.escape, holes)), text) if holes else ():
+            if match.start() > start:
+                self.pieces.append(text[start : match.start()])
+            self.at.append((len(self.pieces), number[match.group()]))
+            self.pieces.append("")
+            start = match.end()
+        if start < len(text) or not self.pieces:
+            self.pieces.append(text[start:])
+
+    def fill(self, values: list[str]) -> str:
+        pieces = self.pieces.copy()
+        for i, n in self.at:
+            pieces[i] = values[n]
+        return "".join(pieces)
+
+
 class Plan:
-    """A create's answer as a format string and its document with stand-ins (see the module)."""
+    """A create's answer as a `Text` and its document with stand-ins (see the module)."""
 
     __slots__ = (
         *("answer", "holes", "keyed", "numbers", "parts", "proven"),
@@ -55,16 +83,16 @@ class Plan:
         self.stamps = stamps  # the recorded timestamps each stamp stand-in was written from
         self.status = reply.status
         self.proven: bool | None = None  # None: not yet compared with a create made the whole way
-        self.answer = self._format(jsontext.answer(reply.body))
+        self.answer = self._text(jsontext.answer(reply.body))
         self.stored = freeze(stored)
         self.keyed = rekeyed(self.stored, dict.fromkeys(holes, "")) is not self.stored  # in keys
-        # the stored object's fields that hold a stand-in: a string (a format string), a number
+        # the stored object's fields that hold a stand-in: a string (a `Text`), a number
         # (the place of its value), or a list or object (swapped); and the object's JSON text
-        self.strings: dict[str, str] = {}
+        self.strings: dict[str, Text] = {}
         self.numbers: dict[str, int] = {}
         self.parts: list[str] = []
-        self.objects: dict[str, tuple[dict[str, str], dict[str, int]]] = {}  # flat ones, as above
-        self.text: str | None = None
+        self.objects: dict[str, tuple[dict[str, Text], dict[str, int]]] = {}  # flat ones, as above
+        self.text: Text | None = None
         if self.stored.__class__ is not FrozenDict or self.keyed:
             return
         self.strings, self.numbers = self._fields(self.stored)
@@ -77,29 +105,26 @@ class Plan:
                 self.objects[name] = self._fields(value)
             else:
                 self.parts.append(name)
-        self.text = self._format(jsontext.default(self.stored))
+        self.text = self._text(jsontext.default(self.stored))
 
-    def _fields(self, value: FrozenDict) -> tuple[dict[str, str], dict[str, int]]:
-        """The fields of an object that hold a stand-in: strings (as format strings), numbers."""
+    def _fields(self, value: FrozenDict) -> tuple[dict[str, Text], dict[str, int]]:
+        """The fields of an object that hold a stand-in: strings (as `Text`s), numbers."""
         numbers = {int(h): n for n, h in enumerate(self.holes) if h.isdigit()}
-        strings: dict[str, str] = {}
+        strings: dict[str, Text] = {}
         found: dict[str, int] = {}
         for name, v in value.items():
             if v.__class__ is str and any(h in v for h in self.holes):
-                strings[name] = self._format(v)
+                strings[name] = self._text(v)
             elif v.__class__ is int and v in numbers:
                 found[name] = numbers[v]
         return strings, found
 
-    def _format(self, text: str) -> str:
-        text = text.replace("{", "{{").replace("}", "}}")
-        for n, hole in enumerate(self.holes):
-            text = text.replace(hole, "{" + str(n) + "}")
-        return text
+    def _text(self, text: str) -> Text:
+        return Text(text, self.holes)
 
     def fill(self, values: list[str]) -> tuple[Reply, Any]:
         """The answer and the stored object with `values` in the stand-ins' places."""
-        body = self.answer.format(*values).encode()
+        body = self.answer.fill(values).encode()
         if self.text is None:  # a list, or stand-ins in keys: swapped the whole way down
             pairs = dict(zip(self.holes, values, strict=True))
             stored = Swap(tuple(pairs.items()), exact=True).apply(self.stored)
@@ -107,13 +132,13 @@ class Plan:
             return Reply(body, self.status), stored
         out = dict(self.stored)
         for name, text in self.strings.items():
-            out[name] = text.format(*values)
+            out[name] = text.fill(values)
         for name, n in self.numbers.items():
             out[name] = int(values[n])
         for name, (strings, numbers) in self.objects.items():
             inner = dict(self.stored[name])
             for key, text in strings.items():
-                inner[key] = text.format(*values)
+                inner[key] = text.fill(values)
             for key, n in numbers.items():
                 inner[key] = int(values[n])
             out[name] = FrozenDict(inner)
@@ -126,7 +151,7 @@ class Plan:
     def text_of(self, stored: Any, values: list[str]) -> None:
         """Say that the stored object's JSON text is the plan's, filled in (`jsontext.known`)."""
         if self.text is not None:
-            jsontext.known(stored, self.text.format(*values))
+            jsontext.known(stored, self.text.fill(values))
 
 
 def planned(
@@ -167,7 +192,7 @@ def planned(
     filled = plan.fill(values)
     if plan.proven is None:  # the first: made the whole way too, and compared
         whole = engine.made(call, res, given, key, minted, None, now)
-        plan.proven = same(whole, filled, plan.text.format(*values) if plan.text is not None else None)
+        plan.proven = same(whole, filled, plan.text.fill(values) if plan.text is not None else None)
         return whole
     plan.text_of(filled[1], values)
     return filled
