@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,6 +18,7 @@ from twins.kit.call import Call
 from twins.kit.clients import ITEMS, client_of, closeness, fitted, nearest
 from twins.kit.documents import body_of
 from twins.kit.errors import compact
+from twins.kit.identity import ByIdentity
 from twins.kit.operations import Reply
 from twins.kit.plans import Memo, sent_key
 from twins.kit.swaps import Swap
@@ -154,22 +155,11 @@ class Recorded:
         self.hosts = tuple(hosts)  # the recordings' scheme://host, which seeded documents name
         # Documents are never changed in place (a write stores a new object), so what is made
         # from one (its JSON, a seeded one with this twin's URLs) is kept by the object's identity.
-        self._made: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._made: ByIdentity[Any] = ByIdentity(CACHED)
         self._seeded: dict[str, Swap] = {}  # by base URL: the recordings' hosts made this twin's
         self._shapes: dict[tuple[str, str, str, bool], Any] = {}  # by operation and kind of client
         self._chosen: dict[tuple[Any, ...], Any] = {}  # a fixed document's answer, by the same and query
         self._planned = Memo()  # what a write makes from its example and the body sent (`plans`)
-
-    def _remember(self, source: Any, tag: str, make: Callable[[Any], Any]) -> Any:
-        key = (id(source), tag)
-        hit = self._made.get(key)
-        if hit is not None and hit[0] is source:
-            return hit[1]
-        if len(self._made) >= CACHED:
-            self._made.clear()
-        made = make(source)
-        self._made[key] = (source, made)
-        return made
 
     def body(self, call: Call, row: Row) -> Any:
         """A stored document as this call sees it (a seeded one names this twin, not the vendor,
@@ -179,10 +169,10 @@ class Recorded:
             return body
         versions = self.examples.get("versions")
         entry = versions.get(row["id"]) if versions else None
-        if entry is not None and self._remember(body, "pristine", lambda b: pristine(b, entry)):
+        if entry is not None and self._made.made(body, "pristine", lambda b: pristine(b, entry)):
             body = state_at(entry, call.now())  # not written since the seed
         if self.hosts:
-            return self._remember(body, call.base_url, self.hosts_swap(call).apply)
+            return self._made.made(body, call.base_url, self.hosts_swap(call).apply)
         return body
 
     def hosts_swap(self, call: Call) -> Swap:
@@ -216,7 +206,7 @@ class Recorded:
         if not keep:
             return fitted(body, shape, swap.apply)
         tag = f"fit:{id(shape)}:{call.base_url}"
-        return self._remember(body, tag, lambda b: fitted(b, shape, swap.apply))
+        return self._made.made(body, tag, lambda b: fitted(b, shape, swap.apply))
 
     def fit_items(self, call: Call, bodies: list[Any]) -> list[Any]:
         """The items of a list answer, each fitted as the list's items were seen."""
@@ -233,7 +223,7 @@ class Recorded:
 
     def encoded(self, body: Any) -> bytes:
         """A document's JSON (kept while the document is unchanged)."""
-        data: bytes = self._remember(body, "json", compact)
+        data: bytes = self._made.made(body, "json", compact)
         return data
 
     @cached_property

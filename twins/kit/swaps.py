@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from twins._runtime.frozen import FrozenDict, FrozenList
+from twins.kit.identity import MISSING, ByIdentity
 
 SHARED = (FrozenDict, FrozenList)  # read-only parts of recorded bodies (`Engine.examples`)
 SCALARS = frozenset({int, float, bool, type(None)})  # values no swap changes
@@ -23,9 +24,9 @@ PLANNED = 4_096  # strings whose places are kept per set of recorded values (and
 PLANNED_LENGTH = 512  # longer strings (a text sent) are searched each time
 # Bounded caches of what cannot change, like the `re` module's: which of some recorded values a
 # read-only part of a recorded body holds, and that part with those values swapped, by the part's
-# identity (the part itself is kept beside, so an identity is never taken for another's).
-_USED: dict[tuple[int, tuple[str, ...]], tuple[Any, tuple[frozenset[str], tuple[Any, ...]]]] = {}
-_MADE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
+# identity.
+_USED: ByIdentity[tuple[frozenset[str], tuple[Any, ...]]] = ByIdentity(HELD)
+_MADE: ByIdentity[Any] = ByIdentity(HELD)
 
 
 class Recorded:
@@ -82,12 +83,6 @@ class Swap:
 
     def __repr__(self) -> str:
         return f"Swap({self.pairs!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Swap) and other.pairs == self.pairs
-
-    def __hash__(self) -> int:
-        return hash(self.pairs)
 
     @classmethod
     def of(cls, pairs: Mapping[str, str]) -> Swap:
@@ -150,13 +145,9 @@ class Swap:
             used, holders = self._used(body)
             if not used:
                 return body
-            key = (id(body), tuple([pair for pair in self.pairs if pair[0] in used]))
-            hit = _MADE.get(key)
-            if hit is not None and hit[0] is body:
-                return hit[1]
-            made = self._made(body, holders)
-            _remember(_MADE, key, (body, made))
-            return made
+            tag = tuple([pair for pair in self.pairs if pair[0] in used])
+            made = _MADE.get(body, tag)
+            return _MADE.put(body, tag, self._made(body, holders)) if made is MISSING else made
         if isinstance(body, dict | list):
             return self.apply(body)
         return body
@@ -178,10 +169,9 @@ class Swap:
         """The recording's values that strings of a read-only part of a body hold, and the keys
         (or places) of its values that hold any; remembered by the part's identity (it cannot
         change)."""
-        key = (id(body), self.olds)
-        hit = _USED.get(key)
-        if hit is not None and hit[0] is body:
-            return hit[1]
+        hit = _USED.get(body, self.olds)
+        if hit is not MISSING:
+            return hit
         used: set[str] = set()
         holders: list[Any] = []
         for place, value in body.items() if isinstance(body, dict) else enumerate(body):
@@ -194,9 +184,7 @@ class Swap:
             if held:
                 used |= held
                 holders.append(place)
-        found = (frozenset(used), tuple(holders))
-        _remember(_USED, key, (body, found))
-        return found
+        return _USED.put(body, self.olds, (frozenset(used), tuple(holders)))
 
 
 def _first_length(pair: tuple[str, str]) -> int:
@@ -210,9 +198,3 @@ def _alternative(old: str) -> str:
 
 def _literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= HELD:
-        cache.clear()
-    cache[key] = value

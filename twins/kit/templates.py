@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from twins.kit.identity import MISSING, ByIdentity
 from twins.kit.swaps import SCALARS, SHARED
 from twins.kit.swaps import Swap as Swap  # where twin kit modules have taken it from
 
@@ -254,8 +255,8 @@ def renumbered(body: Any, old: int, new: int, depth: int = 0) -> Any:
 
 
 KEY_DIGITS = 4
-_HOLDS: dict[tuple[int, tuple[str, ...], int], tuple[Any, bool]] = {}  # of read-only parts
 HELD = 20_000
+_HOLDS: ByIdentity[bool] = ByIdentity(HELD)  # of read-only parts
 
 
 def _holds(body: Any, olds: tuple[str, ...], depth: int) -> bool:
@@ -265,9 +266,9 @@ def _holds(body: Any, olds: tuple[str, ...], depth: int) -> bool:
         return False
     shared = body.__class__ in SHARED
     if shared:
-        hit = _HOLDS.get((id(body), olds, depth))
-        if hit is not None and hit[0] is body:
-            return hit[1]
+        hit = _HOLDS.get(body, (olds, depth))
+        if hit is not MISSING:
+            return hit
     found = False
     if isinstance(body, dict):
         found = any(old in key for key in body for old in olds)
@@ -276,8 +277,4 @@ def _holds(body: Any, olds: tuple[str, ...], depth: int) -> bool:
             break
         if value.__class__ is not str and value.__class__ not in SCALARS:  # no keys in them
             found = _holds(value, olds, depth + 1)
-    if shared:
-        if len(_HOLDS) >= HELD:
-            _HOLDS.clear()
-        _HOLDS[(id(body), olds, depth)] = (body, found)
-    return found
+    return _HOLDS.put(body, (olds, depth), found) if shared else found
