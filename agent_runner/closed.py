@@ -100,14 +100,18 @@ def tree(paths: Sequence[list[Any]]) -> dict[str, Any]:
     return root
 
 
-def learn_closed(
-    seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]], keys: Mapping[str, str] = {}
-) -> dict[str, dict[str, Any]]:
-    """Collection -> the tree of its object paths, from the 2xx answers to its items' writes and
-    reads, and the items its lists show (the same objects: a kind of item only ever listed still
-    shows its fields). A listed item counts as its own holder (`keys`: each collection's key
-    field), not its recording's: an object many recordings list (one a test left behind, with
-    the custom fields of its own) is one object's evidence."""
+def gathered(
+    seen: Sequence[Seen],
+    kinds: dict[tuple[str, str], tuple[str, str]],
+    keys: Mapping[str, str] = {},
+    listed: int = LISTED,
+) -> tuple[dict[str, list[tuple[str, Any]]], dict[str, list[tuple[Any, Any]]]]:
+    """Collection -> its (holder, answer) pairs: the 2xx answers to its items' writes and reads,
+    and the items its lists show (the same objects: a kind of item only ever listed still shows
+    its fields); and collection -> its writes' (request, answer) pairs. A listed item counts as
+    its own holder (`keys`: each collection's key field), not its recording's: an object many
+    recordings list (one a test left behind, with the custom fields of its own) is one object's
+    evidence. `listed`: the items read of each list."""
     answers: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     writes: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
     for s in seen:
@@ -116,13 +120,21 @@ def learn_closed(
             key = keys.get(coll, "")
             answers[coll] += [
                 (f"{coll}#{item[key]}" if key in item else s.session, item)
-                for item in s.response[:LISTED]
+                for item in s.response[:listed]
                 if isinstance(item, dict)
             ]
         elif kind in READS and 200 <= s.status < 300 and isinstance(s.response, dict):
             answers[coll].append((s.session, s.response))
             if kind != "read" and isinstance(s.request, dict):
                 writes[coll].append((s.request, s.response))
+    return answers, writes
+
+
+def learn_closed(
+    seen: Sequence[Seen], kinds: dict[tuple[str, str], tuple[str, str]], keys: Mapping[str, str] = {}
+) -> dict[str, dict[str, Any]]:
+    """Collection -> the tree of its object paths, from its answers (`gathered`)."""
+    answers, writes = gathered(seen, kinds, keys)
     return {
         coll: found for coll, pairs in answers.items() if (found := tree(closed_paths(pairs, writes[coll])))
     }

@@ -32,7 +32,7 @@ class Variant:
     kind: list[Seen]
 
 
-VARIANTS = 8  # kinds of request
+VARIANTS = 16  # kinds of request (an API whose creates come in a dozen kinds keeps each)
 PER_KIND = 3  # the last requests of each kind (the twin answers from the most alike)
 
 
@@ -47,7 +47,7 @@ def signature(body: Any) -> tuple[Any, ...]:
 
 def variants(best: Sequence[Seen]) -> list[Variant]:
     """The last answers to each kind of request (up to 3 distinct requests of a kind), the most
-    frequent kinds first (at most 8 kinds): each with the answer it was made from and every
+    frequent kinds first (at most `VARIANTS`): each with the answer it was made from and every
     answer of its kind (what `agent_runner.eras` dates and splits by time)."""
     last: dict[tuple[Any, ...], dict[str, Seen]] = defaultdict(dict)
     of_kind: dict[tuple[Any, ...], list[Seen]] = defaultdict(list)

@@ -10,6 +10,8 @@
 
 - `closed`: the objects whose fields are a fixed set, where a sent field no answer showed is
   dropped (`agent_runner.closed`).
+- `added`: the fields the vendor adds to the items of a list a create sends (an id of its own,
+  a field left null), per list-item path (`agent_runner.added`).
 
 The twin applies them to what it answers and stores (`twins.kit.echoes`)."""
 
@@ -19,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent_runner.added import learn_added
 from agent_runner.closed import learn_closed
 from agent_runner.model import Resource
 
@@ -101,6 +104,10 @@ def learn_echoes(
         if copied:
             found["copies"] = copied
         res.echoes = found
-    for coll, closed in learn_closed(seen, kinds, {c: r.key for c, r in resources.items()}).items():
+    keys = {c: r.key for c, r in resources.items()}
+    for coll, closed in learn_closed(seen, kinds, keys).items():
         if coll in writes:
             resources[coll].echoes["closed"] = closed
+    for coll, added in learn_added(seen, kinds, keys).items():
+        if creates[coll]:
+            resources[coll].echoes["added"] = added

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_runner.conventions import PER_KIND
+from agent_runner.conventions import PER_KIND, VARIANTS
 from agent_runner.infer import infer
 from recorder.trace import Exchange
 from tests.agent_runner.traffic import ORG, exchange
@@ -73,3 +73,19 @@ def test_a_part_naming_the_item_by_its_numeric_key_takes_the_new_key() -> None:
     out = renumbered(recorded, 414858, 104893)
     assert out["subkeys"] == [{"id": 414859, "primary_key_id": 104893}] and out["count"] == 3
     assert renumbered({"n": 3}, 3, 9) == {"n": 3}  # a small number is a count, not a key
+
+
+def test_a_rare_kind_of_request_among_many_kinds_keeps_its_own_answer() -> None:
+    """An API whose creates come in a dozen kinds (an app per sign-on mode) keeps each kind's
+    answer, not only the eight most frequent: a kind recorded once is still answered as itself."""
+    modes = [f"MODE_{n}" for n in range(12)]
+    sessions = [
+        (f"s{n}{m}", [exchange(ORG, "POST", APPS, 200, {"id": f"0oa{n}{m}abcdEFGHijklm", **sent}, sent)])
+        for n, mode in enumerate(modes)
+        for m in range(1 if n == len(modes) - 1 else 2)
+        if (sent := {"label": f"App {n} of {m}", "signOnMode": mode, "settings": {"app": {f"for_{mode}": m}}})
+    ]
+    assert len(modes) <= VARIANTS
+    op = next(o for o in infer("okta", sessions).operations if o.method == "POST")
+    rare = [v for v in op.variants if v.request and v.request.get("signOnMode") == modes[-1]]
+    assert len(rare) == 1 and rare[0].response["settings"]["app"] == {f"for_{modes[-1]}": 0}

@@ -1,12 +1,15 @@
 """What a write's answer echoes beyond a field answered where it was sent (`agent_runner.echoes`):
 top-level fields a create's answer holds exactly when they were sent, and fields that copy a value
-the request sent elsewhere (a name shown again as a display name)."""
+the request sent elsewhere (a name shown again as a display name), and the fields the vendor adds
+to the items of a sent list (`twins.kit.added`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from twins.kit.added import with_added
 from twins.kit.closed import kept
 from twins.kit.filters import dotted
 from twins.kit.templates import SECRET
@@ -40,7 +43,11 @@ def as_sent(body: Any, sent: Any, echoes: Mapping[str, Any], *, create: bool) ->
         if isinstance(value, str):
             out = _with(out, path.split("."), value)
     closed = echoes.get("closed")
-    return kept(out, sent, closed) if closed else out
+    out = kept(out, sent, closed) if closed else out
+    added = echoes.get("added")
+    if create and added:
+        out = with_added(out, sent, added, json.dumps(sent, sort_keys=True, default=str))
+    return out
 
 
 def derived_key(sent: Any, derived: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from twins.kit.documents import DOCUMENTS, row_id
 from twins.kit.echoes import as_sent, derived_key
 from twins.kit.items import DELETING, GONE, NAME_FIELDS, SINGLETONS, Items
 from twins.kit.members import as_members
+from twins.kit.named import named_links
 from twins.kit.operations import Reply
 from twins.kit.pagers import LinkAfter, LinkPages
 from twins.kit.parents import of_parent
@@ -151,6 +152,7 @@ class Engine(Items):
         """A create's answer made from its recorded example and what it was sent, before
         anything of the call's own is put in: the same for the same body (kept, `plans`)."""
         body = self.objects(res, echo(template, recorded.get("request"), sent))
+        body = named_links(body, recorded.get("request"), sent)
         defaults = self.of_operation(call).get("defaults")
         body = with_defaults(body, recorded.get("request"), sent, defaults or {})
         learnt = self.of_resource(res.collection)
