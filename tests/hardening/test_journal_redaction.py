@@ -88,3 +88,27 @@ def test_redaction_rules() -> None:
     )
     deep = b'{"password":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert redact.body(deep, b"application/json") is deep  # unreadable JSON is kept, never a crash
+
+
+async def test_a_credential_sent_every_way_is_in_no_journal_read(make_vendor: VendorFactory) -> None:
+    """The journal keeps exchanges as served; each way out of it (the admin page, a path or method
+    filter on it, the journal's own `page` and `to_exchange`) shows them masked."""
+    slack = await make_vendor("slack")
+    token = slack.creds["bot_token"]
+    header = {"Authorization": f"Bearer {token}", "Cookie": f"d={token}"}
+    await slack.http.post("/api/auth.test", params={"token": token}, headers=header)
+    await slack.http.post("/api/auth.test", data={"token": token, "client_secret": token})
+    await slack.http.post("/api/auth.test", json={"token": token, "nested": {"password": token}})
+    await slack.http.post("/api/auth.test", params={"token": token}, json={"token": token}, headers=header)
+    reads: list[Any] = [await journal(slack)]
+    for params in ({"path": "token"}, {"path": token}, {"method": "POST", "limit": 1}, {"after": 2}):
+        resp = await slack.http.get("/_twin/journal", params=params, headers=ADMIN)
+        assert resp.status_code == 200, resp.text
+        reads.append(resp.json())
+    assert len(reads[0]) == 4 and reads[1]["exchanges"] and reads[2]["exchanges"] == []
+    kept = slack.app.state.twin.journal
+    items, _ = kept.page("default")
+    reads += [e.model_dump(mode="json") for e in items]
+    reads += [kept.to_exchange(e).model_dump(mode="json") for e in kept._by_tenant["default"]]
+    dumped = json.dumps(reads)
+    assert token not in dumped and "REDACTED" in dumped

@@ -14,7 +14,8 @@ ADMIN_PREFIX = "/_twin"
 
 
 class Entry(NamedTuple):
-    """A raw journal entry, kept as the server saw it; turned into an `Exchange` only when read.
+    """A raw journal entry, kept as the server saw it (credentials included: the journal lives in
+    the server's memory only); masked and turned into an `Exchange` only when read.
 
     A tuple of strings, numbers and bytes: the garbage collector stops tracking it after one look,
     so ten thousand of them cost the collector nothing (a dataclass stays tracked for ever).
@@ -47,8 +48,8 @@ class Journal:
         self._bytes: dict[str | None, int] = {}
 
     def add(self, entry: Entry) -> None:
-        """Keep an exchange, the request's credentials (headers, query, body fields) masked."""
-        entry = masked(entry)
+        """Keep an exchange as served. Every way out (`page`, `to_exchange`) masks its credentials:
+        the journal is never written anywhere, so only its readers ever see an entry."""
         tenant = entry.tenant
         ring = self._by_tenant.get(tenant)
         if ring is None:
@@ -76,21 +77,30 @@ class Journal:
         limit: int = 100,
         match: Callable[[Entry], bool] | None = None,
     ) -> tuple[list[Exchange], int | None]:
-        """Exchanges with seq > after, oldest first; and the cursor for the next page, if any."""
+        """Exchanges with seq > after, oldest first; and the cursor for the next page, if any.
+        `match` sees entries masked, as they are read out."""
         ring = self._by_tenant.get(tenant, deque())
         found: list[Entry] = []
         more = False
-        for entry in ring:
-            if entry.seq <= after or (match is not None and not match(entry)):
+        for raw in ring:
+            if raw.seq <= after:
+                continue
+            entry = masked(raw)
+            if match is not None and not match(entry):
                 continue
             if len(found) == limit:
                 more = True
                 break
             found.append(entry)
         cursor = found[-1].seq if more and found else None
-        return [self.to_exchange(e) for e in found], cursor
+        return [self._exchange(e) for e in found], cursor
 
     def to_exchange(self, e: Entry) -> Exchange:
+        """The exchange as the journal shows it: no credential in clear."""
+        return self._exchange(masked(e))
+
+    def _exchange(self, e: Entry) -> Exchange:
+        """A masked entry as an `Exchange` (response bodies are masked here)."""
         return Exchange(
             service=self.service,
             seq=e.seq,
@@ -109,8 +119,9 @@ class Journal:
 
 
 def masked(e: Entry) -> Entry:
-    """The entry as the journal stores it: no credential of the request in clear. (Response
-    bodies, which may be large pages, are masked when read: what they hold the state holds too.)"""
+    """The entry as the journal shows it: no credential of the request in clear, no secret
+    response header. (Response bodies, which may be large pages, are masked as they are turned
+    into exchanges.)"""
     url = e.url
     if "?" in url:
         path, sep, query = url.partition("?")

@@ -1,6 +1,5 @@
-"""Redaction of what the journal keeps: credentials in headers, query strings and bodies become
-`REDACTED` before a request is stored and before a response body is read out, since the journal is
-exported as traces."""
+"""Redaction of what the journal shows: credentials in headers, query strings and bodies become
+`REDACTED` whenever an exchange is read out of it, since the journal is exported as traces."""
 
 from __future__ import annotations
 

@@ -114,10 +114,11 @@ def token_row(store: Store, collection: str, field: str, token: str) -> tuple[Te
 
 def split_auth(headers: Mapping[str, str]) -> tuple[str, str]:
     """(scheme lower-cased, the rest) of the Authorization header; ("", "") without one."""
-    return _split(headers.get("authorization", ""))
+    return split_header(headers.get("authorization", ""))
 
 
-def _split(header: str) -> tuple[str, str]:
+def split_header(header: str) -> tuple[str, str]:
+    """(scheme lower-cased, the rest) of an Authorization header's value."""
     scheme, _, rest = header.strip().partition(" ")
     return scheme.lower(), rest.strip()
 
@@ -175,7 +176,7 @@ class SlackTokens:
     callers: Callers = dataclasses.field(default_factory=Callers, init=False, compare=False, repr=False)
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, rest = _split(cred.authorization)
+        scheme, rest = split_header(cred.authorization)
         token = rest if scheme == "bearer" else str(cred.args.get("token") or "")
         if not token:
             raise TwinError(code="not_authed", status=200)
@@ -285,7 +286,7 @@ class BasicOrBearer:
     scoped: bool = True
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, rest = _split(cred.authorization)
+        scheme, rest = split_header(cred.authorization)
         if scheme == "basic":
             try:
                 email, _, token = base64.b64decode(rest, validate=True).decode().partition(":")

@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from twins._runtime.collection import CollectionSpec, Row, TenantRow, TenantState, json_field
 from twins._runtime.errors import TwinError
-from twins.kit.auth import Caller, Credential, Scope, split_auth
+from twins.kit.auth import Caller, Credential, Scope, split_header
 from twins.kit.errors import ErrorStyle
 
 DOCUMENTS = "kit_documents"
@@ -95,9 +95,14 @@ credentials = credentials_as()
 
 def credential_from_headers(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
     """The token a request carries: `<scheme> <token>`, Basic `user:token`, or `access_token`."""
-    scheme, rest = split_auth(headers)
+    return _token(headers.get("authorization", ""), query)
+
+
+def _token(header: str, query: Mapping[str, str]) -> str | None:
+    """`credential_from_headers` of a request whose Authorization header is `header`."""
+    scheme, rest = split_header(header)
     if not rest and scheme.startswith("ssws"):  # Okta takes `SSWS<token>` too
-        scheme, rest = "ssws", headers.get("authorization", "").strip()[4:]
+        scheme, rest = "ssws", header.strip()[4:]
     if scheme == "basic":
         try:
             return base64.b64decode(rest).decode().partition(":")[2] or None
@@ -119,9 +124,10 @@ class StoreTokens:
     vocabulary: frozenset[str] | None = None
 
     def authenticate(self, cred: Credential) -> Caller:
-        scheme, _ = split_auth(cred.headers)
+        header = cred.authorization  # read from the raw headers once, split once
+        scheme, _ = split_header(header)
         scheme = "ssws" if scheme.startswith("ssws") else scheme
-        token = credential_from_headers(cred.headers, {})
+        token = _token(header, {})
         if scheme not in (*self.schemes, "bearer", "basic", "token") or not token:
             raise self.unauthorized()
         tenant = cred.store.tenant_for_credential(token)

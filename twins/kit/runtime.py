@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
+from pydantic_core import from_json
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -115,6 +116,16 @@ async def read_body(request: Request) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> Any:
+    """`json.loads(raw)`, several times faster for a typical body: pydantic-core's parser gives the
+    same values for every text it takes; what it refuses (lone surrogates, a byte-order mark,
+    deep nesting, malformed text) `json.loads` decides, so errors and their answers stay its."""
+    try:
+        return from_json(raw)
+    except ValueError:
+        return json.loads(raw)
 
 
 class KitRuntime:
@@ -295,7 +306,7 @@ class KitRuntime:
             except UnicodeDecodeError:
                 raise style.bad_body("form") from None
         try:
-            data = json.loads(raw)
+            data = parse_json(raw)
             # Nested past the stack, or text no database stores (NUL, unpaired surrogates).
             problem = untrusted.unstorable(raw, data)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from twins._runtime.collection import Row, TenantState
 from twins._runtime.context import context_of
 from twins._runtime.store import Store
-from twins.kit.auth import Caller, Credential, Scope, SlackTokens, split_auth
+from twins.kit.auth import Caller, Credential, Scope, SlackTokens, split_header
 
 
 def inactive(state: TenantState, token: Row) -> str | None:
@@ -25,7 +25,7 @@ TOKENS = SlackTokens(collection="tokens", field="id", subject="user_id", refuse=
 
 def basic_credentials(cred: Credential) -> tuple[str, str] | None:
     """(user, password) of an HTTP Basic header, if the request has a readable one."""
-    scheme, rest = split_auth(cred.headers)
+    scheme, rest = split_header(cred.authorization)
     if scheme != "basic":
         return None
     try:
