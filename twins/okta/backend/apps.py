@@ -91,7 +91,7 @@ READ_ONLY = (
     "orn",
 )
 SAML_DEFAULTS: tuple[tuple[str, Any], ...] = (
-    ("defaultRelayState", ""),
+    ("defaultRelayState", None),
     ("idpIssuer", "http://www.okta.com/${org.externalKey}"),
     ("subjectNameIdTemplate", "${user.userName}"),
     ("subjectNameIdFormat", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"),
@@ -101,9 +101,24 @@ SAML_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("digestAlgorithm", "SHA256"),
     ("honorForceAuthn", True),
     ("authnContextClassRef", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
+    ("spIssuer", None),
+    ("requestCompressed", False),
+    ("allowMultipleAcsEndpoints", False),
+    ("acsEndpoints", []),
+    ("samlSignedRequestEnabled", False),
     ("attributeStatements", []),
+    ("inlineHooks", []),
     ("slo", {"enabled": False}),
+    ("assertionEncryption", {"enabled": False}),
 )
+# What Okta answers in an OIDC app's `settings.oauthClient` for the options a request leaves out.
+OIDC_DEFAULTS: dict[str, Any] = {
+    "client_uri": None,
+    "logo_uri": None,
+    "wildcard_redirect": "DISABLED",
+    "dpop_bound_access_tokens": False,
+    "participate_slo": False,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,6 +165,8 @@ def _check_settings(mode: str, custom: bool, data: dict[str, Any]) -> None:
         sign_on.setdefault("destination", sign_on["ssoAcsUrl"])
         for key, value in SAML_DEFAULTS:
             sign_on.setdefault(key, copy.deepcopy(value))
+        if sign_on["defaultRelayState"] == "":
+            sign_on["defaultRelayState"] = None  # Okta keeps an empty relay state as none
     elif mode == "OPENID_CONNECT":
         check_oidc(data)
 
@@ -198,10 +215,11 @@ def _data(state: TenantState, body: Mapping[str, Any], mode: str, name: str) -> 
         if creds.get(key) in ("", None):
             creds.pop(key, None)
     data["credentials"] = creds
+    if mode in ("OPENID_CONNECT", "SAML_2_0"):
+        settings.setdefault("emOptInStatus", "NONE")
     if mode == "OPENID_CONNECT":
         creds["oauthClient"] = _obj(creds.get("oauthClient"))
-        settings["oauthClient"] = _obj(settings.get("oauthClient"))
-        settings.setdefault("emOptInStatus", "NONE")
+        settings["oauthClient"] = {**OIDC_DEFAULTS, **_obj(settings.get("oauthClient"))}
         data.setdefault(
             "universalLogout",
             {

@@ -42,6 +42,8 @@ def render_app(state: TenantState, row: Row, base: str, *, show_secret: bool = F
         links["clientCredentials"] = [{"name": "secrets", "href": f"{href}/credentials/secrets"}]
     if row["sign_on_mode"] == "SAML_2_0":
         links["metadata"] = {"href": f"{href}/sso/saml/metadata", "type": "application/xml"}
+        help_page = f"{base}/app/{row['name']}/{row['id']}/setup/help/SAML_2_0/instructions"
+        links["help"] = {"href": help_page, "type": "text/html"}
     return out
 
 
