@@ -91,15 +91,18 @@ def most_like(options: Sequence[Mapping[str, Any]], sent: Any) -> Any:
     return max(reversed(options), key=lambda v: likeness(v.get("request"), sent))
 
 
+def on_side(example: Mapping[str, Any], era: float, now: float) -> bool:
+    """Whether `example` was recorded (`at`) on the same side of the moment `era` as `now`."""
+    at = example.get("at")
+    return isinstance(at, int | float) and (at >= era) == (now >= era)
+
+
 def of_era(example: Mapping[str, Any], eras: Sequence[Any], era: Any, now: float) -> Any:
     """Of an operation's example and its examples of other times (`agent_runner.eras`), the one
     recorded on the same side of the moment `era` (seconds) the vendor changed as `now`."""
     if not isinstance(era, int | float) or not isinstance(example.get("at"), int | float):
         return example
-    for other in eras:
-        if isinstance(other.get("at"), int | float) and (other["at"] >= era) == (now >= era):
-            return other
-    return example
+    return next((other for other in eras if on_side(other, era, now)), example)
 
 
 WORD = re.compile(r"^([A-Z][A-Z0-9_]*|[a-z][a-z0-9_]*)$")  # a kind word (`recorder.parity.world`)
@@ -119,13 +122,7 @@ def of_kind_and_era(found: Any, options: Sequence[Any], era: Any, now: float, se
     if not isinstance(era, int | float):
         return found
     kind = kind_of(found.get("request"))
-    alike = [
-        o
-        for o in options
-        if isinstance(o.get("at"), int | float)
-        and (o["at"] >= era) == (now >= era)
-        and kind_of(o.get("request")) == kind
-    ]
+    alike = [o for o in options if on_side(o, era, now) and kind_of(o.get("request")) == kind]
     return most_like(alike, sent) if alike else found
 
 
@@ -133,18 +130,12 @@ def of_same_and_era(found: Mapping[str, Any], eras: Sequence[Any], era: Any, now
     """A fixed document's answer for one kind of client and query (`found`), or, when it was
     recorded on the other side of the moment `era` than `now`, that kind's example of the
     tenant's side (`agent_runner.eras`) where there is one."""
-    at = found.get("at")
-    if not isinstance(era, int | float) or not isinstance(at, int | float) or (at >= era) == (now >= era):
+    dated = isinstance(era, int | float) and isinstance(found.get("at"), int | float)
+    if not dated or on_side(found, era, now):
         return found
-    for other in eras:
-        if (
-            isinstance(other.get("at"), int | float)
-            and (other["at"] >= era) == (now >= era)
-            and other.get("request") == found.get("request")
-            and other.get("client") == found.get("client")
-        ):
-            return other
-    return found
+    same = ("request", "client")
+    alike = (o for o in eras if on_side(o, era, now) and all(o.get(k) == found.get(k) for k in same))
+    return next(alike, found)
 
 
 class Recorded:
