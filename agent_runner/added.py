@@ -22,7 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agent_runner.closed import ITEM, Path, gathered, objects
+from agent_runner.closed import Path, gathered, objects
+from twins.kit.closed import ITEM
 
 if TYPE_CHECKING:
     from agent_runner.infer import Seen

@@ -17,12 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from twins.kit.closed import ITEM
+
 if TYPE_CHECKING:
     from agent_runner.infer import Seen
 
 AT_LEAST = 2  # recordings showing an object path, and each of its fields
 DEPTH = 8
-ITEM = "[]"
 READS = ("create", "update", "read")
 LISTED = 20  # items of a list answer read as answers of the collection's items
 

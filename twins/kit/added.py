@@ -10,8 +10,8 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-ITEM = "[]"
-CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+from twins.kit.closed import ITEM
+from twins.kit.lookalike import alphabet_of
 
 
 def made_up(found: Mapping[str, Any], seed: str) -> str:
@@ -19,7 +19,7 @@ def made_up(found: Mapping[str, Any], seed: str) -> str:
     alphabet (the kinds of character it holds) by `seed`."""
     like, prefix, suffix = str(found["like"]), str(found.get("prefix", "")), str(found.get("suffix", ""))
     middle = like[len(prefix) : len(like) - len(suffix)]
-    chars = "".join(c for c in CLASSES if any(ch in c for ch in middle)) or string.ascii_lowercase
+    chars = alphabet_of(middle) or string.ascii_lowercase
     digest = hashlib.sha256(seed.encode()).digest()
     while len(digest) < len(middle):
         digest += hashlib.sha256(digest).digest()

@@ -12,7 +12,7 @@ from typing import Any
 
 from twins.kit.templates import SECRET
 
-ITEM = "[]"
+ITEM = "[]"  # a list's items in a path (`agent_runner.closed` writes the paths the kit reads)
 
 
 def kept(body: Any, sent: Any, node: Mapping[str, Any]) -> Any:

@@ -15,7 +15,7 @@ from twins.kit.call import Call
 from twins.kit.documents import DOCUMENTS, documents_in, row_id, wrap
 from twins.kit.filters import dotted
 from twins.kit.listing import Listing
-from twins.kit.lookalike import CLASSES, with_classes
+from twins.kit.lookalike import alphabet_of, with_classes
 from twins.kit.recorded import ALNUM, Recorded, ResourceType, path_values
 from twins.kit.templates import Swap
 
@@ -134,8 +134,7 @@ class Items(Recorded):
         class at least once (an Okta id holds a digit)."""
         head = recorded[:3] if len(recorded) > 6 and re.match(r"^[0-9a-z]{3}$", recorded[:3]) else ""
         rest = recorded[len(head) :]
-        alphabet = "".join(chars for chars in CLASSES if any(c in chars for c in rest))
-        return head + with_classes(call.ids.chars(kind, len(rest), alphabet or ALNUM), rest)
+        return head + with_classes(call.ids.chars(kind, len(rest), alphabet_of(rest) or ALNUM), rest)
 
     def objects(self, res: ResourceType, body: Any) -> Any:
         """Names sent where the vendor answers objects (GitHub's labels and assignee) as those

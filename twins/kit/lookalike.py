@@ -5,6 +5,11 @@ from __future__ import annotations
 CLASSES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+def alphabet_of(recorded: str) -> str:
+    """The characters of the classes `recorded` holds ("" when it holds none of them)."""
+    return "".join(chars for chars in CLASSES if any(c in chars for c in recorded))
+
+
 def with_classes(made: str, recorded: str) -> str:
     """`made` (random characters of `recorded`'s classes, as long) holding each character class
     `recorded` holds: where one is missing, at the last place `recorded` has it, a character of
